@@ -1,0 +1,73 @@
+"""Kontor: quiz-based training for back-office administrators, as an LTI 1.3 Advantage tool."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import finish_config, load_config
+from .extensions import babel, csrf, db, install_engine_hooks, migrate
+from .version import __version__
+
+__all__ = ["create_app", "__version__"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. `config` overrides the environment (tests pass their database here)."""
+    app = Flask(__name__, instance_relative_config=True)
+    values = load_config(config)
+    instance_path = Path(values.get("INSTANCE_PATH") or app.instance_path)
+    app.config.update(finish_config(values, instance_path))
+    _configure_logging(app)
+
+    install_engine_hooks()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    from .web.locale import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+
+    if app.config["KONTOR_TRUSTED_PROXIES"]:
+        # Only as many proxies as configured may tell us the scheme and host (X-Forwarded-Proto/Host).
+        n = int(app.config["KONTOR_TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    if app.config["KONTOR_DEMO_LMS"]:
+        from .demo import mount_demo_lms
+
+        mount_demo_lms(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .lti import models as _lti_models  # noqa: F401  (tables known to the metadata)
+    from .lti.routes import bp as lti_bp
+    from .web import errors, security
+    from .web.routes import bp as web_bp
+
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(lti_bp)
+    app.register_blueprint(web_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .lti.cli import keys_cli, platform_cli
+
+    app.cli.add_command(platform_cli)
+    app.cli.add_command(keys_cli)
+    from .demo import demo_command
+
+    app.cli.add_command(demo_command)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

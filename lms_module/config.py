@@ -1,0 +1,160 @@
+"""Configuration read from the environment, with safe defaults.
+
+`KONTOR_ENV` picks the profile: `development` (default), `demo`, `test` or `production`.
+Every setting below can be overridden by an environment variable of the same name.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+class BaseConfig:
+    KONTOR_ENV = "base"
+    # Folder for the SQLite file, the generated secret and demo state (default: ./instance).
+    INSTANCE_PATH = ""
+    # The embedded default: one SQLite file under instance/, no other service needed.
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+    WTF_CSRF_TIME_LIMIT = None  # attempts can run for hours; the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+    LANGUAGES = ("de", "en")
+    # Cross-site iframe cookies (SameSite=None; Secure; Partitioned) need HTTPS.
+    KONTOR_HTTPS = False
+    # How many reverse proxies in front of Kontor may set X-Forwarded-* (0 = trust none).
+    KONTOR_TRUSTED_PROXIES = 0
+    KONTOR_LAUNCH_LIFETIME_HOURS = 12
+    KONTOR_JWT_LEEWAY_SECONDS = 10
+    KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
+    KONTOR_KEY_GRACE_DAYS = 7
+    KONTOR_HTTP_TIMEOUT_SECONDS = 10
+    # The LTI platform emulator is mounted only in demo and test profiles.
+    KONTOR_DEMO_LMS = False
+    # Where the demo serves itself (the emulator needs absolute URLs of the tool).
+    KONTOR_DEMO_BASE_URL = "http://127.0.0.1:5000"
+    KONTOR_DEMO_LMS_KEY_PATH = ""
+    KONTOR_DEMO_LMS_STATE_PATH = ""
+    KONTOR_DEMO_LMS_PLATFORM_STORAGE = False
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    @classmethod
+    def load(cls) -> dict:
+        """The profile's values, overridden by environment variables of the same name."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for key, default in list(values.items()):
+            if key not in os.environ:
+                continue
+            if isinstance(default, bool):
+                values[key] = _env_bool(key, default)
+            elif isinstance(default, int):
+                values[key] = _env_int(key, default)
+            elif isinstance(default, (dict, tuple)):
+                continue
+            else:
+                values[key] = os.environ[key]
+        return values
+
+
+class DevelopmentConfig(BaseConfig):
+    KONTOR_ENV = "development"
+
+
+class DemoConfig(BaseConfig):
+    KONTOR_ENV = "demo"
+    KONTOR_DEMO_LMS = True
+
+
+class TestConfig(BaseConfig):
+    KONTOR_ENV = "test"
+    TESTING = True
+    KONTOR_DEMO_LMS = True
+
+
+class ProductionConfig(BaseConfig):
+    KONTOR_ENV = "production"
+    KONTOR_HTTPS = True
+
+
+PROFILES = {
+    "development": DevelopmentConfig,
+    "demo": DemoConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Settings for the profile in KONTOR_ENV (or overrides['KONTOR_ENV']), then the overrides."""
+    overrides = dict(overrides or {})
+    profile = overrides.get("KONTOR_ENV") or os.environ.get("KONTOR_ENV") or "development"
+    if profile not in PROFILES:
+        raise ConfigError(f"KONTOR_ENV={profile!r} is unknown; use one of {', '.join(PROFILES)}.")
+    values = PROFILES[profile].load()
+    values.update(overrides)
+    return values
+
+
+def finish_config(values: dict, instance_path: Path) -> dict:
+    """Fill the values that depend on the instance folder and check the production rules."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not values.get("DATABASE_URL"):
+        values["DATABASE_URL"] = f"sqlite:///{instance_path / 'kontor.sqlite3'}"
+    values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(values["DATABASE_URL"])
+    if values["KONTOR_ENV"] == "production" and values.get("KONTOR_DEMO_LMS"):
+        raise ConfigError("The demo LMS cannot run in production (unset KONTOR_DEMO_LMS).")
+    if not values.get("SECRET_KEY"):
+        if values["KONTOR_ENV"] == "production":
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the environment "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        values["SECRET_KEY"] = _persisted_secret(instance_path / "secret_key")
+    if values.get("KONTOR_HTTPS"):
+        # The LMS frames Kontor from another site: the cookie must be sent in that iframe.
+        values.update(
+            SESSION_COOKIE_SAMESITE="None",
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_PARTITIONED=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    else:
+        values.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=False)
+    values.setdefault("SESSION_COOKIE_NAME", "kontor_session")
+    values["SESSION_COOKIE_HTTPONLY"] = True
+    return values
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the PostgreSQL driver; plain postgres:// URLs (as hosting panels print them) mean it.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _persisted_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,125 @@
+"""Command line for LMS administrators: platforms, deployments and the tool's keys."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from . import keys
+from .models import Deployment, Platform
+from .registration import save_platform, set_deployment_active
+
+
+@click.group("platform", help="Register LMS platforms and their deployments.")
+def platform_cli() -> None:
+    pass
+
+
+@platform_cli.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (iss), e.g. https://moodle.example.edu")
+@click.option("--client-id", required=True, help="The client id the LMS gave Kontor.")
+@click.option("--deployment-id", required=True, help="The deployment id (Moodle: the tool type id).")
+@click.option("--auth-url", required=True, help="The platform's OIDC authentication URL.")
+@click.option("--token-url", required=True, help="The platform's OAuth2 token URL.")
+@click.option("--jwks-url", required=True, help="The platform's public keyset URL.")
+@click.option("--name", default="", help="A name for people (default: the issuer).")
+@with_appcontext
+def platform_add(issuer, client_id, deployment_id, auth_url, token_url, jwks_url, name):
+    """Add a platform, or add a deployment to one that exists (same issuer and client id)."""
+    for label, url in (("--auth-url", auth_url), ("--token-url", token_url), ("--jwks-url", jwks_url)):
+        if not url.startswith(("https://", "http://")):
+            raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=label)
+    platform = save_platform(
+        issuer=issuer,
+        client_id=client_id,
+        deployment_id=deployment_id,
+        auth_login_url=auth_url,
+        auth_token_url=token_url,
+        key_set_url=jwks_url,
+        name=name,
+    )
+    db.session.commit()
+    click.echo(f"Platform {platform.name} ({platform.issuer}, client {platform.client_id}) "
+               f"has deployments: {', '.join(_deployment_labels(platform))}")
+
+
+def _deployment_labels(platform: Platform) -> list[str]:
+    return [d.deployment_id + ("" if d.active else " (inactive)") for d in platform.deployments]
+
+
+@platform_cli.command("list")
+@with_appcontext
+def platform_list():
+    """List platforms with their deployments (inactive ones are marked)."""
+    platforms = db.session.scalars(select(Platform).order_by(Platform.id)).all()
+    if not platforms:
+        click.echo("No platforms registered.")
+        return
+    for p in platforms:
+        click.echo(f"{p.issuer}\tclient_id={p.client_id}\tname={p.name}\tdeployments={','.join(_deployment_labels(p)) or '-'}")
+
+
+def _find(issuer: str, client_id: str) -> Platform:
+    platform = db.session.scalars(
+        select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
+    ).first()
+    if platform is None:
+        raise click.ClickException(f"No platform with issuer {issuer} and client id {client_id}.")
+    return platform
+
+
+@platform_cli.command("remove")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@with_appcontext
+def platform_remove(issuer, client_id):
+    """Remove a platform and everything recorded for it."""
+    db.session.delete(_find(issuer, client_id))
+    db.session.commit()
+    click.echo(f"Removed platform {issuer} (client {client_id}).")
+
+
+@platform_cli.command("activate-deployment")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", required=True)
+@with_appcontext
+def platform_activate_deployment(issuer, client_id, deployment_id):
+    """Activate a deployment id (for example one recorded from a rejected launch)."""
+    platform = _find(issuer, client_id)
+    set_deployment_active(platform, deployment_id, True)
+    db.session.commit()
+    click.echo(f"Deployment {deployment_id} of {issuer} is active.")
+
+
+@platform_cli.command("deactivate-deployment")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--deployment-id", required=True)
+@with_appcontext
+def platform_deactivate_deployment(issuer, client_id, deployment_id):
+    """Stop accepting launches from a deployment id."""
+    platform = _find(issuer, client_id)
+    exists = db.session.scalars(
+        select(Deployment).where(Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id)
+    ).first()
+    if exists is None:
+        raise click.ClickException(f"Deployment {deployment_id} is not known for {issuer}.")
+    set_deployment_active(platform, deployment_id, False)
+    db.session.commit()
+    click.echo(f"Deployment {deployment_id} of {issuer} is inactive.")
+
+
+@click.group("keys", help="The tool's signing keys.")
+def keys_cli() -> None:
+    pass
+
+
+@keys_cli.command("rotate")
+@with_appcontext
+def keys_rotate():
+    """Make a new signing key; the old public key stays in the JWKS for the grace period."""
+    new, previous = keys.rotate_keys()
+    db.session.commit()
+    click.echo(f"New signing key {new.kid}" + (f"; {previous.kid} retired" if previous else ""))

@@ -1,0 +1,330 @@
+"""Validating an LTI 1.3 launch with pylti1p3, plus the checks pylti1p3 2.0 leaves out.
+
+pylti1p3 does the protocol work (JWT format, registration lookup, the platform's JWKS, signature,
+deployment, message validators). Kontor closes its known gaps in this thin subclass:
+- `aud`/`azp` are verified (pylti1p3 decodes with verify_aud off);
+- the nonce must be the one issued for this state and is usable once, across all worker processes
+  (a unique row in the database, never process memory);
+- `exp`/`iat` get a small leeway for clock skew (PyJWT alone rejects an iat one second ahead);
+- an unknown `kid` refetches the platform's JWKS once (platforms rotate keys);
+- only RS256 is accepted, so `alg: none` and HMAC-with-the-public-key tokens never reach a decoder;
+- oversized tokens are refused before any parsing.
+State and nonce live in the database so that any worker can finish a login another one started.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.request import Request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from .http import LmsSession
+from .models import Deployment, OidcLogin, Platform, UsedNonce, utcnow
+from .tool_config import DatabaseToolConf, find_platform
+
+log = logging.getLogger(__name__)
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+MESSAGE_TYPE_CLAIM = LTI + "message_type"
+VERSION_CLAIM = LTI + "version"
+DEPLOYMENT_CLAIM = LTI + "deployment_id"
+DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+ACCEPTED_MESSAGE_TYPES = {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+
+
+class LaunchRejected(Exception):
+    """A launch that must not open a session. `reason` is a stable code for logs, tests and messages."""
+
+    def __init__(self, reason: str, detail: str = "", status: int = 400, after_rollback=None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+        self.status = status
+        # Work to keep although the launch is rolled back (recording an unknown deployment).
+        self.after_rollback = after_rollback
+
+
+class FormRequest(Request):
+    """pylti1p3's view of the launch POST: just its form fields."""
+
+    def __init__(self, params: dict[str, str], secure: bool) -> None:
+        self._params = params
+        self._secure = secure
+
+    @property
+    def session(self):  # pragma: no cover - Kontor never lets pylti1p3 touch a session
+        raise LtiException("session storage is not used by Kontor")
+
+    def is_secure(self) -> bool:
+        return self._secure
+
+    def get_param(self, key: str):
+        return self._params.get(key)
+
+
+class _NoCookies:
+    """pylti1p3 wants a cookie service; Kontor checks the state cookie itself."""
+
+    def get_cookie(self, name):
+        return None
+
+    def set_cookie(self, *args, **kwargs):
+        return None
+
+
+@dataclass(frozen=True)
+class ValidatedLaunch:
+    platform_id: int
+    claims: dict
+    state: str
+    storage_target: str | None
+    browser_bound: bool
+
+
+class KontorMessageLaunch(MessageLaunch):
+    def __init__(self, params: dict[str, str], *, secure: bool, leeway: int, timeout: float) -> None:
+        super().__init__(
+            FormRequest(params, secure),
+            DatabaseToolConf(),
+            session_service=object(),  # never used: state, nonce and launch data are ours
+            cookie_service=_NoCookies(),
+            requests_session=LmsSession(timeout=timeout),
+        )
+        self._leeway = leeway
+        self._kontor_platform: Platform | None = None
+
+    def _get_request_param(self, key: str):
+        return self._request.get_param(key)
+
+    # --- pylti1p3 hooks ---------------------------------------------------------------------------
+
+    def get_client_id(self) -> str:
+        body = self._jwt.get("body", {})
+        aud = body.get("aud")
+        if isinstance(aud, list):
+            # With several audiences, OIDC names the intended client in azp.
+            return body.get("azp") or (aud[0] if aud else "")
+        return aud
+
+    def get_public_key(self):
+        try:
+            return super().get_public_key()
+        except LtiException:
+            # The platform may have rotated its key: refetch its JWKS once, then give up.
+            platform = self._platform()
+            fresh = self.fetch_public_key(platform.key_set_url)
+            platform.key_set = fresh
+            self._registration.set_key_set(fresh)
+            return super().get_public_key()
+
+    def validate_jwt_signature(self):
+        public_key, alg = self.get_public_key()
+        try:
+            jwt.decode(
+                self._get_id_token(),
+                public_key,
+                algorithms=["RS256"] if alg == "RS256" else [],
+                audience=self.get_client_id(),
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise LaunchRejected("expired_token", str(exc)) from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise LaunchRejected("token_from_the_future", str(exc)) from exc
+        except jwt.InvalidAudienceError as exc:
+            raise LaunchRejected("wrong_audience", str(exc)) from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise LaunchRejected("missing_claim", str(exc)) from exc
+        except jwt.InvalidTokenError as exc:
+            raise LaunchRejected("bad_signature", str(exc)) from exc
+        return self
+
+    def save_launch_data(self):
+        return self  # Kontor records the launch in its own tables (see services.record_launch)
+
+    # --- Kontor's sequence -----------------------------------------------------------------------
+
+    def _platform(self) -> Platform:
+        if self._kontor_platform is None:
+            body = self._jwt["body"]
+            self._kontor_platform = find_platform(body.get("iss", ""), self.get_client_id())
+        return self._kontor_platform
+
+    def validate_kontor(self, state_cookie: str | None, max_bytes: int) -> ValidatedLaunch:
+        id_token = self._request.get_param("id_token")
+        if not id_token:
+            raise LaunchRejected("missing_id_token")
+        if len(id_token) > max_bytes:
+            raise LaunchRejected("oversized_token", f"{len(id_token)} bytes", status=413)
+        self._validate_format()
+        self._validate_header()
+        self._validate_issuer_and_audience()
+        self._run(self.validate_registration, "unknown_issuer")
+        self._run(self.validate_jwt_signature, "bad_signature")
+        login = self._validate_state(state_cookie)
+        self._validate_message_claims()
+        self._validate_deployment()
+        self._run(self.validate_message, "invalid_message")
+        self._consume_nonce(login)
+        return ValidatedLaunch(
+            platform_id=self._platform().id,
+            claims=dict(self._jwt["body"]),
+            state=login.state,
+            storage_target=login.storage_target,
+            browser_bound=state_cookie == login.state,
+        )
+
+    def _run(self, step, reason: str) -> None:
+        try:
+            step()
+        except LaunchRejected:
+            raise
+        except (LtiException, AssertionError, KeyError, TypeError, ValueError) as exc:
+            raise LaunchRejected(reason, str(exc)) from exc
+
+    def _validate_format(self) -> None:
+        try:
+            self.validate_jwt_format()
+        except LtiException as exc:
+            raise LaunchRejected("malformed_token", str(exc)) from exc
+        if not isinstance(self._jwt.get("header"), dict) or not isinstance(self._jwt.get("body"), dict):
+            raise LaunchRejected("malformed_token", "header and payload must be JSON objects")
+
+    def _validate_header(self) -> None:
+        header = self._jwt["header"]
+        if header.get("alg") != "RS256":
+            # LTI 1.3 requires RS256; this refuses 'none' and HS256 signed with the public key.
+            raise LaunchRejected("wrong_algorithm", f"alg={header.get('alg')!r}")
+        if not header.get("kid"):
+            raise LaunchRejected("missing_kid")
+
+    def _validate_issuer_and_audience(self) -> None:
+        body = self._jwt["body"]
+        if not isinstance(body.get("iss"), str) or not body.get("iss"):
+            raise LaunchRejected("missing_claim", "iss")
+        aud = body.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if not audiences or not all(isinstance(a, str) and a for a in audiences):
+            raise LaunchRejected("wrong_audience", "aud is missing or not a string")
+        azp = body.get("azp")
+        if len(audiences) > 1 and not azp:
+            raise LaunchRejected("wrong_audience", "several audiences without azp")
+        if azp is not None and azp not in audiences:
+            raise LaunchRejected("wrong_audience", "azp is not one of the audiences")
+        if self._platform() is None:
+            raise LaunchRejected("unknown_issuer", f"iss={body['iss']!r} client_id={self.get_client_id()!r}")
+
+    def _validate_state(self, state_cookie: str | None) -> OidcLogin:
+        state = self._request.get_param("state")
+        if not state:
+            raise LaunchRejected("missing_state")
+        login = db.session.get(OidcLogin, state)
+        if login is None or login.platform_id != self._platform().id:
+            raise LaunchRejected("unknown_state")
+        if login.expires_at < utcnow():
+            raise LaunchRejected("expired_state")
+        if state_cookie != state and not login.storage_target:
+            # Neither our cookie nor platform storage can tie this browser to the login it started.
+            raise LaunchRejected("state_not_bound", "state cookie missing or different")
+        return login
+
+    def _validate_message_claims(self) -> None:
+        body = self._jwt["body"]
+        message_type = body.get(MESSAGE_TYPE_CLAIM)
+        if not message_type:
+            raise LaunchRejected("missing_message_type")
+        if message_type not in ACCEPTED_MESSAGE_TYPES:
+            raise LaunchRejected("wrong_message_type", str(message_type))
+        version = body.get(VERSION_CLAIM)
+        if not version:
+            raise LaunchRejected("missing_version")
+        if version != "1.3.0":
+            raise LaunchRejected("wrong_version", str(version))
+        if not body.get("sub") or not isinstance(body.get("sub"), str):
+            raise LaunchRejected("missing_sub")
+        if not isinstance(body.get(LTI + "roles"), list):
+            raise LaunchRejected("missing_roles")
+        if message_type == "LtiResourceLinkRequest":
+            link = body.get(LTI + "resource_link")
+            if not isinstance(link, dict) or not link.get("id"):
+                raise LaunchRejected("missing_resource_link")
+        if message_type == "LtiDeepLinkingRequest":
+            settings = body.get(DEEP_LINKING_SETTINGS_CLAIM)
+            if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+                raise LaunchRejected("missing_deep_linking_settings")
+
+    def _validate_deployment(self) -> None:
+        deployment_id = self._jwt["body"].get(DEPLOYMENT_CLAIM)
+        if not deployment_id or not isinstance(deployment_id, str):
+            raise LaunchRejected("missing_deployment_id")
+        platform = self._platform()
+        row = db.session.scalars(
+            select(Deployment).where(
+                Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+            )
+        ).first()
+        if row is None:
+            # LMSs mint new deployment ids per course or install: keep it for an admin to activate.
+            platform_id = platform.id
+            raise LaunchRejected(
+                "unknown_deployment",
+                deployment_id,
+                status=403,
+                after_rollback=lambda: record_inactive_deployment(platform_id, deployment_id),
+            )
+        if not row.active:
+            raise LaunchRejected("unknown_deployment", f"{deployment_id} (inactive)", status=403)
+
+    def _consume_nonce(self, login: OidcLogin) -> None:
+        nonce = self._jwt["body"].get("nonce")
+        if not nonce or nonce != login.nonce:
+            raise LaunchRejected("wrong_nonce")
+        try:
+            with db.session.begin_nested():
+                db.session.add(UsedNonce(platform_id=login.platform_id, nonce=nonce))
+        except IntegrityError as exc:
+            raise LaunchRejected("replayed_nonce") from exc
+        # The login is finished either way; a second post of the same form must fail.
+        db.session.delete(login)
+
+
+def record_inactive_deployment(platform_id: int, deployment_id: str) -> None:
+    """Remember an unknown deployment id, inactive, for an administrator to activate."""
+    exists = db.session.scalars(
+        select(Deployment.id).where(
+            Deployment.platform_id == platform_id, Deployment.deployment_id == deployment_id
+        )
+    ).first()
+    if exists is None:
+        db.session.add(Deployment(platform_id=platform_id, deployment_id=deployment_id, active=False))
+        db.session.flush()
+
+
+def validate_launch(
+    form: dict[str, str], *, state_cookie: str | None, secure: bool, config: dict
+) -> ValidatedLaunch:
+    launch = KontorMessageLaunch(
+        form,
+        secure=secure,
+        leeway=int(config["KONTOR_JWT_LEEWAY_SECONDS"]),
+        timeout=float(config["KONTOR_HTTP_TIMEOUT_SECONDS"]),
+    )
+    return launch.validate_kontor(state_cookie, int(config["KONTOR_MAX_ID_TOKEN_BYTES"]))
+
+
+def login_lifetime() -> timedelta:
+    return timedelta(minutes=10)
+
+
+def describe_claims_for_log(claims: dict) -> str:
+    keep = {k: claims.get(k) for k in ("iss", "aud", "sub", MESSAGE_TYPE_CLAIM, DEPLOYMENT_CLAIM)}
+    return json.dumps(keep, default=str)

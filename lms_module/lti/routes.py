@@ -1,0 +1,213 @@
+"""LTI entry points. The paths are fixed: LMS administrators paste them into their LMS."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+
+from ..extensions import csrf, db
+from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
+from ..web.errors import render_error
+from ..web.security import frame_ancestors
+from . import keys
+from .launch import LaunchRejected, describe_claims_for_log, validate_launch
+from .login import LoginRejected, platform_origin, start_login
+from .registration import RegistrationFailed, canvas_configuration, register_dynamically
+from .models import LaunchHandoff
+from .services import create_handoff, record_launch, redeem_handoff
+
+log = logging.getLogger("kontor.lti")
+bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
+
+STATE_COOKIE_PREFIX = "kontor-state-"
+COOKIE_PROBE = "kontor-cookie-probe"
+
+
+def _cookie_kwargs() -> dict:
+    secure = bool(current_app.config.get("KONTOR_HTTPS"))
+    kwargs = {"httponly": True, "secure": secure, "samesite": "None" if secure else "Lax"}
+    if secure:
+        kwargs["partitioned"] = True
+    return kwargs
+
+
+def _tool_origins() -> set[str]:
+    root = url_for("lti.launch", _external=True).split("/lti/")[0]
+    return {root.rstrip("/")}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+@public_route
+def login():
+    params = request.values.to_dict()
+    try:
+        started = start_login(
+            params,
+            launch_url=url_for("lti.launch", _external=True),
+            tool_origins=_tool_origins(),
+            secure=request.is_secure,
+        )
+    except LoginRejected as rejected:
+        db.session.rollback()
+        log.warning("login rejected: %s", rejected)
+        return render_error(400, rejected.reason, launch_error=True)
+    db.session.commit()
+    if started.storage_target:
+        # Platform storage (Canvas): keep the state in the platform's frame as well as in our cookie.
+        response = make_response(
+            render_template(
+                "lti/storage_put.html",
+                auth_url=started.auth_url,
+                state=started.state,
+                target=started.storage_target,
+                platform_origin=platform_origin(started.auth_url),
+            )
+        )
+    elif request.cookies or params.get("kontor_new_window"):
+        # This browser already keeps our cookies (or this is the first-party new window): go straight on.
+        response = redirect(started.auth_url)
+    else:
+        response = make_response(render_template("lti/cookie_check.html", auth_url=started.auth_url,
+                                                 new_window_url=_new_window_url(params)))
+    response.set_cookie(STATE_COOKIE_PREFIX + started.state, started.state, max_age=600, **_cookie_kwargs())
+    return response
+
+
+def _new_window_url(params: dict[str, str]) -> str:
+    return url_for("lti.login", _external=True, **{**params, "kontor_new_window": "1"})
+
+
+@bp.route("/launch", methods=["POST"])
+@csrf.exempt
+@public_route
+def launch():
+    form = request.form.to_dict()
+    state = form.get("state") or ""
+    try:
+        validated = validate_launch(
+            form,
+            state_cookie=request.cookies.get(STATE_COOKIE_PREFIX + state) if state else None,
+            secure=request.is_secure,
+            config=current_app.config,
+        )
+        context = record_launch(
+            validated,
+            accept_language=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+            lifetime=timedelta(hours=current_app.config["KONTOR_LAUNCH_LIFETIME_HOURS"]),
+        )
+    except LaunchRejected as rejected:
+        db.session.rollback()
+        if rejected.after_rollback:
+            rejected.after_rollback()
+            db.session.commit()
+        log.warning("launch rejected (%s): %s", rejected.reason, rejected.detail)
+        return render_error(rejected.status, rejected.reason, launch_error=True)
+    log.info("launch accepted: %s", describe_claims_for_log(validated.claims))
+    frame_ancestors.invalidate()
+    if validated.browser_bound:
+        db.session.commit()
+        remember_launch(context.launch_id)
+        response = redirect(url_for("web.landing", launch_id=context.launch_id))
+    else:
+        # No cookie came back, but the platform offered storage: the browser must prove it holds the state.
+        token = create_handoff(context.launch_id, expected_state=validated.state)
+        db.session.commit()
+        response = make_response(
+            render_template(
+                "lti/storage_get.html",
+                handoff=token,
+                state=validated.state,
+                target=validated.storage_target,
+                platform_origin=_platform_origin_of(validated.claims.get("iss", "")),
+            )
+        )
+    response.delete_cookie(STATE_COOKIE_PREFIX + state, **_cookie_kwargs())
+    return response
+
+
+def _platform_origin_of(issuer: str) -> str:
+    return platform_origin(issuer) if issuer.startswith(("http://", "https://")) else "*"
+
+
+@bp.route("/storage-confirm", methods=["POST"])
+@csrf.exempt  # no session exists yet; the one-time handoff and the state read from platform storage protect it
+@public_route
+def storage_confirm():
+    launch_id = redeem_handoff(request.form.get("handoff", ""), request.form.get("state_value"))
+    if launch_id is None:
+        db.session.rollback()
+        log.warning("platform storage confirmation refused")
+        return render_error(400, "state_not_bound", launch_error=True)
+    check_token = create_handoff(launch_id)
+    db.session.commit()
+    remember_launch(launch_id)
+    return redirect(url_for("lti.check", token=check_token))
+
+
+@bp.route("/check/<token>")
+@public_route
+def check(token: str):
+    """After platform storage: did the session cookie survive the frame? If not, offer a new window."""
+    handoff = db.session.get(LaunchHandoff, token)
+    if handoff is None or handoff.used:
+        return render_error(403, "launch_not_in_session")
+    if handoff.launch_id in session.get(SESSION_LAUNCHES, []):
+        handoff.used = True
+        db.session.commit()
+        return redirect(url_for("web.landing", launch_id=handoff.launch_id))
+    return render_template("lti/new_window.html", enter_url=url_for("lti.enter", token=token))
+
+
+@bp.route("/enter/<token>")
+@public_route
+def enter(token: str):
+    """The new window (first-party) redeems the one-time ticket and gets its own session cookie."""
+    launch_id = redeem_handoff(token)
+    if launch_id is None:
+        db.session.rollback()
+        return render_error(403, "launch_expired")
+    db.session.commit()
+    remember_launch(launch_id)
+    return redirect(url_for("web.landing", launch_id=launch_id))
+
+
+@bp.route("/jwks")
+@public_route
+def jwks():
+    keys.ensure_tool_key()
+    db.session.commit()
+    grace = timedelta(days=current_app.config["KONTOR_KEY_GRACE_DAYS"])
+    response = jsonify({"keys": keys.published_keys(grace)})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/register")
+@public_route
+def register():
+    """LTI Dynamic Registration: the LMS opens this page with its configuration URL and a token."""
+    configuration_url = request.args.get("openid_configuration", "")
+    if not configuration_url:
+        return render_error(400, "missing_openid_configuration")
+    try:
+        platform = register_dynamically(
+            configuration_url,
+            request.args.get("registration_token"),
+            float(current_app.config["KONTOR_HTTP_TIMEOUT_SECONDS"]),
+        )
+    except RegistrationFailed as failed:
+        db.session.rollback()
+        log.warning("dynamic registration failed: %s", failed)
+        return render_template("lti/registered.html", ok=False, reason=failed.reason), 400
+    db.session.commit()
+    frame_ancestors.invalidate()
+    log.info("dynamic registration: %s %s", platform.issuer, platform.client_id)
+    return render_template("lti/registered.html", ok=True, platform=platform)
+
+
+@bp.route("/canvas.json")
+@public_route
+def canvas_json():
+    return jsonify(canvas_configuration())

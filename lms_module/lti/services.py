@@ -1,0 +1,201 @@
+"""Turning a validated launch into Kontor's records: user, course, membership, resource link, launch."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from ..extensions import db
+from . import roles
+from .context import LaunchContext
+from .launch import LTI, DEEP_LINKING_SETTINGS_CLAIM, MESSAGE_TYPE_CLAIM, ValidatedLaunch
+from .models import Platform, Course, LaunchHandoff, LaunchSession, Membership, ResourceLink, User, utcnow
+
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+SUPPORTED_LOCALES = ("de", "en")
+
+
+def choose_locale(launch_locale: str | None, accept_language_best: str | None, default: str = "de") -> str:
+    """Launch locale first (the LMS knows the user's language), then the browser's, then German."""
+    for candidate in (launch_locale, accept_language_best):
+        if isinstance(candidate, str) and candidate:
+            language = candidate.replace("_", "-").split("-")[0].lower()
+            if language in SUPPORTED_LOCALES:
+                return language
+    return default
+
+
+def _text(value) -> str | None:
+    return value.strip()[:255] if isinstance(value, str) and value.strip() else None
+
+
+def _upsert_user(platform_id: int, claims: dict) -> User:
+    user = db.session.scalars(
+        select(User).where(User.platform_id == platform_id, User.subject == claims["sub"])
+    ).first()
+    if user is None:
+        user = User(platform_id=platform_id, subject=claims["sub"])
+        db.session.add(user)
+    # Only what the platform shares is stored; a field it stops sharing is not kept stale.
+    user.name = _text(claims.get("name"))
+    user.given_name = _text(claims.get("given_name"))
+    user.family_name = _text(claims.get("family_name"))
+    email = claims.get("email")
+    user.email = email.strip()[:320] if isinstance(email, str) and "@" in email else None
+    return user
+
+
+def _upsert_course(platform_id: int, claims: dict) -> Course | None:
+    context = claims.get(LTI + "context")
+    if not isinstance(context, dict) or not context.get("id"):
+        return None
+    course = db.session.scalars(
+        select(Course).where(Course.platform_id == platform_id, Course.context_id == str(context["id"]))
+    ).first()
+    if course is None:
+        course = Course(platform_id=platform_id, context_id=str(context["id"]))
+        db.session.add(course)
+    course.label = str(context.get("label") or "")[:255]
+    course.title = str(context.get("title") or "")[:512]
+    nrps = claims.get(NRPS_CLAIM)
+    if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
+        course.memberships_url = nrps["context_memberships_url"][:1024]
+    return course
+
+
+def _upsert_link(platform_id: int, course: Course | None, claims: dict) -> ResourceLink | None:
+    link_claim = claims.get(LTI + "resource_link")
+    if not isinstance(link_claim, dict) or not link_claim.get("id"):
+        return None
+    link = db.session.scalars(
+        select(ResourceLink).where(
+            ResourceLink.platform_id == platform_id, ResourceLink.link_id == str(link_claim["id"])
+        )
+    ).first()
+    if link is None:
+        link = ResourceLink(platform_id=platform_id, link_id=str(link_claim["id"]))
+        db.session.add(link)
+    link.course_id = course.id if course else None
+    link.title = str(link_claim.get("title") or "")[:512]
+    custom = claims.get(LTI + "custom")
+    custom = custom if isinstance(custom, dict) else {}
+    link.custom = {str(k): str(v) for k, v in custom.items()}
+    quiz = custom.get("quiz")
+    link.quiz_slug = quiz.strip()[:128] if isinstance(quiz, str) and quiz.strip() else None
+    ags = claims.get(AGS_CLAIM)
+    if isinstance(ags, dict):
+        link.lineitem_url = ags.get("lineitem") if isinstance(ags.get("lineitem"), str) else None
+        link.lineitems_url = ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None
+        scopes = ags.get("scope")
+        link.ags_scopes = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
+    return link
+
+
+def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, lifetime: timedelta) -> LaunchContext:
+    claims = validated.claims
+    platform_id = validated.platform_id
+    user = _upsert_user(platform_id, claims)
+    course = _upsert_course(platform_id, claims)
+    db.session.flush()
+    link = _upsert_link(platform_id, course, claims)
+    role = roles.kontor_role(claims.get(LTI + "roles"))
+    if course is not None:
+        _upsert_membership(course.id, user.id, role)
+    presentation = claims.get(LTI + "launch_presentation")
+    presentation = presentation if isinstance(presentation, dict) else {}
+    locale = choose_locale(presentation.get("locale"), accept_language)
+    _learn_frame_origin(platform_id, presentation.get("return_url"))
+    deep_linking = claims.get(DEEP_LINKING_SETTINGS_CLAIM)
+    launch = LaunchSession(
+        id=secrets.token_urlsafe(24),
+        platform_id=platform_id,
+        user_id=user.id,
+        course_id=course.id if course else None,
+        resource_link_id=link.id if link else None,
+        role=role,
+        locale=locale,
+        message_type=claims[MESSAGE_TYPE_CLAIM],
+        deep_linking=deep_linking if isinstance(deep_linking, dict) else None,
+        return_url=presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
+        expires_at=utcnow() + lifetime,
+    )
+    db.session.add(launch)
+    db.session.flush()
+    return context_of(launch)
+
+
+def _learn_frame_origin(platform_id: int, return_url) -> None:
+    """The LMS page that launched us may sit on another origin than the issuer (Canvas tenants)."""
+    if not isinstance(return_url, str):
+        return
+    parts = urlsplit(return_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return
+    origin = f"{parts.scheme}://{parts.netloc}"
+    platform = db.session.get(Platform, platform_id)
+    known = list(platform.frame_origins or [])
+    if origin not in known and len(known) < 20:
+        platform.frame_origins = [*known, origin]
+
+
+def _upsert_membership(course_id: int, user_id: int, role: str) -> None:
+    membership = db.session.scalars(
+        select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+    ).first()
+    if membership is None:
+        membership = Membership(course_id=course_id, user_id=user_id, role=role)
+        db.session.add(membership)
+    membership.role = role
+    membership.last_launch_at = utcnow()
+
+
+def context_of(launch: LaunchSession) -> LaunchContext:
+    link = db.session.get(ResourceLink, launch.resource_link_id) if launch.resource_link_id else None
+    return LaunchContext(
+        launch_id=launch.id,
+        platform_id=launch.platform_id,
+        user_id=launch.user_id,
+        course_id=launch.course_id,
+        resource_link_id=launch.resource_link_id,
+        role=launch.role,
+        locale=launch.locale,
+        message_type=launch.message_type,
+        quiz_slug=link.quiz_slug if link else None,
+    )
+
+
+def load_context(launch_id: str) -> LaunchContext | None:
+    launch = db.session.get(LaunchSession, launch_id)
+    if launch is None or launch.expires_at < utcnow():
+        return None
+    return context_of(launch)
+
+
+def create_handoff(launch_id: str, expected_state: str | None = None, minutes: int = 5) -> str:
+    token = secrets.token_urlsafe(24)
+    db.session.add(
+        LaunchHandoff(
+            token=token,
+            launch_id=launch_id,
+            expected_state=expected_state,
+            expires_at=utcnow() + timedelta(minutes=minutes),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def redeem_handoff(token: str, presented_state: str | None = None) -> str | None:
+    """The launch id of an unused, unexpired handoff (marked used), or None."""
+    handoff = db.session.get(LaunchHandoff, token)
+    if handoff is None or handoff.used or handoff.expires_at < utcnow():
+        return None
+    if handoff.expected_state is not None and (
+        not presented_state or not secrets.compare_digest(handoff.expected_state, presented_state)
+    ):
+        return None
+    handoff.used = True
+    return handoff.launch_id

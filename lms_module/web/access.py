@@ -1,0 +1,60 @@
+"""Who may use a route. Every view states it with one of these decorators; a test walks the URL map
+so that a route without a rule fails the suite."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, session
+
+from ..lti.context import LaunchContext
+from ..lti.services import load_context
+
+SESSION_LAUNCHES = "launches"
+MAX_LAUNCHES_PER_BROWSER = 20
+
+
+def public_route(view):
+    """Open to anyone: LTI entry points, JWKS, health checks. Such views check what they receive."""
+    view.kontor_access = "public"
+    return view
+
+
+def remember_launch(launch_id: str) -> None:
+    """Let this browser use the launch (the ids live in the signed session cookie)."""
+    launches = [lid for lid in session.get(SESSION_LAUNCHES, []) if lid != launch_id]
+    launches.append(launch_id)
+    session[SESSION_LAUNCHES] = launches[-MAX_LAUNCHES_PER_BROWSER:]
+    session.permanent = False
+
+
+def _context_for(launch_id: str) -> LaunchContext:
+    if launch_id not in session.get(SESSION_LAUNCHES, []):
+        # Unknown to this browser: a URL copied elsewhere, or cookies blocked in the LMS frame.
+        abort(403, description="launch_not_in_session")
+    context = load_context(launch_id)
+    if context is None:
+        abort(403, description="launch_expired")
+    return context
+
+
+def launch_required(*roles: str):
+    """The view takes `launch_id` from the URL; the launch must belong to this browser and have one
+    of `roles` (any role when none are given). The launch context is put on `g.launch`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, launch_id: str, **kwargs):
+            context = _context_for(launch_id)
+            if roles and context.role not in roles:
+                abort(403, description="wrong_role")
+            g.launch = context
+            return view(*args, launch_id=launch_id, **kwargs)
+
+        wrapper.kontor_access = "launch:" + (",".join(roles) or "any")
+        return wrapper
+
+    return decorator
+
+
+student_or_instructor = launch_required()
+instructor_only = launch_required("instructor")

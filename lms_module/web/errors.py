@@ -1,0 +1,91 @@
+"""One error page for everything: what happened and what to do, in the person's language; the
+details go to the log with a request id that the page shows."""
+from __future__ import annotations
+
+import logging
+
+from flask import g, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("kontor.errors")
+
+# Messages by reason code; the generic message of the status code is used otherwise.
+MESSAGES = {
+    "launch_not_in_session": _l(
+        "This page belongs to a launch that this browser did not start, or your browser did not keep "
+        "Kontor's cookie. Please open the activity again from your course."
+    ),
+    "launch_expired": _l("Your session has expired. Please open the activity again from your course."),
+    "wrong_role": _l("This page is for instructors of the course."),
+    "csrf": _l(
+        "The form was sent without a valid security token (it may have been open for too long, or was "
+        "sent from somewhere else). Please reload the page and try again. Nothing was saved."
+    ),
+    "unknown_deployment": _l(
+        "This LMS installation is not activated in Kontor yet. Please ask your LMS administrator to "
+        "activate the deployment; the launch was recorded for them."
+    ),
+    "unknown_issuer": _l(
+        "Kontor does not know the LMS that sent this launch. Please ask your LMS administrator to "
+        "register Kontor."
+    ),
+    "expired_token": _l(
+        "The sign-in from your LMS took too long and has expired. Please open the activity again."
+    ),
+    "state_not_bound": _l(
+        "Your browser did not keep the sign-in cookie inside the course page. Please open the activity "
+        "again; if this keeps happening, open it in a new window or allow cookies for this site."
+    ),
+}
+
+GENERIC = {
+    400: _l("The request could not be understood. Nothing was changed."),
+    401: _l("You need to open this page from your course in the LMS."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist."),
+    405: _l("This page cannot be used this way."),
+    409: _l("This action conflicts with a change made in the meantime. Please reload the page."),
+    413: _l("What was sent is too large. Nothing was saved."),
+    429: _l("Too many requests. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. Nothing you sent was lost; please try again."),
+    503: _l("Kontor is not available right now. Please try again in a few minutes."),
+}
+
+LAUNCH_REJECTED = _l(
+    "This activity could not be opened: the sign-in from your LMS was not valid. Please go back to "
+    "the course and open the activity again. If it keeps failing, tell your LMS administrator."
+)
+
+
+def render_error(status: int, reason: str | None = None, *, launch_error: bool = False):
+    message = MESSAGES.get(reason or "") or (LAUNCH_REJECTED if launch_error else None) or GENERIC.get(
+        status, GENERIC[400]
+    )
+    body = render_template(
+        "error.html", status=status, message=message, reason=reason, request_id=g.get("request_id", "-")
+    )
+    return body, status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        log.warning("request %s: CSRF rejected: %s", g.get("request_id"), error.description)
+        return render_error(400, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        reason = error.description if isinstance(error.description, str) and error.description in MESSAGES else None
+        if error.code and error.code >= 500:
+            log.error("request %s: %s", g.get("request_id"), error)
+        return render_error(error.code or 500, reason)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        log.exception("request %s: unhandled error", g.get("request_id"))
+        from ..extensions import db
+
+        db.session.rollback()
+        return render_error(500)

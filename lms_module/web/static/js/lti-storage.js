@@ -1,0 +1,57 @@
+// LTI platform storage (1EdTech "Client Side postMessages"): keeps the login state in the LMS's
+// frame when this browser blocks cookies in the iframe. Mode "put" before the sign-in, "get" after.
+(function () {
+  var box = document.getElementById("kontor-storage");
+  if (!box) return;
+  var origin = box.dataset.origin;
+  var parentWindow = window.opener || window.parent;
+  var counter = 0;
+
+  function targetFrame(name) {
+    if (!name || name === "_parent") return parentWindow;
+    try { return parentWindow.frames[name] || parentWindow; } catch (e) { return parentWindow; }
+  }
+
+  function ask(win, message, timeoutMs) {
+    return new Promise(function (resolve, reject) {
+      var id = "kontor-" + Date.now() + "-" + (counter++);
+      message.message_id = id;
+      function onMessage(event) {
+        if (origin !== "*" && event.origin !== origin) return;
+        var data = event.data || {};
+        if (data.message_id !== id) return;
+        window.removeEventListener("message", onMessage);
+        if (data.error) reject(data.error); else resolve(data);
+      }
+      window.addEventListener("message", onMessage);
+      win.postMessage(message, origin);
+      setTimeout(function () { window.removeEventListener("message", onMessage); reject("timeout"); }, timeoutMs);
+    });
+  }
+
+  function storageFrame() {
+    return ask(parentWindow, { subject: "lti.capabilities" }, 1000).then(function (reply) {
+      var supported = (reply.supported_messages || []).filter(function (m) { return m.subject === "lti.get_data"; });
+      if (!supported.length) throw "unsupported";
+      return targetFrame(supported[0].frame || box.dataset.target);
+    });
+  }
+
+  if (box.dataset.mode === "put") {
+    storageFrame()
+      .then(function (frame) {
+        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 2000);
+      })
+      .catch(function () { /* cookies may still work; the launch decides */ })
+      .then(function () { window.location.replace(box.dataset.next); });
+  } else {
+    var form = document.getElementById("kontor-storage-form");
+    storageFrame()
+      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 2000); })
+      .then(function (reply) {
+        form.elements.state_value.value = reply.value || "";
+        form.submit();
+      })
+      .catch(function () { document.getElementById("kontor-storage-failed").hidden = false; });
+  }
+})();

@@ -1,0 +1,3 @@
+from lms_module import create_app
+
+app = create_app()
