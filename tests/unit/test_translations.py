@@ -1,0 +1,53 @@
+"""Every UI string is translated into German, and the compiled catalogs match their sources."""
+import gettext
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "lms_module" / "translations"
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def _source_messages() -> set[str]:
+    with open(ROOT / "babel.cfg") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "lms_module"), [(m.replace("lms_module/", "", 1), f) for m, f in method_map],
+        options_map, keywords=KEYWORDS,
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _catalog(locale: str):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po, locale=locale)
+
+
+def test_every_ui_string_has_a_german_translation():
+    catalog = _catalog("de")
+    missing = []
+    for message in sorted(_source_messages()):
+        entry = catalog.get(message)
+        strings = [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string))
+        if entry is None or not all(strings) or entry.fuzzy:
+            missing.append(message)
+    assert missing == [], "run `make translations` and translate these in de/LC_MESSAGES/messages.po"
+
+
+def test_compiled_german_catalog_is_up_to_date():
+    catalog = _catalog("de")
+    with open(TRANSLATIONS / "de" / "LC_MESSAGES" / "messages.mo", "rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    stale = [m.id for m in catalog if m.id and isinstance(m.id, str) and compiled.gettext(m.id) != m.string]
+    assert stale == [], "run `pybabel compile -d lms_module/translations`"
+
+
+def test_english_catalog_exists_for_every_message():
+    english = _catalog("en")
+    missing = [m for m in _source_messages() if english.get(m) is None]
+    assert missing == []
