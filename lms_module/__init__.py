@@ -47,7 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .lti import models as _lti_models  # noqa: F401  (tables known to the metadata)
+    from .library import models as _library_models  # noqa: F401  (tables known to the metadata)
+    from .lti import models as _lti_models  # noqa: F401
     from .lti.routes import bp as lti_bp
     from .web import errors, security
     from .web.routes import bp as web_bp
@@ -63,6 +64,9 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(platform_cli)
     app.cli.add_command(keys_cli)
+    from .library.cli import quiz_cli
+
+    app.cli.add_command(quiz_cli)
     from .demo import demo_command
 
     app.cli.add_command(demo_command)

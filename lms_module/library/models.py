@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Quiz(db.Model):
+    """A quiz by slug. Its content lives in versions; attempts keep the version they started with."""
+
+    __tablename__ = "quiz"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(128), unique=True)
+    topic: Mapped[str] = mapped_column(String(32), index=True)
+    # "library" for the built-in files under quizzes/, "import" for files an administrator imported.
+    origin: Mapped[str] = mapped_column(String(16), default="library")
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list[QuizVersion]] = relationship(back_populates="quiz", order_by="QuizVersion.number")
+
+
+class QuizVersion(db.Model):
+    __tablename__ = "quiz_version"
+    __table_args__ = (UniqueConstraint("quiz_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # The validated quiz as JSON (the file format's data model); immutable once written.
+    content: Mapped[dict] = mapped_column(JSON)
+    title_de: Mapped[str] = mapped_column(String(512))
+    title_en: Mapped[str] = mapped_column(String(512))
+    question_count: Mapped[int] = mapped_column(Integer)
+    source_path: Mapped[str] = mapped_column(String(1024), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="versions")

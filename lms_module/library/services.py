@@ -1,0 +1,132 @@
+"""Importing quiz files into the library and reading quizzes back as engine models."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..engine.library_rules import check_library
+from ..engine.loader import QuizFileError, check_path
+from ..engine.schema import Quiz as QuizContent
+from ..engine.text import resolve
+from ..extensions import db
+from .models import Quiz, QuizVersion
+
+BUILTIN_QUIZZES = Path(__file__).resolve().parents[2] / "quizzes"
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[QuizFileError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def is_builtin(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(BUILTIN_QUIZZES)
+        return True
+    except ValueError:
+        return False
+
+
+def validate_path(path: Path, library_rules: bool) -> tuple[list[QuizContent], list[QuizFileError]]:
+    quizzes, errors = check_path(path)
+    if library_rules and quizzes:
+        errors = [*errors, *check_library(quizzes)]
+    return quizzes, errors
+
+
+def content_hash(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def import_path(path: Path, *, origin: str = "library") -> ImportReport:
+    """Import a file or a folder. All or nothing: with any error in any file, nothing is stored."""
+    quizzes, errors = validate_path(path, library_rules=is_builtin(path))
+    report = ImportReport(errors=list(errors))
+    slugs = [q.slug for q in quizzes]
+    if len(slugs) != len(set(slugs)):
+        duplicate = next(s for s in slugs if slugs.count(s) > 1)
+        report.errors.append(QuizFileError(str(path), None, "slug", f"slug {duplicate!r} is used by two files"))
+    if report.errors:
+        return report
+    for quiz in quizzes:
+        outcome = _store(quiz, origin)
+        getattr(report, outcome).append(quiz.slug)
+    db.session.flush()
+    return report
+
+
+def _store(content: QuizContent, origin: str) -> str:
+    data = content.model_dump(mode="json", exclude_none=True)
+    digest = content_hash(data)
+    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
+    if quiz is None:
+        quiz = Quiz(slug=content.slug, topic=content.topic, origin=origin, latest_version=0)
+        db.session.add(quiz)
+        db.session.flush()
+        outcome = "created"
+    else:
+        latest = latest_version(quiz.id)
+        if latest is not None and latest.content_hash == digest:
+            return "unchanged"
+        outcome = "updated"
+    quiz.topic = content.topic
+    quiz.latest_version += 1
+    db.session.add(
+        QuizVersion(
+            quiz_id=quiz.id,
+            number=quiz.latest_version,
+            content_hash=digest,
+            content=data,
+            title_de=resolve(content.title, "de")[:512],
+            title_en=resolve(content.title, "en")[:512],
+            question_count=len(content.questions),
+            source_path=str(getattr(content, "source_path", "") or "")[:1024],
+        )
+    )
+    return outcome
+
+
+def latest_version(quiz_id: int) -> QuizVersion | None:
+    return db.session.scalars(
+        select(QuizVersion).where(QuizVersion.quiz_id == quiz_id).order_by(QuizVersion.number.desc()).limit(1)
+    ).first()
+
+
+def latest_version_by_slug(slug: str) -> QuizVersion | None:
+    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == slug)).first()
+    return latest_version(quiz.id) if quiz else None
+
+
+@lru_cache(maxsize=256)
+def _parsed(version_id: int, digest: str) -> QuizContent:
+    version = db.session.get(QuizVersion, version_id)
+    return QuizContent.model_validate(version.content)
+
+
+def content_of(version: QuizVersion) -> QuizContent:
+    """The engine model of a version (versions never change, so parsing is cached by id and hash)."""
+    return _parsed(version.id, version.content_hash)
+
+
+def list_library() -> list[QuizVersion]:
+    """The latest version of every quiz, ordered by topic then slug."""
+    return list(
+        db.session.scalars(
+            select(QuizVersion)
+            .join(Quiz, (Quiz.id == QuizVersion.quiz_id) & (Quiz.latest_version == QuizVersion.number))
+            .order_by(Quiz.topic, Quiz.slug)
+        )
+    )
