@@ -27,7 +27,7 @@ def landing(launch_id: str):
         return redirect(url_for("web.instructor_home", launch_id=launch_id))
     if launch.quiz_slug is None:
         return render_template("not_set_up.html"), 200
-    return redirect(url_for("web.student_home", launch_id=launch_id))
+    return redirect(url_for("attempts.start_page", launch_id=launch_id))
 
 
 @bp.route("/l/<launch_id>/student")
