@@ -1,0 +1,46 @@
+"""The pure quiz engine: content model, loading and validation, question types, scoring.
+
+Plain Python: nothing here knows Flask, requests, sessions or the database.
+"""
+
+from .grading import AttemptResult, GradingMethod, attempt_result, link_grade, passed
+from .library_rules import check_library, library_summary
+from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
+from .planning import PlannedQuestion, plan_attempt
+from .questions import REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, register
+from .schema import AnyQuestion, Quiz, Settings
+from .text import LocalText, plain, render, render_markdown, resolve
+
+__all__ = [
+    "REGISTRY",
+    "AnyQuestion",
+    "AttemptResult",
+    "GradingMethod",
+    "InvalidAnswer",
+    "LayoutError",
+    "LocalText",
+    "Part",
+    "PlannedQuestion",
+    "QuestionType",
+    "Quiz",
+    "QuizFileError",
+    "QuizLoadError",
+    "Score",
+    "Settings",
+    "attempt_result",
+    "check_library",
+    "check_path",
+    "handler_for",
+    "library_summary",
+    "link_grade",
+    "load_quiz",
+    "parse_quiz",
+    "passed",
+    "plain",
+    "plan_attempt",
+    "register",
+    "render",
+    "render_markdown",
+    "resolve",
+    "source_of",
+]
