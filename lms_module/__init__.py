@@ -49,14 +49,18 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .library import models as _library_models  # noqa: F401  (tables known to the metadata)
     from .lti import models as _lti_models  # noqa: F401
+    from .attempts import models as _attempt_models  # noqa: F401
+    from .attempts.routes import bp as attempts_bp
     from .lti.routes import bp as lti_bp
-    from .web import errors, security
+    from .web import errors, security, template_helpers
     from .web.routes import bp as web_bp
 
     security.init_app(app)
     errors.init_app(app)
+    template_helpers.init_app(app)
     app.register_blueprint(lti_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(attempts_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -30,10 +30,6 @@ def landing(launch_id: str):
     return redirect(url_for("attempts.start_page", launch_id=launch_id))
 
 
-@bp.route("/l/<launch_id>/student")
-@launch_required("student")
-def student_home(launch_id: str):
-    return render_template("student_home.html", quiz_slug=g.launch.quiz_slug)
 
 
 @bp.route("/l/<launch_id>/instructor")

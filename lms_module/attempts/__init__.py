@@ -1,0 +1,1 @@
+"""The student's attempt: start, answer, autosave, time limit, submit, result."""

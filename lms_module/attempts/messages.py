@@ -1,0 +1,22 @@
+"""What the person is told when an attempt action is refused (their language, no jargon)."""
+from flask_babel import lazy_gettext as _l
+
+REFUSALS = {
+    "no_quiz": _l("No quiz has been chosen for this activity yet."),
+    "unknown_quiz": _l("The quiz for this activity is not available. Please tell your instructor."),
+    "closed": _l("This quiz is closed. No new attempts can be started."),
+    "no_attempts_left": _l("You have used all your attempts for this quiz."),
+    "conflict": _l("The attempt could not be started because of a simultaneous request. Please try again."),
+    "already_submitted": _l("This attempt has already been submitted. Your answers were not changed."),
+    "deadline_passed": _l("The time for this attempt is over. It was submitted with the answers saved before the deadline."),
+    "unknown_question": _l("This question is not part of your attempt. Nothing was saved."),
+    "check_not_allowed": _l("Answers can only be checked in practice mode."),
+    "wrong_shape": _l("The answer was sent in a form Kontor does not understand. Nothing was saved; please reload the page."),
+    "unknown_choice": _l("The answer contains a choice this question does not offer. Nothing was saved; please reload the page."),
+    "unknown_position": _l("The answer contains a position that does not exist. Nothing was saved; please reload the page."),
+    "too_long": _l("The answer is too long. Nothing was saved; please shorten it."),
+}
+
+
+def refusal_message(reason: str):
+    return REFUSALS.get(reason, REFUSALS["wrong_shape"])

@@ -1,0 +1,168 @@
+"""Prepared data for the attempt templates (templates render, they do not decide)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..engine import handler_for, resolve
+from . import policy, services
+from .models import Attempt
+
+
+def questions_per_page(attempt: Attempt) -> int:
+    settings = services.settings_of(attempt)
+    return len(attempt.plan) if settings.layout == "all_on_one_page" else 1
+
+
+def page_count(attempt: Attempt) -> int:
+    per_page = questions_per_page(attempt)
+    return max(1, -(-len(attempt.plan) // per_page))
+
+
+def page_of_question(attempt: Attempt, question_id: str) -> int:
+    index = services.planned_ids(attempt).index(question_id)
+    return index // questions_per_page(attempt) + 1
+
+
+@dataclass
+class NavItem:
+    number: int
+    page: int
+    question_id: str
+    answered: bool
+    flagged: bool
+    current: bool
+
+
+@dataclass
+class PageView:
+    number: int
+    pages: int
+    questions: list[dict[str, Any]]
+    nav: list[NavItem]
+    deadline: datetime | None
+    deadline_reason: str | None
+    practice: bool
+    title: str
+    question_ids: list[str] = field(default_factory=list)
+
+
+def _nav(attempt: Attempt, answers, current_ids: list[str]) -> list[NavItem]:
+    content = services.content_for(attempt)
+    items = []
+    for index, qid in enumerate(services.planned_ids(attempt)):
+        answer = answers.get(qid)
+        question = content.question(qid)
+        answered = bool(answer and handler_for(question).is_answered(answer.response))
+        items.append(NavItem(index + 1, index // questions_per_page(attempt) + 1, qid, answered,
+                             bool(answer and answer.flagged), qid in current_ids))
+    return items
+
+
+def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None) -> PageView:
+    content = services.content_for(attempt)
+    settings = services.settings_of(attempt)
+    per_page = questions_per_page(attempt)
+    ids = services.planned_ids(attempt)[(number - 1) * per_page: number * per_page]
+    answers = services.answers_by_question(attempt)
+    questions = []
+    for qid in ids:
+        question = content.question(qid)
+        handler = handler_for(question)
+        layout = services.layout_of(attempt, qid)
+        answer = answers.get(qid)
+        response = answer.response if answer else None
+        entry = {
+            "id": qid,
+            "number": ids.index(qid) + 1 + (number - 1) * per_page,
+            "type": question.type,
+            "view": handler.view(question, layout, locale, response),
+            "flagged": bool(answer and answer.flagged),
+            "review": None,
+        }
+        # Practice mode: a question the student just checked shows its feedback (key included).
+        if checked == qid and settings.feedback == "immediate" and answer and answer.checks:
+            entry["review"] = handler.review(question, layout, locale, answer.response)
+        questions.append(entry)
+    return PageView(
+        number=number,
+        pages=page_count(attempt),
+        questions=questions,
+        nav=_nav(attempt, answers, ids),
+        deadline=attempt.deadline_at,
+        deadline_reason=_deadline_reason(attempt, settings),
+        practice=settings.feedback == "immediate",
+        title=resolve(content.title, locale),
+        question_ids=ids,
+    )
+
+
+def _deadline_reason(attempt: Attempt, settings: policy.EffectiveSettings) -> str | None:
+    if attempt.deadline_at is None:
+        return None
+    return "close_date" if settings.close_at and attempt.deadline_at >= settings.close_at else "time_limit"
+
+
+@dataclass
+class SummaryView:
+    title: str
+    nav: list[NavItem]
+    unanswered: list[NavItem]
+    flagged: list[NavItem]
+    deadline: datetime | None
+
+
+def build_summary(attempt: Attempt, locale: str) -> SummaryView:
+    content = services.content_for(attempt)
+    nav = _nav(attempt, services.answers_by_question(attempt), [])
+    return SummaryView(
+        title=resolve(content.title, locale),
+        nav=nav,
+        unanswered=[n for n in nav if not n.answered],
+        flagged=[n for n in nav if n.flagged],
+        deadline=attempt.deadline_at,
+    )
+
+
+@dataclass
+class ResultView:
+    title: str
+    status: str
+    marks: float | None
+    max_marks: float
+    fraction: float | None
+    passed: bool | None
+    pass_mark: float
+    review_allowed: bool
+    feedback: str
+    reviews: list[dict[str, Any]]
+    graded: bool
+
+
+def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
+    content = services.content_for(attempt)
+    settings = services.settings_of(attempt)
+    allowed = policy.review_allowed(settings.feedback, attempt.submitted_at is not None, settings.close_at, now)
+    reviews = []
+    if allowed:
+        answers = services.answers_by_question(attempt)
+        for qid in services.planned_ids(attempt):
+            question = content.question(qid)
+            answer = answers.get(qid)
+            reviews.append(handler_for(question).review(
+                question, services.layout_of(attempt, qid), locale, answer.response if answer else {}
+            ))
+    return ResultView(
+        title=resolve(content.title, locale),
+        status=attempt.status,
+        marks=attempt.marks,
+        max_marks=attempt.max_marks,
+        fraction=attempt.fraction,
+        passed=attempt.passed,
+        pass_mark=settings.pass_mark,
+        review_allowed=allowed,
+        feedback=settings.feedback,
+        reviews=reviews,
+        graded=settings.graded,
+    )

@@ -1,0 +1,122 @@
+"""The rules of an attempt as plain functions: effective settings, deadlines, attempts left,
+when answers are accepted and when review is allowed. No database, no request."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..engine.schema import Settings
+
+GRACE = timedelta(seconds=30)  # network delay and a last autosave after the countdown hits zero
+OVERRIDABLE = (
+    "mode", "attempts", "grading", "time_limit_minutes", "pass_mark", "shuffle_questions",
+    "shuffle_options", "feedback", "questions_per_attempt", "layout", "graded", "close_at",
+)
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    mode: str
+    attempts: int  # 0 = unlimited
+    grading: str
+    time_limit_minutes: int | None
+    pass_mark: float
+    shuffle_questions: bool
+    shuffle_options: bool
+    feedback: str
+    questions_per_attempt: int | None
+    layout: str
+    graded: bool  # exams always; practice only when the instructor turns grading on
+    close_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["close_at"] = self.close_at.isoformat() if self.close_at else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EffectiveSettings:
+        values = dict(data)
+        values["close_at"] = datetime.fromisoformat(values["close_at"]) if values.get("close_at") else None
+        return cls(**values)
+
+
+def effective_settings(file_settings: Settings, overrides: dict[str, Any] | None) -> EffectiveSettings:
+    """The quiz file's settings with the instructor's overrides for the activity."""
+    base = EffectiveSettings(
+        mode=file_settings.mode,
+        attempts=file_settings.attempts,
+        grading=file_settings.grading,
+        time_limit_minutes=file_settings.time_limit_minutes,
+        pass_mark=file_settings.pass_mark,
+        shuffle_questions=file_settings.shuffle_questions,
+        shuffle_options=file_settings.shuffle_options,
+        feedback=file_settings.feedback,
+        questions_per_attempt=file_settings.questions_per_attempt,
+        layout=file_settings.layout,
+        graded=file_settings.mode == "exam",
+        close_at=None,
+    )
+    changes = {k: v for k, v in (overrides or {}).items() if k in OVERRIDABLE}
+    if "close_at" in changes and isinstance(changes["close_at"], str):
+        changes["close_at"] = datetime.fromisoformat(changes["close_at"])
+    settings = replace(base, **changes)
+    if settings.mode == "practice" and "feedback" not in changes:
+        settings = replace(settings, feedback="immediate")
+    if settings.mode == "exam" and "graded" not in changes:
+        settings = replace(settings, graded=True)
+    return settings
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime | None
+    reason: str | None  # "time_limit" | "close_date" | None
+
+
+def deadline_for(started_at: datetime, time_limit_minutes: int | None, extra_minutes: int,
+                 close_at: datetime | None) -> Deadline:
+    """The earlier of start + time limit (+ extra time) and the quiz's close date."""
+    by_limit = started_at + timedelta(minutes=time_limit_minutes + extra_minutes) if time_limit_minutes else None
+    if by_limit and close_at:
+        return Deadline(by_limit, "time_limit") if by_limit <= close_at else Deadline(close_at, "close_date")
+    if by_limit:
+        return Deadline(by_limit, "time_limit")
+    if close_at:
+        return Deadline(close_at, "close_date")
+    return Deadline(None, None)
+
+
+def attempts_left(used: int, allowed: int, extra: int = 0) -> int | None:
+    """None means unlimited."""
+    if allowed == 0:
+        return None
+    return max(0, allowed + extra - used)
+
+
+def accepts_answers(deadline: datetime | None, now: datetime) -> bool:
+    """Answers count until the deadline plus the grace period, whatever time the browser claims."""
+    return deadline is None or now <= deadline + GRACE
+
+
+def is_overdue(deadline: datetime | None, now: datetime) -> bool:
+    return deadline is not None and now > deadline + GRACE
+
+
+def clamp_client_time(claimed: datetime | None, started_at: datetime, now: datetime) -> datetime:
+    """When the student gave an answer, as far as the server can believe the browser."""
+    if claimed is None:
+        return now
+    return min(max(claimed, started_at), now)
+
+
+def review_allowed(feedback: str, submitted: bool, close_at: datetime | None, now: datetime) -> bool:
+    """Whether answer keys and explanations may be shown for a submitted attempt.
+
+    after_close without a close date never opens: the instructor sets a close date to open it."""
+    if not submitted or feedback == "never":
+        return False
+    if feedback in ("immediate", "after_submit"):
+        return True
+    return close_at is not None and now >= close_at

@@ -1,0 +1,205 @@
+"""The student's pages: start, questions, summary, submission, result (and instructors' previews)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..db_types import utcnow
+from ..engine import InvalidAnswer, handler_for
+from ..extensions import db
+from ..lti.models import ResourceLink
+from ..web.access import launch_required
+from . import policy, services
+from .messages import refusal_message
+from .models import IN_PROGRESS
+from .pages import build_page, build_result, build_summary, page_count, page_of_question
+
+bp = Blueprint("attempts", __name__, template_folder="templates")
+
+
+def _link() -> ResourceLink:
+    link = db.session.get(ResourceLink, g.launch.resource_link_id) if g.launch.resource_link_id else None
+    if link is None:
+        abort(404)
+    return link
+
+
+def _attempt(public_id: str):
+    attempt = services.attempt_of(public_id, g.launch.user_id, g.launch.resource_link_id or -1)
+    if attempt is None:
+        abort(404)  # another user's attempt id looks exactly like an unknown one
+    return attempt
+
+
+def _now() -> datetime:
+    return utcnow()
+
+
+@bp.route("/l/<launch_id>/quiz")
+@launch_required()
+def start_page(launch_id: str):
+    link = _link()
+    try:
+        info = services.start_info(link, g.launch.user_id, _now(), is_preview=g.launch.is_instructor)
+    except services.AttemptError as error:
+        return render_template("not_set_up.html", reason=error.reason), 200
+    return render_template("attempts/start.html", info=info, link=link, now=_now())
+
+
+@bp.route("/l/<launch_id>/quiz/start", methods=["POST"])
+@launch_required()
+def start(launch_id: str):
+    link = _link()
+    try:
+        attempt = services.start_attempt(link, g.launch.user_id, _now(), is_preview=g.launch.is_instructor)
+    except services.AttemptError as error:
+        db.session.rollback()
+        return render_template("attempts/refused.html", message=refusal_message(error.reason)), 409
+    db.session.commit()
+    return redirect(url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=1))
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>")
+@launch_required()
+def page(launch_id: str, attempt_id: str, number: int):
+    attempt = _attempt(attempt_id)
+    if attempt.status != IN_PROGRESS:
+        return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+    if policy.is_overdue(attempt.deadline_at, _now()):
+        services.submit_attempt(attempt, _now())
+        db.session.commit()
+        return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+    if not 1 <= number <= page_count(attempt):
+        abort(404)
+    checked = request.args.get("checked")
+    return render_template("attempts/page.html", view=build_page(attempt, number, g.launch.locale, checked), attempt=attempt)
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>", methods=["POST"])
+@launch_required()
+def save_page(launch_id: str, attempt_id: str, number: int):
+    """The plain form post (works without JavaScript): save this page's answers, then navigate."""
+    attempt = _attempt(attempt_id)
+    if not 1 <= number <= page_count(attempt):
+        abort(404)
+    question_ids = build_page(attempt, number, g.launch.locale).question_ids
+    form = request.form.to_dict(flat=False)
+    flags = {qid: f"flag-{qid}" in form for qid in question_ids}
+    go = request.form.get("go", "next")
+    try:
+        services.save_answers(attempt, form, question_ids, _now(), flags=flags)
+        if go.startswith("check-"):
+            qid = go[len("check-"):]
+            if qid not in question_ids:
+                abort(400)
+            services.check_answer(attempt, qid, form, _now(), g.launch.locale)
+    except services.AttemptError as error:
+        _finish_refused(error)
+        if error.reason in ("already_submitted", "deadline_passed"):
+            return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+        return render_template("attempts/refused.html", message=refusal_message(error.reason)), 400
+    except InvalidAnswer as error:
+        db.session.rollback()
+        return render_template("attempts/refused.html", message=refusal_message(error.message_key)), 400
+    db.session.commit()
+    return redirect(_destination(launch_id, attempt, number, go))
+
+
+def _finish_refused(error: services.AttemptError) -> None:
+    """Nothing the request sent is kept; but an attempt found overdue was submitted, and that stays."""
+    if error.reason == "deadline_passed":
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+def _destination(launch_id: str, attempt, number: int, go: str) -> str:
+    pages = page_count(attempt)
+    target = {"next": min(number + 1, pages), "prev": max(number - 1, 1)}.get(go)
+    if go == "summary" or (go == "next" and number == pages):
+        return url_for("attempts.summary", launch_id=launch_id, attempt_id=attempt.public_id)
+    if go.startswith("page-") and go[5:].isdigit():
+        target = min(max(int(go[5:]), 1), pages)
+    if go.startswith("check-"):
+        return url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=number,
+                       checked=go[6:], _anchor=f"q-{go[6:]}")
+    if go == "stay":
+        target = number
+    return url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=target or number)
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/autosave", methods=["POST"])
+@launch_required()
+def autosave(launch_id: str, attempt_id: str):
+    """The script's save of one question; JSON in and out. CSRF token in the X-CSRFToken header."""
+    attempt = _attempt(attempt_id)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("question_id"), str) or not isinstance(payload.get("fields"), dict):
+        return jsonify(ok=False, error="bad_request", message=refusal_message("wrong_shape")), 400
+    fields = {str(k): v if isinstance(v, list) else [v] for k, v in payload["fields"].items()}
+    given_at = _parse_time(payload.get("given_at"))
+    flags = {payload["question_id"]: bool(payload["flagged"])} if "flagged" in payload else None
+    try:
+        result = services.save_answers(attempt, fields, [payload["question_id"]], _now(), given_at=given_at, flags=flags)
+    except services.AttemptError as error:
+        _finish_refused(error)
+        status = 409 if error.reason in ("already_submitted", "deadline_passed") else 400
+        return jsonify(ok=False, error=error.reason, message=refusal_message(error.reason)), status
+    except InvalidAnswer as error:
+        db.session.rollback()
+        return jsonify(ok=False, error=error.message_key, message=refusal_message(error.message_key)), 400
+    db.session.commit()
+    return jsonify(ok=True, saved=result.saved, kept_newer=result.kept_newer, saved_at=_now().isoformat())
+
+
+def _parse_time(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/summary")
+@launch_required()
+def summary(launch_id: str, attempt_id: str):
+    attempt = _attempt(attempt_id)
+    if attempt.status != IN_PROGRESS:
+        return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+    return render_template("attempts/summary.html", view=build_summary(attempt, g.launch.locale), attempt=attempt)
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/submit", methods=["POST"])
+@launch_required()
+def submit(launch_id: str, attempt_id: str):
+    """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
+    attempt = _attempt(attempt_id)
+    services.submit_attempt(attempt, _now())
+    db.session.commit()
+    return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/result")
+@launch_required()
+def result(launch_id: str, attempt_id: str):
+    attempt = _attempt(attempt_id)
+    if attempt.status == IN_PROGRESS:
+        if policy.is_overdue(attempt.deadline_at, _now()):
+            services.submit_attempt(attempt, _now())
+            db.session.commit()
+        else:
+            return redirect(url_for("attempts.summary", launch_id=launch_id, attempt_id=attempt_id))
+    return render_template("attempts/result.html", view=build_result(attempt, g.launch.locale, _now()), attempt=attempt)
+
+
+@bp.app_template_global()
+def question_partial(question_type: str) -> str:
+    handler_for(question_type)  # unknown types fail loudly here, not as a missing template
+    return f"questions/_{question_type}.html"
+
+
+__all__ = ["bp", "_"]

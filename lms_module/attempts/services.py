@@ -1,0 +1,366 @@
+"""The attempt flow as services: plain values in, plain values out; the views commit.
+
+Concurrency: starting and submitting are guarded by unique constraints and compare-and-set
+updates, so double clicks, two tabs and several worker processes grade an attempt exactly once.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..engine import InvalidAnswer, attempt_result, handler_for, link_grade, passed, plan_attempt
+from ..engine.schema import Quiz as QuizContent
+from ..extensions import db
+from ..library.models import QuizVersion
+from ..library.services import content_of, latest_version_by_slug
+from ..lti.models import ResourceLink
+from . import policy
+from .models import (
+    AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings,
+)
+
+FINISHED = (SUBMITTED, AWAITING_GRADING)
+
+# Called with the attempt after it was graded (in the same transaction): grade sync hooks in here.
+graded_listeners: list[Callable[[Attempt], None]] = []
+
+
+class AttemptError(Exception):
+    """Refused with a reason code that the view turns into a message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- settings and the start page -----------------------------------------------------------------
+
+
+def link_overrides(link_id: int) -> dict:
+    row = db.session.get(LinkSettings, link_id)
+    return dict(row.overrides) if row else {}
+
+
+def accommodation_for(link_id: int, user_id: int) -> Accommodation | None:
+    return db.session.scalars(
+        select(Accommodation).where(Accommodation.resource_link_id == link_id, Accommodation.user_id == user_id)
+    ).first()
+
+
+@dataclass(frozen=True)
+class QuizForLink:
+    version: QuizVersion
+    content: QuizContent
+    settings: policy.EffectiveSettings
+
+
+def quiz_for_link(link: ResourceLink) -> QuizForLink:
+    if not link.quiz_slug:
+        raise AttemptError("no_quiz")
+    version = latest_version_by_slug(link.quiz_slug)
+    if version is None:
+        raise AttemptError("unknown_quiz")
+    content = content_of(version)
+    return QuizForLink(version, content, policy.effective_settings(content.settings, link_overrides(link.id)))
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    quiz: QuizForLink
+    attempts: list[Attempt]
+    attempts_left: int | None
+    open_attempt: Attempt | None
+    close_at: datetime | None
+    extra_minutes: int
+    refusal: str | None  # why a new attempt cannot start now
+    grade: float | None
+
+
+def start_info(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> StartInfo:
+    quiz = quiz_for_link(link)
+    attempts = user_attempts(link.id, user_id, is_preview)
+    accommodation = accommodation_for(link.id, user_id)
+    close_at = (accommodation.close_at if accommodation and accommodation.close_at else None) or quiz.settings.close_at
+    extra_attempts = accommodation.extra_attempts if accommodation else 0
+    left = None if is_preview else policy.attempts_left(len(attempts), quiz.settings.attempts, extra_attempts)
+    open_attempt = next((a for a in attempts if a.status == IN_PROGRESS), None)
+    refusal = None
+    if open_attempt is None:
+        if close_at is not None and now >= close_at:
+            refusal = "closed"
+        elif left == 0:
+            refusal = "no_attempts_left"
+    return StartInfo(
+        quiz=quiz,
+        attempts=attempts,
+        attempts_left=left,
+        open_attempt=open_attempt,
+        close_at=close_at,
+        extra_minutes=accommodation.extra_minutes if accommodation else 0,
+        refusal=refusal,
+        grade=grade_of(link, user_id, attempts, quiz.settings),
+    )
+
+
+def user_attempts(link_id: int, user_id: int, is_preview: bool = False) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.resource_link_id == link_id, Attempt.user_id == user_id, Attempt.is_preview.is_(is_preview))
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def grade_of(link: ResourceLink, user_id: int, attempts: Sequence[Attempt], settings: policy.EffectiveSettings) -> float | None:
+    """The link's grade for the user per the grading method, over fully graded attempts."""
+    fractions = [a.fraction for a in attempts if a.status == SUBMITTED and a.fraction is not None]
+    return link_grade(fractions, settings.grading)
+
+
+# --- starting ----------------------------------------------------------------------------------------
+
+
+def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> Attempt:
+    """A new attempt, or the one still in progress (a second tab or a double click resumes it)."""
+    info = start_info(link, user_id, now, is_preview=is_preview)
+    if info.open_attempt is not None:
+        return info.open_attempt
+    if info.refusal:
+        raise AttemptError(info.refusal)
+    settings = info.quiz.settings
+    seed = secrets.randbits(63)
+    plan = plan_attempt(
+        info.quiz.content, seed, settings.shuffle_questions, settings.shuffle_options, settings.questions_per_attempt
+    )
+    deadline = policy.deadline_for(now, settings.time_limit_minutes, info.extra_minutes, info.close_at)
+    number = 1 + (db.session.scalar(
+        select(func.max(Attempt.number)).where(Attempt.resource_link_id == link.id, Attempt.user_id == user_id)
+    ) or 0)
+    attempt = Attempt(
+        public_id=secrets.token_urlsafe(16),
+        resource_link_id=link.id,
+        user_id=user_id,
+        quiz_version_id=info.quiz.version.id,
+        number=number,
+        seed=seed,
+        plan=[p.to_dict() for p in plan],
+        settings=settings.to_json(),
+        status=IN_PROGRESS,
+        is_preview=is_preview,
+        started_at=now,
+        deadline_at=deadline.at,
+        max_marks=float(sum(info.quiz.content.question(p.question_id).points for p in plan)),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started one at the same moment: use that one.
+        existing = next((a for a in user_attempts(link.id, user_id, is_preview) if a.status == IN_PROGRESS), None)
+        if existing is None:
+            raise AttemptError("conflict") from None
+        return existing
+    return attempt
+
+
+# --- loading -----------------------------------------------------------------------------------------
+
+
+def attempt_of(public_id: str, user_id: int, link_id: int) -> Attempt | None:
+    """The attempt only if it belongs to this user and this activity (others' ids look unknown)."""
+    return db.session.scalars(
+        select(Attempt).where(
+            Attempt.public_id == public_id, Attempt.user_id == user_id, Attempt.resource_link_id == link_id
+        )
+    ).first()
+
+
+def content_for(attempt: Attempt) -> QuizContent:
+    return content_of(db.session.get(QuizVersion, attempt.quiz_version_id))
+
+
+def settings_of(attempt: Attempt) -> policy.EffectiveSettings:
+    return policy.EffectiveSettings.from_json(attempt.settings)
+
+
+def planned_ids(attempt: Attempt) -> list[str]:
+    return [entry["question_id"] for entry in attempt.plan]
+
+
+def layout_of(attempt: Attempt, question_id: str) -> dict:
+    for entry in attempt.plan:
+        if entry["question_id"] == question_id:
+            return entry["layout"]
+    raise AttemptError("unknown_question")
+
+
+def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
+    return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+
+
+# --- answering ---------------------------------------------------------------------------------------
+
+
+def ensure_open(attempt: Attempt, now: datetime) -> None:
+    """Refuse changes to a finished or overdue attempt (an overdue one is submitted on the spot)."""
+    if attempt.status != IN_PROGRESS:
+        raise AttemptError("already_submitted")
+    if policy.is_overdue(attempt.deadline_at, now):
+        submit_attempt(attempt, now)
+        raise AttemptError("deadline_passed")
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: list[str]
+    kept_newer: list[str]  # answers the server already had from a later moment
+
+
+def save_answers(
+    attempt: Attempt,
+    form: Mapping[str, Sequence[str]],
+    question_ids: Sequence[str],
+    now: datetime,
+    *,
+    given_at: datetime | None = None,
+    flags: Mapping[str, bool] | None = None,
+) -> SaveResult:
+    """Store the answers to `question_ids` from `form`. All or nothing: one invalid answer stores none."""
+    ensure_open(attempt, now)
+    content = content_for(attempt)
+    plan = {entry["question_id"]: entry["layout"] for entry in attempt.plan}
+    unknown = [qid for qid in question_ids if qid not in plan]
+    if unknown:
+        raise AttemptError("unknown_question")
+    responses = {}
+    for qid in question_ids:
+        question = content.question(qid)
+        responses[qid] = handler_for(question).parse(question, plan[qid], form)  # may raise InvalidAnswer
+    moment = policy.clamp_client_time(given_at, attempt.started_at, now)
+    saved, kept = [], []
+    for qid, response in responses.items():
+        flag = (flags or {}).get(qid)
+        (saved if _store_answer(attempt.id, qid, response, moment, now, flag) else kept).append(qid)
+    return SaveResult(saved, kept)
+
+
+def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, now: datetime,
+                  flag: bool | None) -> bool:
+    """Write the answer unless a newer one (by the time the student gave it) is stored already."""
+    values = {"response": response, "answered_at": moment, "saved_at": now}
+    if flag is not None:
+        values["flagged"] = flag
+    for _ in range(2):
+        result = db.session.execute(
+            update(Answer)
+            .where(
+                Answer.attempt_id == attempt_id,
+                Answer.question_id == qid,
+                or_(Answer.answered_at.is_(None), Answer.answered_at <= moment),
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            return True
+        if db.session.scalar(select(Answer.id).where(Answer.attempt_id == attempt_id, Answer.question_id == qid)):
+            return False  # a newer answer is already stored
+        try:
+            with db.session.begin_nested():
+                db.session.add(Answer(attempt_id=attempt_id, question_id=qid, **{"flagged": False, **values}))
+            return True
+        except IntegrityError:
+            continue  # a concurrent save inserted it first: compare timestamps on the next round
+    return False
+
+
+def set_flag(attempt: Attempt, question_id: str, flagged: bool, now: datetime) -> None:
+    ensure_open(attempt, now)
+    if question_id not in planned_ids(attempt):
+        raise AttemptError("unknown_question")
+    answer = answers_by_question(attempt).get(question_id)
+    if answer is None:
+        db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, response={}, flagged=flagged, saved_at=now))
+    else:
+        answer.flagged = flagged
+    db.session.flush()
+
+
+def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale: str) -> dict:
+    """Practice mode: save the answer and return its review (key, feedback, explanation)."""
+    if settings_of(attempt).feedback != "immediate":
+        raise AttemptError("check_not_allowed")
+    save_answers(attempt, form, [question_id], now)
+    answer = answers_by_question(attempt)[question_id]
+    answer.checks += 1
+    content = content_for(attempt)
+    question = content.question(question_id)
+    return handler_for(question).review(question, layout_of(attempt, question_id), locale, answer.response)
+
+
+# --- submitting ---------------------------------------------------------------------------------------
+
+
+def submit_attempt(attempt: Attempt, now: datetime) -> bool:
+    """Grade the attempt once. True if this call graded it, False if it was already submitted."""
+    claimed = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
+        .values(status=SUBMITTING)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    db.session.refresh(attempt)
+    content = content_for(attempt)
+    answers = answers_by_question(attempt)
+    scores = []
+    for qid in planned_ids(attempt):
+        question = content.question(qid)
+        answer = answers.get(qid)
+        if answer is None:
+            answer = Answer(attempt_id=attempt.id, question_id=qid, response={}, saved_at=now)
+            db.session.add(answer)
+        score = handler_for(question).score(question, answer.response or {})
+        answer.marks = None if score.needs_manual else score.marks
+        answer.max_marks = score.max_marks
+        answer.needs_manual = score.needs_manual
+        scores.append(score)
+    result = attempt_result(scores)
+    settings = settings_of(attempt)
+    attempt.marks = result.marks
+    attempt.max_marks = result.max_marks
+    attempt.submitted_at = now
+    if result.needs_manual:
+        attempt.status = AWAITING_GRADING
+        attempt.fraction = None
+        attempt.passed = None
+    else:
+        attempt.status = SUBMITTED
+        attempt.fraction = result.fraction
+        attempt.passed = passed(result.fraction, settings.pass_mark)
+    db.session.flush()
+    for listener in graded_listeners:
+        listener(attempt)
+    return True
+
+
+def sweep_overdue(now: datetime, limit: int = 200) -> int:
+    """Submit attempts whose deadline (plus grace) has passed, also when the student never returns."""
+    overdue = db.session.scalars(
+        select(Attempt)
+        .where(Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None), Attempt.deadline_at < now - policy.GRACE)
+        .order_by(Attempt.deadline_at)
+        .limit(limit)
+    ).all()
+    return sum(1 for attempt in overdue if submit_attempt(attempt, now))
+
+
+__all__ = ["InvalidAnswer"]

@@ -1,0 +1,123 @@
+// Progressive enhancement for the attempt pages: autosave each question when it changes, keep
+// unsent answers in this browser while the server cannot be reached, and show the countdown.
+// Without this script every page still works: answers are saved by the form post on navigation.
+(function () {
+  "use strict";
+  var form = document.getElementById("attempt-form");
+  var status = document.getElementById("save-status");
+
+  function say(text) { if (status) status.textContent = text; }
+
+  // ---- autosave ---------------------------------------------------------------------------
+  if (form && window.fetch && window.localStorage) {
+    var queueKey = "kontor-unsent-" + form.dataset.attempt;
+    var timers = {};
+
+    function loadQueue() {
+      try { return JSON.parse(localStorage.getItem(queueKey)) || {}; } catch (e) { return {}; }
+    }
+    function storeQueue(queue) {
+      try { localStorage.setItem(queueKey, JSON.stringify(queue)); } catch (e) { /* storage full: the post still saves */ }
+    }
+
+    function fieldsOf(questionId) {
+      var prefix = "q-" + questionId;
+      var fields = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || (el.name !== prefix && el.name.indexOf(prefix + "__") !== 0)) return;
+        if (!fields[el.name]) fields[el.name] = [];
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        fields[el.name].push(el.value);
+      });
+      return fields;
+    }
+
+    function send(questionId, entry) {
+      return fetch(form.dataset.autosaveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf },
+        body: JSON.stringify({ question_id: questionId, fields: entry.fields, flagged: entry.flagged, given_at: entry.given_at })
+      }).then(function (response) {
+        if (response.status === 409) { say(form.dataset.msgClosed); return "closed"; }
+        if (response.status >= 500) throw new Error("server " + response.status);
+        return response.json().then(function (body) {
+          if (!body.ok && body.message) say(body.message);
+          return "done";
+        });
+      });
+    }
+
+    function flush() {
+      var queue = loadQueue();
+      var ids = Object.keys(queue);
+      if (!ids.length) return;
+      say(form.dataset.msgSaving);
+      ids.reduce(function (chain, questionId) {
+        return chain.then(function () {
+          return send(questionId, queue[questionId]).then(function () {
+            var latest = loadQueue();
+            if (latest[questionId] && latest[questionId].given_at === queue[questionId].given_at) {
+              delete latest[questionId];
+              storeQueue(latest);
+            }
+          });
+        });
+      }, Promise.resolve())
+        .then(function () { if (!Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
+        .catch(function () { say(form.dataset.msgOffline); });
+    }
+
+    function remember(questionId) {
+      var queue = loadQueue();
+      var flag = document.getElementById("flag-" + questionId);
+      queue[questionId] = { fields: fieldsOf(questionId), flagged: flag ? flag.checked : false, given_at: new Date().toISOString() };
+      storeQueue(queue);
+      clearTimeout(timers[questionId]);
+      timers[questionId] = setTimeout(flush, 600);
+    }
+
+    function questionOf(el) {
+      var section = el.closest("[data-question]");
+      return section ? section.dataset.question : null;
+    }
+
+    form.addEventListener("change", function (event) { var q = questionOf(event.target); if (q) remember(q); });
+    form.addEventListener("input", function (event) {
+      if (event.target.tagName === "TEXTAREA" || event.target.type === "text") { var q = questionOf(event.target); if (q) remember(q); }
+    });
+    window.addEventListener("online", flush);
+    setInterval(flush, 15000);
+    flush();  // answers left over from a lost connection or a closed laptop
+  }
+
+  // ---- countdown --------------------------------------------------------------------------
+  var timer = document.getElementById("attempt-timer");
+  if (timer) {
+    var deadline = new Date(timer.dataset.deadline).getTime();
+    var value = timer.querySelector(".timer__value");
+    var announce = document.getElementById("attempt-timer-announce");
+    var announced = {};
+    var moments = [10, 5, 1];
+    function pad(n) { return n < 10 ? "0" + n : String(n); }
+    function tick() {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var minutes = Math.floor(left / 60);
+      value.textContent = Math.floor(minutes / 60) + ":" + pad(minutes % 60) + ":" + pad(left % 60);
+      moments.forEach(function (m) {
+        if (!announced[m] && left <= m * 60 && left > (m * 60 - 30)) {
+          announced[m] = true;
+          announce.textContent = m === 1 ? timer.dataset.announceMinute : timer.dataset.announceMinutes.replace("{n}", m);
+        }
+      });
+      if (left === 0) {
+        announce.textContent = timer.dataset.labelOver;
+        clearInterval(handle);
+        // The server submits at the deadline; a reload shows the result.
+        setTimeout(function () { window.location.reload(); }, 3000);
+      }
+    }
+    var handle = setInterval(tick, 1000);
+    tick();
+  }
+})();

@@ -1,0 +1,262 @@
+"""The attempt through its routes: start, answer, autosave, summary, submit, result."""
+import re
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from conftest import attempt_row, csrf_from
+from lms_module.attempts import services
+from lms_module.attempts.models import Answer, Attempt
+from lms_module.db_types import utcnow
+from lms_module.engine import handler_for
+from lms_module.extensions import db
+from support.answer_keys import key_form
+
+
+def _attempt_id(response):
+    match = re.search(r"/attempt/([^/]+)/page/", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return match.group(1)
+
+
+def _key_form_for_all(app, public_id):
+    """Form fields answering every question of the attempt with the key."""
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        content = services.content_for(attempt)
+        form = {}
+        for entry in attempt.plan:
+            question = content.question(entry["question_id"])
+            fields = key_form(question, entry["layout"])
+            if fields is None:  # the essay
+                fields = {f"q-{question.id}": ["A short essay answer."]}
+            form.update(fields)
+        return form
+
+
+def test_start_page_shows_the_rules(client, student):
+    body = client.get(f"/l/{student}/quiz").get_data(as_text=True)
+    assert "All question types" in body
+    assert "Attempts left" in body and ">2<" in body
+    assert "20 minutes" in body
+    assert "70 %" in body
+    assert "highest attempt counts" in body
+
+
+def test_start_creates_an_attempt_and_a_second_start_resumes_it(app, client, student, start):
+    first = start(student)
+    assert first.status_code == 302
+    attempt_id = _attempt_id(first)
+    again = start(student)
+    assert _attempt_id(again) == attempt_id
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == 1
+
+
+def test_the_attempt_looks_the_same_after_a_reload(client, student, start):
+    """Question order, option order and tokens come from the attempt's seed, not from the request."""
+    attempt_id = _attempt_id(start(student))
+    url = f"/l/{student}/attempt/{attempt_id}/page/1"
+    without_csrf = lambda html: re.sub(r'(csrf_token" value|data-csrf)="[^"]*"', "", html)  # noqa: E731
+    first = without_csrf(client.get(url).get_data(as_text=True))
+    assert 'name="q-fob"' in first
+    assert first == without_csrf(client.get(url).get_data(as_text=True))
+
+
+def test_no_answer_key_reaches_the_browser_before_review(client, student, start):
+    attempt_id = _attempt_id(start(student))
+    body = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    assert "SECRET" not in body
+    assert "correct" not in body.lower().replace("correctly", "")
+
+
+def test_full_attempt_with_the_key_scores_full_marks_except_the_essay(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    form = _key_form_for_all(app, attempt_id)
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    form["csrf_token"] = csrf_from(page.get_data(as_text=True))
+    form["go"] = "summary"
+    saved = client.post(f"/l/{student}/attempt/{attempt_id}/page/1", data=form)
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/summary")
+    summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
+    assert "You have answered every question." in summary
+    submitted = client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
+    assert submitted.headers["Location"].endswith("/result")
+    row = attempt_row(app, attempt_id)
+    assert row.status == "awaiting_grading"  # the essay waits for the instructor
+    with app.app_context():
+        answers = db.session.scalars(select(Answer).where(Answer.attempt_id == row.id)).all()
+        auto = [a for a in answers if not a.needs_manual]
+        assert all(a.marks == a.max_marks for a in auto)
+        assert [a.question_id for a in answers if a.needs_manual] == ["why-check"]
+    result = client.get(f"/l/{student}/attempt/{attempt_id}/result").get_data(as_text=True)
+    assert "graded by your instructor" in result
+
+
+def test_double_submission_grades_once(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
+    token = csrf_from(summary)
+    calls = []
+    services.graded_listeners.append(calls.append)
+    try:
+        for _ in range(3):
+            response = client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
+            assert response.status_code == 302
+    finally:
+        services.graded_listeners.remove(calls.append)
+    assert len(calls) == 1
+    assert attempt_row(app, attempt_id).status in ("submitted", "awaiting_grading")
+
+
+def test_posting_after_submission_changes_nothing(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
+    token = csrf_from(summary)
+    client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
+    late = client.post(f"/l/{student}/attempt/{attempt_id}/page/1", data={"csrf_token": token, "q-fob": "anything", "go": "next"})
+    assert late.headers["Location"].endswith("/result")
+    auto = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json={"question_id": "fob", "fields": {}},
+                       headers={"X-CSRFToken": token})
+    assert auto.status_code == 409
+    assert "already been submitted" in auto.get_json()["message"]
+    with app.app_context():
+        assert all(a.response == {} for a in db.session.scalars(select(Answer)))
+
+
+def test_autosave_keeps_the_newest_answer_by_the_time_it_was_given(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    now = utcnow()
+    url = f"/l/{student}/attempt/{attempt_id}/autosave"
+    newer = {"question_id": "gross", "fields": {"q-gross": ["119,00"]}, "given_at": now.isoformat()}
+    older = {"question_id": "gross", "fields": {"q-gross": ["100"]}, "given_at": (now - timedelta(seconds=30)).isoformat()}
+    assert client.post(url, json=newer, headers={"X-CSRFToken": token}).get_json()["saved"] == ["gross"]
+    # The offline queue replays an older answer afterwards: the newer one stays.
+    replay = client.post(url, json=older, headers={"X-CSRFToken": token}).get_json()
+    assert replay["kept_newer"] == ["gross"]
+    with app.app_context():
+        answer = db.session.scalars(select(Answer).where(Answer.question_id == "gross")).one()
+        assert answer.response == {"value": "119,00"}
+
+
+def test_autosave_needs_the_csrf_token(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
+                           json={"question_id": "gross", "fields": {"q-gross": ["1"]}})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Answer)).all() == []
+
+
+def test_forged_option_token_is_refused_and_nothing_is_stored(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "q-fob": "a", "q-gross": "119", "go": "next"}
+    response = client.post(f"/l/{student}/attempt/{attempt_id}/page/1", data=form, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "does not offer" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Answer)).all() == []  # not even the valid numeric answer
+
+
+def test_an_answer_for_a_question_outside_the_attempt_is_refused(client, student, start):
+    attempt_id = _attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
+                           json={"question_id": "not-in-quiz", "fields": {}}, headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "unknown_question"
+
+
+def test_absurdly_long_text_is_refused(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
+                           json={"question_id": "why-check", "fields": {"q-why-check": ["x" * 20_001]}},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "too_long"
+
+
+def test_another_users_attempt_id_is_not_found(app, client, make_launch, student, start):
+    attempt_id = _attempt_id(start(student))
+    other_client = app.test_client()
+    other = make_launch("student", quiz_slug="all-types", user_sub="eve", test_client=other_client)
+    for url in (f"/l/{other}/attempt/{attempt_id}/page/1", f"/l/{other}/attempt/{attempt_id}/summary",
+                f"/l/{other}/attempt/{attempt_id}/result"):
+        assert other_client.get(url).status_code == 404
+
+
+def test_deadline_expiry_submits_with_the_saved_answers(app, client, student, start):
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        attempt_id = _attempt_id(start(student))
+        token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+        client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                    json={"question_id": "why-check", "fields": {"q-why-check": ["Half-written essay"]}})
+        traveller.shift(timedelta(minutes=20, seconds=29))  # within the grace period: still accepted
+        ok = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                         json={"question_id": "gross", "fields": {"q-gross": ["119"]}})
+        assert ok.status_code == 200
+        traveller.shift(timedelta(seconds=2))
+        late = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                           json={"question_id": "gross", "fields": {"q-gross": ["999"]},
+                                 "given_at": (utcnow() - timedelta(minutes=5)).isoformat()})
+        assert late.status_code == 409  # whatever time the browser claims
+    row = attempt_row(app, attempt_id)
+    assert row.status == "awaiting_grading"
+    with app.app_context():
+        answers = {a.question_id: a.response for a in db.session.scalars(select(Answer).where(Answer.attempt_id == row.id))}
+        assert answers["why-check"] == {"text": "Half-written essay"}
+        assert answers["gross"] == {"value": "119"}
+
+
+def test_the_sweep_submits_abandoned_attempts(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    with app.app_context():
+        later = utcnow() + timedelta(minutes=21)
+        assert services.sweep_overdue(later) == 1
+        db.session.commit()
+        assert services.sweep_overdue(later) == 0
+    assert attempt_row(app, attempt_id).status != "in_progress"
+
+
+def test_attempt_limit_is_enforced(app, client, student, start):
+    for _ in range(2):
+        attempt_id = _attempt_id(start(student))
+        token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True))
+        client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
+    page = client.get(f"/l/{student}/quiz").get_data(as_text=True)
+    assert "used all your attempts" in page
+    refused = start(student)
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == 2
+
+
+def test_start_without_csrf_is_refused(client, student):
+    response = client.post(f"/l/{student}/quiz/start", headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+
+
+def test_review_shows_keys_only_after_submission(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
+    assert "SECRET-EXPLANATION" not in summary
+    client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
+    result = client.get(f"/l/{student}/attempt/{attempt_id}/result").get_data(as_text=True)
+    assert "SECRET-EXPLANATION-EN" in result  # feedback after_submit
+
+
+def test_every_question_type_renders_with_its_partial(app, client, student, start):
+    attempt_id = _attempt_id(start(student))
+    body = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt)).one()
+        types = {services.content_for(attempt).question(e["question_id"]).type for e in attempt.plan}
+    assert len(types) == 11
+    for question_type in types:
+        assert f"q--{question_type.replace('_', '-')}" in body or f"q--{question_type}" in body, question_type
+    handler_for("single")
