@@ -50,6 +50,8 @@ def _register_blueprints(app: Flask) -> None:
     from .library import models as _library_models  # noqa: F401  (tables known to the metadata)
     from .lti import models as _lti_models  # noqa: F401
     from .attempts import models as _attempt_models  # noqa: F401
+    from .grade_sync import models as _grade_sync_models  # noqa: F401
+    from .reports import models as _report_models  # noqa: F401
     from .attempts.routes import bp as attempts_bp
     from .lti.routes import bp as lti_bp
     from .web import errors, security, template_helpers

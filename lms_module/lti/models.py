@@ -116,6 +116,7 @@ class Course(db.Model):
     label: Mapped[str] = mapped_column(String(255), default="")
     title: Mapped[str] = mapped_column(String(512), default="")
     memberships_url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    roster_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Membership(db.Model):
@@ -129,6 +130,8 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # "active" or "inactive" (left the course, per the LMS roster); people are never deleted.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
 
 
 class ResourceLink(db.Model):

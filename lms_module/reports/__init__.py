@@ -1,0 +1,1 @@
+"""Instructors' reports: gradebook, attempt review, manual grading, statistics, exports."""
