@@ -6,25 +6,13 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, select
 
-from lms_module import create_app
 from lms_module.extensions import db
+from support.apps import make_app
 from support.databases import backend, throwaway_database
 
 
 def pytest_report_header(config):
     return f"kontor test database: {backend()}"
-
-
-def make_app(database_url: str, instance_path, **overrides):
-    settings = {
-        "KONTOR_ENV": "test",
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(instance_path),
-        "SECRET_KEY": "test-secret-key-not-for-production",
-        "KONTOR_DEMO_LMS": False,
-    }
-    settings.update(overrides)
-    return create_app(settings)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from conftest import make_app
+from support.apps import make_app
 from lms_module.extensions import db
 from support.databases import throwaway_database
 

@@ -1,11 +1,10 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.library.services import import_path
+from support.apps import csrf_from
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -38,16 +37,3 @@ def start(client):
         return client.post(f"/l/{launch_id}/quiz/start", data={"csrf_token": tokens[launch_id]}, follow_redirects=follow)
 
     return _start
-
-
-def csrf_from(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start: html.index('"', start)]
-
-
-def attempt_row(app, public_id):
-    with app.app_context():
-        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
-        db.session.expunge(attempt)
-        return attempt

@@ -5,7 +5,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from conftest import attempt_row, csrf_from
+from support.apps import attempt_row, csrf_from
 from lms_module.attempts import services
 from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow

@@ -1,0 +1,35 @@
+"""Building the app for tests, and reading pages."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms_module import create_app
+from lms_module.extensions import db
+
+
+def make_app(database_url: str, instance_path, **overrides):
+    settings = {
+        "KONTOR_ENV": "test",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "KONTOR_DEMO_LMS": False,
+        "KONTOR_WORKER": "off",
+    }
+    settings.update(overrides)
+    return create_app(settings)
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start: html.index('"', start)]
+
+
+def attempt_row(app, public_id):
+    from lms_module.attempts.models import Attempt
+
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        db.session.expunge(attempt)
+        return attempt
