@@ -1,0 +1,1 @@
+"""Blueprints of the demo LMS, one per protocol area."""

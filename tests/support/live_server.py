@@ -1,0 +1,69 @@
+"""A real HTTP server for a WSGI app, on 127.0.0.1 and a free port, in a background thread.
+
+    with live_server(app) as base_url:
+        requests.get(base_url + "/")
+
+When the app needs its own URL at construction (the demo LMS's issuer does), pass a factory:
+
+    with live_server(factory=lambda base_url: build_app(base_url)) as base_url: ...
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+WSGIApp = Callable[..., Any]
+
+
+class _LateBoundApp:
+    """Lets the server bind its port before the real app (which needs the URL) exists."""
+
+    def __init__(self) -> None:
+        self.app: WSGIApp | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"app not set yet"]
+        return self.app(environ, start_response)
+
+
+class LiveServer:
+    def __init__(self) -> None:
+        self._app = _LateBoundApp()
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        # A short poll interval makes stop() quick (shutdown waits for the next poll).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server", daemon=True
+        )
+
+    def serve(self, app: WSGIApp) -> None:
+        self._app.app = app
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@contextmanager
+def live_server(app: WSGIApp | None = None, *, factory: Callable[[str], WSGIApp] | None = None) -> Iterator[str]:
+    """Serve `app` (or `factory(base_url)`) until the block ends; yields the base URL."""
+    if (app is None) == (factory is None):
+        raise TypeError("pass exactly one of app and factory")
+    server = LiveServer()
+    server.serve(app if app is not None else factory(server.base_url))  # type: ignore[misc]
+    server.start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
