@@ -110,3 +110,19 @@ def make_launch(app, client):
         return launch_id
 
     return _make
+
+
+@pytest.fixture
+def live(database_url, tmp_path):
+    """Kontor with the demo LMS mounted, served over HTTP on 127.0.0.1; the LMS is registered."""
+    from support.kontor_live import start_live
+    from support.live_server import LiveServer
+
+    server = LiveServer()
+    kontor = start_live(
+        lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url),
+        server,
+    )
+    yield kontor
+    server.stop()
+    empty_all_tables(kontor.app)

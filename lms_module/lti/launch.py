@@ -100,6 +100,8 @@ class KontorMessageLaunch(MessageLaunch):
         )
         self._leeway = leeway
         self._kontor_platform: Platform | None = None
+        # Kontor runs the validation steps itself, in its own order (see validate_kontor).
+        self.set_auto_validation(False)
 
     def _get_request_param(self, key: str):
         return self._request.get_param(key)
@@ -221,7 +223,10 @@ class KontorMessageLaunch(MessageLaunch):
         if azp is not None and azp not in audiences:
             raise LaunchRejected("wrong_audience", "azp is not one of the audiences")
         if self._platform() is None:
-            raise LaunchRejected("unknown_issuer", f"iss={body['iss']!r} client_id={self.get_client_id()!r}")
+            detail = f"iss={body['iss']!r} client_id={self.get_client_id()!r}"
+            # A known issuer with a client id we were not registered under: the token is for someone else.
+            known_issuer = db.session.scalar(select(Platform.id).where(Platform.issuer == body["iss"]).limit(1))
+            raise LaunchRejected("wrong_audience" if known_issuer else "unknown_issuer", detail)
 
     def _validate_state(self, state_cookie: str | None) -> OidcLogin:
         state = self._request.get_param("state")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 
@@ -60,6 +61,7 @@ def login():
             render_template(
                 "lti/storage_put.html",
                 auth_url=started.auth_url,
+                auth_form=_as_get_form(started.auth_url),
                 state=started.state,
                 target=started.storage_target,
                 platform_origin=platform_origin(started.auth_url),
@@ -70,9 +72,16 @@ def login():
         response = redirect(started.auth_url)
     else:
         response = make_response(render_template("lti/cookie_check.html", auth_url=started.auth_url,
+                                                 auth_form=_as_get_form(started.auth_url),
                                                  new_window_url=_new_window_url(params)))
     response.set_cookie(STATE_COOKIE_PREFIX + started.state, started.state, max_age=600, **_cookie_kwargs())
     return response
+
+
+def _as_get_form(url: str) -> dict:
+    """A URL as the action and fields of a GET form (continuing works without JavaScript too)."""
+    parts = urlsplit(url)
+    return {"action": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), "fields": parse_qsl(parts.query)}
 
 
 def _new_window_url(params: dict[str, str]) -> str:
