@@ -17,7 +17,7 @@ __all__ = ["create_app", "__version__"]
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides the environment (tests pass their database here)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/static", template_folder="web/templates")
     values = load_config(config)
     instance_path = Path(values.get("INSTANCE_PATH") or app.instance_path)
     app.config.update(finish_config(values, instance_path))
@@ -53,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     from .grade_sync import models as _grade_sync_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .attempts.routes import bp as attempts_bp
+    from .authoring.routes import bp as authoring_bp
     from .lti.routes import bp as lti_bp
     from .web import errors, security, template_helpers
     from .web.routes import bp as web_bp
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lti_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(attempts_bp)
+    app.register_blueprint(authoring_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -120,3 +120,50 @@ def review_allowed(feedback: str, submitted: bool, close_at: datetime | None, no
     if feedback in ("immediate", "after_submit"):
         return True
     return close_at is not None and now >= close_at
+
+
+# Settings chosen when the activity was added (deep linking) travel as LTI custom parameters.
+CUSTOM_SETTING_KEYS = {
+    "quiz_mode": ("mode", ("exam", "practice")),
+    "quiz_attempts": ("attempts", None),
+    "quiz_time_limit": ("time_limit_minutes", None),
+    "quiz_feedback": ("feedback", ("immediate", "after_submit", "after_close", "never")),
+    "quiz_grading": ("grading", ("highest", "last", "first", "average")),
+}
+
+
+def settings_to_custom(settings: dict[str, Any]) -> dict[str, str]:
+    """The custom parameters that carry chosen settings (only those that were chosen)."""
+    custom = {}
+    for key, (name, _choices) in CUSTOM_SETTING_KEYS.items():
+        if settings.get(name) is not None:
+            custom[key] = str(settings[name])
+    return custom
+
+
+def overrides_from_custom(custom: dict[str, str] | None) -> dict[str, Any]:
+    """Settings from custom parameters; values an LMS administrator mistyped are ignored."""
+    overrides: dict[str, Any] = {}
+    for key, (name, choices) in CUSTOM_SETTING_KEYS.items():
+        raw = (custom or {}).get(key)
+        if raw is None:
+            continue
+        raw = str(raw).strip()
+        if choices is not None:
+            if raw in choices:
+                overrides[name] = raw
+        elif raw.isdigit():
+            value = int(raw)
+            if name == "time_limit_minutes":
+                overrides[name] = value or None
+            elif value <= 100:
+                overrides[name] = value
+    return overrides
+
+
+def effective_settings_from(settings: EffectiveSettings, overrides: dict[str, Any]) -> EffectiveSettings:
+    """Apply further overrides to settings that are already effective."""
+    changes = {k: v for k, v in overrides.items() if k in OVERRIDABLE}
+    if isinstance(changes.get("close_at"), str):
+        changes["close_at"] = datetime.fromisoformat(changes["close_at"])
+    return replace(settings, **changes)

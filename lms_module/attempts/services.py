@@ -41,9 +41,10 @@ class AttemptError(Exception):
 # --- settings and the start page -----------------------------------------------------------------
 
 
-def link_overrides(link_id: int) -> dict:
-    row = db.session.get(LinkSettings, link_id)
-    return dict(row.overrides) if row else {}
+def link_overrides(link: ResourceLink) -> dict:
+    """Settings chosen when the activity was added (custom parameters), then the instructor's own."""
+    row = db.session.get(LinkSettings, link.id)
+    return {**policy.overrides_from_custom(link.custom), **(dict(row.overrides) if row else {})}
 
 
 def accommodation_for(link_id: int, user_id: int) -> Accommodation | None:
@@ -66,7 +67,7 @@ def quiz_for_link(link: ResourceLink) -> QuizForLink:
     if version is None:
         raise AttemptError("unknown_quiz")
     content = content_of(version)
-    return QuizForLink(version, content, policy.effective_settings(content.settings, link_overrides(link.id)))
+    return QuizForLink(version, content, policy.effective_settings(content.settings, link_overrides(link)))
 
 
 @dataclass(frozen=True)

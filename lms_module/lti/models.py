@@ -168,6 +168,7 @@ class LaunchSession(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8))
     message_type: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
     # Deep linking settings claim, kept to answer the platform; empty for resource link launches.
     deep_linking: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     return_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)

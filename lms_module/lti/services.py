@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from . import roles
 from .context import LaunchContext
-from .launch import LTI, DEEP_LINKING_SETTINGS_CLAIM, MESSAGE_TYPE_CLAIM, ValidatedLaunch
+from .launch import DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, ValidatedLaunch
 from .models import Platform, Course, LaunchHandoff, LaunchSession, Membership, ResourceLink, User, utcnow
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -84,7 +84,9 @@ def _upsert_link(platform_id: int, course: Course | None, claims: dict) -> Resou
     custom = custom if isinstance(custom, dict) else {}
     link.custom = {str(k): str(v) for k, v in custom.items()}
     quiz = custom.get("quiz")
-    link.quiz_slug = quiz.strip()[:128] if isinstance(quiz, str) and quiz.strip() else None
+    # The LMS's custom parameter decides when it is set; otherwise the choice made in Kontor stays.
+    if isinstance(quiz, str) and quiz.strip():
+        link.quiz_slug = quiz.strip()[:128]
     ags = claims.get(AGS_CLAIM)
     if isinstance(ags, dict):
         link.lineitem_url = ags.get("lineitem") if isinstance(ags.get("lineitem"), str) else None
@@ -118,6 +120,7 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         role=role,
         locale=locale,
         message_type=claims[MESSAGE_TYPE_CLAIM],
+        deployment_id=str(claims.get(DEPLOYMENT_CLAIM, ""))[:255],
         deep_linking=deep_linking if isinstance(deep_linking, dict) else None,
         return_url=presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
         expires_at=utcnow() + lifetime,

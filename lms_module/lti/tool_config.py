@@ -20,10 +20,20 @@ def find_platform(issuer: str, client_id: str | None) -> Platform | None:
     return platforms[0] if len(platforms) == 1 else None
 
 
-def to_registration(platform: Platform) -> Registration:
+class KontorRegistration(Registration):
+    """A registration that names Kontor's signing key by its kid (pylti1p3 would derive none)."""
+
+    kontor_kid: str | None = None
+    kontor_platform_id: int | None = None
+
+    def get_kid(self):
+        return self.kontor_kid
+
+
+def to_registration(platform: Platform) -> KontorRegistration:
     private_pem, kid = keys.private_pem_and_kid()
     registration = (
-        Registration()
+        KontorRegistration()
         .set_issuer(platform.issuer)
         .set_client_id(platform.client_id)
         .set_auth_login_url(platform.auth_login_url)
@@ -32,8 +42,8 @@ def to_registration(platform: Platform) -> Registration:
         .set_key_set(platform.key_set)
         .set_tool_private_key(private_pem)
     )
-    registration.kontor_platform_id = platform.id  # type: ignore[attr-defined]
-    registration.kontor_kid = kid  # type: ignore[attr-defined]
+    registration.kontor_platform_id = platform.id
+    registration.kontor_kid = kid
     return registration
 
 

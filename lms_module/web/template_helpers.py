@@ -1,10 +1,43 @@
 """Jinja filters and globals that turn prepared values into text in the page's language."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..engine import render, resolve
 from ..engine.questions.base import number_label as _number_label
+
+
+TOPIC_LABELS = {
+    "accuracy": _l("Accuracy and attention to detail"),
+    "admin-software": _l("Administrative software"),
+    "insurance-billing": _l("Insurance billing in a hospital"),
+    "import-export": _l("Import and export paperwork"),
+    "compliance": _l("Compliance"),
+    "executives": _l("Working with executives"),
+    "career": _l("The path into the job"),
+}
+FEEDBACK_LABELS = {
+    "immediate": _l("feedback immediately"),
+    "after_submit": _l("feedback after submission"),
+    "after_close": _l("feedback after the quiz closes"),
+    "never": _l("no feedback"),
+}
+
+
+@dataclass(frozen=True)
+class InstructorLink:
+    label: str
+    url: str
+
+
+# Other packages add their entries to the instructor page of an activity (reports, grade sync).
+instructor_link_providers: list[Callable[[str], list[InstructorLink]]] = []
+instructor_panel_providers: list[Callable[[object], Markup]] = []
 
 
 def _locale() -> str:
@@ -14,10 +47,15 @@ def _locale() -> str:
 def init_app(app) -> None:
     from ..attempts.messages import refusal_message
 
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localized"] = lambda text: resolve(text, _locale())
     app.jinja_env.filters["localized_markup"] = lambda text: render(text, _locale())
     app.jinja_env.globals.update(
         format_datetime=format_datetime,
         number_label=lambda value: _number_label(value or 0, _locale()),
         refusal=refusal_message,
+        topic_label=lambda topic: TOPIC_LABELS.get(topic, topic),
+        feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
+        instructor_links=lambda launch_id: [item for provider in instructor_link_providers for item in provider(launch_id)],
+        instructor_panels=lambda link: [provider(link) for provider in instructor_panel_providers],
     )

@@ -1,6 +1,8 @@
 """Building the app for tests, and reading pages."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from lms_module import create_app
@@ -21,9 +23,11 @@ def make_app(database_url: str, instance_path, **overrides):
 
 
 def csrf_from(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
-    return html[start: html.index('"', start)]
+    """The CSRF token of the first form on the page (attributes in any order)."""
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'name="csrf_token"' in tag:
+            return re.search(r'value="([^"]*)"', tag).group(1)
+    raise ValueError("no csrf_token field on the page")
 
 
 def attempt_row(app, public_id):

@@ -5,7 +5,7 @@
   var attrs = box.dataset.secure === "true" ? "; SameSite=None; Secure; Partitioned" : "; SameSite=Lax";
   document.cookie = "kontor-cookie-probe=1; path=/; max-age=60" + attrs;
   if (document.cookie.indexOf("kontor-cookie-probe=1") !== -1) {
-    window.location.replace(box.dataset.authUrl);
+    document.getElementById("kontor-continue").submit();
   } else {
     document.getElementById("kontor-continue").hidden = true;
     document.getElementById("kontor-cookies-blocked").hidden = false;

@@ -43,7 +43,7 @@
         return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 2000);
       })
       .catch(function () { /* cookies may still work; the launch decides */ })
-      .then(function () { window.location.replace(box.dataset.next); });
+      .then(function () { document.getElementById("kontor-continue").submit(); });
   } else {
     var form = document.getElementById("kontor-storage-form");
     storageFrame()

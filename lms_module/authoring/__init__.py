@@ -1,0 +1,1 @@
+"""Instructors' side of an activity: choosing a quiz (also by deep linking), settings, previews."""

@@ -1,0 +1,69 @@
+"""The activity settings form: every field may stay on the quiz's own default."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+DEFAULT = ""
+
+
+def _choices(pairs):
+    return [SelectChoice(DEFAULT, _l("Quiz default")), *(SelectChoice(value, label) for value, label in pairs)]
+
+
+class ActivitySettingsForm(FlaskForm):
+    mode = SelectField(_l("Mode"), default=DEFAULT, choices=_choices([("exam", _l("Exam (graded)")), ("practice", _l("Practice (immediate feedback)"))]))
+    graded = SelectField(_l("Send grades to the LMS"), default=DEFAULT, choices=_choices([("yes", _l("Yes")), ("no", _l("No"))]))
+    attempts = IntegerField(_l("Attempts (0 = unlimited)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    grading = SelectField(_l("Grading method"), default=DEFAULT, choices=_choices([
+        ("highest", _l("Highest attempt")), ("last", _l("Last attempt")),
+        ("first", _l("First attempt")), ("average", _l("Average of attempts"))]))
+    time_limit_minutes = IntegerField(_l("Time limit in minutes (0 = none)"), validators=[Optional(), NumberRange(min=0, max=1440)])
+    pass_mark_percent = IntegerField(_l("Pass mark in percent"), validators=[Optional(), NumberRange(min=0, max=100)])
+    feedback = SelectField(_l("Feedback"), default=DEFAULT, choices=_choices([
+        ("immediate", _l("Immediately, per question")), ("after_submit", _l("After submission")),
+        ("after_close", _l("After the quiz closes")), ("never", _l("Never"))]))
+    layout = SelectField(_l("Layout"), default=DEFAULT, choices=_choices([("one_per_page", _l("One question per page")),
+                                                        ("all_on_one_page", _l("All questions on one page"))]))
+    close_at = DateTimeLocalField(_l("Closes at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+    def overrides(self) -> dict:
+        """Only the fields the instructor set; the rest follow the quiz file."""
+        data: dict = {}
+        for name in ("mode", "grading", "feedback", "layout"):
+            if getattr(self, name).data:
+                data[name] = getattr(self, name).data
+        if self.graded.data:
+            data["graded"] = self.graded.data == "yes"
+        if self.attempts.data is not None:
+            data["attempts"] = self.attempts.data
+        if self.time_limit_minutes.data is not None:
+            data["time_limit_minutes"] = self.time_limit_minutes.data or None
+        if self.pass_mark_percent.data is not None:
+            data["pass_mark"] = self.pass_mark_percent.data / 100
+        if self.close_at.data is not None:
+            from datetime import timezone
+
+            data["close_at"] = self.close_at.data.replace(tzinfo=timezone.utc).isoformat()
+        return data
+
+    def fill_from(self, overrides: dict) -> None:
+        from datetime import datetime
+
+        for name in ("mode", "grading", "feedback", "layout"):
+            getattr(self, name).data = overrides.get(name, DEFAULT)
+        self.graded.data = {True: "yes", False: "no"}.get(overrides.get("graded"), DEFAULT)
+        self.attempts.data = overrides.get("attempts")
+        limit = overrides.get("time_limit_minutes", "unset")
+        self.time_limit_minutes.data = None if limit == "unset" else (limit or 0)
+        self.pass_mark_percent.data = round(overrides["pass_mark"] * 100) if "pass_mark" in overrides else None
+        self.close_at.data = datetime.fromisoformat(overrides["close_at"]).replace(tzinfo=None) if overrides.get("close_at") else None
+
+
+class ChooseQuizForm(FlaskForm):
+    """Choosing the quiz of an activity inside Kontor (when the LMS did not set one)."""
+
+    quiz = RadioField(_l("Quiz"), choices=[], validate_choice=True)

@@ -1,0 +1,185 @@
+"""The instructor page of an activity, the quiz picker (also for deep linking) and quiz previews."""
+from __future__ import annotations
+
+import random
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from ..attempts import policy, services as attempt_services
+from ..engine import handler_for, plan_attempt, resolve
+from ..extensions import db
+from ..library.services import content_of
+from ..lti.deep_linking import ContentItem, response_jwt
+from ..lti.models import LaunchSession, ResourceLink
+from ..web.access import instructor_only
+from . import services
+from .forms import ActivitySettingsForm, ChooseQuizForm
+
+bp = Blueprint("authoring", __name__, template_folder="templates")
+
+
+def _link() -> ResourceLink:
+    link = db.session.get(ResourceLink, g.launch.resource_link_id) if g.launch.resource_link_id else None
+    if link is None:
+        abort(404)
+    return link
+
+
+def _filters() -> tuple[str | None, str | None]:
+    topic = request.args.get("topic") or None
+    language = request.args.get("language") or None
+    if topic is not None and topic not in services.topics():
+        topic = None
+    if language not in (None, "de", "en"):
+        language = None
+    return topic, language
+
+
+@bp.route("/l/<launch_id>/instructor")
+@instructor_only
+def instructor_home(launch_id: str):
+    link = _link()
+    if not link.quiz_slug:
+        return _picker_page(ChooseQuizForm(), link)
+    try:
+        quiz = attempt_services.quiz_for_link(link)
+    except attempt_services.AttemptError:
+        return _picker_page(ChooseQuizForm(), link, missing=link.quiz_slug)
+    form = ActivitySettingsForm()
+    form.fill_from(services.stored_overrides(link))
+    return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form)
+
+
+def _picker_page(form: ChooseQuizForm, link: ResourceLink, missing: str | None = None, status: int = 200):
+    topic, language = _filters()
+    entries = services.library_entries(g.launch.locale, topic, language)
+    return render_template(
+        "authoring/choose_quiz.html", form=form, link=link, entries=entries, topics=services.topics(),
+        topic=topic, language=language, missing=missing,
+    ), status
+
+
+@bp.route("/l/<launch_id>/instructor/quiz", methods=["POST"])
+@instructor_only
+def choose_quiz(launch_id: str):
+    link = _link()
+    form = ChooseQuizForm()
+    form.quiz.choices = [SelectChoice(e.slug, e.title) for e in services.library_entries(g.launch.locale)]
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _picker_page(form, link, status=400)
+    services.choose_quiz(link, form.quiz.data)
+    db.session.commit()
+    flash(_("The quiz was chosen for this activity."))
+    return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
+
+
+@bp.route("/l/<launch_id>/instructor/settings", methods=["POST"])
+@instructor_only
+def save_settings(launch_id: str):
+    link = _link()
+    form = ActivitySettingsForm()
+    if not form.validate_on_submit():
+        quiz = attempt_services.quiz_for_link(link)
+        return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form), 400
+    services.save_overrides(link, form.overrides(), g.launch.user_id)
+    db.session.commit()
+    flash(_("The settings were saved. They apply to attempts started from now on."))
+    return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
+
+
+@bp.route("/l/<launch_id>/library/<slug>/preview")
+@instructor_only
+def preview(launch_id: str, slug: str):
+    """The quiz as a student sees it: every question, no answers, no keys."""
+    version = services.version_for(slug)
+    if version is None:
+        abort(404)
+    content = content_of(version)
+    locale = g.launch.locale
+    seed = random.Random(slug).randrange(2**31)  # a stable preview, not an attempt's secret seed
+    questions = []
+    for number, planned in enumerate(plan_attempt(content, seed, False, True), start=1):
+        question = content.question(planned.question_id)
+        questions.append({"number": number, "type": question.type,
+                          "view": handler_for(question).view(question, planned.layout, locale)})
+    settings = policy.effective_settings(content.settings, {})
+    return render_template("authoring/preview.html", content=content, questions=questions, settings=settings,
+                           title=resolve(content.title, locale))
+
+
+# --- deep linking -------------------------------------------------------------------------------
+
+
+@bp.route("/l/<launch_id>/deep-linking")
+@instructor_only
+def deep_linking(launch_id: str):
+    launch = _deep_linking_launch(launch_id)
+    topic, language = _filters()
+    return render_template(
+        "authoring/deep_linking.html",
+        entries=services.library_entries(g.launch.locale, topic, language),
+        topics=services.topics(), topic=topic, language=language,
+        multiple=_accepts_multiple(launch), form=ActivitySettingsForm(),
+    )
+
+
+def _deep_linking_launch(launch_id: str) -> LaunchSession:
+    launch = db.session.get(LaunchSession, launch_id)
+    if launch is None or launch.message_type != "LtiDeepLinkingRequest" or not launch.deep_linking:
+        abort(404)
+    return launch
+
+
+def _accepts_multiple(launch: LaunchSession) -> bool:
+    value = (launch.deep_linking or {}).get("accept_multiple")
+    return value is True or str(value).lower() == "true"
+
+
+@bp.route("/l/<launch_id>/deep-linking", methods=["POST"])
+@instructor_only
+def deep_linking_choose(launch_id: str):
+    launch = _deep_linking_launch(launch_id)
+    form = ActivitySettingsForm()
+    entries = {e.slug: e for e in services.library_entries(g.launch.locale)}
+    chosen = [slug for slug in request.form.getlist("quiz") if slug in entries]
+    unknown = [slug for slug in request.form.getlist("quiz") if slug not in entries]
+    problem = None
+    if not form.validate_on_submit():
+        problem = _("Please check the settings.")
+    elif unknown or not chosen:
+        problem = _("Please choose a quiz from the list.")
+    elif len(chosen) > 1 and not _accepts_multiple(launch):
+        problem = _("Your LMS accepts only one quiz at a time here. Please choose one.")
+    if problem:
+        return render_template(
+            "authoring/deep_linking.html", entries=list(entries.values()), topics=services.topics(),
+            topic=None, language=None, multiple=_accepts_multiple(launch), form=form, problem=problem,
+            selected=set(chosen),
+        ), 400
+    overrides = form.overrides()
+    items = [_content_item(entries[slug], overrides) for slug in chosen]
+    jwt_value, return_url = response_jwt(launch, items)
+    # Our form posts to the platform: allow exactly that origin in this page's form-action.
+    parts = urlsplit(return_url)
+    g.form_target_origin = f"{parts.scheme}://{parts.netloc}"
+    return render_template("authoring/deep_linking_return.html", return_url=return_url, jwt_value=jwt_value,
+                           titles=[i.title for i in items])
+
+
+def _content_item(entry: services.LibraryEntry, overrides: dict) -> ContentItem:
+    settings = policy.effective_settings_from(entry.settings, overrides)
+    custom = {"quiz": entry.slug, **policy.settings_to_custom(overrides)}
+    graded = settings.mode == "exam" or bool(overrides.get("graded"))
+    return ContentItem(
+        title=entry.title,
+        text=entry.description,
+        url=url_for("lti.launch", _external=True),
+        custom=custom,
+        score_maximum=100.0 if graded else None,
+        resource_id=entry.slug,
+        tag="kontor-quiz",
+    )

@@ -1,0 +1,73 @@
+"""Choosing quizzes and settings for an activity."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..attempts import policy
+from ..attempts.models import LinkSettings
+from ..engine import resolve
+from ..engine.schema import TOPICS
+from ..extensions import db
+from ..library.models import QuizVersion
+from ..library.services import content_of, latest_version_by_slug, list_library
+from ..lti.models import ResourceLink
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    slug: str
+    topic: str
+    title: str
+    description: str
+    questions: int
+    languages: tuple[str, ...]
+    settings: policy.EffectiveSettings
+
+
+def library_entries(locale: str, topic: str | None = None, language: str | None = None) -> list[LibraryEntry]:
+    entries = []
+    for version in list_library():
+        content = content_of(version)
+        languages = tuple(lang for lang in ("de", "en") if lang not in content.title.missing_languages)
+        if topic and content.topic != topic:
+            continue
+        if language and language not in languages:
+            continue
+        entries.append(LibraryEntry(
+            slug=content.slug,
+            topic=content.topic,
+            title=resolve(content.title, locale),
+            description=resolve(content.description, locale) if content.description else "",
+            questions=len(content.questions),
+            languages=languages,
+            settings=policy.effective_settings(content.settings, {}),
+        ))
+    return entries
+
+
+def topics() -> tuple[str, ...]:
+    return TOPICS
+
+
+def choose_quiz(link: ResourceLink, slug: str) -> None:
+    if latest_version_by_slug(slug) is None:
+        raise ValueError("unknown quiz")
+    link.quiz_slug = slug
+
+
+def save_overrides(link: ResourceLink, overrides: dict, user_id: int) -> None:
+    row = db.session.get(LinkSettings, link.id)
+    if row is None:
+        row = LinkSettings(resource_link_id=link.id, overrides={})
+        db.session.add(row)
+    row.overrides = overrides
+    row.updated_by = user_id
+
+
+def stored_overrides(link: ResourceLink) -> dict:
+    row = db.session.get(LinkSettings, link.id)
+    return dict(row.overrides) if row else {}
+
+
+def version_for(slug: str) -> QuizVersion | None:
+    return latest_version_by_slug(slug)

@@ -1,0 +1,128 @@
+"""A student takes a quiz in a real browser: launched by the demo LMS into its iframe, every
+question type answered (one keyboard-only), a reload mid-attempt, submit, result; axe-core on
+every page in English and German."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from conftest import assert_accessible
+from lms_module.attempts import services
+from lms_module.attempts.models import Attempt
+from lms_module.extensions import db
+from lms_module.library.services import import_path
+from support.answer_keys import key_form
+
+ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
+
+
+@pytest.fixture
+def quiz_activity(live):
+    with live.app.app_context():
+        assert import_path(ALL_TYPES, origin="import").ok
+        db.session.commit()
+    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
+    return live
+
+
+def kontor_frame(page, ready_selector):
+    """The tool's iframe once it shows `ready_selector` (after the OIDC hops have settled)."""
+    page.frame_locator("iframe").first.locator(ready_selector).first.wait_for(timeout=15000)
+    return page.frames[-1]
+
+
+def open_activity(page, live, user="4", locale="en"):
+    page.goto(f"{live.lms_url}/course/view/2?user={user}&locale={locale}")
+    return kontor_frame(page, "form[action$='/quiz/start'], a[href*='/attempt/']")
+
+
+def planned_form(live):
+    """The key for every question of the running attempt (the essay gets a sentence)."""
+    with live.app.app_context():
+        attempt = db.session.scalars(select(Attempt)).one()
+        content = services.content_for(attempt)
+        form = {}
+        for entry in attempt.plan:
+            question = content.question(entry["question_id"])
+            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["Because the invoice must match the order."]})
+        return form
+
+
+def fill(frame, name, values):
+    field = frame.locator(f'[name="{name}"]').first
+    kind = field.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
+    if kind.startswith("select"):
+        field.select_option(values[0])
+    elif kind.endswith(":radio") or kind.endswith(":checkbox"):
+        for value in values:
+            frame.locator(f'[name="{name}"][value="{value}"]').check()
+    else:
+        field.fill(values[0])
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_student_takes_the_quiz(page, quiz_activity, locale):
+    live = quiz_activity
+    frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
+    assert frame.locator("html").get_attribute("lang") == locale
+    assert_accessible(frame, f"start page ({locale})")
+
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    assert_accessible(frame, f"question page ({locale})")
+
+    form = planned_form(live)
+    names = list(form)
+    keyboard_name = next(n for n in names if n.startswith("q-incoterms__"))  # a matching select
+    for name in names:
+        if name != keyboard_name:
+            fill(frame, name, form[name])
+    # Keyboard only: focus the select and choose with arrow keys, as a keyboard user would.
+    dropdown = frame.locator(f'[name="{keyboard_name}"]')
+    dropdown.focus()
+    options = dropdown.evaluate("el => Array.from(el.options).map(o => o.value)")
+    target = options.index(form[keyboard_name][0])
+    for _ in range(target):
+        page.keyboard.press("ArrowDown")
+    assert dropdown.input_value() == form[keyboard_name][0]
+
+    # The autosave script saves in the background: wait until nothing is left unsent, then reload.
+    frame.wait_for_function(
+        "() => { const f = document.getElementById('attempt-form');"
+        " const q = JSON.parse(localStorage.getItem('kontor-unsent-' + f.dataset.attempt) || '{}');"
+        " return Object.keys(q).length === 0; }", timeout=15000)
+    frame.locator("#save-status").filter(has_text="saved" if locale == "en" else "gespeichert").wait_for(timeout=10000)
+    page.reload()
+    frame = kontor_frame(page, "a[href*='/attempt/']")
+    frame.locator("text=Continue your attempt" if locale == "en" else "text=Versuch fortsetzen").click()
+    frame.wait_for_selector("#attempt-form")
+    for name, values in form.items():
+        first = frame.locator(f'[name="{name}"]').first
+        kind = first.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
+        if kind.endswith(":radio") or kind.endswith(":checkbox"):
+            for value in values:
+                assert frame.locator(f'[name="{name}"][value="{value}"]').is_checked(), name
+        else:
+            assert first.input_value().strip() == values[0].strip(), name
+
+    frame.locator('button[value="summary"]').click()
+    frame.wait_for_selector("form[action$='/submit']")
+    assert_accessible(frame, f"summary page ({locale})")
+    frame.locator("form[action$='/submit'] button").click()
+    frame.wait_for_url("**/result")
+    frame.wait_for_selector("main h1")
+    assert_accessible(frame, f"result page ({locale})")
+    text = frame.locator("main").inner_text()
+    assert ("graded by your instructor" in text) if locale == "en" else ("bewertet Ihre Lehrkraft" in text)
+    with live.app.app_context():
+        attempt = db.session.scalars(select(Attempt)).one()
+        assert attempt.status == "awaiting_grading"
+        essay_points = services.content_for(attempt).question("why-check").points
+        assert attempt.marks == attempt.max_marks - essay_points  # all right; the essay awaits grading
+
+
+def test_the_accessibility_check_finds_violations(page):
+    """Guard for the checks above: axe really runs and reports a broken page."""
+    page.set_content('<html><body><img src="data:,"><input type="text"></body></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page, "deliberately broken page")
