@@ -6,10 +6,12 @@ Never active in production (config.finish_config refuses it).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
-from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import run_simple
 
 from .extensions import db
 
@@ -66,26 +68,34 @@ def demo_command(host: str, port: int) -> None:
     from .lti import keys
 
     base_url = f"http://{host}:{port}"
-    app = create_app({"KONTOR_ENV": "demo", "KONTOR_DEMO_BASE_URL": base_url})
+    probe = create_app({"KONTOR_ENV": "demo", "KONTOR_DEMO_LMS": False})
+    instance = Path(probe.config.get("INSTANCE_PATH") or probe.instance_path)
+    # The demo LMS keeps its key and its course (activities, gradebook) across restarts.
+    app = create_app({
+        "KONTOR_ENV": "demo",
+        "KONTOR_DEMO_BASE_URL": base_url,
+        "KONTOR_DEMO_LMS_KEY_PATH": str(instance / "demo-lms-key.pem"),
+        "KONTOR_DEMO_LMS_STATE_PATH": str(instance / "demo-lms-state.json"),
+    })
     with app.app_context():
         upgrade()
         keys.ensure_tool_key()
         register_demo_platform(app)
         db.session.commit()
-        _import_library(app)
+        _import_library()
     click.echo(f"Kontor demo: open {base_url}{DEMO_MOUNT}/ (the demo LMS) in your browser. Ctrl+C stops it.")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask refuses app.run() inside its CLI; serve with Werkzeug directly (threaded: the demo LMS
+    # calls back into Kontor, e.g. for its JWKS, while a request is open).
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _import_library(app: Flask) -> None:
-    importer = app.extensions.get("kontor_library_importer")
-    if importer is not None:
-        importer(app)
+def _import_library() -> None:
+    """The whole built-in library, so the picker and the demo LMS show every quiz."""
+    from .library.services import BUILTIN_QUIZZES, import_path
 
-
-@click.command("demo-register")
-@with_appcontext
-def demo_register_command() -> None:
-    """Register the demo LMS as a platform (used by tests and by `flask demo`)."""
-    register_demo_platform(current_app)
+    report = import_path(BUILTIN_QUIZZES)
+    if not report.ok:
+        db.session.rollback()
+        raise click.ClickException("The quiz library has errors:\n" + "\n".join(str(e) for e in report.errors))
     db.session.commit()
+    click.echo(f"Quiz library: {len(report.created)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged.")
