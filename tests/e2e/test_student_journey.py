@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import assert_accessible
+from support.accessibility import assert_accessible
 from lms_module.attempts import services
 from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
