@@ -43,7 +43,27 @@ def create_app(config: dict | None = None) -> Flask:
         from .demo import mount_demo_lms
 
         mount_demo_lms(app)
+    _ensure_signing_key(app)
     return app
+
+
+def _ensure_signing_key(app: Flask) -> None:
+    """The tool's key pair exists from the first start on (once the database is migrated)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .lti import keys
+
+    with app.app_context():
+        try:
+            if inspect(db.engine).has_table("lti_tool_key"):
+                keys.ensure_tool_key()
+                db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            app.logger.warning("could not check the signing key at start; it is created on first use")
+        finally:
+            db.session.remove()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, select
 
 from lms_module.extensions import db
-from support.apps import make_app
+from support.apps import empty_all_tables, make_app
 from support.databases import backend, throwaway_database
 
 
@@ -24,16 +24,6 @@ def database_url(tmp_path_factory):
             upgrade()
             db.engine.dispose()
         yield url
-
-
-def empty_all_tables(app) -> None:
-    with app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

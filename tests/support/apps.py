@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lms_module import create_app
 from lms_module.extensions import db
@@ -37,3 +37,13 @@ def attempt_row(app, public_id):
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         db.session.expunge(attempt)
         return attempt
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
