@@ -15,7 +15,7 @@ from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
 from .login import LoginRejected, platform_origin, start_login
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically
-from .models import LaunchHandoff
+from .models import LaunchHandoff, Platform
 from .services import create_handoff, record_launch, redeem_handoff
 
 log = logging.getLogger("kontor.lti")
@@ -129,15 +129,11 @@ def launch():
                 handoff=token,
                 state=validated.state,
                 target=validated.storage_target,
-                platform_origin=_platform_origin_of(validated.claims.get("iss", "")),
+                platform_origin=platform_origin(db.session.get(Platform, validated.platform_id).auth_login_url),
             )
         )
     response.delete_cookie(STATE_COOKIE_PREFIX + state, **_cookie_kwargs())
     return response
-
-
-def _platform_origin_of(issuer: str) -> str:
-    return platform_origin(issuer) if issuer.startswith(("http://", "https://")) else "*"
 
 
 @bp.route("/storage-confirm", methods=["POST"])

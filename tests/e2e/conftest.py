@@ -36,3 +36,21 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def live_with_platform_storage(database_url, tmp_path):
+    """Like `live`, with a demo LMS that offers platform storage (as Canvas does)."""
+    from support.apps import empty_all_tables, make_app
+    from support.kontor_live import start_live
+    from support.live_server import LiveServer
+
+    server = LiveServer()
+    kontor = start_live(
+        lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url,
+                                  KONTOR_DEMO_LMS_PLATFORM_STORAGE=True),
+        server,
+    )
+    yield kontor
+    server.stop()
+    empty_all_tables(kontor.app)

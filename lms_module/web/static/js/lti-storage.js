@@ -12,25 +12,27 @@
     try { return parentWindow.frames[name] || parentWindow; } catch (e) { return parentWindow; }
   }
 
-  function ask(win, message, timeoutMs) {
+  // trusted: the platform's OIDC origin, which hosts the storage frame (Canvas: its sso domain).
+  // Capabilities go to the parent LMS page, whose origin (a school's own domain) we do not know.
+  function ask(win, message, timeoutMs, trusted) {
     return new Promise(function (resolve, reject) {
       var id = "kontor-" + Date.now() + "-" + (counter++);
       message.message_id = id;
       function onMessage(event) {
-        if (origin !== "*" && event.origin !== origin) return;
+        if (trusted && event.origin !== origin) return;
         var data = event.data || {};
         if (data.message_id !== id) return;
         window.removeEventListener("message", onMessage);
         if (data.error) reject(data.error); else resolve(data);
       }
       window.addEventListener("message", onMessage);
-      win.postMessage(message, origin);
+      win.postMessage(message, trusted ? origin : "*");
       setTimeout(function () { window.removeEventListener("message", onMessage); reject("timeout"); }, timeoutMs);
     });
   }
 
   function storageFrame() {
-    return ask(parentWindow, { subject: "lti.capabilities" }, 1000).then(function (reply) {
+    return ask(parentWindow, { subject: "lti.capabilities" }, 1000, false).then(function (reply) {
       var supported = (reply.supported_messages || []).filter(function (m) { return m.subject === "lti.get_data"; });
       if (!supported.length) throw "unsupported";
       return targetFrame(supported[0].frame || box.dataset.target);
@@ -40,14 +42,14 @@
   if (box.dataset.mode === "put") {
     storageFrame()
       .then(function (frame) {
-        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 2000);
+        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 2000, true);
       })
       .catch(function () { /* cookies may still work; the launch decides */ })
       .then(function () { document.getElementById("kontor-continue").submit(); });
   } else {
     var form = document.getElementById("kontor-storage-form");
     storageFrame()
-      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 2000); })
+      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 2000, true); })
       .then(function (reply) {
         form.elements.state_value.value = reply.value || "";
         form.submit();
