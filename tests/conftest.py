@@ -7,12 +7,18 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, select
 
 from lms_module.extensions import db
-from support.apps import empty_all_tables, make_app
+from support.apps import dispose_created_apps, empty_all_tables, make_app
 from support.databases import backend, throwaway_database
 
 
 def pytest_report_header(config):
     return f"kontor test database: {backend()}"
+
+
+@pytest.fixture(autouse=True)
+def _close_database_pools():
+    yield
+    dispose_created_apps()
 
 
 @pytest.fixture(scope="session")

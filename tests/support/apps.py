@@ -9,6 +9,19 @@ from lms_module import create_app
 from lms_module.extensions import db
 
 
+# Every app a test builds; their connection pools are closed after the test (an engine collected
+# with open PostgreSQL connections raises a ResourceWarning, which fails the suite).
+created_apps: list = []
+
+
+def dispose_created_apps() -> None:
+    while created_apps:
+        app = created_apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def make_app(database_url: str, instance_path, **overrides):
     settings = {
         "KONTOR_ENV": "test",
@@ -19,7 +32,9 @@ def make_app(database_url: str, instance_path, **overrides):
         "KONTOR_WORKER": "off",
     }
     settings.update(overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    created_apps.append(app)
+    return app
 
 
 def csrf_from(html: str) -> str:
