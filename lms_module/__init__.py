@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from .grade_sync import models as _grade_sync_models  # noqa: F401
     from .reports import models as _report_models  # noqa: F401
     from .attempts.routes import bp as attempts_bp
+    from .reports.routes import bp as reports_bp
     from .authoring.routes import bp as authoring_bp
     from .lti.routes import bp as lti_bp
     from .web import errors, security, template_helpers
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lti_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(attempts_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(authoring_bp)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..engine import InvalidAnswer, attempt_result, handler_for, link_grade, passed, plan_attempt
+from ..engine import InvalidAnswer, Score, attempt_result, handler_for, link_grade, passed, plan_attempt
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -351,6 +351,51 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
     for listener in graded_listeners:
         listener(attempt)
     return True
+
+
+def effective_marks(answer: Answer) -> float | None:
+    """An answer's marks as they count: the instructor's mark wins; None while it awaits grading."""
+    if answer.manual_marks is not None:
+        return answer.manual_marks
+    return None if answer.needs_manual else (answer.marks or 0.0)
+
+
+def regrade_attempt(attempt: Attempt) -> bool:
+    """Recompute a finished attempt from its answers after an instructor set a mark.
+
+    Marks, fraction and passed follow from the answers (manual marks win); the attempt becomes
+    submitted once no answer awaits grading. The graded listeners are called (so the LMS gets the
+    new grade) when the attempt is graded completely, or when it left or entered awaiting grading;
+    an attempt that still waits for another essay changes nothing the LMS could show. True if they
+    were called."""
+    if attempt.status not in FINISHED:
+        raise AttemptError("not_finished")
+    answers = answers_by_question(attempt)
+    scores = []
+    for qid in planned_ids(attempt):
+        answer = answers.get(qid)
+        if answer is None:  # submit_attempt writes one per planned question; be safe anyway
+            continue
+        marks = effective_marks(answer)
+        scores.append(Score(marks or 0.0, answer.max_marks, needs_manual=marks is None))
+    result = attempt_result(scores)
+    previous_status = attempt.status
+    attempt.marks = result.marks
+    attempt.max_marks = result.max_marks
+    if result.needs_manual:
+        attempt.status = AWAITING_GRADING
+        attempt.fraction = None
+        attempt.passed = None
+    else:
+        attempt.status = SUBMITTED
+        attempt.fraction = result.fraction
+        attempt.passed = passed(result.fraction, settings_of(attempt).pass_mark)
+    db.session.flush()
+    if attempt.status == SUBMITTED or attempt.status != previous_status:
+        for listener in graded_listeners:
+            listener(attempt)
+        return True
+    return False
 
 
 def sweep_overdue(now: datetime, limit: int = 200) -> int:

@@ -51,3 +51,8 @@ def test_english_catalog_exists_for_every_message():
     english = _catalog("en")
     missing = [m for m in _source_messages() if english.get(m) is None]
     assert missing == []
+
+
+def test_german_translations_keep_the_placeholders():
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in _catalog("de").check()]
+    assert problems == []

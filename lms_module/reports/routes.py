@@ -1,0 +1,319 @@
+"""Instructors' reports for one activity: gradebook, attempt review with mark overrides, manual
+grading, accommodations, class summary, item analysis and CSV exports.
+
+Every view is for instructors of the launch's course (teaching assistants map to "instructor"),
+and every id in a URL is looked up inside the launch's course and resource link: an id from
+elsewhere is a 404, exactly like an unknown one.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint, Response, abort, g, redirect, render_template, request, stream_with_context,
+    url_for,
+)
+from flask_babel import format_decimal, get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..attempts import services as attempts
+from ..db_types import utcnow
+from ..extensions import db
+from ..lti.models import ResourceLink
+from ..web.access import launch_required
+from . import analysis, exports, messages, operations, pages, queries
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+PER_PAGE = 50
+instructors = launch_required("instructor")
+
+
+def _now() -> datetime:
+    return utcnow()
+
+
+def _link() -> ResourceLink:
+    launch = g.launch
+    link = db.session.get(ResourceLink, launch.resource_link_id) if launch.resource_link_id else None
+    if link is None or link.course_id != launch.course_id:
+        abort(404)  # a deep-linking launch has no activity to report on
+    return link
+
+
+def _scope() -> queries.Scope:
+    link = _link()
+    return queries.Scope(course_id=link.course_id, link_id=link.id)
+
+
+def _quiz(link: ResourceLink) -> attempts.QuizForLink | None:
+    try:
+        return attempts.quiz_for_link(link)
+    except attempts.AttemptError:
+        return None
+
+
+def _grading(quiz: attempts.QuizForLink | None) -> tuple[str, float]:
+    """The link's grading method and pass mark (the quiz file's defaults when no quiz is chosen)."""
+    if quiz is None:
+        return "highest", 0.5
+    return quiz.settings.grading, quiz.settings.pass_mark
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "percent_label": percent_label,
+        "decimal_label": decimal_label,
+        "duration_label": duration_label,
+        "undefined_reason": messages.undefined,
+        "flag_label": lambda flag: messages.FLAGS.get(flag, flag),
+        "filter_label": lambda name: messages.FILTERS[name],
+        "chosen_label": lambda name: messages.CHOSEN[name],
+        "topic_label": messages.topic_label,
+        "refusal_label": messages.refusal,
+        "report_nav": REPORT_NAV,
+    }
+
+
+REPORT_NAV = (
+    ("reports.gradebook", _l("Gradebook")),
+    ("reports.grading_queue", _l("Manual grading")),
+    ("reports.summary", _l("Class summary")),
+    ("reports.items", _l("Item analysis")),
+)
+
+
+def percent_label(fraction: float | None, digits: int = 0) -> str:
+    if fraction is None:
+        return "–"
+    return format_decimal(fraction * 100, format="0" if digits == 0 else "0." + "0" * digits) + " %"
+
+
+def decimal_label(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value, format="0." + "0" * digits if digits else "0")
+
+
+def duration_label(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    padded_minutes, padded_seconds = f"{minutes:02d}", f"{secs:02d}"
+    if hours:
+        return _("%(h)s h %(m)s min", h=hours, m=padded_minutes)
+    if minutes:
+        return _("%(m)s min %(s)s s", m=minutes, s=padded_seconds)
+    return _("%(s)s s", s=secs)
+
+
+# --- gradebook -----------------------------------------------------------------------------------
+
+
+def _int_arg(name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@bp.route("/l/<launch_id>/reports/")
+@instructors
+def gradebook(launch_id: str):
+    link = _link()
+    scope = _scope()
+    quiz = _quiz(link)
+    grading, pass_mark = _grading(quiz)
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in queries.SORTS else "name"
+    descending = request.args.get("dir") == "desc"
+    filter_by = request.args.get("filter", "all")
+    filter_by = filter_by if filter_by in queries.FILTERS else "all"
+    book = queries.gradebook(scope, grading, pass_mark, sort=sort, descending=descending, filter_by=filter_by,
+                             page=_int_arg("page", 1), per_page=PER_PAGE)
+    rows = [(row, pages.student_state(row)) for row in book.rows]
+    return render_template(
+        "reports/gradebook.html", link=link, quiz=quiz, book=book, rows=rows, sort=sort, descending=descending,
+        filter_by=filter_by, filters=queries.FILTERS, sorts=queries.SORTS, grading=grading, pass_mark=pass_mark,
+        queue=queries.queue_length(scope),
+    )
+
+
+def _csv_response(lines, filename: str) -> Response:
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _file_stem(link: ResourceLink) -> str:
+    return f"kontor-{link.quiz_slug or 'activity'}-{link.id}"
+
+
+@bp.route("/l/<launch_id>/reports/gradebook.csv")
+@instructors
+def gradebook_csv(launch_id: str):
+    link = _link()
+    grading, pass_mark = _grading(_quiz(link))
+    rows = queries.gradebook_rows(_scope(), grading, pass_mark)
+    return _csv_response(exports.gradebook_csv(rows), f"{_file_stem(link)}-gradebook.csv")
+
+
+@bp.route("/l/<launch_id>/reports/responses.csv")
+@instructors
+def responses_csv(launch_id: str):
+    link = _link()
+    quiz = _quiz(link)
+    rows = queries.response_rows(_scope())
+    return _csv_response(exports.responses_csv(rows, quiz.content if quiz else None, g.launch.locale),
+                         f"{_file_stem(link)}-responses.csv")
+
+
+# --- attempt review and mark overrides -----------------------------------------------------------
+
+
+def _attempt(public_id: str):
+    attempt = queries.attempt_in_scope(_scope(), public_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.route("/l/<launch_id>/reports/attempts/<attempt_id>")
+@instructors
+def attempt(launch_id: str, attempt_id: str):
+    view = pages.attempt_review(_attempt(attempt_id), g.launch.locale)
+    saved = _int_arg("saved", 0) or None
+    return render_template("reports/attempt.html", view=view, saved=saved, error=None, error_answer=None)
+
+
+@bp.route("/l/<launch_id>/reports/attempts/<attempt_id>/answers/<int:answer_id>", methods=["POST"])
+@instructors
+def override_mark(launch_id: str, attempt_id: str, answer_id: int):
+    attempt = _attempt(attempt_id)
+    answer = queries.answer_in_scope(_scope(), answer_id)
+    if answer is None or answer.attempt_id != attempt.id:
+        abort(404)
+    try:
+        marks = operations.parse_marks(request.form.get("marks"), answer.max_marks)
+        comment = operations.clean_comment(request.form.get("comment"))
+        operations.set_mark(answer.id, marks, comment, g.launch.user_id, _now())
+    except operations.ReportError as error:
+        db.session.rollback()
+        view = pages.attempt_review(_attempt(attempt_id), g.launch.locale)
+        return render_template("reports/attempt.html", view=view, saved=None, error=error.reason,
+                               error_answer=answer_id), 400
+    db.session.commit()
+    return redirect(url_for("reports.attempt", launch_id=launch_id, attempt_id=attempt_id, saved=answer_id,
+                            _anchor=f"question-{answer_id}"))
+
+
+# --- manual grading ------------------------------------------------------------------------------
+
+
+@bp.route("/l/<launch_id>/reports/grading")
+@instructors
+def grading_queue(launch_id: str):
+    view = pages.grading_queue(_scope(), _int_arg("answer", 0) or None, g.launch.locale)
+    return render_template("reports/grading.html", view=view, saved=request.args.get("saved") == "1", error=None,
+                           error_answer=None)
+
+
+@bp.route("/l/<launch_id>/reports/grading/<int:answer_id>", methods=["POST"])
+@instructors
+def grade_answer(launch_id: str, answer_id: int):
+    scope = _scope()
+    answer = queries.answer_in_scope(scope, answer_id)
+    if answer is None:
+        abort(404)
+    try:
+        marks = operations.parse_marks(request.form.get("marks"), answer.max_marks)
+        comment = operations.clean_comment(request.form.get("comment"))
+        operations.set_mark(answer.id, marks, comment, g.launch.user_id, _now(), only_if_pending=True)
+    except operations.ReportError as error:
+        db.session.rollback()
+        view = pages.grading_queue(scope, answer_id, g.launch.locale)
+        status = 409 if error.reason == "already_graded" else 400
+        return render_template("reports/grading.html", view=view, saved=False, error=error.reason,
+                               error_answer=answer_id), status
+    db.session.commit()
+    return redirect(url_for("reports.grading_queue", launch_id=launch_id, saved=1))
+
+
+# --- one student and accommodations --------------------------------------------------------------
+
+
+def _student(user_id: int) -> int:
+    if not queries.is_listed(_scope(), user_id):
+        abort(404)
+    return user_id
+
+
+def _student_page(user_id: int, error: str | None = None, saved: bool = False, status: int = 200):
+    link = _link()
+    quiz = _quiz(link)
+    view = pages.student_view(_scope(), link, user_id, quiz.settings if quiz else None)
+    close_at_local = None
+    if view.accommodation and view.accommodation.close_at:
+        close_at_local = view.accommodation.close_at.astimezone(get_timezone()).strftime("%Y-%m-%dT%H:%M")
+    return render_template("reports/student.html", view=view, quiz=quiz, error=error, saved=saved,
+                           close_at_local=close_at_local, timezone=str(get_timezone())), status
+
+
+@bp.route("/l/<launch_id>/reports/students/<int:user_id>")
+@instructors
+def student(launch_id: str, user_id: int):
+    return _student_page(_student(user_id), saved=request.args.get("saved") == "1")
+
+
+@bp.route("/l/<launch_id>/reports/students/<int:user_id>/accommodation", methods=["POST"])
+@instructors
+def save_accommodation(launch_id: str, user_id: int):
+    _student(user_id)
+    try:
+        values = operations.parse_accommodation(request.form.get("extra_attempts"), request.form.get("extra_minutes"),
+                                                request.form.get("close_at"), get_timezone())
+        operations.set_accommodation(_scope().link_id, user_id, values, g.launch.user_id, _now())
+    except operations.ReportError as error:
+        db.session.rollback()
+        return _student_page(user_id, error=error.reason, status=400)
+    db.session.commit()
+    return redirect(url_for("reports.student", launch_id=launch_id, user_id=user_id, saved=1))
+
+
+# --- class summary and item analysis -------------------------------------------------------------
+
+
+@bp.route("/l/<launch_id>/reports/summary")
+@instructors
+def summary(launch_id: str):
+    link = _link()
+    quiz = _quiz(link)
+    grading, pass_mark = _grading(quiz)
+    view = pages.summary_view(_scope(), grading, pass_mark, percent_label)
+    return render_template("reports/summary.html", view=view, quiz=quiz, grading=grading, pass_mark=pass_mark)
+
+
+def _chosen() -> str:
+    which = request.args.get("attempts", "all")
+    return which if which in queries.CHOSEN else "all"
+
+
+@bp.route("/l/<launch_id>/reports/items")
+@instructors
+def items(launch_id: str):
+    link = _link()
+    quiz = _quiz(link)
+    result = analysis.item_analysis(_scope(), _chosen(), quiz.content if quiz else None, g.launch.locale)
+    return render_template("reports/items.html", result=result, quiz=quiz, chosen=queries.CHOSEN)
+
+
+@bp.route("/l/<launch_id>/reports/items.csv")
+@instructors
+def items_csv(launch_id: str):
+    link = _link()
+    quiz = _quiz(link)
+    which = _chosen()
+    result = analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
+    return _csv_response(exports.items_csv(result, messages.undefined), f"{_file_stem(link)}-items-{which}.csv")

@@ -1,0 +1,193 @@
+"""The gradebook and class summary queries, and their pages and CSV export."""
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms_module.attempts.models import LinkSettings
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.grade_sync.models import GradeOutbox
+from lms_module.lti.models import ResourceLink
+from lms_module.reports import queries
+from lms_module.reports.exports import BOM
+
+RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
+ALL_RIGHT = {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT}
+ONE_RIGHT = {"q1": RIGHT, "q2": WRONG, "q3": WRONG}
+
+
+def _link_id(app, link="link-1"):
+    with app.app_context():
+        return db.session.scalars(select(ResourceLink.id).where(ResourceLink.link_id == link)).one()
+
+
+def _scope(app, link="link-1"):
+    with app.app_context():
+        row = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == link)).one()
+        return queries.Scope(row.course_id, row.id)
+
+
+def _outbox(app, user_id, status, *, error=None, minutes_ago=0):
+    with app.app_context():
+        now = utcnow() - timedelta(minutes=minutes_ago)
+        db.session.add(GradeOutbox(
+            resource_link_id=_link_id(app), user_id=user_id, score_given=1, score_maximum=1,
+            activity_progress="Completed", grading_progress="FullyGraded", graded_at=now, status=status,
+            last_error=error, sent_at=now if status == "sent" else None, created_at=now,
+        ))
+        db.session.commit()
+
+
+@pytest.fixture
+def course(app, teacher, student, roster_member, attempt_for, make_launch, quizzes):
+    """Anna: two attempts (1/3, then 3/3); Ben: one attempt (1/3); Cem: an attempt in progress;
+    Dora: on the roster, inactive, never launched; Emil: launched, no attempt; Zoë in another course."""
+    people = {
+        "Anna": student("anna", name="Anna Arendt"),
+        "Ben": student("ben", name="Ben Böhm"),
+        "Cem": student("cem", name="Cem Çelik"),
+        "Dora": roster_member("dora", name="Dora Dietz", status="inactive"),
+        "Emil": student("emil", name="Emil Engel"),
+    }
+    attempt_for(people["Anna"], ONE_RIGHT, minutes=20)
+    attempt_for(people["Anna"], ALL_RIGHT, minutes=10)
+    attempt_for(people["Ben"], ONE_RIGHT, minutes=5)
+    attempt_for(people["Cem"], {"q1": RIGHT}, submit=False)
+    make_launch("instructor", quiz_slug=quizzes["stats"], user_sub="other-teacher", course_context="course-2",
+                link_id="link-2", remember=False)
+    zoe = student("zoe", name="Zoë Zimmer", course="course-2", link="link-2")
+    attempt_for(zoe, ALL_RIGHT, link="link-2")
+    _outbox(app, people["Anna"], "failed", error="timeout", minutes_ago=5)
+    _outbox(app, people["Anna"], "sent")
+    _outbox(app, people["Ben"], "failed", error="HTTP 400: bad score")
+    return people
+
+
+def _book(app, **kwargs):
+    with app.app_context():
+        return queries.gradebook(_scope(app), "highest", 0.5, **kwargs)
+
+
+def test_every_student_of_the_course_is_listed_with_their_numbers(app, course):
+    book = _book(app)
+    rows = {r.name: r for r in book.rows}
+    assert sorted(rows) == ["Anna Arendt", "Ben Böhm", "Cem Çelik", "Dora Dietz", "Emil Engel"]
+    anna, ben, cem, dora, emil = (rows[n] for n in sorted(rows))
+    assert (anna.attempts, anna.grade, anna.best, anna.last, anna.passed) == (2, 1.0, 1.0, 1.0, True)
+    assert anna.seconds == pytest.approx(19 * 60 + 9 * 60, abs=1)
+    assert (anna.sync_status, anna.sync_error) == ("sent", None) and anna.sync_at is not None
+    assert (ben.grade, ben.passed, ben.sync_status, ben.sync_error) == (0.3333, False, "failed", "HTTP 400: bad score")
+    assert (cem.attempts, cem.open_attempts, cem.grade, cem.passed) == (1, 1, None, None)
+    assert (dora.attempts, dora.member_status, dora.last_activity) == (0, "inactive", None)
+    assert (emil.attempts, emil.member_status, emil.sync_status) == (0, "active", None)
+    assert emil.last_activity is not None  # the launch
+    assert book.counts == {"all": 5, "not_started": 2, "in_progress": 1, "awaiting_grading": 0, "passed": 1,
+                           "failed": 1}
+
+
+def test_grading_methods(app, course):
+    with app.app_context():
+        scope = _scope(app)
+        grades = {m: {r.name: r.grade for r in queries.gradebook(scope, m, 0.5).rows if r.grade is not None}
+                  for m in ("highest", "last", "first", "average")}
+    assert grades["highest"] == {"Anna Arendt": 1.0, "Ben Böhm": 0.3333}
+    assert grades["first"]["Anna Arendt"] == 0.3333
+    assert grades["last"]["Anna Arendt"] == 1.0
+    assert grades["average"]["Anna Arendt"] == pytest.approx(0.6667)  # (0.3333 + 1) / 2, four decimals
+
+
+def test_filters_sorting_and_pages(app, course):
+    assert [r.name for r in _book(app, filter_by="not_started").rows] == ["Dora Dietz", "Emil Engel"]
+    assert [r.name for r in _book(app, filter_by="failed").rows] == ["Ben Böhm"]
+    assert [r.name for r in _book(app, filter_by="in_progress").rows] == ["Cem Çelik"]
+    by_grade = [r.name for r in _book(app, sort="grade", descending=True).rows]
+    assert by_grade[:2] == ["Anna Arendt", "Ben Böhm"]  # students without a grade come last
+    first = _book(app, per_page=2, page=1)
+    last = _book(app, per_page=2, page=3)
+    assert (first.pages, first.total, len(first.rows), len(last.rows)) == (3, 5, 2, 1)
+    assert _book(app, per_page=2, page=99).page == 3
+
+
+def test_awaiting_grading_filter(app, course, make_launch, quizzes, student, attempt_for):
+    make_launch("instructor", quiz_slug=quizzes["mixed"], user_sub="teacher", link_id="link-mixed", remember=False)
+    fay = student("fay", name="Fay Fuchs", link="link-mixed")
+    attempt_for(fay, {"essay": {"text": "Zwei Personen prüfen."}}, link="link-mixed")
+    with app.app_context():
+        book = queries.gradebook(_scope(app, "link-mixed"), "last", 0.6, filter_by="awaiting_grading")
+    assert [r.name for r in book.rows] == ["Fay Fuchs"] and book.rows[0].grade is None
+
+
+def test_class_summary(app, course):
+    with app.app_context():
+        summary = queries.class_summary(_scope(app), "highest", 0.5)
+    # Grades: Anna 1.0 (bin 9), Ben 0.3333 (bin 3)
+    assert summary.students == 5 and summary.graded == 2
+    assert summary.histogram == [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
+    assert summary.mean == pytest.approx((1 + 0.3333) / 2)
+    assert summary.median == pytest.approx((1 + 0.3333) / 2)
+    assert summary.pass_rate == pytest.approx(0.5)
+    assert summary.mean_seconds == pytest.approx((19 + 9 + 4) * 60 / 3, abs=1)
+
+
+def test_median_of_an_odd_number_of_grades(app, teacher, student, attempt_for):
+    for index, responses in enumerate((ONE_RIGHT, ALL_RIGHT, {"q1": RIGHT, "q2": RIGHT, "q3": WRONG})):
+        attempt_for(student(f"s{index}"), responses)
+    with app.app_context():
+        summary = queries.class_summary(_scope(app), "highest", 0.5)
+    assert summary.median == pytest.approx(0.6667)
+
+
+def test_mastery_per_topic_over_several_links(app, course, make_launch, quizzes, student, attempt_for):
+    # link-1 (topic accuracy): Anna's attempts 0.3333 and 1 → her mastery 0.6667; Ben 0.3333.
+    # link-mixed (topic compliance): Anna 2/7 (the single-choice question only; 2 of 7 points).
+    make_launch("instructor", quiz_slug=quizzes["mixed"], user_sub="teacher", link_id="link-mixed", remember=False)
+    attempt_for(course["Anna"], {"pick": {"choice": "a"}}, link="link-mixed")
+    with app.app_context():
+        ids = [_link_id(app), _link_id(app, "link-mixed")]
+        result = queries.mastery(ids)
+        single = queries.mastery(ids[:1], [course["Ben"]])
+    assert result.per_student[course["Anna"]] == pytest.approx({"accuracy": 0.66665, "compliance": 0.2857})
+    assert result.by_topic["accuracy"] == pytest.approx((0.66665 + 0.3333) / 2)
+    assert result.students_by_topic == {"accuracy": 2, "compliance": 1}
+    assert set(single.per_student) == {course["Ben"]}
+
+
+def test_gradebook_page(client, teacher, course):
+    page = client.get(f"/l/{teacher}/reports/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for text in ("Anna Arendt", "Dora Dietz", "Inactive", "Sent", "HTTP 400: bad score", "Passed", "Failed"):
+        assert text in html
+    assert "Zoë Zimmer" not in html
+    assert html.count("<h1") == 1
+    assert 'aria-sort="ascending"' in html
+    failed = client.get(f"/l/{teacher}/reports/?filter=failed&sort=grade&dir=desc").get_data(as_text=True)
+    assert "Ben Böhm" in failed and "Anna Arendt" not in failed
+    assert client.get(f"/l/{teacher}/reports/?filter=nonsense&sort=evil&page=x").status_code == 200
+
+
+def test_gradebook_csv(client, teacher, course):
+    response = client.get(f"/l/{teacher}/reports/gradebook.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    raw = response.get_data()
+    assert raw.startswith(BOM.encode())
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    by_name = {r["Name"]: r for r in rows}
+    assert set(by_name) == {"Anna Arendt", "Ben Böhm", "Cem Çelik", "Dora Dietz", "Emil Engel"}
+    assert by_name["Anna Arendt"]["Grade (%)"] == "100"
+    assert by_name["Ben Böhm"]["Grade (%)"] == "33.33" and by_name["Ben Böhm"]["Passed"] == "0"
+    assert by_name["Dora Dietz"]["Course membership"] == "inactive"
+    assert by_name["Ben Böhm"]["LMS sync error"] == "HTTP 400: bad score"
+
+
+def test_link_settings_change_the_grading_method(app, client, teacher, course):
+    with app.app_context():
+        db.session.add(LinkSettings(resource_link_id=_link_id(app), overrides={"grading": "first"}))
+        db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/l/{teacher}/reports/gradebook.csv").get_data().decode("utf-8-sig"))))
+    assert {r["Name"]: r["Grade (%)"] for r in rows}["Anna Arendt"] == "33.33"
