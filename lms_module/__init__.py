@@ -86,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(attempts_bp)
     app.register_blueprint(reports_bp)
+    from . import reports
+
+    reports.init_app(app)
     app.register_blueprint(authoring_bp)
 
 

@@ -1,0 +1,85 @@
+"""An instructor reads the reports in a real browser inside the demo LMS: gradebook, class summary
+with its histogram, item analysis, the grading queue; axe-core finds no WCAG 2.2 AA violation."""
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lms_module.attempts import services
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.library.services import import_path
+from lms_module.lti.models import Course, Membership, Platform, ResourceLink, User
+from support.accessibility import assert_accessible
+from support.answer_keys import key_form
+
+ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
+
+
+@pytest.fixture
+def class_with_attempts(live):
+    """The demo course's activity with the all-types quiz and eight students who took it."""
+    with live.app.app_context():
+        assert import_path(ALL_TYPES, origin="import").ok
+        db.session.commit()
+    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
+    with live.browser() as browser:  # an instructor launch creates course and link in Kontor
+        live.launch(browser, user="3")
+    rng = random.Random(7)
+    with live.app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        course = db.session.scalars(select(Course)).one()
+        link = db.session.scalars(select(ResourceLink)).one()
+        for n in range(8):
+            user = User(platform_id=platform.id, subject=f"s{n}", name=f"Student {n}")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
+            attempt = services.start_attempt(link, user.id, utcnow())
+            content = services.content_for(attempt)
+            form, ids = {}, []
+            for entry in attempt.plan:
+                question = content.question(entry["question_id"])
+                fields = key_form(question, entry["layout"])
+                if fields and rng.random() < 0.4 + n * 0.07:
+                    form.update(fields)
+                    ids.append(question.id)
+            if ids:
+                services.save_answers(attempt, form, ids, utcnow())
+            services.submit_attempt(attempt, utcnow())
+        db.session.commit()
+    return live
+
+
+def instructor_frame(page, live, path, ready):
+    page.goto(f"{live.lms_url}/course/view/2?user=3&locale=en")
+    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
+    frame = page.frames[-1]
+    launch_path = frame.url.split("/instructor")[0]
+    frame.goto(launch_path + path)
+    frame.wait_for_selector(ready)
+    return frame
+
+
+@pytest.mark.parametrize(
+    "path, ready, label",
+    [
+        ("/instructor", "form[action$='/instructor/settings']", "instructor page"),
+        ("/reports/", "main table", "gradebook"),
+        ("/reports/summary", "main svg", "class summary with histogram"),
+        ("/reports/items", "main table", "item analysis"),
+        ("/reports/grading", "main h1", "grading queue"),
+    ],
+)
+def test_reports_pages_are_accessible(page, class_with_attempts, path, ready, label):
+    frame = instructor_frame(page, class_with_attempts, path, ready)
+    assert_accessible(frame, label)
+
+
+def test_histogram_has_a_text_alternative(page, class_with_attempts):
+    frame = instructor_frame(page, class_with_attempts, "/reports/summary", "main svg")
+    svg = frame.locator("main svg").first
+    assert svg.get_attribute("role") == "img"
+    assert svg.locator("title").count() == 1
+    assert frame.locator("main table").count() >= 1
