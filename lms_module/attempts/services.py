@@ -334,11 +334,17 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
         answer.max_marks = score.max_marks
         answer.needs_manual = score.needs_manual
         scores.append(score)
-    result = attempt_result(scores)
-    settings = settings_of(attempt)
+    attempt.submitted_at = now
+    _apply_result(attempt, attempt_result(scores))
+    for listener in graded_listeners:
+        listener(attempt)
+    return True
+
+
+def _apply_result(attempt: Attempt, result) -> None:
+    """Marks, status, fraction and passed of a finished attempt from its result."""
     attempt.marks = result.marks
     attempt.max_marks = result.max_marks
-    attempt.submitted_at = now
     if result.needs_manual:
         attempt.status = AWAITING_GRADING
         attempt.fraction = None
@@ -346,11 +352,8 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
     else:
         attempt.status = SUBMITTED
         attempt.fraction = result.fraction
-        attempt.passed = passed(result.fraction, settings.pass_mark)
+        attempt.passed = passed(result.fraction, settings_of(attempt).pass_mark)
     db.session.flush()
-    for listener in graded_listeners:
-        listener(attempt)
-    return True
 
 
 def effective_marks(answer: Answer) -> float | None:
@@ -378,19 +381,8 @@ def regrade_attempt(attempt: Attempt) -> bool:
             continue
         marks = effective_marks(answer)
         scores.append(Score(marks or 0.0, answer.max_marks, needs_manual=marks is None))
-    result = attempt_result(scores)
     previous_status = attempt.status
-    attempt.marks = result.marks
-    attempt.max_marks = result.max_marks
-    if result.needs_manual:
-        attempt.status = AWAITING_GRADING
-        attempt.fraction = None
-        attempt.passed = None
-    else:
-        attempt.status = SUBMITTED
-        attempt.fraction = result.fraction
-        attempt.passed = passed(result.fraction, settings_of(attempt).pass_mark)
-    db.session.flush()
+    _apply_result(attempt, attempt_result(scores))
     if attempt.status == SUBMITTED or attempt.status != previous_status:
         for listener in graded_listeners:
             listener(attempt)
