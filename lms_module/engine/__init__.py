@@ -4,7 +4,7 @@ Plain Python: nothing here knows Flask, requests, sessions or the database.
 """
 
 from .grading import AttemptResult, GradingMethod, attempt_result, link_grade, passed
-from .library_rules import check_library, library_summary
+from .library_rules import check_difficulty_spread, check_library, library_summary
 from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
 from .planning import PlannedQuestion, plan_attempt
 from .questions import REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, register
@@ -28,6 +28,7 @@ __all__ = [
     "Score",
     "Settings",
     "attempt_result",
+    "check_difficulty_spread",
     "check_library",
     "check_path",
     "handler_for",

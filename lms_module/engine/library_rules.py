@@ -50,6 +50,30 @@ def check_library(quizzes: Sequence[Quiz]) -> list[QuizFileError]:
     return errors
 
 
+def check_difficulty_spread(quizzes: Sequence[Quiz]) -> list[QuizFileError]:
+    """Each topic of a whole library offers easy, medium and hard questions (a property of the
+    library, not of one file, so it is checked when the whole library is validated)."""
+    levels: dict[str, set[int]] = {}
+    first_quiz: dict[str, Quiz] = {}
+    for quiz in quizzes:
+        first_quiz.setdefault(quiz.topic, quiz)
+        levels.setdefault(quiz.topic, set()).update(q.difficulty for q in quiz.questions if q.difficulty)
+    errors = []
+    for quiz in quizzes:
+        report = _Reporter(quiz)
+        for index, question in enumerate(quiz.questions):
+            if question.difficulty is None:
+                report.add(("questions", index, "difficulty"), "library questions need a difficulty (1 to 3)")
+        errors.extend(report.errors)
+    for topic, found in levels.items():
+        missing = sorted({1, 2, 3} - found)
+        if missing:
+            report = _Reporter(first_quiz[topic])
+            report.add(("topic",), f"topic {topic!r} has no questions of difficulty {', '.join(map(str, missing))}")
+            errors.extend(report.errors)
+    return errors
+
+
 class _Reporter:
     def __init__(self, quiz: Quiz) -> None:
         self.source = source_of(quiz)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..engine.library_rules import check_library
+from ..engine.library_rules import check_difficulty_spread, check_library
 from ..engine.loader import QuizFileError, check_path
 from ..engine.schema import Quiz as QuizContent
 from ..engine.text import resolve
@@ -43,6 +43,9 @@ def validate_path(path: Path, library_rules: bool) -> tuple[list[QuizContent], l
     quizzes, errors = check_path(path)
     if library_rules and quizzes:
         errors = [*errors, *check_library(quizzes)]
+        if path.resolve() == BUILTIN_QUIZZES:
+            # Properties of the library as a whole: every question tagged, every topic with a spread.
+            errors = [*errors, *check_difficulty_spread(quizzes)]
     return quizzes, errors
 
 

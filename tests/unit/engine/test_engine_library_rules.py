@@ -100,3 +100,14 @@ def test_library_summary(fixtures_dir: Path, quiz: Quiz) -> None:
     assert summary.startswith("quizzes: 6, questions: 16 | accuracy 11, admin-software 0, ")
     assert "compliance 4" in summary and "career 1" in summary
     assert summary.endswith("| single 3, multiple 2, true_false 3, numeric 1, short_text 1, matching 1, ordering 1, cloze 1, document_check 1, data_entry 1, essay 1")
+
+
+def test_whole_library_needs_difficulty_on_every_question_and_a_spread_per_topic(quiz: Quiz) -> None:
+    from lms_module.engine import check_difficulty_spread
+
+    one_level = quiz.model_copy(update={"questions": [q.model_copy(update={"difficulty": 2}) for q in quiz.questions]})
+    messages = [e.message for e in check_difficulty_spread([one_level])]
+    assert messages == ["topic 'accuracy' has no questions of difficulty 1, 3"]
+    untagged = quiz.model_copy(update={"questions": [quiz.questions[0].model_copy(update={"difficulty": None}), *quiz.questions[1:]]})
+    errors = check_difficulty_spread([untagged])
+    assert any(e.field == "questions[0].difficulty" for e in errors)
