@@ -90,6 +90,10 @@ def _register_blueprints(app: Flask) -> None:
 
     reports.init_app(app)
     app.register_blueprint(authoring_bp)
+    from . import grade_sync, worker
+
+    grade_sync.init_app(app)  # outbox hook, blueprint, instructor panel, `flask grades`
+    worker.init_app(app)  # KONTOR_WORKER: background thread per web process; `flask worker`
 
 
 def _register_cli(app: Flask) -> None:

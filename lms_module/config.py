@@ -47,6 +47,22 @@ class BaseConfig:
     KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
     KONTOR_KEY_GRACE_DAYS = 7
     KONTOR_HTTP_TIMEOUT_SECONDS = 10
+    # Grade delivery and roster sync (docs/grade-sync.md). Who delivers the grade outbox:
+    # "thread" = a background thread in every web process; "external" = only `flask worker`
+    # processes; "off" = nobody (tests drive the worker themselves).
+    KONTOR_WORKER = "thread"
+    KONTOR_WORKER_POLL_SECONDS = 1
+    KONTOR_GRADE_MAX_TRIES = 12
+    KONTOR_GRADE_BACKOFF_CAP_SECONDS = 300
+    # How long a worker may hold a claimed grade before another worker takes it over.
+    KONTOR_GRADE_CLAIM_SECONDS = 300
+    KONTOR_SWEEP_SECONDS = 30
+    KONTOR_ROSTER_MAX_AGE_MINUTES = 10
+    # Rosters are refreshed for courses with an instructor launch this recent.
+    KONTOR_ROSTER_ACTIVE_MINUTES = 60
+    KONTOR_ROSTER_PAGE_SIZE = 100
+    # Larger answers from an LMS service are not read (a page of members, a line item list).
+    KONTOR_LMS_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
     # The LTI platform emulator is mounted only in demo and test profiles.
     KONTOR_DEMO_LMS = False
     # Where the demo serves itself (the emulator needs absolute URLs of the tool).

@@ -1,0 +1,239 @@
+"""The grade outbox: rows written with the result, claimed by workers, never lost.
+
+States: pending → sending (claimed by one worker until claimed_until) → sent | failed, or back to
+pending (retry later, or "not before" the next whole second). A pending or failed row becomes
+superseded when a newer grade for the same student and activity is queued; a claimed row that
+finds a newer grade behind it supersedes itself instead of sending.
+
+Claiming: on PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`; on SQLite (one writer at a time) a
+compare-and-set UPDATE per row. Either way a row is only claimable when no other row for the same
+student and activity is being sent under a live claim, so one student's grades leave in order.
+A worker that dies leaves its claims behind; they expire and another worker takes the rows over.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from ..attempts.models import Attempt
+from ..db_types import utcnow
+from ..extensions import db
+from ..lti import ags
+from ..lti.models import ResourceLink
+from .grades import PlannedGrade, plan_grade
+from .models import FAILED, PENDING, SENDING, SENT, SUPERSEDED, GradeOutbox
+
+log = logging.getLogger("kontor.grade_sync")
+
+STATES = (PENDING, SENDING, SENT, FAILED, SUPERSEDED)
+# The smallest step between two grades of one student, so that graded_at orders them strictly.
+TICK = timedelta(microseconds=1)
+
+
+# --- writing rows (inside the transaction that produced the grade) ----------------------------------
+
+
+def link_has_grade_service(link: ResourceLink) -> bool:
+    return bool(link.lineitem_url or link.lineitems_url) and (
+        not link.ags_scopes or ags.SCOPE_SCORE in link.ags_scopes
+    )
+
+
+def enqueue_for_attempt(attempt: Attempt) -> GradeOutbox | None:
+    """The graded_listeners hook: queue the link's grade after `attempt` was graded."""
+    if attempt.is_preview or not (attempt.settings or {}).get("graded"):
+        return None
+    return enqueue_link_grade(attempt.resource_link_id, attempt.user_id)
+
+
+def enqueue_link_grade(link_id: int, user_id: int, now: datetime | None = None) -> GradeOutbox | None:
+    """Queue what the LMS should hold for the student now (also when it did not change)."""
+    link = db.session.get(ResourceLink, link_id)
+    if link is None or not link_has_grade_service(link):
+        return None
+    planned = plan_grade(link, user_id)
+    if planned is None:
+        return None
+    if not planned.fully_graded and lms_may_hold_grade(link_id, user_id):
+        # PendingManual would wipe the grade the LMS holds; the final grade follows the manual grading.
+        log.info("grade of user %s on link %s awaits grading; the LMS keeps its grade", user_id, link_id)
+        return None
+    return queue_score(link_id, user_id, planned, now)
+
+
+def queue_score(link_id: int, user_id: int, planned: PlannedGrade, now: datetime | None = None) -> GradeOutbox:
+    """Add a row for `planned` and supersede the older rows that have not gone out."""
+    now = now or utcnow()
+    latest = db.session.scalar(
+        select(func.max(GradeOutbox.graded_at)).where(
+            GradeOutbox.resource_link_id == link_id, GradeOutbox.user_id == user_id
+        )
+    )
+    graded_at = max(now, latest + TICK) if latest is not None else now
+    db.session.execute(
+        update(GradeOutbox)
+        .where(
+            GradeOutbox.resource_link_id == link_id,
+            GradeOutbox.user_id == user_id,
+            GradeOutbox.status.in_((PENDING, FAILED)),
+            GradeOutbox.graded_at < graded_at,
+        )
+        .values(status=SUPERSEDED, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    row = GradeOutbox(
+        resource_link_id=link_id,
+        user_id=user_id,
+        score_given=planned.score_given,
+        score_maximum=planned.score_maximum,
+        activity_progress=planned.activity_progress,
+        grading_progress=planned.grading_progress,
+        comment=planned.comment[:1000],
+        graded_at=graded_at,
+        submitted_at=planned.submitted_at,
+        status=PENDING,
+        tries=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def lms_may_hold_grade(link_id: int, user_id: int) -> bool:
+    """Whether a FullyGraded score for the student may have reached the LMS."""
+    return bool(
+        db.session.scalar(
+            select(GradeOutbox.id)
+            .where(
+                GradeOutbox.resource_link_id == link_id,
+                GradeOutbox.user_id == user_id,
+                GradeOutbox.grading_progress == ags.FULLY_GRADED,
+                or_(GradeOutbox.status.in_((SENT, SENDING)), GradeOutbox.last_sent_timestamp.is_not(None)),
+            )
+            .limit(1)
+        )
+    )
+
+
+# --- claiming ----------------------------------------------------------------------------------------
+
+
+def _due(now: datetime):
+    return or_(
+        and_(GradeOutbox.status == PENDING, GradeOutbox.next_attempt_at <= now),
+        and_(GradeOutbox.status == SENDING, GradeOutbox.claimed_until < now),
+    )
+
+
+def _no_live_sibling(now: datetime):
+    other = aliased(GradeOutbox)
+    return ~exists().where(
+        other.resource_link_id == GradeOutbox.resource_link_id,
+        other.user_id == GradeOutbox.user_id,
+        other.id != GradeOutbox.id,
+        other.status == SENDING,
+        other.claimed_until >= now,
+    )
+
+
+def claim_due(worker_id: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Claim up to `limit` due rows for `worker_id`, oldest due first, and commit the claim."""
+    until = now + lease
+    if db.engine.dialect.name == "postgresql":
+        ids = list(
+            db.session.scalars(
+                select(GradeOutbox.id)
+                .where(_due(now), _no_live_sibling(now))
+                .order_by(GradeOutbox.next_attempt_at, GradeOutbox.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=GradeOutbox)
+            )
+        )
+        if ids:
+            db.session.execute(
+                update(GradeOutbox)
+                .where(GradeOutbox.id.in_(ids))
+                .values(status=SENDING, claimed_by=worker_id, claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+    else:
+        ids = []
+        # Workers that read the same candidates race for them; the losers read again.
+        while not ids:
+            candidates = list(
+                db.session.scalars(
+                    select(GradeOutbox.id)
+                    .where(_due(now), _no_live_sibling(now))
+                    .order_by(GradeOutbox.next_attempt_at, GradeOutbox.id)
+                    .limit(limit)
+                )
+            )
+            if not candidates:
+                break
+            for row_id in candidates:
+                # Compare-and-set: only if it is still due and unclaimed when the UPDATE runs.
+                result = db.session.execute(
+                    update(GradeOutbox)
+                    .where(GradeOutbox.id == row_id, _due(now), _no_live_sibling(now))
+                    .values(status=SENDING, claimed_by=worker_id, claimed_until=until)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:
+                    ids.append(row_id)
+            db.session.commit()
+    db.session.commit()
+    return ids
+
+
+def release(row_ids: list[int], worker_id: str) -> int:
+    """Give claimed rows back untouched (a worker that stops before it got to them)."""
+    if not row_ids:
+        return 0
+    result = db.session.execute(
+        update(GradeOutbox)
+        .where(GradeOutbox.id.in_(row_ids), GradeOutbox.status == SENDING, GradeOutbox.claimed_by == worker_id)
+        .values(status=PENDING, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def next_due_at() -> datetime | None:
+    """When the next pending row is due (for a worker deciding how long to sleep)."""
+    return db.session.scalar(select(func.min(GradeOutbox.next_attempt_at)).where(GradeOutbox.status == PENDING))
+
+
+# --- operators: counts and retries -------------------------------------------------------------------
+
+
+def counts() -> dict[str, int]:
+    found = Counter(dict(db.session.execute(select(GradeOutbox.status, func.count()).group_by(GradeOutbox.status)).all()))
+    return {state: int(found.get(state, 0)) for state in STATES}
+
+
+def retry_now(include_failed: bool = False, now: datetime | None = None, link_id: int | None = None) -> int:
+    """Make pending rows due now (and failed ones pending again, with fresh tries)."""
+    now = now or utcnow()
+    scope = [] if link_id is None else [GradeOutbox.resource_link_id == link_id]
+    changed = db.session.execute(
+        update(GradeOutbox)
+        .where(GradeOutbox.status == PENDING, *scope)
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if include_failed:
+        changed += db.session.execute(
+            update(GradeOutbox)
+            .where(GradeOutbox.status == FAILED, *scope)
+            .values(status=PENDING, tries=0, next_attempt_at=now, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.flush()
+    return changed

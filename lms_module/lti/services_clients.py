@@ -1,0 +1,283 @@
+"""Calls to an LMS's services (token endpoint, AGS, NRPS): bounded, classified, with one token refresh.
+
+Every answer is read with a size cap and an overall deadline, so a huge page or an LMS that
+drips bytes cannot hold a worker. Every problem becomes a `ServiceFailure` whose `kind` tells the
+caller what to do: "retry" (5xx, 429, 409, timeouts, dropped connections, garbage), "refused"
+(400/403/404, redirects, anything that will not work without a change on either side). A 401 is
+answered once by fetching a new access token; a second 401 is a "retry" (the LMS may be
+misconfigured for a moment, or the token endpoint handed out a token the services do not know).
+"""
+from __future__ import annotations
+
+import email.utils
+import html
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from .http import LmsSession
+
+log = logging.getLogger("kontor.lti.services")
+
+RETRY = "retry"
+REFUSED = "refused"
+# What a failure message quotes from the LMS's answer.
+EXCERPT_CHARS = 300
+# Statuses that say "not now" rather than "never".
+RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class ServiceFailure(Exception):
+    """A service call that did not work; `kind` is RETRY or REFUSED, `message` is for people."""
+
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == RETRY
+
+
+@dataclass(frozen=True)
+class ServiceResponse:
+    status: int
+    reason: str
+    headers: CaseInsensitiveDict
+    body: bytes
+    url: str
+
+    def json(self) -> Any:
+        """The body as JSON, whatever the content type says (Moodle's token.php sends text/html)."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ServiceFailure(RETRY, f"the LMS answered {self.url_for_log} with something that is not JSON: "
+                                        f"{excerpt(self.body)!r}", status=self.status) from exc
+
+    @property
+    def url_for_log(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    timeout: float = 10.0  # per connect/read, as requests understands it
+    max_bytes: int = 5 * 1024 * 1024
+    # The whole call, however slowly the bytes arrive.
+    deadline: float = 30.0
+
+
+def excerpt(body: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def call(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    limits: CallLimits,
+    headers: dict[str, str] | None = None,
+    data: Any = None,
+    truncate: bool = False,
+) -> ServiceResponse:
+    """One HTTP request with a capped read. Network trouble raises ServiceFailure(RETRY).
+
+    With `truncate`, a body over the cap is cut (for answers Kontor does not need, such as the
+    body of a score POST); without it, an oversized body is a REFUSED failure."""
+    started = time.monotonic()
+    try:
+        response = session.request(method, url, headers=headers, data=data, stream=True, timeout=limits.timeout)
+    except requests.Timeout as exc:
+        raise ServiceFailure(RETRY, f"the LMS did not answer {_short(url)} within {limits.timeout:g} s") from exc
+    except requests.ConnectionError as exc:
+        raise ServiceFailure(RETRY, f"could not connect to the LMS at {_short(url)}: {_first_line(exc)}") from exc
+    except requests.RequestException as exc:
+        raise ServiceFailure(REFUSED, f"cannot call {_short(url)}: {_first_line(exc)}") from exc
+    try:
+        body = _read_capped(response, limits, started, truncate, url)
+    finally:
+        response.close()
+    return ServiceResponse(response.status_code, response.reason or "", response.headers, body, url)
+
+
+def _read_capped(response: requests.Response, limits: CallLimits, started: float, truncate: bool, url: str) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            total += len(chunk)
+            if total > limits.max_bytes:
+                if truncate:
+                    chunks.append(chunk[: max(0, limits.max_bytes - (total - len(chunk)))])
+                    break
+                raise ServiceFailure(
+                    REFUSED, f"the LMS's answer from {_short(url)} is larger than {limits.max_bytes} bytes; "
+                             "Kontor stopped reading it", status=response.status_code)
+            chunks.append(chunk)
+            if time.monotonic() - started > limits.deadline:
+                raise ServiceFailure(RETRY, f"the LMS's answer from {_short(url)} took longer than "
+                                            f"{limits.deadline:g} s to arrive", status=response.status_code)
+    except requests.RequestException as exc:
+        raise ServiceFailure(RETRY, f"the connection to {_short(url)} broke off: {_first_line(exc)}") from exc
+    return b"".join(chunks)
+
+
+def raise_for_status(response: ServiceResponse, what: str) -> None:
+    """Turn an unsuccessful answer into a ServiceFailure that says what the LMS answered."""
+    status = response.status
+    if 200 <= status < 300:
+        return
+    answer = f"{status} {response.reason}".strip()
+    body = excerpt(response.body)
+    detail = f"{answer}: {body}" if body and body not in ("[]", "{}") else answer
+    if 300 <= status < 400:
+        target = response.headers.get("Location", "")
+        host = urlsplit(target).netloc if target else "?"
+        raise ServiceFailure(REFUSED, f"{what}: the LMS answered with a redirect ({status}) to {host or target}; "
+                                      "Kontor does not follow redirects with its access token", status=status)
+    if status in RETRYABLE_STATUSES or status >= 500:
+        raise ServiceFailure(RETRY, f"{what}: {detail}", status=status,
+                             retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    raise ServiceFailure(REFUSED, f"{what}: {detail}", status=status)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+_LINK_PART = re.compile(r"<([^>]*)>([^<]*)")
+_REL = re.compile(r"""rel\s*=\s*(?:["\u201c\u201d']([^"\u201c\u201d']*)["\u201c\u201d']|([^\s;,]+))""", re.IGNORECASE)
+
+
+def next_link(header: str | None) -> str | None:
+    """The rel="next" URL of a Link header. Tolerant of what Moodle's lineitems service sends
+    (typographic quotes, &amp;-escaped URLs), strict about nothing else."""
+    if not header:
+        return None
+    # Moodle sends UTF-8 bytes that arrive as latin-1 text; undo that so the quotes are recognisable.
+    try:
+        header = header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    for url, params in _LINK_PART.findall(header):
+        for match in _REL.finditer(params):
+            rels = (match.group(1) or match.group(2) or "").lower().split()
+            if "next" in rels:
+                return html.unescape(url.strip()) if "&amp;" in url else url.strip()
+    return None
+
+
+def same_origin(url: str, other: str) -> bool:
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def _short(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}" if parts.netloc else url[:100]
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+@dataclass(frozen=True)
+class PlatformEndpoint:
+    """What a service client needs to know about a platform (plain values, no ORM object)."""
+
+    platform_id: int
+    client_id: str
+    token_url: str
+
+
+class ServiceClient:
+    """Calls one platform's services with an access token for one scope set.
+
+    The token comes from the shared cache (lti.tokens): fetched once, reused by every process
+    until shortly before it expires. A 401 fetches a new one once and repeats the call."""
+
+    def __init__(self, endpoint: PlatformEndpoint, scopes: list[str] | tuple[str, ...], *, limits: CallLimits,
+                 session: requests.Session | None = None) -> None:
+        self.endpoint = endpoint
+        self.scopes = tuple(sorted(set(scopes)))
+        self.limits = limits
+        self.session = session or LmsSession(timeout=limits.timeout)
+
+    def request(self, method: str, url: str, *, what: str, accept: str | None = None,
+                content_type: str | None = None, body: str | None = None, truncate: bool = False) -> ServiceResponse:
+        from . import tokens
+
+        token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits)
+        response = self._send(method, url, token, accept, content_type, body, truncate)
+        if response.status == 401:
+            log.info("%s: 401 from %s, fetching a new access token", what, response.url_for_log)
+            token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits,
+                                        replace=token)
+            response = self._send(method, url, token, accept, content_type, body, truncate)
+            if response.status == 401:
+                raise ServiceFailure(RETRY, f"{what}: the LMS refused Kontor's access token twice (401 "
+                                            f"{response.reason}); is the service enabled for the tool?", status=401)
+        raise_for_status(response, what)
+        return response
+
+    def _send(self, method, url, token, accept, content_type, body, truncate) -> ServiceResponse:
+        headers = {"Authorization": f"Bearer {token}"}
+        if accept:
+            headers["Accept"] = accept
+        if content_type:
+            headers["Content-Type"] = content_type
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        return call(self.session, method, url, limits=self.limits, headers=headers, data=data, truncate=truncate)
+
+
+class ClientCache:
+    """Service clients (and their HTTP connections) kept across calls by one worker thread."""
+
+    def __init__(self) -> None:
+        self.clients: dict[tuple[int, tuple[str, ...]], ServiceClient] = {}
+
+    def client(self, platform_id: int, scopes, limits: CallLimits) -> ServiceClient:
+        from ..extensions import db
+        from .models import Platform
+
+        key = (platform_id, tuple(sorted(set(scopes))))
+        client = self.clients.get(key)
+        if client is None:
+            platform = db.session.get(Platform, platform_id)
+            endpoint = PlatformEndpoint(platform.id, platform.client_id, platform.auth_token_url)
+            client = self.clients[key] = ServiceClient(endpoint, key[1], limits=limits)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.session.close()
+        self.clients.clear()

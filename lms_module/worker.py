@@ -1,0 +1,194 @@
+"""The background worker: delivers the grade outbox, submits overdue attempts, refreshes rosters.
+
+How it runs (KONTOR_WORKER):
+- "thread" (default): a daemon thread in every web process, started by the first request the
+  process serves, so it works however the process was started (`flask run`, `flask demo`,
+  gunicorn with any number of workers) and never in CLI commands such as `flask db upgrade`;
+- "external": web processes deliver nothing; run `flask --app wsgi worker` processes (any number,
+  on PostgreSQL; see docs/grade-sync.md);
+- "off": nothing runs by itself (tests drive `Worker.run_once()` or `deliver_due(now)`).
+Any number of workers may run at once in any mix: rows are claimed (SKIP LOCKED on PostgreSQL,
+compare-and-set on SQLite) and claims expire, so a killed worker loses nothing.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from .config import ConfigError
+from .db_types import utcnow
+from .extensions import db
+
+log = logging.getLogger("kontor.worker")
+
+MODES = ("thread", "external", "off")
+
+_wake_events: weakref.WeakSet = weakref.WeakSet()
+
+
+def wake_workers() -> None:
+    """Wake the workers of this process (new grades to send, a roster wished for)."""
+    for event in list(_wake_events):
+        event.set()
+
+
+@dataclass
+class TickReport:
+    swept: int = 0
+    delivery: object = None
+    rosters: list = field(default_factory=list)
+
+
+class Worker:
+    def __init__(self, app: Flask, *, worker_id: str | None = None, poll_seconds: float | None = None,
+                 sweep_seconds: float | None = None, rosters: bool = True) -> None:
+        from .grade_sync.delivery import DeliveryCache, DeliverySettings
+        from .roster.sync import RosterSettings
+
+        self.app = app
+        self.id = (worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}")[:64]
+        self.poll_seconds = float(poll_seconds if poll_seconds is not None else app.config.get("KONTOR_WORKER_POLL_SECONDS", 1))
+        self.sweep_every = timedelta(seconds=float(sweep_seconds if sweep_seconds is not None
+                                                   else app.config.get("KONTOR_SWEEP_SECONDS", 30)))
+        self.rosters = rosters
+        self.delivery_settings = DeliverySettings.from_config(app.config)
+        self.roster_settings = RosterSettings.from_config(app.config)
+        self.cache = DeliveryCache()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._next_sweep: datetime | None = None
+        _wake_events.add(self._wake)
+
+    # --- one round ---------------------------------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> TickReport:
+        """Sweep overdue attempts (when due), deliver every due grade, refresh due rosters."""
+        from .grade_sync.delivery import deliver_due
+        from .roster.sync import refresh_due
+
+        report = TickReport()
+        with self.app.app_context():
+            try:
+                report.swept = self._sweep(now)
+                report.delivery = deliver_due(now, worker_id=self.id, settings=self.delivery_settings,
+                                              cache=self.cache, should_stop=self._stop.is_set)
+                if self.rosters and not self._stop.is_set():
+                    report.rosters = refresh_due(now, settings=self.roster_settings, cache=self.cache)
+            finally:
+                db.session.remove()
+        return report
+
+    def _sweep(self, now: datetime | None) -> int:
+        from .attempts.services import sweep_overdue
+
+        moment = now or utcnow()
+        if self._next_sweep is not None and moment < self._next_sweep:
+            return 0
+        self._next_sweep = moment + self.sweep_every
+        try:
+            swept = sweep_overdue(moment)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("sweeping overdue attempts failed")
+            return 0
+        if swept:
+            log.info("submitted %s overdue attempt(s)", swept)
+        return swept
+
+    # --- the loop ------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Work until stop() (SIGTERM in `flask worker`); a round in progress finishes its row."""
+        log.info("worker %s started", self.id)
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.run_once()
+                except Exception:  # the database may be away for a moment; keep going
+                    log.exception("worker round failed")
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+        finally:
+            self.cache.close()
+            log.info("worker %s stopped", self.id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+
+# --- thread mode ----------------------------------------------------------------------------------------
+
+
+class _ThreadStarter:
+    """Starts one worker thread per process at the first request (again in a forked child)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+        self.worker: Worker | None = None
+
+    def __call__(self) -> None:
+        if self.pid == os.getpid():
+            return
+        with self.lock:
+            if self.pid == os.getpid():
+                return
+            self.pid = os.getpid()
+            self.worker = Worker(self.app)
+            thread = threading.Thread(target=self.worker.run, name="kontor-worker", daemon=True)
+            thread.start()
+            atexit.register(self.worker.stop)
+
+
+def init_app(app: Flask) -> None:
+    mode = app.config.get("KONTOR_WORKER", "thread")
+    if mode not in MODES:
+        raise ConfigError(f"KONTOR_WORKER={mode!r} is unknown; use one of {', '.join(MODES)}.")
+    app.cli.add_command(worker_command)
+    if mode == "thread":
+        starter = _ThreadStarter(app)
+        app.extensions["kontor_worker_starter"] = starter
+        app.before_request(starter)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One round (sweep, deliver what is due, rosters), then exit.")
+@with_appcontext
+def worker_command(once: bool) -> None:
+    """Deliver grades to the LMS, submit overdue attempts and refresh rosters until stopped."""
+    worker = Worker(current_app._get_current_object())
+    if once:
+        report = worker.run_once()
+        delivery = report.delivery
+        click.echo(f"swept {report.swept}, sent {delivery.sent}, retrying {delivery.retrying}, "
+                   f"failed {delivery.failed}, superseded {delivery.superseded}, rosters {len(report.rosters)}")
+        return
+
+    def _stop(signum, frame):  # noqa: ARG001
+        log.info("signal %s: finishing the current grade, then stopping", signum)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"Kontor worker {worker.id} running; stop it with SIGTERM or Ctrl+C.")
+    worker.run()
+    click.echo("Kontor worker stopped.")

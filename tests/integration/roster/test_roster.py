@@ -1,0 +1,127 @@
+"""Course rosters from the emulated Moodle's NRPS service, refreshed by the worker only."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lms_module.attempts.models import Attempt
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.lti.models import Course, LaunchSession, Membership, User
+from lms_module.lti.services_clients import CallLimits
+from lms_module.roster import RosterSettings, refresh_due, refresh_if_stale
+from lms_module.worker import Worker
+
+SMALL_PAGES = RosterSettings(page_size=3)
+
+
+def _course_id(rig, launch_id):
+    with rig.app.app_context():
+        return db.session.get(LaunchSession, launch_id).course_id
+
+
+def _members(rig, course_id):
+    with rig.app.app_context():
+        rows = db.session.execute(
+            select(User.subject, User.name, User.email, Membership.role, Membership.status)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.course_id == course_id)
+        ).all()
+        return {r.subject: r for r in rows}
+
+
+def _refresh(rig, now=None, settings=SMALL_PAGES):
+    with rig.app.app_context():
+        try:
+            return refresh_due(now, settings=settings)
+        finally:
+            db.session.remove()
+
+
+def test_the_worker_reads_every_page_and_stores_names_roles_and_status(rig):
+    rig.lms.add_members(4)  # 4 seeded people + 4 = 8 members: pages of 3, 3 and 2
+    course_id = _course_id(rig, rig.launch("3").launch_id)  # an instructor opened the course
+    [result] = _refresh(rig)
+    assert result.members == 8 and result.new_users == 7
+    assert rig.lms.request_counts["nrps"] == 3
+    members = _members(rig, course_id)
+    assert len(members) == 8
+    assert members["3"].role == "instructor"  # NRPS says "Instructor", a short name
+    assert members["5"].role == "student" and members["5"].name == "Sara Second"
+    assert members["5"].email == "student2@example.com"
+    assert {m.status for m in members.values()} == {"active"}
+    with rig.app.app_context():
+        assert db.session.get(Course, course_id).roster_synced_at is not None
+
+
+def test_learners_who_left_are_inactive_not_deleted(rig):
+    rig.use_quiz("gs-four-checks")
+    sam = rig.launch("4")
+    course_id = _course_id(rig, rig.launch("3").launch_id)
+    attempt_id = rig.attempt(sam, correct=2)
+    _refresh(rig)
+    with rig.lms.lock:
+        del rig.lms.users["4"]  # unenrolled: Moodle no longer lists Sam
+    rig.lms.set_member_status("5", "Inactive")
+    [result] = _refresh(rig, utcnow() + timedelta(minutes=11))
+    members = _members(rig, course_id)
+    assert members["4"].status == "inactive" and members["5"].status == "inactive"
+    assert members["6"].status == "active"
+    assert result.inactive == 2
+    with rig.app.app_context():
+        assert db.session.scalar(select(User.id).where(User.subject == "4")) == sam.user_id
+        assert db.session.get(Attempt, attempt_id).user_id == sam.user_id
+
+
+def test_a_report_page_only_wishes_for_a_refresh_and_the_worker_does_it(rig):
+    sam = rig.launch("4")  # a student launch alone does not make the course due
+    course_id = _course_id(rig, sam.launch_id)
+    assert _refresh(rig) == []
+    with rig.app.test_request_context():
+        status = refresh_if_stale(course_id, timedelta(minutes=5))
+    assert status.available and status.stale and status.refresh_requested and status.synced_at is None
+    assert rig.lms.request_counts.get("nrps", 0) == 0  # nothing was fetched for the page
+    worker = Worker(rig.app, worker_id="roster-test")
+    report = worker.run_once()
+    assert [r.course_id for r in report.rosters] == [course_id]
+    assert rig.lms.request_counts["nrps"] == 1
+    with rig.app.test_request_context():
+        again = refresh_if_stale(course_id, timedelta(minutes=5))
+    assert not again.stale and again.synced_at is not None
+    assert worker.run_once().rosters == []
+
+
+def test_a_fresh_roster_is_not_read_again_until_it_is_old(rig):
+    rig.launch("3")
+    assert len(_refresh(rig)) == 1
+    assert _refresh(rig) == []
+    assert len(_refresh(rig, utcnow() + timedelta(minutes=11))) == 1
+
+
+def test_garbage_from_the_lms_changes_nothing_and_is_tried_again_later(rig):
+    course_id = _course_id(rig, rig.launch("3").launch_id)
+    rig.lms.inject_failure("nrps", 200, times=1, body="<html>maintenance</html>")
+    now = utcnow()
+    assert _refresh(rig, now) == []
+    assert set(_members(rig, course_id)) == {"3"}  # only the launch's own membership
+    assert _refresh(rig, now) == []  # backing off: the LMS is not asked again at once
+    assert rig.lms.request_counts["nrps"] == 1
+    [result] = _refresh(rig, now + timedelta(minutes=15))
+    assert result.members == 4
+
+
+def test_a_huge_page_is_not_read(rig):
+    course_id = _course_id(rig, rig.launch("3").launch_id)
+    rig.lms.inject_failure("nrps", 200, times=1, body={"members": [{"user_id": str(n)} for n in range(5000)]})
+    settings = RosterSettings(page_size=3, limits=CallLimits(max_bytes=20_000))
+    assert _refresh(rig, settings=settings) == []
+    assert set(_members(rig, course_id)) == {"3"}
+
+
+def test_what_the_lms_does_not_share_is_kept(rig):
+    rig.launch("4")
+    rig.launch("3")
+    with rig.lms.lock:
+        rig.lms.users["4"].email = ""  # Moodle stopped sharing e-mail addresses
+    _refresh(rig)
+    with rig.app.app_context():
+        assert db.session.scalar(select(User.email).where(User.subject == "4")) == "student1@example.com"
