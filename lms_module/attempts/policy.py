@@ -52,7 +52,9 @@ def effective_settings(file_settings: Settings, overrides: dict[str, Any] | None
         pass_mark=file_settings.pass_mark,
         shuffle_questions=file_settings.shuffle_questions,
         shuffle_options=file_settings.shuffle_options,
-        feedback=file_settings.feedback,
+        # A practice quiz teaches with immediate feedback unless its file says otherwise.
+        feedback=file_settings.feedback if "feedback" in file_settings.model_fields_set or file_settings.mode != "practice"
+        else "immediate",
         questions_per_attempt=file_settings.questions_per_attempt,
         layout=file_settings.layout,
         graded=file_settings.mode == "exam",
@@ -61,11 +63,16 @@ def effective_settings(file_settings: Settings, overrides: dict[str, Any] | None
     changes = {k: v for k, v in (overrides or {}).items() if k in OVERRIDABLE}
     if "close_at" in changes and isinstance(changes["close_at"], str):
         changes["close_at"] = datetime.fromisoformat(changes["close_at"])
-    settings = replace(base, **changes)
-    if settings.mode == "practice" and "feedback" not in changes:
+    return _with_mode_defaults(replace(base, **changes), changes)
+
+
+def _with_mode_defaults(settings: EffectiveSettings, changes: dict[str, Any]) -> EffectiveSettings:
+    """What a mode implies unless set explicitly: practice gives immediate feedback; exams are
+    graded, practice only when the instructor turns grading on."""
+    if settings.mode == "practice" and "feedback" not in changes and "mode" in changes:
         settings = replace(settings, feedback="immediate")
-    if settings.mode == "exam" and "graded" not in changes:
-        settings = replace(settings, graded=True)
+    if "graded" not in changes:
+        settings = replace(settings, graded=settings.mode == "exam")
     return settings
 
 
@@ -166,4 +173,4 @@ def effective_settings_from(settings: EffectiveSettings, overrides: dict[str, An
     changes = {k: v for k, v in overrides.items() if k in OVERRIDABLE}
     if isinstance(changes.get("close_at"), str):
         changes["close_at"] = datetime.fromisoformat(changes["close_at"])
-    return replace(settings, **changes)
+    return _with_mode_defaults(replace(settings, **changes), changes)

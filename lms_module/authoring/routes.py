@@ -173,7 +173,7 @@ def deep_linking_choose(launch_id: str):
 def _content_item(entry: services.LibraryEntry, overrides: dict) -> ContentItem:
     settings = policy.effective_settings_from(entry.settings, overrides)
     custom = {"quiz": entry.slug, **policy.settings_to_custom(overrides)}
-    graded = settings.mode == "exam" or bool(overrides.get("graded"))
+    graded = settings.graded
     return ContentItem(
         title=entry.title,
         text=entry.description,

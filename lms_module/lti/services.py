@@ -89,7 +89,9 @@ def _upsert_link(platform_id: int, course: Course | None, claims: dict) -> Resou
         link.quiz_slug = quiz.strip()[:128]
     ags = claims.get(AGS_CLAIM)
     if isinstance(ags, dict):
-        link.lineitem_url = ags.get("lineitem") if isinstance(ags.get("lineitem"), str) else None
+        # Keep a line item Kontor found or created when the launch names none (lineitems only).
+        if isinstance(ags.get("lineitem"), str):
+            link.lineitem_url = ags["lineitem"]
         link.lineitems_url = ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None
         scopes = ags.get("scope")
         link.ags_scopes = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []

@@ -22,6 +22,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..lti.models import ResourceLink
 from ..web.access import launch_required
+from ..roster import sync as roster
 from . import analysis, exports, messages, operations, pages, queries
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -122,6 +123,8 @@ def _int_arg(name: str, default: int) -> int:
 @instructors
 def gradebook(launch_id: str):
     link = _link()
+    # The roster comes from the LMS through the worker; this only asks for a fresh copy when stale.
+    roster.refresh_if_stale(link.course_id)
     scope = _scope()
     quiz = _quiz(link)
     grading, pass_mark = _grading(quiz)

@@ -1,0 +1,107 @@
+"""The attempt's rules as plain functions: no app, no database."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lms_module.attempts import policy
+from lms_module.engine.schema import Settings
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+
+
+def test_file_settings_without_overrides():
+    s = policy.effective_settings(Settings(mode="exam", attempts=2, time_limit_minutes=20), {})
+    assert (s.mode, s.attempts, s.time_limit_minutes, s.graded, s.feedback) == ("exam", 2, 20, True, "after_submit")
+
+
+def test_practice_files_default_to_immediate_feedback_and_no_grading():
+    s = policy.effective_settings(Settings(mode="practice"), {})
+    assert (s.feedback, s.graded) == ("immediate", False)
+    explicit = policy.effective_settings(Settings(mode="practice", feedback="after_submit"), {})
+    assert explicit.feedback == "after_submit"
+
+
+def test_switching_an_exam_to_practice_stops_grading_unless_turned_on():
+    exam = Settings(mode="exam", feedback="after_submit")
+    assert policy.effective_settings(exam, {"mode": "practice"}).graded is False
+    assert policy.effective_settings(exam, {"mode": "practice"}).feedback == "immediate"
+    assert policy.effective_settings(exam, {"mode": "practice", "graded": True}).graded is True
+    assert policy.effective_settings(Settings(mode="practice"), {"mode": "exam"}).graded is True
+
+
+def test_effective_settings_from_applies_the_same_mode_rules():
+    base = policy.effective_settings(Settings(mode="exam"), {})
+    assert policy.effective_settings_from(base, {"mode": "practice"}).graded is False
+
+
+def test_unknown_override_keys_are_ignored():
+    s = policy.effective_settings(Settings(), {"evil": 1, "attempts": 3})
+    assert s.attempts == 3
+
+
+def test_settings_round_trip_through_json():
+    s = policy.effective_settings(Settings(), {"close_at": T0.isoformat()})
+    assert policy.EffectiveSettings.from_json(s.to_json()) == s
+
+
+@pytest.mark.parametrize(
+    "limit, extra, close, expected",
+    [
+        (20, 0, None, (T0 + timedelta(minutes=20), "time_limit")),
+        (20, 10, None, (T0 + timedelta(minutes=30), "time_limit")),
+        (20, 0, T0 + timedelta(minutes=5), (T0 + timedelta(minutes=5), "close_date")),
+        (20, 0, T0 + timedelta(minutes=20), (T0 + timedelta(minutes=20), "time_limit")),
+        (None, 0, T0 + timedelta(hours=1), (T0 + timedelta(hours=1), "close_date")),
+        (None, 30, None, (None, None)),
+    ],
+)
+def test_deadline_is_the_earlier_of_limit_and_close_date(limit, extra, close, expected):
+    deadline = policy.deadline_for(T0, limit, extra, close)
+    assert (deadline.at, deadline.reason) == expected
+
+
+@pytest.mark.parametrize("used, allowed, extra, left", [(0, 2, 0, 2), (2, 2, 0, 0), (3, 2, 0, 0), (2, 2, 1, 1), (9, 0, 0, None)])
+def test_attempts_left(used, allowed, extra, left):
+    assert policy.attempts_left(used, allowed, extra) == left
+
+
+def test_answers_are_accepted_until_deadline_plus_grace():
+    deadline = T0 + timedelta(minutes=20)
+    assert policy.accepts_answers(deadline, deadline + policy.GRACE)
+    assert not policy.accepts_answers(deadline, deadline + policy.GRACE + timedelta(seconds=1))
+    assert policy.accepts_answers(None, T0 + timedelta(days=365))
+    assert policy.is_overdue(deadline, deadline + policy.GRACE + timedelta(microseconds=1))
+
+
+def test_client_time_is_clamped_to_start_and_server_clock():
+    now = T0 + timedelta(minutes=5)
+    assert policy.clamp_client_time(T0 - timedelta(hours=1), T0, now) == T0
+    assert policy.clamp_client_time(T0 + timedelta(hours=1), T0, now) == now
+    assert policy.clamp_client_time(T0 + timedelta(minutes=1), T0, now) == T0 + timedelta(minutes=1)
+    assert policy.clamp_client_time(None, T0, now) == now
+
+
+@pytest.mark.parametrize(
+    "feedback, submitted, close, now, allowed",
+    [
+        ("immediate", True, None, T0, True),
+        ("after_submit", True, None, T0, True),
+        ("after_submit", False, None, T0, False),
+        ("after_close", True, None, T0, False),
+        ("after_close", True, T0 + timedelta(hours=1), T0, False),
+        ("after_close", True, T0 - timedelta(hours=1), T0, True),
+        ("never", True, T0 - timedelta(hours=1), T0, False),
+    ],
+)
+def test_review_rules(feedback, submitted, close, now, allowed):
+    assert policy.review_allowed(feedback, submitted, close, now) is allowed
+
+
+def test_settings_from_custom_parameters():
+    custom = {"quiz": "x", "quiz_mode": "practice", "quiz_attempts": "3", "quiz_time_limit": "0",
+              "quiz_feedback": "sometimes", "quiz_grading": "last"}
+    assert policy.overrides_from_custom(custom) == {"mode": "practice", "attempts": 3, "time_limit_minutes": None,
+                                                    "grading": "last"}
+    assert policy.overrides_from_custom({"quiz_attempts": "-1"}) == {}
+    assert policy.settings_to_custom({"attempts": 3, "feedback": "never", "layout": "x"}) == {
+        "quiz_attempts": "3", "quiz_feedback": "never"}
