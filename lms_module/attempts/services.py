@@ -17,7 +17,7 @@ from ..engine import InvalidAnswer, Score, attempt_result, handler_for, link_gra
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
-from ..library.services import content_of, latest_version_by_slug
+from ..library.services import content_of, latest_version_by_slug, visible_to
 from ..lti.models import ResourceLink
 from . import policy
 from .models import (
@@ -64,7 +64,7 @@ def quiz_for_link(link: ResourceLink) -> QuizForLink:
     if not link.quiz_slug:
         raise AttemptError("no_quiz")
     version = latest_version_by_slug(link.quiz_slug)
-    if version is None:
+    if version is None or not visible_to(version.quiz_id, link.course_id):
         raise AttemptError("unknown_quiz")
     content = content_of(version)
     return QuizForLink(version, content, policy.effective_settings(content.settings, link_overrides(link)))

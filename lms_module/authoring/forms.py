@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
@@ -67,3 +68,12 @@ class ChooseQuizForm(FlaskForm):
     """Choosing the quiz of an activity inside Kontor (when the LMS did not set one)."""
 
     quiz = RadioField(_l("Quiz"), choices=[], validate_choice=True)
+
+
+class ImportQuizForm(FlaskForm):
+    """An instructor's own quiz file, written in the format of quizzes/README.md."""
+
+    quiz_file = FileField(_l("Quiz file (YAML)"), validators=[
+        FileRequired(_l("Please choose a file.")),
+        FileAllowed(["yaml", "yml"], _l("Please choose a .yaml file.")),
+    ])

@@ -4,19 +4,21 @@ from __future__ import annotations
 import random
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+import yaml
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..attempts import policy, services as attempt_services
 from ..engine import handler_for, plan_attempt, resolve
 from ..extensions import db
+from ..library import services as library_services
 from ..library.services import content_of
 from ..lti.deep_linking import ContentItem, response_jwt
 from ..lti.models import LaunchSession, ResourceLink
 from ..web.access import instructor_only
 from . import services
-from .forms import ActivitySettingsForm, ChooseQuizForm
+from .forms import ActivitySettingsForm, ChooseQuizForm, ImportQuizForm
 
 bp = Blueprint("authoring", __name__, template_folder="templates")
 
@@ -53,13 +55,58 @@ def instructor_home(launch_id: str):
     return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form)
 
 
-def _picker_page(form: ChooseQuizForm, link: ResourceLink, missing: str | None = None, status: int = 200):
+def _picker_page(form: ChooseQuizForm, link: ResourceLink, missing: str | None = None, status: int = 200,
+                 upload: ImportQuizForm | None = None, upload_errors=None):
     topic, language = _filters()
-    entries = services.library_entries(g.launch.locale, topic, language)
+    entries = services.library_entries(g.launch.locale, topic, language, g.launch.course_id)
     return render_template(
         "authoring/choose_quiz.html", form=form, link=link, entries=entries, topics=services.topics(),
-        topic=topic, language=language, missing=missing,
+        topic=topic, language=language, missing=missing, upload=upload or ImportQuizForm(),
+        upload_errors=upload_errors or [],
     ), status
+
+
+@bp.route("/l/<launch_id>/instructor/import", methods=["POST"])
+@instructor_only
+def import_quiz(launch_id: str):
+    """An instructor's own quiz file (quizzes/README.md format) for this course."""
+    link = _link()
+    upload = ImportQuizForm()
+    if g.launch.course_id is None:
+        abort(400)
+    if not upload.validate_on_submit():
+        db.session.rollback()
+        return _picker_page(ChooseQuizForm(), link, status=400, upload=upload)
+    file = upload.quiz_file.data
+    result = library_services.import_for_course(file.read(), file.filename or "", g.launch.course_id)
+    if result.errors:
+        db.session.rollback()
+        return _picker_page(ChooseQuizForm(), link, status=400, upload=upload, upload_errors=result.errors)
+    if not link.quiz_slug:
+        services.choose_quiz(link, result.slug)
+    db.session.commit()
+    flash({"created": _("The quiz was imported."), "updated": _("A new version of the quiz was imported; attempts already started keep theirs."),
+           "unchanged": _("The quiz file is unchanged.")}[result.outcome])
+    return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
+
+
+@bp.route("/l/<launch_id>/library/<slug>/quiz.yaml")
+@instructor_only
+def export_quiz(launch_id: str, slug: str):
+    """The quiz as a file to adapt and import again (change its slug to make it the course's own)."""
+    version = services.version_for(slug, g.launch.course_id)
+    if version is None:
+        abort(404)
+    text = yaml.safe_dump(version.content, allow_unicode=True, sort_keys=False, width=100)
+    return Response(text, mimetype="application/yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}.yaml"'})
+
+
+@bp.route("/l/<launch_id>/instructor/choose")
+@instructor_only
+def choose_page(launch_id: str):
+    """The library (and the course's own quizzes) to change the activity's quiz or import one."""
+    return _picker_page(ChooseQuizForm(), _link())
 
 
 @bp.route("/l/<launch_id>/instructor/quiz", methods=["POST"])
@@ -67,7 +114,7 @@ def _picker_page(form: ChooseQuizForm, link: ResourceLink, missing: str | None =
 def choose_quiz(launch_id: str):
     link = _link()
     form = ChooseQuizForm()
-    form.quiz.choices = [SelectChoice(e.slug, e.title) for e in services.library_entries(g.launch.locale)]
+    form.quiz.choices = [SelectChoice(e.slug, e.title) for e in services.library_entries(g.launch.locale, course_id=g.launch.course_id)]
     if not form.validate_on_submit():
         db.session.rollback()
         return _picker_page(form, link, status=400)
@@ -95,7 +142,7 @@ def save_settings(launch_id: str):
 @instructor_only
 def preview(launch_id: str, slug: str):
     """The quiz as a student sees it: every question, no answers, no keys."""
-    version = services.version_for(slug)
+    version = services.version_for(slug, g.launch.course_id)
     if version is None:
         abort(404)
     content = content_of(version)
@@ -121,7 +168,7 @@ def deep_linking(launch_id: str):
     topic, language = _filters()
     return render_template(
         "authoring/deep_linking.html",
-        entries=services.library_entries(g.launch.locale, topic, language),
+        entries=services.library_entries(g.launch.locale, topic, language, g.launch.course_id),
         topics=services.topics(), topic=topic, language=language,
         multiple=_accepts_multiple(launch), form=ActivitySettingsForm(),
     )
@@ -144,7 +191,7 @@ def _accepts_multiple(launch: LaunchSession) -> bool:
 def deep_linking_choose(launch_id: str):
     launch = _deep_linking_launch(launch_id)
     form = ActivitySettingsForm()
-    entries = {e.slug: e for e in services.library_entries(g.launch.locale)}
+    entries = {e.slug: e for e in services.library_entries(g.launch.locale, course_id=g.launch.course_id)}
     chosen = [slug for slug in request.form.getlist("quiz") if slug in entries]
     unknown = [slug for slug in request.form.getlist("quiz") if slug not in entries]
     problem = None

@@ -9,7 +9,7 @@ from ..engine import resolve
 from ..engine.schema import TOPICS
 from ..extensions import db
 from ..library.models import QuizVersion
-from ..library.services import content_of, latest_version_by_slug, list_library
+from ..library.services import content_of, latest_version_by_slug, list_library, visible_to
 from ..lti.models import ResourceLink
 
 
@@ -24,9 +24,11 @@ class LibraryEntry:
     settings: policy.EffectiveSettings
 
 
-def library_entries(locale: str, topic: str | None = None, language: str | None = None) -> list[LibraryEntry]:
+def library_entries(locale: str, topic: str | None = None, language: str | None = None,
+                    course_id: int | None = None) -> list[LibraryEntry]:
+    """The quizzes a course may use: the library and the course's own imports."""
     entries = []
-    for version in list_library():
+    for version in list_library(course_id):
         content = content_of(version)
         languages = tuple(lang for lang in ("de", "en") if lang not in content.title.missing_languages)
         if topic and content.topic != topic:
@@ -50,7 +52,8 @@ def topics() -> tuple[str, ...]:
 
 
 def choose_quiz(link: ResourceLink, slug: str) -> None:
-    if latest_version_by_slug(slug) is None:
+    version = version_for(slug, link.course_id)
+    if version is None:
         raise ValueError("unknown quiz")
     link.quiz_slug = slug
 
@@ -69,5 +72,7 @@ def stored_overrides(link: ResourceLink) -> dict:
     return dict(row.overrides) if row else {}
 
 
-def version_for(slug: str) -> QuizVersion | None:
-    return latest_version_by_slug(slug)
+def version_for(slug: str, course_id: int | None) -> QuizVersion | None:
+    """The latest version of a quiz this course may see (another course's import looks unknown)."""
+    version = latest_version_by_slug(slug)
+    return version if version is not None and visible_to(version.quiz_id, course_id) else None

@@ -20,6 +20,8 @@ class Quiz(db.Model):
     # "library" for the built-in files under quizzes/, "import" for files an administrator imported.
     origin: Mapped[str] = mapped_column(String(16), default="library")
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    # A quiz an instructor imported belongs to that course only; library quizzes to everyone.
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("lti_course.id", ondelete="CASCADE"), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     versions: Mapped[list[QuizVersion]] = relationship(back_populates="quiz", order_by="QuizVersion.number")

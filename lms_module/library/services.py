@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..engine.library_rules import check_difficulty_spread, check_library
-from ..engine.loader import QuizFileError, check_path
+from ..engine.loader import QuizFileError, QuizLoadError, check_path, parse_quiz
 from ..engine.schema import Quiz as QuizContent
 from ..engine.text import resolve
 from ..extensions import db
@@ -71,12 +71,12 @@ def import_path(path: Path, *, origin: str = "library") -> ImportReport:
     return report
 
 
-def _store(content: QuizContent, origin: str) -> str:
+def _store(content: QuizContent, origin: str, course_id: int | None = None) -> str:
     data = content.model_dump(mode="json", exclude_none=True)
     digest = content_hash(data)
     quiz = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
     if quiz is None:
-        quiz = Quiz(slug=content.slug, topic=content.topic, origin=origin, latest_version=0)
+        quiz = Quiz(slug=content.slug, topic=content.topic, origin=origin, latest_version=0, course_id=course_id)
         db.session.add(quiz)
         db.session.flush()
         outcome = "created"
@@ -124,12 +124,51 @@ def content_of(version: QuizVersion) -> QuizContent:
     return _parsed(version.id, version.content_hash)
 
 
-def list_library() -> list[QuizVersion]:
-    """The latest version of every quiz, ordered by topic then slug."""
+def list_library(course_id: int | None = None) -> list[QuizVersion]:
+    """The latest version of every quiz a course may use (the library and its own), by topic and slug."""
+    visible = Quiz.course_id.is_(None) if course_id is None else (Quiz.course_id.is_(None) | (Quiz.course_id == course_id))
     return list(
         db.session.scalars(
             select(QuizVersion)
             .join(Quiz, (Quiz.id == QuizVersion.quiz_id) & (Quiz.latest_version == QuizVersion.number))
+            .where(visible)
             .order_by(Quiz.topic, Quiz.slug)
         )
     )
+
+
+def visible_to(quiz_id: int, course_id: int | None) -> bool:
+    owner = db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id))
+    return owner is None or owner == course_id
+
+
+MAX_UPLOAD_BYTES = 1024 * 1024
+
+
+@dataclass
+class UploadResult:
+    slug: str | None = None
+    outcome: str | None = None  # created | updated | unchanged
+    errors: list[QuizFileError] = field(default_factory=list)
+
+
+def import_for_course(raw: bytes, filename: str, course_id: int) -> UploadResult:
+    """An instructor's quiz file for their course. Format rules only (no library rules); a slug of
+    the library or of another course is refused rather than taken over."""
+    name = Path(filename or "quiz.yaml").name
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return UploadResult(errors=[QuizFileError(name, None, "", "the file is larger than 1 MB")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return UploadResult(errors=[QuizFileError(name, None, "", "the file is not UTF-8 text")])
+    try:
+        content = parse_quiz(text, name)
+    except QuizLoadError as exc:
+        return UploadResult(errors=list(exc.errors))
+    existing = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
+    if existing is not None and existing.course_id != course_id:
+        return UploadResult(errors=[QuizFileError(name, None, "slug", f"the slug {content.slug!r} is already used; choose another")])
+    outcome = _store(content, "course", course_id)
+    db.session.flush()
+    return UploadResult(slug=content.slug, outcome=outcome)

@@ -66,6 +66,7 @@ def instructor_frame(page, live, path, ready):
     "path, ready, label",
     [
         ("/instructor", "form[action$='/instructor/settings']", "instructor page"),
+        ("/instructor/choose", "form[enctype='multipart/form-data']", "quiz picker with import"),
         ("/reports/", "main table", "gradebook"),
         ("/reports/summary", "main svg", "class summary with histogram"),
         ("/reports/items", "main table", "item analysis"),
