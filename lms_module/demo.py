@@ -75,7 +75,8 @@ def demo_command(host: str, port: int) -> None:
         "KONTOR_ENV": "demo",
         "KONTOR_DEMO_BASE_URL": base_url,
         "KONTOR_DEMO_LMS_KEY_PATH": str(instance / "demo-lms-key.pem"),
-        "KONTOR_DEMO_LMS_STATE_PATH": str(instance / "demo-lms-state.json"),
+        # Keyed by port: the demo course stores the tool URLs of its activities.
+        "KONTOR_DEMO_LMS_STATE_PATH": str(instance / f"demo-lms-state-{port}.json"),
     })
     with app.app_context():
         upgrade()
