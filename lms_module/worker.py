@@ -51,6 +51,9 @@ class TickReport:
     rosters: list = field(default_factory=list)
 
 
+PURGE_EVERY = timedelta(minutes=10)
+
+
 class Worker:
     def __init__(self, app: Flask, *, worker_id: str | None = None, poll_seconds: float | None = None,
                  sweep_seconds: float | None = None, rosters: bool = True) -> None:
@@ -69,6 +72,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._next_sweep: datetime | None = None
+        self._next_purge: datetime | None = None
         _wake_events.add(self._wake)
 
     # --- one round ---------------------------------------------------------------------------------
@@ -106,7 +110,25 @@ class Worker:
             return 0
         if swept:
             log.info("submitted %s overdue attempt(s)", swept)
+        self._purge(moment)
         return swept
+
+    def _purge(self, moment: datetime) -> None:
+        """Now and then: drop expired logins, launches and nonces (see lti/cleanup.py)."""
+        from .lti.cleanup import purge_expired
+
+        if self._next_purge is not None and moment < self._next_purge:
+            return
+        self._next_purge = moment + PURGE_EVERY
+        try:
+            counts = purge_expired(moment)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("purging expired launch data failed")
+            return
+        if any(counts.values()):
+            log.info("purged expired launch data: %s", counts)
 
     # --- the loop ------------------------------------------------------------------------------------
 
