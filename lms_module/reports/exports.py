@@ -86,16 +86,20 @@ def _percent(fraction: float | None) -> float | None:
 
 
 def gradebook_csv(rows: Iterable[queries.GradebookRow]) -> Iterator[str]:
+    return csv_lines(*gradebook_table(rows))
+
+
+def gradebook_table(rows: Iterable[queries.GradebookRow]) -> tuple[list[str], Iterator[list[Any]]]:
     header = [_("Name"), _("Email"), _("LMS user id"), _("Course membership"), _("Attempts"), _("Grade (%)"),
               _("Best score (%)"), _("Last score (%)"), _("Passed"), _("Time spent (seconds)"),
               _("Last activity (UTC)"), _("Awaiting grading"), _("LMS sync"), _("LMS sync time (UTC)"),
               _("LMS sync error")]
-    return csv_lines(header, (
+    return header, (
         [r.name, r.email, r.subject, r.member_status or "", r.attempts, _percent(r.grade), _percent(r.best),
          _percent(r.last), r.passed, None if r.seconds is None else round(r.seconds), r.last_activity,
          r.awaiting, r.sync_status or "", r.sync_at if r.sync_status else None, r.sync_error]
         for r in rows
-    ))
+    )
 
 
 # --- responses -----------------------------------------------------------------------------------
@@ -230,6 +234,10 @@ def response_text(question, response: dict, locale: str) -> str:
 
 
 def items_csv(result: analysis.ItemAnalysis, explain: Callable[[str | None], str]) -> Iterator[str]:
+    return csv_lines(*items_table(result, explain))
+
+
+def items_table(result: analysis.ItemAnalysis, explain: Callable[[str | None], str]) -> tuple[list[str], Iterator[list[Any]]]:
     """One long table: a row for the whole quiz, a row per question, a row per option."""
     header = [_("Row"), _("Question number"), _("Question id"), _("Question"), _("Type"), _("Option"),
               _("Correct option"), _("Attempts"), _("Facility (%)"), _("Standard deviation (marks)"),
@@ -261,7 +269,39 @@ def items_csv(result: analysis.ItemAnalysis, explain: Callable[[str | None], str
                        None, None, None, _share(o, 0), _share(o, 2), _share(o, 1), None, None, None, None, None,
                        None]
 
-    return csv_lines(header, lines())
+    return header, lines()
+
+
+def xlsx_file(header: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str) -> bytes:
+    """The same table as an Excel workbook. Strings are written as text, never as formulas."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False})
+    worksheet = workbook.add_worksheet(sheet[:31])
+    bold = workbook.add_format({"bold": True})
+    for column, title in enumerate(header):
+        worksheet.write_string(0, column, str(title), bold)
+    for row_number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            _write(worksheet, row_number, column, value)
+    worksheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write(worksheet, row: int, column: int, value: Any) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        worksheet.write_boolean(row, column, value)
+    elif isinstance(value, (int, float)):
+        worksheet.write_number(row, column, value)
+    elif isinstance(value, datetime):
+        worksheet.write_string(row, column, value.isoformat(timespec="seconds"))
+    else:
+        worksheet.write_string(row, column, str(value))
 
 
 def _share(option: analysis.OptionRow, group: int) -> float | None:

@@ -163,6 +163,22 @@ def gradebook_csv(launch_id: str):
     return _csv_response(exports.gradebook_csv(rows), f"{_file_stem(link)}-gradebook.csv")
 
 
+@bp.route("/l/<launch_id>/reports/gradebook.xlsx")
+@instructors
+def gradebook_xlsx(launch_id: str):
+    link = _link()
+    grading, pass_mark = _grading(_quiz(link))
+    header, rows = exports.gradebook_table(queries.gradebook_rows(_scope(), grading, pass_mark))
+    return _xlsx_response(exports.xlsx_file(header, rows, _("Gradebook")), f"{_file_stem(link)}-gradebook.xlsx")
+
+
+def _xlsx_response(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/l/<launch_id>/reports/responses.csv")
 @instructors
 def responses_csv(launch_id: str):
@@ -320,3 +336,14 @@ def items_csv(launch_id: str):
     which = _chosen()
     result = analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
     return _csv_response(exports.items_csv(result, messages.undefined), f"{_file_stem(link)}-items-{which}.csv")
+
+
+@bp.route("/l/<launch_id>/reports/items.xlsx")
+@instructors
+def items_xlsx(launch_id: str):
+    link = _link()
+    quiz = _quiz(link)
+    which = _chosen()
+    result = analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
+    header, rows = exports.items_table(result, messages.undefined)
+    return _xlsx_response(exports.xlsx_file(header, rows, _("Item analysis")), f"{_file_stem(link)}-items-{which}.xlsx")

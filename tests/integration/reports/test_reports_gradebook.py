@@ -191,3 +191,32 @@ def test_link_settings_change_the_grading_method(app, client, teacher, course):
         db.session.commit()
     rows = list(csv.DictReader(io.StringIO(client.get(f"/l/{teacher}/reports/gradebook.csv").get_data().decode("utf-8-sig"))))
     assert {r["Name"]: r["Grade (%)"] for r in rows}["Anna Arendt"] == "33.33"
+
+
+def test_gradebook_and_item_analysis_as_excel_files(client, teacher, course):
+    import openpyxl
+
+    response = client.get(f"/l/{teacher}/reports/gradebook.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    by_name = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    assert by_name["Anna Arendt"]["Grade (%)"] == 100
+    assert by_name["Ben Böhm"]["Passed"] is False
+    assert by_name["Dora Dietz"]["Course membership"] == "inactive"
+    items = client.get(f"/l/{teacher}/reports/items.xlsx")
+    assert items.status_code == 200
+    item_rows = list(openpyxl.load_workbook(io.BytesIO(items.get_data())).active.iter_rows(values_only=True))
+    assert item_rows[1][0] == "quiz" and any(r[0] == "question" for r in item_rows)
+
+
+def test_excel_cells_never_become_formulas():
+    import openpyxl
+
+    from lms_module.reports.exports import xlsx_file
+
+    data = xlsx_file(["Name"], [["=HYPERLINK(\"http://evil.example\")"]], "Sheet")
+    cell = openpyxl.load_workbook(io.BytesIO(data)).active["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
