@@ -17,7 +17,7 @@ from ..engine import InvalidAnswer, Score, attempt_result, handler_for, link_gra
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
-from ..library.services import content_of, latest_version_by_slug, visible_to
+from ..library.services import content_by_version_id, content_of, latest_version_by_slug, visible_to
 from ..lti.models import ResourceLink
 from . import policy
 from .models import (
@@ -183,7 +183,12 @@ def attempt_of(public_id: str, user_id: int, link_id: int) -> Attempt | None:
 
 
 def content_for(attempt: Attempt) -> QuizContent:
-    return content_of(db.session.get(QuizVersion, attempt.quiz_version_id))
+    """The quiz version the attempt started with (parsed once per process and version)."""
+    cached = attempt.__dict__.get("_kontor_content")
+    if cached is None:
+        cached = content_by_version_id(attempt.quiz_version_id)
+        attempt.__dict__["_kontor_content"] = cached  # per instance: one lookup per request
+    return cached
 
 
 def settings_of(attempt: Attempt) -> policy.EffectiveSettings:

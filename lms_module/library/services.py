@@ -124,6 +124,15 @@ def content_of(version: QuizVersion) -> QuizContent:
     return _parsed(version.id, version.content_hash)
 
 
+def content_by_version_id(version_id: int) -> QuizContent:
+    """Like content_of, reading only the version's hash unless the parsed quiz is not cached yet
+    (the content column is large and attempt pages need it on every request)."""
+    digest = db.session.scalar(select(QuizVersion.content_hash).where(QuizVersion.id == version_id))
+    if digest is None:
+        raise LookupError(f"no quiz version {version_id}")
+    return _parsed(version_id, digest)
+
+
 def list_library(course_id: int | None = None) -> list[QuizVersion]:
     """The latest version of every quiz a course may use (the library and its own), by topic and slug."""
     visible = Quiz.course_id.is_(None) if course_id is None else (Quiz.course_id.is_(None) | (Quiz.course_id == course_id))

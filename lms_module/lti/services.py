@@ -159,6 +159,10 @@ def _upsert_membership(course_id: int, user_id: int, role: str) -> None:
 
 def context_of(launch: LaunchSession) -> LaunchContext:
     link = db.session.get(ResourceLink, launch.resource_link_id) if launch.resource_link_id else None
+    return _context(launch, link.quiz_slug if link else None)
+
+
+def _context(launch: LaunchSession, quiz_slug: str | None) -> LaunchContext:
     return LaunchContext(
         launch_id=launch.id,
         platform_id=launch.platform_id,
@@ -168,15 +172,21 @@ def context_of(launch: LaunchSession) -> LaunchContext:
         role=launch.role,
         locale=launch.locale,
         message_type=launch.message_type,
-        quiz_slug=link.quiz_slug if link else None,
+        quiz_slug=quiz_slug,
     )
 
 
 def load_context(launch_id: str) -> LaunchContext | None:
-    launch = db.session.get(LaunchSession, launch_id)
-    if launch is None or launch.expires_at < utcnow():
+    """The launch and its activity's quiz in one query (every page of every launch asks)."""
+    row = db.session.execute(
+        select(LaunchSession, ResourceLink.quiz_slug)
+        .outerjoin(ResourceLink, ResourceLink.id == LaunchSession.resource_link_id)
+        .where(LaunchSession.id == launch_id)
+    ).first()
+    if row is None or row[0].expires_at < utcnow():
         return None
-    return context_of(launch)
+    launch, quiz_slug = row
+    return _context(launch, quiz_slug)
 
 
 def create_handoff(launch_id: str, expected_state: str | None = None, minutes: int = 5) -> str:
