@@ -135,7 +135,8 @@ def prepare(database_url: str, instance: Path, students: int) -> list[Student]:
     from lms_module.attempts import services
     from lms_module.extensions import db
     from lms_module.library.services import BUILTIN_QUIZZES, import_path
-    from lms_module.lti.models import Course, Deployment, LaunchSession, Membership, Platform, ResourceLink, User
+    from bench_course import make_course
+    from lms_module.lti.models import Course, LaunchSession, Membership, Platform, ResourceLink, User
     from lms_module.lti.models import utcnow
     from lms_module.web.access import SESSION_LAUNCHES
     from support.answer_keys import key_form
@@ -149,19 +150,10 @@ def prepare(database_url: str, instance: Path, students: int) -> list[Student]:
         if not report.ok:
             raise SystemExit(f"library import failed: {report.errors[:3]}")
         db.session.commit()
-        platform = Platform(issuer="https://lms.bench", client_id="bench", name="Bench LMS",
-                            auth_login_url="https://lms.bench/auth", auth_token_url="https://lms.bench/token",
-                            key_set_url="https://lms.bench/certs")
-        db.session.add(platform)
-        db.session.flush()
-        db.session.add(Deployment(platform_id=platform.id, deployment_id="1"))
-        course = Course(platform_id=platform.id, context_id="bench-course", label="B", title="Bench course")
-        db.session.add(course)
-        db.session.flush()
-        link = ResourceLink(platform_id=platform.id, course_id=course.id, link_id="bench-link", title="Exam",
-                            quiz_slug=SLUG)
-        db.session.add(link)
-        db.session.flush()
+        bench = make_course(SLUG, "Bench course")
+        platform = db.session.get(Platform, bench.platform_id)
+        course = db.session.get(Course, bench.course_id)
+        link = db.session.get(ResourceLink, bench.link_id)
         now = utcnow()
         for i in range(students):
             user = User(platform_id=platform.id, subject=f"student-{i}", name=f"Student {i}")

@@ -45,8 +45,9 @@ from lms_module.engine import handler_for, plan_attempt  # noqa: E402
 from lms_module.extensions import db  # noqa: E402
 from lms_module.grade_sync.models import GradeOutbox  # noqa: E402
 from lms_module.library.services import content_of, import_path, latest_version_by_slug  # noqa: E402
+from bench_course import make_course  # noqa: E402  (bench/ is on the path when run as a script)
 from lms_module.lti.models import (  # noqa: E402
-    Course, Deployment, LaunchSession, Membership, Platform, ResourceLink, User,
+    Course, LaunchSession, Membership, Platform, ResourceLink, User,
 )
 from lms_module.web.access import SESSION_LAUNCHES  # noqa: E402
 
@@ -106,19 +107,12 @@ def fill(app, students: int, attempts_each: int, seed: int = 7) -> tuple[str, in
     rng = random.Random(seed)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with app.app_context():
-        platform = Platform(issuer="https://lms.bench", client_id="bench", name="Bench LMS",
-                            auth_login_url="https://lms.bench/auth", auth_token_url="https://lms.bench/token",
-                            key_set_url="https://lms.bench/certs")
-        db.session.add(platform)
-        db.session.flush()
-        db.session.add(Deployment(platform_id=platform.id, deployment_id="1"))
-        course = Course(platform_id=platform.id, context_id="bench-course", label="B", title="Benchmark course")
-        db.session.add(course)
-        db.session.flush()
-        link = ResourceLink(platform_id=platform.id, course_id=course.id, link_id="bench-link", title="Quiz",
-                            quiz_slug=SLUG)
+        bench = make_course(SLUG, "Benchmark course")
+        platform = db.session.get(Platform, bench.platform_id)
+        course = db.session.get(Course, bench.course_id)
+        link = db.session.get(ResourceLink, bench.link_id)
         teacher = User(platform_id=platform.id, subject="teacher", name="Bench Teacher")
-        db.session.add_all([link, teacher])
+        db.session.add(teacher)
         db.session.flush()
         db.session.add(Membership(course_id=course.id, user_id=teacher.id, role="instructor"))
         launch = LaunchSession(id="bench-launch", platform_id=platform.id, user_id=teacher.id, course_id=course.id,
