@@ -331,19 +331,21 @@ def items(launch_id: str):
 @bp.route("/l/<launch_id>/reports/items.csv")
 @instructors
 def items_csv(launch_id: str):
+    link, which, result = _item_analysis()
+    return _csv_response(exports.items_csv(result, messages.undefined), f"{_file_stem(link)}-items-{which}.csv")
+
+
+def _item_analysis():
+    """(link, chosen attempts, analysis) for the export routes."""
     link = _link()
     quiz = _quiz(link)
     which = _chosen()
-    result = analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
-    return _csv_response(exports.items_csv(result, messages.undefined), f"{_file_stem(link)}-items-{which}.csv")
+    return link, which, analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
 
 
 @bp.route("/l/<launch_id>/reports/items.xlsx")
 @instructors
 def items_xlsx(launch_id: str):
-    link = _link()
-    quiz = _quiz(link)
-    which = _chosen()
-    result = analysis.item_analysis(_scope(), which, quiz.content if quiz else None, g.launch.locale)
+    link, which, result = _item_analysis()
     header, rows = exports.items_table(result, messages.undefined)
     return _xlsx_response(exports.xlsx_file(header, rows, _("Item analysis")), f"{_file_stem(link)}-items-{which}.xlsx")
