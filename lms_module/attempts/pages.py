@@ -20,11 +20,6 @@ def page_count(attempt: Attempt) -> int:
     return max(1, -(-len(attempt.plan) // per_page))
 
 
-def page_of_question(attempt: Attempt, question_id: str) -> int:
-    index = services.planned_ids(attempt).index(question_id)
-    return index // questions_per_page(attempt) + 1
-
-
 @dataclass
 class NavItem:
     number: int

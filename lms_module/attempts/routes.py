@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from ..db_types import utcnow
 from ..engine import InvalidAnswer, handler_for
@@ -14,7 +13,7 @@ from ..web.access import launch_required
 from . import policy, services
 from .messages import refusal_message
 from .models import IN_PROGRESS
-from .pages import build_page, build_result, build_summary, page_count, page_of_question
+from .pages import build_page, build_result, build_summary, page_count
 
 bp = Blueprint("attempts", __name__, template_folder="templates")
 
@@ -201,5 +200,3 @@ def question_partial(question_type: str) -> str:
     handler_for(question_type)  # unknown types fail loudly here, not as a missing template
     return f"questions/_{question_type}.html"
 
-
-__all__ = ["bp", "_"]

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..engine import InvalidAnswer, Score, attempt_result, handler_for, link_grade, passed, plan_attempt
+from ..engine import Score, attempt_result, handler_for, link_grade, passed, plan_attempt
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -405,5 +405,3 @@ def sweep_overdue(now: datetime, limit: int = 200) -> int:
     ).all()
     return sum(1 for attempt in overdue if submit_attempt(attempt, now))
 
-
-__all__ = ["InvalidAnswer"]

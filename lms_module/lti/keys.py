@@ -1,7 +1,6 @@
 """The tool's RSA key pairs: created on first start, rotated on demand, published as a JWKS."""
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 
@@ -74,7 +73,3 @@ def _public_only(jwk: dict) -> dict:
 def private_pem_and_kid() -> tuple[str, str]:
     key = ensure_tool_key()
     return key.private_pem, key.kid
-
-
-def public_jwk_json(key: ToolKey) -> str:
-    return json.dumps(_public_only(key.public_jwk))

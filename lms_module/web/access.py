@@ -56,5 +56,4 @@ def launch_required(*roles: str):
     return decorator
 
 
-student_or_instructor = launch_required()
 instructor_only = launch_required("instructor")

@@ -5,7 +5,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import g
 from sqlalchemy import select
 
 from ..extensions import db
