@@ -80,6 +80,7 @@ class LoginStart:
     auth_url: str
     state: str
     storage_target: str | None
+    platform_id: int
 
 
 def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[str], secure: bool) -> LoginStart:
@@ -113,7 +114,9 @@ def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[st
             expires_at=utcnow() + login_lifetime(),
         )
     )
-    return LoginStart(auth_url=redirect.url, state=recorder.state, storage_target=storage_target)
+    return LoginStart(
+        auth_url=redirect.url, state=recorder.state, storage_target=storage_target, platform_id=platform.id
+    )
 
 
 def platform_origin(auth_url: str) -> str:

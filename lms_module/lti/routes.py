@@ -6,17 +6,19 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from ..extensions import csrf, db
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
-from ..web.security import frame_ancestors
+from ..web.security import allow_framing_by, allow_framing_by_launch, frame_ancestors
 from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
 from .login import LoginRejected, platform_origin, start_login
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically
-from .models import LaunchHandoff, Platform
+from .models import LaunchHandoff, OidcLogin, Platform
 from .services import create_handoff, record_launch, redeem_handoff
+from .tool_config import find_platform
 
 log = logging.getLogger("kontor.lti")
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
@@ -53,8 +55,13 @@ def login():
     except LoginRejected as rejected:
         db.session.rollback()
         log.warning("login rejected: %s", rejected)
+        # The refusal is shown inside the frame of the platform the request names, if Kontor knows it.
+        if params.get("iss"):
+            platform = find_platform(params["iss"], params.get("client_id") or None)
+            allow_framing_by(platform.id if platform else None)
         return render_error(400, rejected.reason, launch_error=True)
     db.session.commit()
+    allow_framing_by(started.platform_id)
     if started.storage_target:
         # Platform storage (Canvas): keep the state in the platform's frame as well as in our cookie.
         response = make_response(
@@ -112,9 +119,14 @@ def launch():
             rejected.after_rollback()
             db.session.commit()
         log.warning("launch rejected (%s): %s", rejected.reason, rejected.detail)
+        # Shown in the frame of the platform our login (the state) was started for, if any.
+        if state:
+            allow_framing_by(db.session.scalar(select(OidcLogin.platform_id).where(OidcLogin.state == state)))
         return render_error(rejected.status, rejected.reason, launch_error=True)
     log.info("launch accepted: %s", describe_claims_for_log(validated.claims))
-    frame_ancestors.invalidate()
+    # The launch may have taught the platform a new frame origin (its return URL).
+    frame_ancestors.invalidate(validated.platform_id)
+    allow_framing_by(validated.platform_id)
     if validated.browser_bound:
         db.session.commit()
         remember_launch(context.launch_id)
@@ -143,10 +155,13 @@ def storage_confirm():
     launch_id = redeem_handoff(request.form.get("handoff", ""), request.form.get("state_value"))
     if launch_id is None:
         db.session.rollback()
+        handoff = db.session.get(LaunchHandoff, request.form.get("handoff", "")[:64])
+        allow_framing_by_launch(handoff.launch_id if handoff else None)
         log.warning("platform storage confirmation refused")
         return render_error(400, "state_not_bound", launch_error=True)
     check_token = create_handoff(launch_id)
     db.session.commit()
+    allow_framing_by_launch(launch_id)
     remember_launch(launch_id)
     return redirect(url_for("lti.check", token=check_token))
 
@@ -158,6 +173,7 @@ def check(token: str):
     handoff = db.session.get(LaunchHandoff, token)
     if handoff is None or handoff.used:
         return render_error(403, "launch_not_in_session")
+    allow_framing_by_launch(handoff.launch_id)
     if handoff.launch_id in session.get(SESSION_LAUNCHES, []):
         handoff.used = True
         db.session.commit()
@@ -207,7 +223,8 @@ def register():
         log.warning("dynamic registration failed: %s", failed)
         return render_template("lti/registered.html", ok=False, reason=failed.reason), 400
     db.session.commit()
-    frame_ancestors.invalidate()
+    frame_ancestors.invalidate(platform.id)
+    allow_framing_by(platform.id)  # the LMS shows this page in its registration dialog
     log.info("dynamic registration: %s %s", platform.issuer, platform.client_id)
     return render_template("lti/registered.html", ok=True, platform=platform)
 

@@ -1,53 +1,135 @@
-"""Response headers: who may frame Kontor, and the usual hardening."""
+"""Response headers: who may frame Kontor, what browsers may keep, and the usual hardening."""
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import g
-from sqlalchemy import select
+from flask import current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..lti.models import Platform
+from ..lti.models import LaunchSession, Platform
+
+log = logging.getLogger("kontor.security")
+
+# Longest frame-ancestors source list sent (characters). nginx's default proxy buffer is 4 KB for all
+# headers together; the whole CSP stays below 2 KB with this and one form target.
+MAX_FRAME_ANCESTORS_CHARS = 1024
+# A scheme, a host of at most 253 characters and a port.
+_MAX_ORIGIN_CHARS = 280
 
 
-def _origin(url: str | None) -> str | None:
-    if not url:
+def origin_of(url: str | None) -> str | None:
+    """scheme://host[:port] of an http(s) URL (never userinfo, path or query), or None."""
+    if not url or not isinstance(url, str):
         return None
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return f"{parts.scheme}://{parts.netloc}"
-    return None
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    return origin if len(origin) <= _MAX_ORIGIN_CHARS else None
 
 
 class FrameAncestors:
-    """Origins of every registered platform (and of the pages they launched from), cached briefly
-    so that registering a platform takes effect within a minute on every worker."""
+    """The origins that may frame Kontor for one platform: its issuer, its login URL and the pages
+    it launched from (learnt from its signed launches). Only the platform of the current launch is
+    named on a page, so registering platforms never makes another platform's pages grow.
+    Cached briefly per platform, so a change takes effect within a minute on every worker."""
 
     ttl_seconds = 60
+    max_cached = 1000
 
     def __init__(self) -> None:
-        self._value: str | None = None
-        self._loaded_at = 0.0
+        self._values: dict[int, tuple[str, float]] = {}
 
-    def invalidate(self) -> None:
-        self._value = None
+    def invalidate(self, platform_id: int | None = None) -> None:
+        if platform_id is None:
+            self._values.clear()
+        else:
+            self._values.pop(platform_id, None)
 
-    def value(self) -> str:
-        if self._value is None or time.monotonic() - self._loaded_at > self.ttl_seconds:
-            origins: set[str] = set()
-            for platform in db.session.scalars(select(Platform)):
-                for url in (platform.issuer, platform.auth_login_url, *(platform.frame_origins or [])):
-                    origin = _origin(url)
-                    if origin:
-                        origins.add(origin)
-            self._value = " ".join(["'self'", *sorted(origins)])
-            self._loaded_at = time.monotonic()
-        return self._value
+    def value(self, platform_id: int | None) -> str:
+        if platform_id is None:
+            return "'self'"
+        cached = self._values.get(platform_id)
+        if cached is not None and time.monotonic() - cached[1] <= self.ttl_seconds:
+            return cached[0]
+        platform = db.session.get(Platform, platform_id)
+        if platform is None:
+            return "'self'"
+        value = self._sources(platform)
+        if len(self._values) >= self.max_cached:
+            self._values.clear()
+        self._values[platform_id] = (value, time.monotonic())
+        return value
+
+    @staticmethod
+    def _sources(platform: Platform) -> str:
+        sources = ["'self'"]
+        length = len(sources[0])
+        left_out = 0
+        for url in (platform.issuer, platform.auth_login_url, *(platform.frame_origins or [])):
+            origin = origin_of(url)
+            if not origin or origin in sources:
+                continue
+            if length + 1 + len(origin) > MAX_FRAME_ANCESTORS_CHARS:
+                left_out += 1
+                continue
+            sources.append(origin)
+            length += 1 + len(origin)
+        if left_out:
+            log.warning("platform %s: %d frame origins left out, the header would grow too long",
+                        platform.id, left_out)
+        return " ".join(sources)
 
 
 frame_ancestors = FrameAncestors()
+
+
+def allow_framing_by(platform_id: int | None) -> None:
+    """This response may be framed by the pages of this platform (a login or launch in progress)."""
+    if platform_id is not None:
+        g.frame_platform_id = platform_id
+
+
+def allow_framing_by_launch(launch_id: str | None) -> None:
+    """This response may be framed by the platform that made this launch."""
+    if launch_id:
+        allow_framing_by(db.session.scalar(
+            db.select(LaunchSession.platform_id).where(LaunchSession.id == launch_id)
+        ))
+
+
+def _framing_platform() -> int | None:
+    platform_id = g.get("frame_platform_id")
+    if platform_id is None and g.get("launch") is not None:
+        platform_id = g.launch.platform_id
+    return platform_id
+
+
+def _frame_ancestors() -> str:
+    try:
+        return frame_ancestors.value(_framing_platform())
+    except SQLAlchemyError:
+        # The database is away (the 503 page): nobody but Kontor itself may frame it then.
+        db.session.rollback()
+        return "'self'"
+
+
+def _holds_personal_data(response) -> bool:
+    """Pages and the downloads of a launch (reports, exports) may show names, answers and grades:
+    no browser or proxy cache keeps them. Static files and the public key set stay cacheable."""
+    if response.mimetype == "text/html":
+        return True
+    return request.path.startswith("/l/")
 
 
 def init_app(app) -> None:
@@ -61,8 +143,12 @@ def init_app(app) -> None:
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                 "form-action 'self' " + _form_targets() + "; base-uri 'none'; object-src 'none'; "
-                f"frame-ancestors {frame_ancestors.value()}"
+                f"frame-ancestors {_frame_ancestors()}"
             )
+        if _holds_personal_data(response):
+            response.headers["Cache-Control"] = "no-store"
+        if current_app.config.get("KONTOR_HTTPS"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Request-Id", g.get("request_id", "-"))

@@ -1,0 +1,99 @@
+"""Who may frame Kontor: only the platform of the current launch (issue 9, "frame-ancestors grows with
+every registration": 25 registrations with long host names made every page's header too large for
+nginx, and every page answered 502)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lms_module.extensions import db
+from lms_module.lti.models import Course, LaunchSession, Platform, User, utcnow
+from lms_module.web.access import SESSION_LAUNCHES
+
+HEADER_CAP = 2048
+
+
+def _ancestors(response) -> list[str]:
+    policy = response.headers["Content-Security-Policy"]
+    return policy.split("frame-ancestors", 1)[1].split(";")[0].split()
+
+
+def _register_long_platforms(app, count: int = 25) -> list[int]:
+    ids = []
+    with app.app_context():
+        for n in range(count):
+            host = f"lms-{n}-" + "x" * 180 + ".example.org"
+            platform = Platform(
+                issuer=f"https://{host}", client_id=f"client-{n}", name=f"LMS {n}",
+                auth_login_url=f"https://auth.{host}/auth", auth_token_url=f"https://{host}/token",
+                key_set_url=f"https://{host}/certs",
+                frame_origins=[f"https://tenant{i}.{host}" for i in range(20)],
+            )
+            db.session.add(platform)
+            db.session.flush()
+            ids.append(platform.id)
+        db.session.commit()
+    return ids
+
+
+def _launch_of(app, client, platform_id: int) -> str:
+    with app.app_context():
+        user = User(platform_id=platform_id, subject=f"user-of-{platform_id}", name="Other")
+        course = Course(platform_id=platform_id, context_id=f"course-of-{platform_id}", label="C", title="C")
+        db.session.add_all([user, course])
+        db.session.flush()
+        launch = LaunchSession(
+            id=f"launch-of-{platform_id}", platform_id=platform_id, user_id=user.id, course_id=course.id,
+            resource_link_id=None, role="instructor", locale="en", message_type="LtiDeepLinkingRequest",
+            deep_linking={"deep_link_return_url": f"https://lms-{platform_id}.example.org/return",
+                          "accept_types": ["ltiResourceLink"]},
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+        db.session.add(launch)
+        db.session.commit()
+        launch_id = launch.id
+    with client.session_transaction() as sess:
+        sess[SESSION_LAUNCHES] = [*sess.get(SESSION_LAUNCHES, []), launch_id]
+    return launch_id
+
+
+def test_many_registrations_do_not_grow_the_header_of_another_platforms_pages(app, client, make_launch):
+    _register_long_platforms(app)
+    launch_a = make_launch("student")  # platform A is https://lms.example
+    page = client.get(f"/l/{launch_a}/")
+    assert page.status_code == 200
+    assert _ancestors(page) == ["'self'", "https://lms.example"]
+    assert len(page.headers["Content-Security-Policy"]) < HEADER_CAP
+
+
+def test_a_platform_page_never_names_another_platform_and_stays_under_the_cap(app, client, make_launch):
+    others = _register_long_platforms(app)
+    make_launch("student")  # platform A exists and is known
+    launch_b = _launch_of(app, client, others[3])
+    page = client.get(f"/l/{launch_b}/deep-linking")
+    assert page.status_code == 200, page.text
+    ancestors = _ancestors(page)
+    assert "https://lms.example" not in ancestors
+    assert ancestors[:2] == ["'self'", "https://lms-3-" + "x" * 180 + ".example.org"]
+    assert all("lms-3-" in source for source in ancestors[1:])
+    assert len(page.headers["Content-Security-Policy"]) < HEADER_CAP
+    total = sum(len(k) + len(v) + 4 for k, v in page.headers.items())
+    assert total < 4096  # nginx's default proxy_buffer_size
+
+
+def test_pages_without_a_launch_may_be_framed_by_kontor_only(app, client, make_launch):
+    _register_long_platforms(app, count=2)
+    make_launch("student")
+    page = client.get("/lti/check/no-such-token")
+    assert page.status_code == 403
+    assert _ancestors(page) == ["'self'"]
+
+
+def test_the_login_and_launch_responses_name_the_platform_being_launched_from(live):
+    _register_long_platforms(live.app, count=3)
+    with live.browser() as browser:
+        login = live.start_login(browser)
+    assert login.status_code == 200
+    assert _ancestors(login) == ["'self'", live.url]
+    with live.browser() as browser:
+        page = live.launch(browser, user="4")
+    assert _ancestors(page) == ["'self'", live.url]
