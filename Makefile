@@ -2,31 +2,57 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+# Deployments and the demo install the pinned runtime lock; the tests add the test tools' lock.
+# Both are made from pyproject.toml by `make lock`.
+RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
+TEST_STAMP := $(VENV)/.test-$(shell cat requirements-test.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test test-sqlite test-postgres browser services validate translations bench clean
+.PHONY: demo demo-reset test test-sqlite test-postgres browser services validate translations bench clean lock audit
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
+	@echo "Creating the virtual environment $(VENV) ..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	@$(BIN)/pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.lock pyproject.toml | $(VENV)/bin/python
+	@echo "Installing Kontor and its pinned dependencies (requirements.lock); the first run takes a minute ..."
+	$(BIN)/pip install --progress-bar off -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.runtime-*
+	@touch $@
+
+$(TEST_STAMP): requirements-test.lock $(RUNTIME_STAMP)
+	@echo "Installing the test tools (requirements-test.lock) ..."
+	$(BIN)/pip install --progress-bar off -r requirements-test.lock
+	@rm -f $(VENV)/.test-*
+	@touch $@
+
+## Pin every dependency again from pyproject.toml (needs the package index).
+lock: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --extra test pyproject.toml -o requirements-test.lock
+
+## Known vulnerabilities in the pinned dependencies (pip-audit; needs the advisory service).
+audit: | $(VENV)/bin/python
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --disable-pip --no-deps --require-hashes -r requirements.lock
+	$(BIN)/pip-audit --disable-pip --no-deps --require-hashes -r requirements-test.lock
 
 ## Set up and run Kontor with its embedded defaults: SQLite, in-process worker, the built-in demo LMS.
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/flask --app wsgi demo
 
 ## Set up and run the whole test suite: once on SQLite, once on PostgreSQL.
-test: $(STAMP) browser services
+test: $(TEST_STAMP) browser services
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(TEST_STAMP)
 	KONTOR_TEST_DATABASE=sqlite $(BIN)/pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(TEST_STAMP)
 	KONTOR_TEST_DATABASE=postgresql KONTOR_TEST_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
@@ -37,10 +63,10 @@ browser:
 services:
 	@scripts/ensure-services
 
-validate: $(STAMP)
+validate: $(RUNTIME_STAMP)
 	$(BIN)/flask --app wsgi quiz validate quizzes/
 
-translations: $(STAMP)
+translations: $(TEST_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms_module/translations/messages.pot .
 	$(BIN)/pybabel update -i lms_module/translations/messages.pot -d lms_module/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d lms_module/translations
