@@ -85,7 +85,9 @@ class Worker:
         report = TickReport()
         with self.app.app_context():
             try:
-                report.swept = self._sweep(now)
+                moment = now or utcnow()
+                report.swept = self._sweep(moment)
+                self._purge(moment)  # its own job: a failed sweep never stops the purge
                 report.delivery = deliver_due(now, worker_id=self.id, settings=self.delivery_settings,
                                               cache=self.cache, should_stop=self._stop.is_set)
                 if self.rosters and not self._stop.is_set():
@@ -94,10 +96,9 @@ class Worker:
                 db.session.remove()
         return report
 
-    def _sweep(self, now: datetime | None) -> int:
+    def _sweep(self, moment: datetime) -> int:
         from .attempts.services import sweep_overdue
 
-        moment = now or utcnow()
         if self._next_sweep is not None and moment < self._next_sweep:
             return 0
         self._next_sweep = moment + self.sweep_every
@@ -110,7 +111,6 @@ class Worker:
             return 0
         if swept:
             log.info("submitted %s overdue attempt(s)", swept)
-        self._purge(moment)
         return swept
 
     def _purge(self, moment: datetime) -> None:

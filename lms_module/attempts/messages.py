@@ -15,6 +15,7 @@ REFUSALS = {
     "unknown_choice": _l("The answer contains a choice this question does not offer. Nothing was saved; please reload the page."),
     "unknown_position": _l("The answer contains a position that does not exist. Nothing was saved; please reload the page."),
     "too_long": _l("The answer is too long. Nothing was saved; please shorten it."),
+    "number_too_long": _l("A number in your answer has more than 20 digits. Nothing was saved; please check the number."),
 }
 
 

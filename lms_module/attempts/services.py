@@ -5,6 +5,7 @@ updates, so double clicks, two tabs and several worker processes grade an attemp
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..engine import Score, attempt_result, handler_for, link_grade, passed, plan_attempt
+from ..engine import Score, attempt_result, handler_for, link_grade, passed, plan_attempt, score_answer
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -25,6 +26,7 @@ from .models import (
 )
 
 FINISHED = (SUBMITTED, AWAITING_GRADING)
+log = logging.getLogger("kontor.attempts")
 
 # Called with the attempt after it was graded (in the same transaction): grade sync hooks in here.
 graded_listeners: list[Callable[[Attempt], None]] = []
@@ -334,7 +336,7 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
         if answer is None:
             answer = Answer(attempt_id=attempt.id, question_id=qid, response={}, saved_at=now)
             db.session.add(answer)
-        score = handler_for(question).score(question, answer.response or {})
+        score = score_answer(question, answer.response or {})
         answer.marks = None if score.needs_manual else score.marks
         answer.max_marks = score.max_marks
         answer.needs_manual = score.needs_manual
@@ -396,12 +398,27 @@ def regrade_attempt(attempt: Attempt) -> bool:
 
 
 def sweep_overdue(now: datetime, limit: int = 200) -> int:
-    """Submit attempts whose deadline (plus grace) has passed, also when the student never returns."""
+    """Submit attempts whose deadline (plus grace) has passed, also when the student never returns.
+
+    A batch job, so unlike the other services it commits: each attempt in its own transaction.
+    One attempt that cannot be submitted (logged, rolled back, tried again next sweep) never
+    holds up another student's deadline."""
     overdue = db.session.scalars(
-        select(Attempt)
+        select(Attempt.id)
         .where(Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None), Attempt.deadline_at < now - policy.GRACE)
         .order_by(Attempt.deadline_at)
         .limit(limit)
     ).all()
-    return sum(1 for attempt in overdue if submit_attempt(attempt, now))
+    db.session.commit()
+    swept = 0
+    for attempt_id in overdue:
+        try:
+            attempt = db.session.get(Attempt, attempt_id)
+            if attempt is not None and submit_attempt(attempt, now):
+                swept += 1
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("submitting overdue attempt %s failed; the sweep goes on", attempt_id)
+    return swept
 

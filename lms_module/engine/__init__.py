@@ -7,7 +7,7 @@ from .grading import AttemptResult, GradingMethod, attempt_result, link_grade, p
 from .library_rules import check_difficulty_spread, check_library, library_summary
 from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
 from .planning import PlannedQuestion, plan_attempt
-from .questions import REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, register
+from .questions import REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, register, score_answer
 from .schema import AnyQuestion, Quiz, Settings
 from .text import LocalText, plain, render, render_markdown, resolve
 
@@ -43,5 +43,6 @@ __all__ = [
     "render",
     "render_markdown",
     "resolve",
+    "score_answer",
     "source_of",
 ]

@@ -15,6 +15,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
+from .limits import MAX_NUMBER_ABS, MAX_NUMBER_DIGITS, digit_count
+
 NormalizeRule = Literal["text", "exact", "code", "date", "amount", "number"]
 
 _SPACES = re.compile(r"\s+")
@@ -41,8 +43,12 @@ def parse_decimal(raw: str, allow_affixes: bool = True) -> frozenset[Decimal]:
     """Read a number written with a decimal comma or point, thousands separators and spaces.
 
     With `allow_affixes`, a currency sign before and a unit after the number are ignored
-    (``€ 1.190,00``, ``19 %``, ``1190 EUR``).
+    (``€ 1.190,00``, ``19 %``, ``1190 EUR``).  A number with more than MAX_NUMBER_DIGITS digits
+    or a magnitude of MAX_NUMBER_ABS or more cannot be read (nobody types such an answer, and
+    decimal arithmetic on it would lose digits or fail).
     """
+    if digit_count(raw) > MAX_NUMBER_DIGITS:
+        return frozenset()
     match = _NUMBER.match(raw.strip())
     if match is None:
         return frozenset()
@@ -51,7 +57,9 @@ def parse_decimal(raw: str, allow_affixes: bool = True) -> frozenset[Decimal]:
     digits = re.sub(r"[\s'\u00a0\u202f\u2009]", "", match["digits"])
     negative = match["sign"] in ("-", "\u2212")
     readings = {_read_digits(digits, decimal_mark) for decimal_mark in _decimal_marks(digits)}
-    return frozenset(-value if negative else value for value in readings if value is not None)
+    return frozenset(
+        -value if negative else value for value in readings if value is not None and value < MAX_NUMBER_ABS
+    )
 
 
 def _decimal_marks(digits: str) -> tuple[str | None, ...]:
@@ -110,8 +118,7 @@ def normalize(raw: str, rule: NormalizeRule) -> frozenset[str]:
     if rule in ("amount", "number"):
         values = parse_decimal(raw, allow_affixes=rule == "amount")
         if rule == "amount":
-            cents = Decimal("0.01")
-            return frozenset(str(v.quantize(cents, rounding=ROUND_HALF_UP)) for v in values)
+            return frozenset(str(v.quantize(_CENTS, rounding=ROUND_HALF_UP)) for v in values)
         return frozenset(_canonical_number(v) for v in values)
     if rule == "date":
         parsed = parse_date(raw)
@@ -124,6 +131,9 @@ def normalize(raw: str, rule: NormalizeRule) -> frozenset[str]:
     else:
         result = text_key(text)
     return frozenset({result}) if result else frozenset()
+
+
+_CENTS = Decimal("0.01")
 
 
 def _canonical_number(value: Decimal) -> str:

@@ -22,6 +22,7 @@ from .base import (
     handler_for,
     input_name,
     register,
+    score_answer,
 )
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "handler_for",
     "input_name",
     "register",
+    "score_answer",
 ]

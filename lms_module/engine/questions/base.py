@@ -12,6 +12,7 @@ form; a part of a question is appended after ``__`` (question ids cannot contain
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from markupsafe import Markup, escape
 
+from ..limits import MAX_NUMBER_DIGITS, digit_count
 from ..schema import AnyQuestion, Option
 from ..text import LocalText, normalize_locale, plain, render
 
@@ -33,6 +35,7 @@ LONG_MAX_LENGTH = 20_000
 MARK_DIGITS = 4  # marks are rounded so that sums over many questions stay stable
 
 Q = TypeVar("Q", bound=AnyQuestion)
+log = logging.getLogger("kontor.engine")
 
 
 class InvalidAnswer(ValueError):
@@ -40,7 +43,8 @@ class InvalidAnswer(ValueError):
 
     `message_key` is one of: ``wrong_shape`` (several values where one is expected, non-text),
     ``unknown_choice`` (an option, token or field the question does not offer),
-    ``unknown_position`` (an ordering position out of range), ``too_long``.
+    ``unknown_position`` (an ordering position out of range), ``too_long``, ``number_too_long``
+    (a number with more digits than anyone types; scoring could not compute with it).
     """
 
     def __init__(self, message_key: str) -> None:
@@ -134,7 +138,7 @@ class QuestionType(Generic[Q]):
         }
 
     def base_review(self, question: Q, locale: str, response: Response, rows: list[dict[str, Any]]) -> Review:
-        score = self.score(question, response)
+        score = score_answer(question, response)
         answered = self.is_answered(response)
         return {
             "id": question.id,
@@ -181,6 +185,16 @@ def handler_for(question: AnyQuestion | str) -> QuestionType[Any]:
     return REGISTRY[question if isinstance(question, str) else question.type]
 
 
+def score_answer(question: AnyQuestion, response: Response) -> Score:
+    """The score of one answer. A handler that fails on a stored response counts the answer as
+    wrong (and logs why): one question can never stop a whole attempt from being graded."""
+    try:
+        return handler_for(question).score(question, response)
+    except Exception:
+        log.exception("scoring question %r failed; the answer counts as wrong", question.id)
+        return Score(0.0, float(question.points))
+
+
 # --- forms ----------------------------------------------------------------------------------
 
 
@@ -212,6 +226,13 @@ def form_value(form: Form, name: str, max_length: int = SHORT_MAX_LENGTH, strip:
     if not value.strip():
         return None
     return value.strip() if strip else value
+
+
+def number_input(value: str | None) -> str | None:
+    """A typed number as given, refused (``number_too_long``) beyond MAX_NUMBER_DIGITS digits."""
+    if value is not None and digit_count(value) > MAX_NUMBER_DIGITS:
+        raise InvalidAnswer("number_too_long")
+    return value
 
 
 # --- opaque tokens --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from .base import (
     form_value,
     input_name,
     laid_out_options,
+    number_input,
     option_label,
     option_layout,
     register,
@@ -130,6 +131,8 @@ class Cloze(QuestionType[ClozeQuestion]):
             if isinstance(gap, ChoiceGap):
                 pairs = laid_out_options(gap.options, (layout.get("gaps") or {}).get(gap.id))
                 value = choice_for_token(pairs, value).id
+            elif isinstance(gap, NumericGap):
+                number_input(value)
             answers[gap.id] = value
         return {"gaps": answers} if answers else {}
 

@@ -32,6 +32,7 @@ from .base import (
     form_value,
     form_values,
     input_name,
+    number_input,
     register,
     scaled,
     score_parts,
@@ -161,6 +162,8 @@ class DataEntry(QuestionType[DataEntryQuestion]):
         entries = {}
         for f in question.fields:
             value = form_value(form, input_name(question.id, f.id))
+            if f.normalize in ("amount", "number"):
+                number_input(value)
             if value is not None:
                 entries[f.id] = value
         return {"fields": entries} if entries else {}

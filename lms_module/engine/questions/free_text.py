@@ -24,6 +24,7 @@ from .base import (
     View,
     form_value,
     input_name,
+    number_input,
     register,
     scaled,
 )
@@ -76,6 +77,8 @@ class _TypedAnswer(QuestionType[NumericQuestion | ShortTextQuestion]):
 
     def parse(self, question: NumericQuestion | ShortTextQuestion, layout: Layout, form: Form) -> Response:
         value = form_value(form, input_name(question.id))
+        if isinstance(question, NumericQuestion):
+            value = number_input(value)
         return {} if value is None else {"value": value}
 
     def _correct(self, question: NumericQuestion | ShortTextQuestion, raw: str | None) -> bool:
