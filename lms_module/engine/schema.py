@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -36,6 +36,7 @@ Topic = Literal[
     "career",
 ]
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 GAP_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
 RULE_ERROR = "quiz_rule"
 
@@ -137,6 +138,32 @@ class QuestionBase(_Model):
     text: LocalText
     explanation: LocalText | None = None
     source: LocalText | None = None
+    # A key that depends on the law or a standard on a date: the date it was checked against, and
+    # the date by which it must be checked again (quizzes/README.md, "Facts that expire").
+    valid_as_of: date | None = None
+    review_by: date | None = None
+
+    @field_validator("valid_as_of", "review_by", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2026-01-01 as a date; a quoted one arrives as text. Nothing else
+        # (pydantic would take a number as a Unix time, and YAML a date with a time as a datetime).
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise rule_error("write a date as YYYY-MM-DD, e.g. 2026-01-01")
+
+    @model_validator(mode="after")
+    def _review_dates(self) -> QuestionBase:
+        if self.valid_as_of is not None and self.review_by is None:
+            raise rule_error("a question with valid_as_of needs review_by (when to check it again)", at=["valid_as_of"])
+        if self.valid_as_of is not None and self.review_by is not None and self.review_by <= self.valid_as_of:
+            raise rule_error("review_by must be after valid_as_of", at=["review_by"])
+        return self
 
 
 class SingleQuestion(QuestionBase):

@@ -1,6 +1,7 @@
 """`flask quiz validate` and `flask quiz import`."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -8,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..engine.library_rules import library_summary
 from ..extensions import db
-from .services import BUILTIN_QUIZZES, import_path, is_builtin, validate_path
+from .services import BUILTIN_QUIZZES, import_path, is_builtin, quality_checks, validate_path
 
 
 @click.group("quiz", help="Check and import quiz files.")
@@ -33,11 +34,17 @@ def quiz_validate(path: Path | None, library_rules: bool | None) -> None:
     path = path or BUILTIN_QUIZZES
     rules = is_builtin(path) if library_rules is None else library_rules
     quizzes, errors = validate_path(path, library_rules=rules)
+    quality = quality_checks(quizzes, library_rules=rules, today=date.today())
     _print_errors(errors)
+    for message in quality.errors:
+        click.echo(f"error: {message}", err=True)
+    for message in quality.warnings:
+        click.echo(f"warning: {message}", err=True)
     if quizzes:
         click.echo(library_summary(quizzes))
-    if errors:
-        click.echo(f"{len(errors)} error(s) in {path}", err=True)
+        click.echo(quality.cue_table)
+    if errors or quality.errors:
+        click.echo(f"{len(errors) + len(quality.errors)} error(s) in {path}", err=True)
         raise SystemExit(1)
     if not quizzes:
         click.echo(f"No quiz files found in {path}", err=True)

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
 
+from ..engine.answer_cues import CueFinding, cue_findings, cue_statistics, cue_table
 from ..engine.library_rules import check_difficulty_spread, check_library
 from ..engine.loader import QuizFileError, QuizLoadError, check_path, parse_quiz
+from ..engine.review_dates import DueReview, due_reviews
 from ..engine.schema import Quiz as QuizContent
 from ..engine.text import resolve
 from ..extensions import db
@@ -47,6 +50,28 @@ def validate_path(path: Path, library_rules: bool) -> tuple[list[QuizContent], l
             # Properties of the library as a whole: every question tagged, every topic with a spread.
             errors = [*errors, *check_difficulty_spread(quizzes)]
     return quizzes, errors
+
+
+@dataclass
+class QualityReport:
+    """The checks of `quiz validate` beyond the format: answer cues and review dates."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    cue_table: str = ""
+
+
+def quality_checks(quizzes: list[QuizContent], *, library_rules: bool, today: date) -> QualityReport:
+    """Answer-cue statistics and due reviews. With library rules a cue beyond its limit and a review
+    more than a month overdue are errors; otherwise everything is a warning. Not part of importing:
+    a server must not refuse the library because a date has passed (CI catches that instead)."""
+    statistics = cue_statistics(quizzes)
+    report = QualityReport(cue_table=cue_table(statistics))
+    cues = [str(f) for f in cue_findings(statistics)]
+    (report.errors if library_rules else report.warnings).extend(cues)
+    for due in due_reviews(quizzes, today):
+        (report.errors if library_rules and due.overdue else report.warnings).append(str(due))
+    return report
 
 
 def content_hash(content: dict) -> str:
