@@ -43,7 +43,7 @@ def send_all(launch_id: str):
     return _back(launch_id)
 
 
-@bp.route("/l/<launch_id>/grades/sync/send/<int:user_id>", methods=["POST"])
+@bp.route("/l/<launch_id>/grades/sync/send/<id:user_id>", methods=["POST"])
 @launch_required("instructor")
 def send_one(launch_id: str, user_id: int):
     link_id = _link_id()

@@ -207,7 +207,7 @@ def attempt(launch_id: str, attempt_id: str):
     return render_template("reports/attempt.html", view=view, saved=saved, error=None, error_answer=None)
 
 
-@bp.route("/l/<launch_id>/reports/attempts/<attempt_id>/answers/<int:answer_id>", methods=["POST"])
+@bp.route("/l/<launch_id>/reports/attempts/<attempt_id>/answers/<id:answer_id>", methods=["POST"])
 @instructors
 def override_mark(launch_id: str, attempt_id: str, answer_id: int):
     attempt = _attempt(attempt_id)
@@ -239,7 +239,7 @@ def grading_queue(launch_id: str):
                            error_answer=None)
 
 
-@bp.route("/l/<launch_id>/reports/grading/<int:answer_id>", methods=["POST"])
+@bp.route("/l/<launch_id>/reports/grading/<id:answer_id>", methods=["POST"])
 @instructors
 def grade_answer(launch_id: str, answer_id: int):
     scope = _scope()
@@ -280,13 +280,13 @@ def _student_page(user_id: int, error: str | None = None, saved: bool = False, s
                            close_at_local=close_at_local, timezone=str(get_timezone())), status
 
 
-@bp.route("/l/<launch_id>/reports/students/<int:user_id>")
+@bp.route("/l/<launch_id>/reports/students/<id:user_id>")
 @instructors
 def student(launch_id: str, user_id: int):
     return _student_page(_student(user_id), saved=request.args.get("saved") == "1")
 
 
-@bp.route("/l/<launch_id>/reports/students/<int:user_id>/accommodation", methods=["POST"])
+@bp.route("/l/<launch_id>/reports/students/<id:user_id>/accommodation", methods=["POST"])
 @instructors
 def save_accommodation(launch_id: str, user_id: int):
     _student(user_id)

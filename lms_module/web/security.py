@@ -47,8 +47,10 @@ class FrameAncestors:
     ttl_seconds = 60
     max_cached = 1000
 
-    def __init__(self) -> None:
-        self._values: dict[int, tuple[str, float]] = {}
+    @property
+    def _values(self) -> dict[int, tuple[str, float]]:
+        # One cache per app (and so per database): platform ids mean nothing across them.
+        return current_app.extensions.setdefault("kontor.frame_ancestors", {})
 
     def invalidate(self, platform_id: int | None = None) -> None:
         if platform_id is None:
@@ -98,6 +100,15 @@ def allow_framing_by(platform_id: int | None) -> None:
     """This response may be framed by the pages of this platform (a login or launch in progress)."""
     if platform_id is not None:
         g.frame_platform_id = platform_id
+
+
+def allow_form_target(url: str | None) -> None:
+    """This page's form sends the browser to `url` (the platform's sign-in or its deep linking return):
+    its origin, and no other, joins 'self' in form-action. Browsers enforce form-action on the form's
+    target, so without it the LMS's sign-in is blocked as soon as the LMS lives on another origin."""
+    origin = origin_of(url)
+    if origin:
+        g.form_target_origin = origin
 
 
 def allow_framing_by_launch(launch_id: str | None) -> None:
@@ -156,6 +167,6 @@ def init_app(app) -> None:
 
 
 def _form_targets() -> str:
-    # Deep linking answers the platform with a form post to its return URL.
+    # The platform a page's form sends the browser to (allow_form_target), if any.
     target = g.get("form_target_origin")
     return target or ""
