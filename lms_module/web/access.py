@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, session
+from flask import abort, current_app, g, session
 
 from ..lti.context import LaunchContext
 from ..lti.services import load_context
 
 SESSION_LAUNCHES = "launches"
+# Whose launches the session holds: [platform id, user id] of the person who launched last.
+SESSION_OWNER = "launch_owner"
 MAX_LAUNCHES_PER_BROWSER = 20
 
 
@@ -20,7 +22,25 @@ def public_route(view):
 
 
 def remember_launch(launch_id: str) -> None:
-    """Let this browser use the launch (the ids live in the signed session cookie)."""
+    """Let this browser use the launch (the ids live in the signed session cookie).
+
+    A browser holds the launches of one person only: a launch by someone else (another user, or any
+    user of another platform) clears the whole session first, so a student who launches after
+    an instructor in a shared browser never inherits the instructor's pages. Every launch also drops
+    the CSRF token, so Flask-WTF issues a fresh one: a token seen before the launch (or planted in
+    the browser) is worthless after it. Launches of the same person stay side by side (tabs)."""
+    context = load_context(launch_id)
+    if context is None:
+        abort(403, description="launch_expired")
+    owner = [context.platform_id, context.user_id]
+    if session.get(SESSION_OWNER) != owner:
+        session.clear()
+    # Flask-WTF keeps its raw token in the session (and caches it per request on g) under the
+    # form field's name.
+    csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(csrf_key, None)
+    g.pop(csrf_key, None)
+    session[SESSION_OWNER] = owner
     launches = [lid for lid in session.get(SESSION_LAUNCHES, []) if lid != launch_id]
     launches.append(launch_id)
     session[SESSION_LAUNCHES] = launches[-MAX_LAUNCHES_PER_BROWSER:]
