@@ -79,10 +79,11 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.routes import bp as reports_bp
     from .authoring.routes import bp as authoring_bp
     from .lti.routes import bp as lti_bp
-    from .web import errors, security, template_helpers
+    from .web import cookies, errors, security, template_helpers
     from .web.routes import bp as web_bp
 
     security.init_app(app)
+    cookies.init_app(app)
     errors.init_app(app)
     template_helpers.init_app(app)
     app.register_blueprint(lti_bp)

@@ -40,6 +40,9 @@ class BaseConfig:
     LANGUAGES = ("de", "en")
     # Cross-site iframe cookies (SameSite=None; Secure; Partitioned) need HTTPS.
     KONTOR_HTTPS = False
+    # The same cookies over plain HTTP when Kontor is reached as localhost or 127.0.0.1 (browsers treat
+    # those as secure contexts): a local LMS on the other name launches Kontor cross-site (web/cookies.py).
+    KONTOR_LOCALHOST_SECURE_COOKIES = False
     # How many reverse proxies in front of Kontor may set X-Forwarded-* (0 = trust none).
     KONTOR_TRUSTED_PROXIES = 0
     KONTOR_LAUNCH_LIFETIME_HOURS = 12
@@ -92,11 +95,13 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     KONTOR_ENV = "development"
+    KONTOR_LOCALHOST_SECURE_COOKIES = True
 
 
 class DemoConfig(BaseConfig):
     KONTOR_ENV = "demo"
     KONTOR_DEMO_LMS = True
+    KONTOR_LOCALHOST_SECURE_COOKIES = True
 
 
 class TestConfig(BaseConfig):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-from urllib.parse import urlsplit
 
 import yaml
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from ..library.services import content_of
 from ..lti.deep_linking import ContentItem, response_jwt
 from ..lti.models import LaunchSession, ResourceLink
 from ..web.access import instructor_only
+from ..web.security import allow_form_target
 from . import services
 from .forms import ActivitySettingsForm, ChooseQuizForm, ImportQuizForm
 
@@ -211,8 +211,7 @@ def deep_linking_choose(launch_id: str):
     items = [_content_item(entries[slug], overrides) for slug in chosen]
     jwt_value, return_url = response_jwt(launch, items)
     # Our form posts to the platform: allow exactly that origin in this page's form-action.
-    parts = urlsplit(return_url)
-    g.form_target_origin = f"{parts.scheme}://{parts.netloc}"
+    allow_form_target(return_url)
     return render_template("authoring/deep_linking_return.html", return_url=return_url, jwt_value=jwt_value,
                            titles=[i.title for i in items])
 

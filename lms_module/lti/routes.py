@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, jsonify, make_response, redirect, rend
 from sqlalchemy import select
 
 from ..extensions import csrf, db
+from ..web.cookies import cookie_attributes
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
-from ..web.security import allow_framing_by, allow_framing_by_launch, frame_ancestors
+from ..web.security import allow_form_target, allow_framing_by, allow_framing_by_launch, frame_ancestors
 from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
 from .login import LoginRejected, platform_origin, start_login
@@ -28,11 +29,7 @@ COOKIE_PROBE = "kontor-cookie-probe"
 
 
 def _cookie_kwargs() -> dict:
-    secure = bool(current_app.config.get("KONTOR_HTTPS"))
-    kwargs = {"httponly": True, "secure": secure, "samesite": "None" if secure else "Lax"}
-    if secure:
-        kwargs["partitioned"] = True
-    return kwargs
+    return cookie_attributes()
 
 
 def _tool_origins() -> set[str]:
@@ -62,6 +59,8 @@ def login():
         return render_error(400, rejected.reason, launch_error=True)
     db.session.commit()
     allow_framing_by(started.platform_id)
+    # The cookie check and the storage page continue with a form to the platform's sign-in.
+    allow_form_target(started.auth_url)
     if started.storage_target:
         # Platform storage (Canvas): keep the state in the platform's frame as well as in our cookie.
         response = make_response(
