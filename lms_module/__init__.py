@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
+    from .web import ratelimit
+
+    ratelimit.init_app(app)  # KONTOR_RATELIMIT_*: the limiter, its storage and the 429 page
     from .web.locale import select_locale
 
     babel.init_app(app, locale_selector=select_locale)

@@ -50,6 +50,19 @@ class BaseConfig:
     KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
     KONTOR_KEY_GRACE_DAYS = 7
     KONTOR_HTTP_TIMEOUT_SECONDS = 10
+    # Dynamic registration (/lti/register) needs an invite from `flask platform invite`; on = anyone
+    # who reaches Kontor may register an LMS (a lab, the demo).
+    KONTOR_OPEN_REGISTRATION = False
+    # May /lti/register call LMS URLs on loopback, private, link-local or reserved addresses?
+    KONTOR_ALLOW_PRIVATE_LMS = False
+    # Kontor's external address, e.g. https://kontor.example.edu (the CLI prints invite URLs with it).
+    KONTOR_BASE_URL = ""
+    # Requests per client address (Flask-Limiter syntax, ";" between limits) on the public LTI endpoints.
+    KONTOR_RATELIMIT_ENABLED = True
+    KONTOR_RATELIMIT_LOGIN = "60/minute;600/hour"  # /lti/login and /lti/launch (each)
+    KONTOR_RATELIMIT_REGISTER = "10/minute;50/hour"
+    # Where the counters live: memory:// (per process) or redis://host:6379/0 (shared by all processes).
+    KONTOR_RATELIMIT_STORAGE = "memory://"
     # Grade delivery and roster sync (docs/grade-sync.md). Who delivers the grade outbox:
     # "thread" = a background thread in every web process; "external" = only `flask worker`
     # processes; "off" = nobody (tests drive the worker themselves).
@@ -95,12 +108,15 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     KONTOR_ENV = "development"
+    KONTOR_ALLOW_PRIVATE_LMS = True
     KONTOR_LOCALHOST_SECURE_COOKIES = True
 
 
 class DemoConfig(BaseConfig):
     KONTOR_ENV = "demo"
     KONTOR_DEMO_LMS = True
+    KONTOR_OPEN_REGISTRATION = True  # the demo LMS registers itself
+    KONTOR_ALLOW_PRIVATE_LMS = True  # ... on 127.0.0.1
     KONTOR_LOCALHOST_SECURE_COOKIES = True
 
 
@@ -108,6 +124,10 @@ class TestConfig(BaseConfig):
     KONTOR_ENV = "test"
     TESTING = True
     KONTOR_DEMO_LMS = True
+    KONTOR_OPEN_REGISTRATION = True
+    KONTOR_ALLOW_PRIVATE_LMS = True
+    # Off so that the suite's many launches from 127.0.0.1 are not counted; the tests of the limits turn it on.
+    KONTOR_RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(BaseConfig):

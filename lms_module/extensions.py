@@ -1,5 +1,7 @@
 """Extensions, created unbound here and bound to the app in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,6 +26,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+# Per client address (request.remote_addr, which ProxyFix sets from KONTOR_TRUSTED_PROXIES); limits,
+# storage and the on/off switch come from the KONTOR_RATELIMIT_* settings (web/ratelimit.py).
+limiter = Limiter(key_func=get_remote_address, headers_enabled=False, in_memory_fallback_enabled=True)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -1,13 +1,19 @@
 """Command line for LMS administrators: platforms, deployments and the tool's keys."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
+
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..extensions import db
 from . import keys
 from .models import Deployment, Platform
+from .invites import create_invite, open_invites, revoke_invite
 from .registration import save_platform, set_deployment_active
 
 
@@ -109,6 +115,66 @@ def platform_deactivate_deployment(issuer, client_id, deployment_id):
     set_deployment_active(platform, deployment_id, False)
     db.session.commit()
     click.echo(f"Deployment {deployment_id} of {issuer} is inactive.")
+
+
+DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def _parse_duration(value: str) -> timedelta:
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([mhd])\s*", value or "")
+    if not match:
+        raise click.BadParameter(f"{value!r}: write a number and m, h or d, e.g. 30m, 24h, 7d", param_hint="--expires")
+    return timedelta(**{DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@platform_cli.command("invite")
+@click.option("--name", default="", help="The name the registered platform gets (default: the LMS's own).")
+@click.option("--expires", "expires", default="24h", show_default=True,
+              help="How long the invite stays usable: 30m, 24h, 7d (at most 30 days).")
+@click.option("--base-url", default=None,
+              help="Kontor's external address, e.g. https://kontor.example.edu (default: KONTOR_BASE_URL).")
+@with_appcontext
+def platform_invite(name, expires, base_url):
+    """Print a one-time registration URL for an LMS administrator (LTI dynamic registration)."""
+    base_url = (base_url or current_app.config.get("KONTOR_BASE_URL") or "").strip().rstrip("/")
+    if not base_url:
+        raise click.UsageError("Kontor's external address is needed for the URL: give --base-url "
+                               "https://kontor.example.edu or set KONTOR_BASE_URL.")
+    if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
+        raise click.BadParameter(f"{base_url!r} is not an http(s) URL", param_hint="--base-url")
+    try:
+        invite, token = create_invite(name.strip(), _parse_duration(expires))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires") from exc
+    db.session.commit()
+    click.echo(f"{base_url}/lti/register?{urlencode({'invite': token})}")
+    click.echo(f"Paste this URL into the LMS as the tool URL (Moodle: \"Tool URL\", then \"Add LTI Advantage\"). "
+               f"It registers one LMS and expires {invite.expires_at:%Y-%m-%d %H:%M} UTC (invite {invite.id}).",
+               err=True)
+
+
+@platform_cli.command("invites")
+@with_appcontext
+def platform_invites():
+    """List the invites that can still be used (unused and not expired)."""
+    invites = open_invites()
+    if not invites:
+        click.echo("No open invites.")
+        return
+    for invite in invites:
+        click.echo(f"{invite.id}\tname={invite.name or '-'}\tcreated={invite.created_at:%Y-%m-%d %H:%M}"
+                   f"\texpires={invite.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@platform_cli.command("revoke-invite")
+@click.argument("invite_id", type=int)
+@with_appcontext
+def platform_revoke_invite(invite_id):
+    """Make an open invite unusable at once."""
+    if not revoke_invite(invite_id):
+        raise click.ClickException(f"No open invite {invite_id}.")
+    db.session.commit()
+    click.echo(f"Invite {invite_id} revoked.")
 
 
 @click.group("keys", help="The tool's signing keys.")

@@ -188,3 +188,18 @@ class LaunchHandoff(db.Model):
     expected_state: Mapped[str | None] = mapped_column(String(128), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RegistrationInvite(db.Model):
+    """The administrator's consent to one dynamic registration (`flask platform invite`). Only the
+    SHA-256 of the token is stored: a copy of the database does not let anyone register."""
+
+    __tablename__ = "lti_registration_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Becomes the name of the platform registered with this invite ("" = the LMS's own name).
+    name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,17 +1,21 @@
 """How LMSs learn about Kontor: LTI Dynamic Registration and the Canvas developer key JSON."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from pylti1p3.dynamic_registration import DynamicRegistration
 from pylti1p3.exception import LtiException
 from requests import RequestException
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .http import LmsSession
+from .address_guard import BlockedAddress, outbound_session
 from .models import Deployment, Platform
+from .services_clients import CallLimits, ServiceFailure, call
 
 TOOL_NAME = "Kontor"
 TOOL_DESCRIPTION = "Quizzes for back-office administrators: accuracy, software, billing, trade papers, compliance."
@@ -32,6 +36,60 @@ class RegistrationFailed(Exception):
         self.detail = detail
 
 
+# What the person at the LMS's registration dialog reads, and the status, per reason.
+FAILURES = {
+    "invite_required": (403, _l(
+        "Kontor accepts registrations only with an invitation from its administrator. Ask them to run "
+        "\"flask --app wsgi platform invite\" and paste the registration URL it prints into your LMS. "
+        "Nothing was registered.")),
+    "invite_invalid": (403, _l(
+        "This invitation is unknown, has expired or was already used. Ask Kontor's administrator for a "
+        "new registration URL. Nothing was registered.")),
+    "platform_exists": (409, _l(
+        "This LMS (issuer and client id) is already registered with Kontor. A registration never changes "
+        "an existing platform; Kontor's administrator changes it on the command line. Nothing was changed.")),
+    "issuer_mismatch": (400, _l(
+        "The LMS's configuration names another address (issuer) than the one it was fetched from. "
+        "Nothing was registered.")),
+    "private_address": (400, _l(
+        "The LMS's address lies in a private or local network, which Kontor does not call. "
+        "Nothing was registered.")),
+    "bad_openid_configuration_url": (400, _l(
+        "The LMS sent no usable configuration address (an http or https URL without user name or "
+        "password). Nothing was registered.")),
+}
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an http(s) URL, lower-cased with the default port filled in.
+    ValueError for anything else, and for user information (`https://lms.example@evil.example/`
+    names evil.example, whatever a reader of the text sees first)."""
+    if not isinstance(url, str):
+        raise ValueError("not a string")
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise ValueError(f"user information is not allowed in {url!r}")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise ValueError(f"no host in {url!r}")
+    port = parts.port  # ValueError for a port that is not a number in range
+    return scheme, host, port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def same_origin(issuer: str, url: str) -> bool:
+    """The issuer and the URL name the same scheme, host and port (no prefix or suffix matching)."""
+    try:
+        return url_origin(issuer) == url_origin(url)
+    except ValueError:
+        return False
+
+
 def tool_urls() -> dict[str, str]:
     return {
         "login": url_for("lti.login", _external=True),
@@ -46,14 +104,50 @@ class KontorRegistration(DynamicRegistration):
     client_name = TOOL_NAME
     description = TOOL_DESCRIPTION
 
-    def __init__(self, openid_configuration_url: str, registration_token: str | None, timeout: float) -> None:
+    def __init__(self, openid_configuration_url: str, registration_token: str | None, *,
+                 limits: CallLimits, allow_private: bool) -> None:
         self._openid_configuration_url = openid_configuration_url
         self._registration_token = registration_token
-        self._timeout = timeout
+        self._limits = limits
+        self._allow_private = allow_private
         self._urls = tool_urls()
 
     def get_request_session(self):
-        return LmsSession(timeout=self._timeout)
+        return outbound_session(timeout=self._limits.timeout, allow_private=self._allow_private)
+
+    def _call(self, method: str, url: str, what: str, **kwargs) -> object:
+        """One bounded call (timeout, size cap, no redirects, guarded addresses); the answer as JSON."""
+        try:
+            url_origin(url)
+        except ValueError as exc:
+            raise RegistrationFailed("bad_openid_configuration", f"{what}: {exc}") from exc
+        with self.get_request_session() as session:
+            try:
+                response = call(session, method, url, limits=self._limits, **kwargs)
+            except BlockedAddress as exc:
+                raise RegistrationFailed("private_address", str(exc)) from exc
+            except ServiceFailure as exc:
+                raise RegistrationFailed("platform_error", f"{what}: {exc.message}") from exc
+        if not 200 <= response.status < 300:
+            raise RegistrationFailed("platform_error", f"{what} answered {response.status} {response.reason}")
+        try:
+            return response.json()
+        except ServiceFailure as exc:
+            raise RegistrationFailed("platform_error", f"{what}: {exc.message}") from exc
+
+    def register(self):
+        """The spec's two steps, each through `_call` (pylti1p3's own reads are unbounded)."""
+        configuration = self.get_openid_configuration()
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if self._registration_token is not None:
+            headers["Authorization"] = "Bearer " + self._registration_token
+        registration = self._call("POST", configuration["registration_endpoint"], "the registration endpoint",
+                                  headers=headers, data=json.dumps(self.lti_registration_data()))
+        if not isinstance(registration, dict):
+            raise RegistrationFailed("bad_registration_response", "not a JSON object")
+        if not isinstance(configuration.get("https://purl.imsglobal.org/spec/lti-platform-configuration"), dict):
+            raise RegistrationFailed("bad_openid_configuration", "not an LTI platform configuration")
+        return self.complete_registration(configuration, registration)
 
     def get_openid_configuration_endpoint(self) -> str:
         return self._openid_configuration_url
@@ -98,12 +192,13 @@ class KontorRegistration(DynamicRegistration):
         ]
 
     def get_openid_configuration(self):
-        configuration = super().get_openid_configuration()
+        configuration = self._call("GET", self._openid_configuration_url, "the openid configuration")
         if not isinstance(configuration, dict):
             raise RegistrationFailed("bad_openid_configuration", "not a JSON object")
         issuer = configuration.get("issuer")
-        # The spec binds the configuration to its issuer: the URL we were given must live under it.
-        if not isinstance(issuer, str) or not self._openid_configuration_url.startswith(issuer.rstrip("/")):
+        # The spec binds the configuration to its issuer: both must name the same origin. A prefix
+        # test let `https://lms.example@evil.example/` and `https://lms.example.evil.example/` pass.
+        if not isinstance(issuer, str) or len(issuer) > 255 or not same_origin(issuer, self._openid_configuration_url):
             raise RegistrationFailed("issuer_mismatch", f"{issuer!r} vs {self._openid_configuration_url!r}")
         for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
             if not isinstance(configuration.get(key), str):
@@ -118,7 +213,17 @@ class KontorRegistration(DynamicRegistration):
         platform_conf = openid_configuration.get("https://purl.imsglobal.org/spec/lti-platform-configuration") or {}
         name = platform_conf.get("product_family_code") or openid_configuration["issuer"]
         deployment_id = tool_conf.get("deployment_id")
-        return save_platform(
+        if len(client_id) > 255 or len(str(deployment_id or "")) > 255:
+            raise RegistrationFailed("bad_registration_response", "client_id or deployment_id too long")
+        for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            url = openid_configuration[key]
+            if len(url) > 1024:
+                raise RegistrationFailed("bad_openid_configuration", f"{key} too long")
+            try:
+                url_origin(url)
+            except ValueError as exc:
+                raise RegistrationFailed("bad_openid_configuration", f"{key}: {exc}") from exc
+        return create_platform(
             issuer=openid_configuration["issuer"],
             client_id=client_id,
             deployment_id=str(deployment_id) if deployment_id not in (None, "") else None,
@@ -129,15 +234,38 @@ class KontorRegistration(DynamicRegistration):
         )
 
 
-def register_dynamically(openid_configuration_url: str, registration_token: str | None, timeout: float) -> Platform:
-    if urlsplit(openid_configuration_url).scheme not in ("http", "https"):
-        raise RegistrationFailed("bad_openid_configuration_url", openid_configuration_url)
+def register_dynamically(
+    openid_configuration_url: str, registration_token: str | None, *, limits: CallLimits, allow_private: bool
+) -> Platform:
+    """Register with the LMS whose configuration lives at the URL; adds a new platform, never changes one."""
     try:
-        return KontorRegistration(openid_configuration_url, registration_token, timeout).register()
+        url_origin(openid_configuration_url)
+    except ValueError as exc:
+        raise RegistrationFailed("bad_openid_configuration_url", str(exc)) from exc
+    registration = KontorRegistration(openid_configuration_url, registration_token,
+                                      limits=limits, allow_private=allow_private)
+    try:
+        return registration.register()
     except RegistrationFailed:
         raise
-    except (LtiException, RequestException, AssertionError, ValueError, KeyError) as exc:
+    except (LtiException, RequestException, AssertionError, ValueError, KeyError, TypeError) as exc:
         raise RegistrationFailed("platform_error", str(exc)) from exc
+
+
+def create_platform(*, issuer: str, client_id: str, **values) -> Platform:
+    """A new platform from a registration. An existing issuer + client id is refused: a registration
+    is anonymous, and changing a platform's URLs would hand its launches to whoever registered
+    (changes go through `flask platform add`, which an administrator runs)."""
+    exists = db.session.scalars(
+        select(Platform.id).where(Platform.issuer == issuer, Platform.client_id == client_id)
+    ).first()
+    if exists is not None:
+        raise RegistrationFailed("platform_exists", f"{issuer} {client_id}")
+    try:
+        with db.session.begin_nested():
+            return save_platform(issuer=issuer, client_id=client_id, **values)
+    except IntegrityError as exc:  # a registration of the same platform in a parallel request won
+        raise RegistrationFailed("platform_exists", f"{issuer} {client_id}") from exc
 
 
 def save_platform(

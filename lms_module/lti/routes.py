@@ -8,15 +8,19 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..web.cookies import cookie_attributes
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
+from ..web.ratelimit import login_limit, register_limit
 from ..web.security import allow_form_target, allow_framing_by, allow_framing_by_launch, frame_ancestors
 from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
 from .login import LoginRejected, platform_origin, start_login
+from .invites import find_open_invite, use_invite
+from .registration import FAILURES as REGISTRATION_FAILURES
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically
+from .services_clients import CallLimits
 from .models import LaunchHandoff, OidcLogin, Platform
 from .services import create_handoff, record_launch, redeem_handoff
 from .tool_config import find_platform
@@ -38,6 +42,7 @@ def _tool_origins() -> set[str]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit)
 @csrf.exempt
 @public_route
 def login():
@@ -95,6 +100,7 @@ def _new_window_url(params: dict[str, str]) -> str:
 
 
 @bp.route("/launch", methods=["POST"])
+@limiter.limit(login_limit)
 @csrf.exempt
 @public_route
 def launch():
@@ -205,26 +211,49 @@ def jwks():
 
 
 @bp.route("/register")
+@limiter.limit(register_limit)
 @public_route
 def register():
-    """LTI Dynamic Registration: the LMS opens this page with its configuration URL and a token."""
+    """LTI Dynamic Registration: the LMS opens this page with its configuration URL and a token.
+    The tool URL the LMS administrator pasted carries Kontor's invite (`?invite=…`)."""
+    config = current_app.config
     configuration_url = request.args.get("openid_configuration", "")
-    if not configuration_url:
-        return render_error(400, "missing_openid_configuration")
+    invite_token = request.args.get("invite", "")
+    invite = None
     try:
+        # Consent first: without an open invite nothing is fetched and nothing is stored.
+        if invite_token:
+            invite = find_open_invite(invite_token)
+            if invite is None:
+                raise RegistrationFailed("invite_invalid")
+        elif not config["KONTOR_OPEN_REGISTRATION"]:
+            raise RegistrationFailed("invite_required")
+        if not configuration_url:
+            return render_error(400, "missing_openid_configuration")
+        if len(configuration_url) > 2048 or len(request.args.get("registration_token", "")) > 8192:
+            raise RegistrationFailed("bad_openid_configuration_url", "too long")
+        timeout = float(config["KONTOR_HTTP_TIMEOUT_SECONDS"])
         platform = register_dynamically(
             configuration_url,
             request.args.get("registration_token"),
-            float(current_app.config["KONTOR_HTTP_TIMEOUT_SECONDS"]),
+            limits=CallLimits(timeout=timeout, max_bytes=int(config["KONTOR_LMS_MAX_RESPONSE_BYTES"]),
+                              deadline=3 * timeout),
+            allow_private=bool(config["KONTOR_ALLOW_PRIVATE_LMS"]),
         )
+        if invite is not None:
+            if not use_invite(invite.id):  # a parallel registration used it in the meantime
+                raise RegistrationFailed("invite_invalid", "used meanwhile")
+            platform.name = invite.name or platform.name
     except RegistrationFailed as failed:
         db.session.rollback()
-        log.warning("dynamic registration failed: %s", failed)
-        return render_template("lti/registered.html", ok=False, reason=failed.reason), 400
+        log.warning("dynamic registration refused: %s", failed)
+        status, message = REGISTRATION_FAILURES.get(failed.reason, (400, None))
+        return render_template("lti/registered.html", ok=False, reason=failed.reason, message=message), status
     db.session.commit()
     frame_ancestors.invalidate(platform.id)
     allow_framing_by(platform.id)  # the LMS shows this page in its registration dialog
-    log.info("dynamic registration: %s %s", platform.issuer, platform.client_id)
+    log.info("dynamic registration: %s %s%s", platform.issuer, platform.client_id,
+             f" (invite {invite.id})" if invite is not None else "")
     return render_template("lti/registered.html", ok=True, platform=platform)
 
 

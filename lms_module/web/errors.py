@@ -34,6 +34,10 @@ MESSAGES = {
     "expired_token": _l(
         "The sign-in from your LMS took too long and has expired. Please open the activity again."
     ),
+    "rate_limited": _l(
+        "Too many requests came from your address in a short time. Please wait a minute and try "
+        "again; nothing was changed."
+    ),
     "state_not_bound": _l(
         "Your browser did not keep the sign-in cookie inside the course page. Please open the activity "
         "again; if this keeps happening, open it in a new window or allow cookies for this site."

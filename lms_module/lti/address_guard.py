@@ -1,0 +1,133 @@
+"""Outbound calls to addresses a stranger names: never into Kontor's own network.
+
+Dynamic registration fetches a URL that the caller of `/lti/register` chooses. Without a guard that
+is a server-side request forgery: Kontor would read its cloud metadata service (169.254.169.254),
+its database host or anything else on loopback and the private network for whoever asks.
+
+The guard sits where the socket is opened (a requests transport adapter): every address the host
+name resolves to is checked, and the connection goes to the address that was checked, so a DNS
+answer that changes between check and connect (rebinding) gains nothing. Redirects are not followed
+(LmsSession), proxies from the environment are not used (the proxy would do the resolving).
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .http import LmsSession
+
+# NAT64 (RFC 6052): IPv6 addresses that a gateway translates to the IPv4 address in their last 32 bits.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class BlockedAddress(Exception):
+    """A URL resolves to an address Kontor does not call (deliberately not an OSError: urllib3
+    would retry and wrap it; this must reach the caller as it is)."""
+
+    def __init__(self, host: str, address: str = "") -> None:
+        super().__init__(f"{host} resolves to {address}, a loopback, private or reserved address"
+                         if address else f"{host} cannot be called")
+        self.host = host
+        self.address = address
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_forbidden_address(address: str) -> bool:
+    """True for loopback, private, shared, link-local, multicast, reserved and unspecified addresses
+    (IPv4 and IPv6, also when IPv4 hides inside IPv6); everything not globally routable counts."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone id (fe80::1%eth0) says nothing
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_ipv4(ip)
+        if inner is not None:
+            ip = inner
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def checked_address(host: str, port: int) -> str:
+    """Resolve `host` and return an address to connect to; BlockedAddress if any resolved address
+    is forbidden (one bad answer among good ones is refused too: the caller does not pick which)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BlockedAddress(host) from exc
+    addresses = [info[4][0] for info in infos]
+    if not addresses:
+        raise BlockedAddress(host)
+    for address in addresses:
+        if is_forbidden_address(address):
+            raise BlockedAddress(host, address)
+    return addresses[0]
+
+
+class _GuardedConnectionMixin:
+    def _new_conn(self):  # type: ignore[override]
+        address = checked_address(self.host, self.port)
+        # Connect to the checked address; only the socket sees it (TLS and Host keep the name).
+        original = self._dns_host
+        self._dns_host = address
+        try:
+            return super()._new_conn()
+        finally:
+            self._dns_host = original
+
+
+class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class PublicAddressAdapter(HTTPAdapter):
+    """A transport adapter that opens connections only to globally routable addresses."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        raise BlockedAddress(str(proxy))
+
+
+def outbound_session(*, timeout: float, allow_private: bool) -> requests.Session:
+    """The session for calls to URLs a stranger chose. With `allow_private` (KONTOR_ALLOW_PRIVATE_LMS,
+    a lab or the demo LMS on 127.0.0.1) it is a plain LmsSession."""
+    session = LmsSession(timeout=timeout)
+    if not allow_private:
+        session.trust_env = False
+        adapter = PublicAddressAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session

@@ -1,0 +1,47 @@
+"""Rate limits per client address on the public LTI endpoints (Flask-Limiter).
+
+`/lti/login` stores a row per call and `/lti/register` calls out to the network: without a limit one
+client can fill the database or make Kontor knock on other servers. The limits come from
+KONTOR_RATELIMIT_LOGIN / KONTOR_RATELIMIT_REGISTER, the counters live in KONTOR_RATELIMIT_STORAGE
+(memory:// per process, or Redis shared by all processes). A refused request gets the one error page
+with status 429 and a Retry-After header.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app
+from flask_limiter.errors import RateLimitExceeded
+
+from ..extensions import limiter
+from .errors import render_error
+
+
+def login_limit() -> str:
+    return current_app.config["KONTOR_RATELIMIT_LOGIN"]
+
+
+def register_limit() -> str:
+    return current_app.config["KONTOR_RATELIMIT_REGISTER"]
+
+
+@limiter.request_filter
+def _switched_off() -> bool:
+    # Asked per request of the app at hand (the Limiter object itself is shared by every app built
+    # in this process, as tests build many).
+    return not current_app.config.get("KONTOR_RATELIMIT_ENABLED", True)
+
+
+def init_app(app: Flask) -> None:
+    # Flask-Limiter's own switch stays on; KONTOR_RATELIMIT_ENABLED is read per request (above).
+    app.config["RATELIMIT_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["KONTOR_RATELIMIT_STORAGE"] or "memory://"
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "kontor")
+    limiter.init_app(app)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(error: RateLimitExceeded):
+        body, status = render_error(429, "rate_limited")
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+        return body, status, {"Retry-After": str(wait)}
