@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..attempts import policy, services as attempt_services
-from ..engine import handler_for, plan_attempt, resolve
+from ..engine import handler_for, plan_attempt, render, resolve
 from ..extensions import db
 from ..library import services as library_services
 from ..library.services import content_of
@@ -18,6 +18,7 @@ from ..lti.models import LaunchSession, ResourceLink
 from ..web.access import instructor_only
 from ..web.security import allow_form_target
 from . import services
+from .quiz_warnings import describe as describe_warnings
 from .forms import ActivitySettingsForm, ChooseQuizForm, ImportQuizForm
 
 bp = Blueprint("authoring", __name__, template_folder="templates")
@@ -87,6 +88,8 @@ def import_quiz(launch_id: str):
     db.session.commit()
     flash({"created": _("The quiz was imported."), "updated": _("A new version of the quiz was imported; attempts already started keep theirs."),
            "unchanged": _("The quiz file is unchanged.")}[result.outcome])
+    for warning in describe_warnings(result.warnings):
+        flash(warning, "warning")
     return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
 
 
@@ -152,7 +155,9 @@ def preview(launch_id: str, slug: str):
     for number, planned in enumerate(plan_attempt(content, seed, False, True), start=1):
         question = content.question(planned.question_id)
         questions.append({"number": number, "type": question.type,
-                          "view": handler_for(question).view(question, planned.layout, locale)})
+                          "view": handler_for(question).view(question, planned.layout, locale),
+                          "source": render(question.source, locale) if question.source else None,
+                          "valid_as_of": question.valid_as_of})
     settings = policy.effective_settings(content.settings, {})
     return render_template("authoring/preview.html", content=content, questions=questions, settings=settings,
                            title=resolve(content.title, locale))

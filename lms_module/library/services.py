@@ -184,11 +184,14 @@ class UploadResult:
     slug: str | None = None
     outcome: str | None = None  # created | updated | unchanged
     errors: list[QuizFileError] = field(default_factory=list)
+    # Hints that do not stop the import: answer cues and review dates that have passed.
+    warnings: list[CueFinding | DueReview] = field(default_factory=list)
 
 
-def import_for_course(raw: bytes, filename: str, course_id: int) -> UploadResult:
+def import_for_course(raw: bytes, filename: str, course_id: int, today: date | None = None) -> UploadResult:
     """An instructor's quiz file for their course. Format rules only (no library rules); a slug of
-    the library or of another course is refused rather than taken over."""
+    the library or of another course is refused rather than taken over. Answer cues and passed
+    review dates (as of `today`) come back as warnings."""
     name = Path(filename or "quiz.yaml").name
     if len(raw) > MAX_UPLOAD_BYTES:
         return UploadResult(errors=[QuizFileError(name, None, "", "the file is larger than 1 MB")])
@@ -205,4 +208,6 @@ def import_for_course(raw: bytes, filename: str, course_id: int) -> UploadResult
         return UploadResult(errors=[QuizFileError(name, None, "slug", f"the slug {content.slug!r} is already used; choose another")])
     outcome = _store(content, "course", course_id)
     db.session.flush()
-    return UploadResult(slug=content.slug, outcome=outcome)
+    warnings: list[CueFinding | DueReview] = [*cue_findings(cue_statistics([content]))]
+    warnings += due_reviews([content], today or date.today())
+    return UploadResult(slug=content.slug, outcome=outcome, warnings=warnings)

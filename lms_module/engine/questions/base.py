@@ -155,6 +155,7 @@ class QuestionType(Generic[Q]):
             "rows": rows,
             "explanation": render(question.explanation, locale) if question.explanation else None,
             "source": render(question.source, locale) if question.source else None,
+            "valid_as_of": question.valid_as_of,  # a date: the page formats it in its locale
         }
 
 

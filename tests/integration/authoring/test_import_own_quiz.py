@@ -98,3 +98,43 @@ def test_students_cannot_import_or_download(client, make_launch):
     launch = make_launch("student")
     assert client.post(f"/l/{launch}/instructor/import").status_code in (400, 403)
     assert client.get(f"/l/{launch}/library/x/quiz.yaml").status_code == 403
+
+
+GIVEAWAY = """slug: our-giveaway
+title: {de: "Verrät sich", en: "Gives itself away"}
+topic: compliance
+questions:
+  - id: long-key
+    type: single
+    text: {de: "Frage?", en: "Question?"}
+    valid_as_of: 2019-01-01
+    review_by: 2020-01-31
+    options:
+      - {id: a, text: {de: "die richtige und viel längere Antwort", en: "the right and much longer answer"}, correct: true}
+      - {id: b, text: {de: "falsch", en: "wrong"}}
+      - {id: c, text: {de: "nein", en: "no"}}
+"""
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("de", ["Deutsch: Die richtige Antwort ist in 1 von 1 Auswahlfragen die längste Option (100 %)",
+            "Englisch: Die richtige Antwort", "long-key (31.01.2020)"]),
+    ("en", ["German: the correct answer is the longest option in 1 of 1 choice questions (100 %)",
+            "consider rewriting the options of: long-key", "long-key (Jan 31, 2020)"]),
+])
+def test_an_import_warns_about_answer_cues_and_passed_review_dates_in_the_page_language(app, client, make_launch, locale, expected):
+    launch = make_launch("instructor", locale=locale)
+    response = _upload(client, launch, GIVEAWAY)
+    assert response.status_code == 302  # imported all the same: these are hints, not errors
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    warnings = page.split('class="notice notice--warn"', 1)[1].split("</div>", 1)[0]
+    for text in expected:
+        assert text in warnings
+    with app.app_context():
+        assert db.session.scalars(select(Quiz)).one().slug == "our-giveaway"
+
+
+def test_a_fair_quiz_imports_without_warnings(client, make_launch):
+    launch = make_launch("instructor")
+    response = _upload(client, launch, OWN)
+    assert "notice--warn" not in client.get(response.headers["Location"]).get_data(as_text=True)
