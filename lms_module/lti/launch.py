@@ -17,6 +17,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import jwt
 from pylti1p3.exception import LtiException
@@ -266,6 +267,10 @@ class KontorMessageLaunch(MessageLaunch):
             settings = body.get(DEEP_LINKING_SETTINGS_CLAIM)
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
                 raise LaunchRejected("missing_deep_linking_settings")
+            # Kontor's answer is a form posted to this URL: only a web address, never javascript: or data:.
+            return_url = settings.get("deep_link_return_url")
+            if not _is_web_url(return_url):
+                raise LaunchRejected("bad_deep_link_return_url", str(return_url)[:200])
 
     def _validate_deployment(self) -> None:
         deployment_id = self._jwt["body"].get(DEPLOYMENT_CLAIM)
@@ -300,6 +305,16 @@ class KontorMessageLaunch(MessageLaunch):
             raise LaunchRejected("replayed_nonce") from exc
         # The login is finished either way; a second post of the same form must fail.
         db.session.delete(login)
+
+
+def _is_web_url(url) -> bool:
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
 
 
 def record_inactive_deployment(platform_id: int, deployment_id: str) -> None:
