@@ -22,6 +22,8 @@ questions:
       - {id: c, text: "16 %"}
     explanation: {de: "EXPLAIN-DE", en: "EXPLAIN-EN"}
     source: "§ 12 UStG"
+    valid_as_of: 2026-01-01
+    review_by: 2026-12-31
 """
 
 
@@ -55,6 +57,7 @@ def test_check_shows_feedback_and_allows_a_retry(app, client, practice):
     assert "checked=rate" in wrong.headers["Location"]
     checked = client.get(wrong.headers["Location"]).get_data(as_text=True)
     assert "EXPLAIN-EN" in checked and "That is the reduced rate." in checked
+    assert "§ 12 UStG</p>\n  <p class=\"q-review__as-of\">As of January 1, 2026</p>" in checked  # under the source
     assert "Wrong" in checked
     # Retry with the right option: checked again, now correct.
     right = client.post(url, data={"csrf_token": csrf_from(checked), "q-rate": _token_for(checked, "19 %"), "go": "check-rate"})
