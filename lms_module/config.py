@@ -50,6 +50,9 @@ class BaseConfig:
     KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
     KONTOR_KEY_GRACE_DAYS = 7
     KONTOR_HTTP_TIMEOUT_SECONDS = 10
+    # How long a request waits for the database (to connect, for a lock, for a pooled connection)
+    # before the person gets the "cannot reach its database" page (503) instead of a hanging page.
+    KONTOR_DB_TIMEOUT_SECONDS = 5
     # Dynamic registration (/lti/register) needs an invite from `flask platform invite`; on = anyone
     # who reaches Kontor may register an LMS (a lab, the demo).
     KONTOR_OPEN_REGISTRATION = False
@@ -160,6 +163,10 @@ def finish_config(values: dict, instance_path: Path) -> dict:
     if not values.get("DATABASE_URL"):
         values["DATABASE_URL"] = f"sqlite:///{instance_path / 'kontor.sqlite3'}"
     values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(values["DATABASE_URL"])
+    values["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(
+        values["SQLALCHEMY_DATABASE_URI"], values.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
+        int(values.get("KONTOR_DB_TIMEOUT_SECONDS") or 5),
+    )
     if values["KONTOR_ENV"] == "production" and values.get("KONTOR_DEMO_LMS"):
         raise ConfigError("The demo LMS cannot run in production (unset KONTOR_DEMO_LMS).")
     if not values.get("SECRET_KEY"):
@@ -169,6 +176,11 @@ def finish_config(values: dict, instance_path: Path) -> dict:
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
         values["SECRET_KEY"] = _persisted_secret(instance_path / "secret_key")
+    if values["KONTOR_ENV"] == "production" and len(str(values["SECRET_KEY"]).encode()) < 32:
+        raise ConfigError(
+            "SECRET_KEY is too short: production needs at least 32 random bytes, or anyone who guesses "
+            "it can forge sessions (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
     if values.get("KONTOR_HTTPS"):
         # The LMS frames Kontor from another site: the cookie must be sent in that iframe.
         values.update(
@@ -182,6 +194,21 @@ def finish_config(values: dict, instance_path: Path) -> dict:
     values.setdefault("SESSION_COOKIE_NAME", "kontor_session")
     values["SESSION_COOKIE_HTTPONLY"] = True
     return values
+
+
+def _engine_options(uri: str, options: dict, timeout: int) -> dict:
+    """Bounded waits: a locked or unreachable database is a quick 503, not a request hanging for long."""
+    options = dict(options)
+    connect_args = dict(options.get("connect_args") or {})
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", timeout)  # busy wait for the write lock
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", timeout)
+        # A row or table lock held elsewhere fails the statement after the timeout (never a hang).
+        connect_args.setdefault("options", f"-c lock_timeout={timeout * 1000}")
+        options.setdefault("pool_timeout", timeout)
+    options["connect_args"] = connect_args
+    return options
 
 
 def _normalise_database_url(url: str) -> str:

@@ -40,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        # The wait for a lock is the connection's timeout (KONTOR_DB_TIMEOUT_SECONDS, config.py).
         cursor.close()
 
 

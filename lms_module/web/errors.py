@@ -7,6 +7,8 @@ import logging
 from flask import g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("kontor.errors")
@@ -37,6 +39,13 @@ MESSAGES = {
     "rate_limited": _l(
         "Too many requests came from your address in a short time. Please wait a minute and try "
         "again; nothing was changed."
+    ),
+    "bad_deep_link_return_url": _l(
+        "Your LMS asked Kontor to send the chosen quiz back to an address that is not a web address "
+        "(http or https), so Kontor refused. Please tell your LMS administrator."
+    ),
+    "database_unavailable": _l(
+        "Kontor cannot reach its database right now; try again in a minute. Nothing was saved."
     ),
     "state_not_bound": _l(
         "Your browser did not keep the sign-in cookie inside the course page. Please open the activity "
@@ -85,6 +94,20 @@ def init_app(app) -> None:
         if error.code and error.code >= 500:
             log.error("request %s: %s", g.get("request_id"), error)
         return render_error(error.code or 500, reason)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error):
+        # Locked (SQLite busy, a PostgreSQL lock timeout), unreachable or out of pooled connections.
+        log.error("request %s: database unavailable: %s", g.get("request_id"), error)
+        from ..extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the page must still come
+            log.warning("request %s: rollback after a database error failed", g.get("request_id"))
+        body, status = render_error(503, "database_unavailable")
+        return body, status, {"Retry-After": "60"}
 
     @app.errorhandler(Exception)
     def unexpected_error(error):

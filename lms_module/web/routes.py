@@ -1,19 +1,42 @@
 """Where a launch lands, by role and by whether the link has a quiz yet; plus the health check."""
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, g, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from .access import launch_required, public_route
 
+log = logging.getLogger("kontor.web")
 bp = Blueprint("web", __name__, template_folder="templates")
 
 
 @bp.route("/healthz")
 @public_route
 def healthz():
-    db.session.execute(text("SELECT 1"))
+    """The process answers (liveness); says nothing about the database."""
+    return jsonify(status="ok")
+
+
+@bp.route("/readyz")
+@public_route
+def readyz():
+    """The database answers a query within about a second (readiness); 503 otherwise."""
+    try:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL statement_timeout = 1000"))
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        log.warning("readiness check failed: %s", error)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return jsonify(status="unavailable", reason="database"), 503
+    db.session.rollback()
     return jsonify(status="ok")
 
 

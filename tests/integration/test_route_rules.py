@@ -28,6 +28,7 @@ def test_public_routes_are_only_the_known_entry_points(app):
     assert public == sorted(
         [
             "/healthz",
+            "/readyz",
             "/lti/canvas.json",
             "/lti/check/<token>",
             "/lti/enter/<token>",
