@@ -159,8 +159,10 @@ def preview(launch_id: str, slug: str):
                           "source": render(question.source, locale) if question.source else None,
                           "valid_as_of": question.valid_as_of})
     settings = policy.effective_settings(content.settings, {})
+    # The preview is opened from the quiz list of this launch: the deep linking picker or the choice page.
+    back = "authoring.deep_linking" if g.launch.is_deep_linking else "authoring.choose_page"
     return render_template("authoring/preview.html", content=content, questions=questions, settings=settings,
-                           title=resolve(content.title, locale))
+                           title=resolve(content.title, locale), back_url=url_for(back, launch_id=launch_id))
 
 
 # --- deep linking -------------------------------------------------------------------------------

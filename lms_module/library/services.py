@@ -177,6 +177,13 @@ def visible_to(quiz_id: int, course_id: int | None) -> bool:
 
 
 MAX_UPLOAD_BYTES = 1024 * 1024
+SLUG_NOT_AVAILABLE = "this slug cannot be used for a quiz of this course; choose another slug"
+
+
+@lru_cache(maxsize=1)
+def _library_file_slugs() -> frozenset[str]:
+    """The slugs the built-in library reserves: its files are named after their slugs."""
+    return frozenset(path.stem for path in BUILTIN_QUIZZES.rglob("*.yaml"))
 
 
 @dataclass
@@ -204,8 +211,12 @@ def import_for_course(raw: bytes, filename: str, course_id: int, today: date | N
     except QuizLoadError as exc:
         return UploadResult(errors=list(exc.errors))
     existing = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
-    if existing is not None and existing.course_id != course_id:
-        return UploadResult(errors=[QuizFileError(name, None, "slug", f"the slug {content.slug!r} is already used; choose another")])
+    if (existing is not None and existing.course_id != course_id) or (
+        existing is None and content.slug in _library_file_slugs()
+    ):
+        # One answer for a slug of the library (imported or not) and of another course, so that the
+        # refusal never tells that some other course has a quiz of that name.
+        return UploadResult(errors=[QuizFileError(name, None, "slug", SLUG_NOT_AVAILABLE)])
     outcome = _store(content, "course", course_id)
     db.session.flush()
     warnings: list[CueFinding | DueReview] = [*cue_findings(cue_statistics([content]))]

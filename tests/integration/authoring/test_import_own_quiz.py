@@ -78,7 +78,7 @@ def test_a_library_slug_cannot_be_taken_over(app, client, make_launch):
     launch = make_launch("instructor")
     response = _upload(client, launch, OWN.replace("our-filing-rules", "all-types"))
     assert response.status_code == 400
-    assert "already used" in response.get_data(as_text=True)
+    assert "this slug cannot be used for a quiz of this course" in response.get_data(as_text=True)
 
 
 def test_download_and_import_again_round_trips(app, client, make_launch):
