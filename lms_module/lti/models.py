@@ -105,13 +105,16 @@ class User(db.Model):
 
 
 class Course(db.Model):
-    """An LTI context."""
+    """An LTI context. LTI makes context ids unique per deployment only, so a course is known by
+    platform, deployment and context id."""
 
     __tablename__ = "lti_course"
-    __table_args__ = (UniqueConstraint("platform_id", "context_id"),)
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id", "context_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    # NULL: a course recorded before Kontor kept deployments; the next launch naming it claims it.
+    deployment_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     context_id: Mapped[str] = mapped_column(String(255))
     label: Mapped[str] = mapped_column(String(255), default="")
     title: Mapped[str] = mapped_column(String(512), default="")
@@ -135,13 +138,16 @@ class Membership(db.Model):
 
 
 class ResourceLink(db.Model):
-    """A placement of Kontor in a course: one quiz activity."""
+    """A placement of Kontor in a course: one quiz activity. Known by platform, deployment and link
+    id (LTI makes link ids unique per deployment); it never moves to another course."""
 
     __tablename__ = "lti_resource_link"
-    __table_args__ = (UniqueConstraint("platform_id", "link_id"),)
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id", "link_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    # NULL: a link recorded before Kontor kept deployments; the next launch naming it claims it.
+    deployment_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("lti_course.id", ondelete="CASCADE"), nullable=True)
     link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(512), default="")

@@ -10,12 +10,15 @@ from sqlalchemy import select
 from ..extensions import db
 from . import roles
 from .context import LaunchContext
-from .launch import DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, ValidatedLaunch
+from .launch import (
+    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
+)
 from .models import Platform, Course, LaunchHandoff, LaunchSession, Membership, ResourceLink, User, utcnow
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 SUPPORTED_LOCALES = ("de", "en")
+MAX_ID_CHARS = 255  # the columns that hold context, link and deployment ids
 
 
 def choose_locale(launch_locale: str | None, accept_language_best: str | None, default: str = "de") -> str:
@@ -48,15 +51,40 @@ def _upsert_user(platform_id: int, claims: dict) -> User:
     return user
 
 
-def _upsert_course(platform_id: int, claims: dict) -> Course | None:
+def _identifier(value, what: str) -> str:
+    """An id from the launch as stored. Longer ids are refused, never cut: two ids that differ only
+    after the cut would name one record."""
+    text = str(value)
+    if len(text) > MAX_ID_CHARS:
+        raise LaunchRejected("invalid_message", f"{what} longer than {MAX_ID_CHARS} characters")
+    return text
+
+
+def _known(model, id_column, value: str, platform_id: int, deployment_id: str):
+    """The row for `value` under this deployment, else a row recorded before Kontor kept deployments
+    (which this launch claims for its deployment), else None."""
+    for deployment in (deployment_id, None):
+        row = db.session.scalars(
+            select(model).where(
+                model.platform_id == platform_id,
+                model.deployment_id.is_(None) if deployment is None else model.deployment_id == deployment,
+                id_column == value,
+            )
+        ).first()
+        if row is not None:
+            row.deployment_id = deployment_id
+            return row
+    return None
+
+
+def _upsert_course(platform_id: int, deployment_id: str, claims: dict) -> Course | None:
     context = claims.get(LTI + "context")
     if not isinstance(context, dict) or not context.get("id"):
         return None
-    course = db.session.scalars(
-        select(Course).where(Course.platform_id == platform_id, Course.context_id == str(context["id"]))
-    ).first()
+    context_id = _identifier(context["id"], "context id")
+    course = _known(Course, Course.context_id, context_id, platform_id, deployment_id)
     if course is None:
-        course = Course(platform_id=platform_id, context_id=str(context["id"]))
+        course = Course(platform_id=platform_id, deployment_id=deployment_id, context_id=context_id)
         db.session.add(course)
     course.label = str(context.get("label") or "")[:255]
     course.title = str(context.get("title") or "")[:512]
@@ -66,19 +94,24 @@ def _upsert_course(platform_id: int, claims: dict) -> Course | None:
     return course
 
 
-def _upsert_link(platform_id: int, course: Course | None, claims: dict) -> ResourceLink | None:
+def _upsert_link(platform_id: int, deployment_id: str, course: Course | None, claims: dict) -> ResourceLink | None:
     link_claim = claims.get(LTI + "resource_link")
     if not isinstance(link_claim, dict) or not link_claim.get("id"):
         return None
-    link = db.session.scalars(
-        select(ResourceLink).where(
-            ResourceLink.platform_id == platform_id, ResourceLink.link_id == str(link_claim["id"])
-        )
-    ).first()
+    link_id = _identifier(link_claim["id"], "resource link id")
+    course_id = course.id if course else None
+    link = _known(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id)
     if link is None:
-        link = ResourceLink(platform_id=platform_id, link_id=str(link_claim["id"]))
+        link = ResourceLink(platform_id=platform_id, deployment_id=deployment_id, link_id=link_id, course_id=course_id)
         db.session.add(link)
-    link.course_id = course.id if course else None
+    elif link.course_id != course_id:
+        # A link id belongs to one placement (LTI: a copied link gets a new id). Moving it would
+        # hand its attempts and answers to the other course's instructors: refuse instead.
+        raise LaunchRejected(
+            "resource_link_in_other_course",
+            f"link {link_id!r} of course {link.course_id} launched from course {course_id}",
+            status=403,
+        )
     link.title = str(link_claim.get("title") or "")[:512]
     custom = claims.get(LTI + "custom")
     custom = custom if isinstance(custom, dict) else {}
@@ -101,10 +134,11 @@ def _upsert_link(platform_id: int, course: Course | None, claims: dict) -> Resou
 def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, lifetime: timedelta) -> LaunchContext:
     claims = validated.claims
     platform_id = validated.platform_id
+    deployment_id = _identifier(claims[DEPLOYMENT_CLAIM], "deployment id")
     user = _upsert_user(platform_id, claims)
-    course = _upsert_course(platform_id, claims)
+    course = _upsert_course(platform_id, deployment_id, claims)
     db.session.flush()
-    link = _upsert_link(platform_id, course, claims)
+    link = _upsert_link(platform_id, deployment_id, course, claims)
     role = roles.kontor_role(claims.get(LTI + "roles"))
     if course is not None:
         _upsert_membership(course.id, user.id, role)
@@ -122,7 +156,7 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         role=role,
         locale=locale,
         message_type=claims[MESSAGE_TYPE_CLAIM],
-        deployment_id=str(claims.get(DEPLOYMENT_CLAIM, ""))[:255],
+        deployment_id=deployment_id,
         deep_linking=deep_linking if isinstance(deep_linking, dict) else None,
         return_url=presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
         expires_at=utcnow() + lifetime,

@@ -29,6 +29,11 @@ MESSAGES = {
         "This LMS installation is not activated in Kontor yet. Please ask your LMS administrator to "
         "activate the deployment; the launch was recorded for them."
     ),
+    "resource_link_in_other_course": _l(
+        "This activity belongs to another course in Kontor, so it cannot be opened from this course "
+        "(it was probably copied). Please add the quiz to this course as a new activity, or ask your "
+        "LMS administrator for help."
+    ),
     "unknown_issuer": _l(
         "Kontor does not know the LMS that sent this launch. Please ask your LMS administrator to "
         "register Kontor."

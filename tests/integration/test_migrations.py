@@ -66,3 +66,38 @@ def test_upgrading_a_database_with_data_keeps_the_data(tmp_path):
         assert _differences(app) == []
         with app.app_context():
             db.engine.dispose()
+
+
+def test_courses_and_links_get_the_deployment_of_their_latest_launch(tmp_path):
+    """Rows from before deployments were kept: filled from their launches, else NULL (legacy)."""
+    from sqlalchemy import text
+
+    with throwaway_database(tmp_path, "deployments") as url:
+        app = make_app(url, tmp_path)
+        with app.app_context():
+            upgrade(revision="5b1e7c3a9d20")
+            for statement in (
+                "INSERT INTO lti_platform (id, issuer, client_id, name, auth_login_url, auth_token_url, key_set_url, "
+                "frame_origins, created_at) VALUES (1, 'https://lms', 'c', '', 'a', 't', 'k', '[]', CURRENT_TIMESTAMP)",
+                "INSERT INTO lti_user (id, platform_id, subject, updated_at) VALUES (1, 1, 's', CURRENT_TIMESTAMP)",
+                "INSERT INTO lti_course (id, platform_id, context_id, label, title) VALUES (1, 1, 'a', '', '')",
+                "INSERT INTO lti_course (id, platform_id, context_id, label, title) VALUES (2, 1, 'b', '', '')",
+                "INSERT INTO lti_resource_link (id, platform_id, course_id, link_id, title, custom, ags_scopes) "
+                "VALUES (1, 1, 1, 'l1', '', '{}', '[]')",
+                "INSERT INTO lti_resource_link (id, platform_id, course_id, link_id, title, custom, ags_scopes) "
+                "VALUES (2, 1, 2, 'l2', '', '{}', '[]')",
+                "INSERT INTO lti_launch (id, platform_id, user_id, course_id, resource_link_id, role, locale, "
+                "message_type, deployment_id, created_at, expires_at) VALUES ('old', 1, 1, 1, 1, 'student', 'de', "
+                "'LtiResourceLinkRequest', 'd-old', '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
+                "INSERT INTO lti_launch (id, platform_id, user_id, course_id, resource_link_id, role, locale, "
+                "message_type, deployment_id, created_at, expires_at) VALUES ('new', 1, 1, 1, 1, 'student', 'de', "
+                "'LtiResourceLinkRequest', 'd-new', '2026-02-01 00:00:00', '2026-02-02 00:00:00')",
+            ):
+                db.session.execute(text(statement))
+            db.session.commit()
+            upgrade()
+            for table in ("lti_course", "lti_resource_link"):
+                rows = db.session.execute(text(f"SELECT id, deployment_id FROM {table} ORDER BY id")).all()
+                assert [tuple(row) for row in rows] == [(1, "d-new"), (2, None)]
+            db.session.remove()
+            db.engine.dispose()
