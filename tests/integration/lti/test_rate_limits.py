@@ -1,0 +1,80 @@
+"""Rate limits per client address on /lti/login, /lti/launch and /lti/register (issue 9).
+
+Every login initiation stores a row and every registration calls out: one address must not be able
+to send them without end. The test profile switches the limits off; these tests switch them on."""
+from __future__ import annotations
+
+import random
+from urllib.parse import quote
+
+import pytest
+
+from support.apps import make_app
+
+
+def limited_app(database_url, tmp_path, **overrides):
+    settings = {"KONTOR_RATELIMIT_ENABLED": True, "KONTOR_RATELIMIT_LOGIN": "3/minute",
+                "KONTOR_RATELIMIT_REGISTER": "2/minute"}
+    settings.update(overrides)
+    return make_app(database_url, tmp_path, **settings)
+
+
+def login(client, address, headers=None):
+    return client.get("/lti/login?iss=https%3A%2F%2Flms.example&login_hint=1&target_link_uri=x",
+                      environ_base={"REMOTE_ADDR": address}, headers={"Accept-Language": "en", **(headers or {})})
+
+
+def test_one_address_is_stopped_after_its_logins_another_is_served(database_url, tmp_path):
+    app = limited_app(database_url, tmp_path)
+    client = app.test_client()
+    for _ in range(3):
+        assert login(client, "203.0.113.7").status_code == 400  # unknown issuer, but answered
+    refused = login(client, "203.0.113.7")
+    assert refused.status_code == 429
+    assert "Too many requests came from your address" in refused.get_data(as_text=True)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert login(client, "203.0.113.8").status_code == 400  # another address is still served
+    german = login(client, "203.0.113.7", headers={"Accept-Language": "de"})
+    assert german.status_code == 429 and "zu viele Anfragen" in german.get_data(as_text=True)
+
+
+def test_launch_and_register_are_limited_too(database_url, tmp_path):
+    app = limited_app(database_url, tmp_path)
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    statuses = [client.post("/lti/launch", data={"id_token": "x"}, environ_base=address).status_code for _ in range(4)]
+    assert statuses[:3] != [429] * 3 and statuses[3] == 429
+    register = "/lti/register?openid_configuration=" + quote("http://127.0.0.1:9/x", safe="")
+    statuses = [client.get(register, environ_base=address).status_code for _ in range(3)]
+    assert statuses[:2] == [400, 400] and statuses[2] == 429
+
+
+def test_the_address_comes_from_the_trusted_proxy(database_url, tmp_path):
+    """Behind nginx (KONTOR_TRUSTED_PROXIES=1) each client is counted by its X-Forwarded-For
+    address, not by the proxy's."""
+    app = limited_app(database_url, tmp_path, KONTOR_TRUSTED_PROXIES=1)
+    client = app.test_client()
+
+    def via_proxy(client_address):
+        return login(client, "127.0.0.1", headers={"X-Forwarded-For": client_address})
+
+    assert [via_proxy("198.51.100.1").status_code for _ in range(4)] == [400, 400, 400, 429]
+    assert via_proxy("198.51.100.2").status_code == 400
+
+
+def test_limits_are_off_in_the_test_profile(app, client):
+    assert all(login(client, "203.0.113.10").status_code == 400 for _ in range(70))
+
+
+def test_counters_can_live_in_redis(database_url, tmp_path):
+    """KONTOR_RATELIMIT_STORAGE=redis://… shares the counters between processes (two apps here)."""
+    redis = pytest.importorskip("redis")
+    storage = "redis://127.0.0.1:6379/0"
+    redis.Redis.from_url(storage).ping()  # the machine's Redis (make test starts it)
+    address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+    first = limited_app(database_url, tmp_path, KONTOR_RATELIMIT_STORAGE=storage)
+    assert [login(first.test_client(), address).status_code for _ in range(3)] == [400, 400, 400]
+    second = limited_app(database_url, tmp_path, KONTOR_RATELIMIT_STORAGE=storage)
+    assert login(second.test_client(), address).status_code == 429
+    keys = redis.Redis.from_url(storage).keys(f"*{address}*")
+    assert keys  # the counter is in Redis, not in the process
