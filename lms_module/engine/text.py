@@ -106,10 +106,56 @@ def render_markdown(source: str, strip: bool = True) -> Markup:
     return Markup("".join(pieces).replace("\n", "<br>\n"))
 
 
+_STAR_RUN = re.compile(r"(\*+)")
+
+
+class _Run:
+    """A run of asterisks: the tags it closes (innermost first), the stars left literal, the tags it opens."""
+
+    def __init__(self, count: int) -> None:
+        self.remaining = count
+        self.closes: list[str] = []
+        self.opens: list[str] = []
+
+    def __str__(self) -> str:
+        return "".join(self.closes) + "*" * self.remaining + "".join(self.opens)
+
+
 def _inline(fragment: str) -> str:
-    html = str(escape(fragment))
-    html = _BOLD.sub(r"<strong>\1</strong>", html)
-    return _ITALIC.sub(r"<em>\1</em>", html)
+    """**bold** and *italic*, always properly nested (``***x***`` is ``<em><strong>x</strong></em>``).
+
+    Runs of asterisks are matched like a stack of parentheses: a run that can close pairs with the
+    nearest open run (``**`` with ``**`` first, else ``*``); stars that find no partner stay literal.
+    A run can open when text follows it and close when text precedes it; a single star between two
+    letters or digits (``2*3*4``) stays literal, as do runs of more than three.
+    """
+    parts = _STAR_RUN.split(str(escape(fragment)))
+    nodes: list[str | _Run] = []
+    stack: list[_Run] = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            nodes.append(part)
+            continue
+        before = parts[index - 1][-1:] if parts[index - 1] else ""
+        after = parts[index + 1][:1] if index + 1 < len(parts) and parts[index + 1] else ""
+        run = _Run(len(part))
+        nodes.append(run)
+        if len(part) > 3 or (len(part) == 1 and before.isalnum() and after.isalnum()):
+            continue
+        if before and not before.isspace():  # can close
+            while run.remaining and stack:
+                opener = stack[-1]
+                use = 2 if run.remaining >= 2 and opener.remaining >= 2 else 1
+                tag = "strong" if use == 2 else "em"
+                opener.opens.insert(0, f"<{tag}>")
+                run.closes.append(f"</{tag}>")
+                opener.remaining -= use
+                run.remaining -= use
+                if not opener.remaining:
+                    stack.pop()
+        if run.remaining and after and not after.isspace():  # can open
+            stack.append(run)
+    return "".join(str(node) for node in nodes)
 
 
 def render(text: TextLike, locale: str | None) -> Markup:
