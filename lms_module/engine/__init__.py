@@ -3,7 +3,9 @@
 Plain Python: nothing here knows Flask, requests, sessions or the database.
 """
 
-from .grading import AttemptResult, GradingMethod, attempt_result, link_grade, passed
+from .grading import (
+    ActivityGrade, AttemptResult, CountedAttempt, GradingMethod, activity_grade, attempt_result, link_grade, passed,
+)
 from .library_rules import check_difficulty_spread, check_library, library_summary
 from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
 from .planning import PlannedQuestion, plan_attempt
@@ -34,6 +36,9 @@ __all__ = [
     "handler_for",
     "library_summary",
     "link_grade",
+    "ActivityGrade",
+    "CountedAttempt",
+    "activity_grade",
     "load_quiz",
     "parse_quiz",
     "passed",

@@ -3,9 +3,9 @@
 Rules (docs/grade-sync.md):
 - only attempts taken while the activity was graded count (exams always; practice only when the
   instructor turned grading on); instructors' previews never count;
-- the grade is the grading method applied to the fully graded attempts; it is sent as
-  scoreGiven = grade × scoreMaximum, where scoreMaximum is the quiz's maximum marks (the LMS
-  rescales to its column);
+- the grade is the grading method applied to the fully graded attempts (engine.activity_grade);
+  it is sent as the points and maximum marks the attempts hold (23 of 30 goes out as 23/30, never
+  as a rounded fraction multiplied back); the LMS rescales to its column;
 - while an essay waits for the instructor, the best grade so far goes out as FullyGraded (any
   other gradingProgress makes Moodle wipe the grade it holds); PendingManual only when there is
   no grade at all yet (the outbox checks whether the LMS may already hold one).
@@ -21,7 +21,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Attempt
-from ..engine import link_grade
+from ..engine import CountedAttempt, activity_grade
 from ..extensions import db
 from ..lti import ags
 from ..lti.models import LaunchSession, ResourceLink
@@ -60,8 +60,8 @@ def plan_grade(link: ResourceLink, user_id: int) -> PlannedGrade | None:
     if not finished and not awaiting:
         return None
     method = grading_method(link, graded[-1])
-    fraction = link_grade([a.fraction for a in finished], method)
-    maximum = next((a.max_marks for a in reversed(graded) if a.max_marks), 0.0) or 1.0
+    grade = activity_grade([counted(a) for a in finished], method)
+    maximum = grade.maximum if grade else next((a.max_marks for a in reversed(graded) if a.max_marks), 0.0) or 1.0
     if any(a.status == IN_PROGRESS for a in attempts):
         activity = ags.IN_PROGRESS
     elif awaiting:
@@ -70,17 +70,24 @@ def plan_grade(link: ResourceLink, user_id: int) -> PlannedGrade | None:
         activity = ags.COMPLETED
     submitted = [a.submitted_at for a in graded if a.submitted_at is not None]
     locale = _student_locale(user_id)
-    if fraction is None:
+    if grade is None:
         return PlannedGrade(None, maximum, ags.SUBMITTED, ags.PENDING_MANUAL, _comment(locale, None, method, True),
                             max(submitted) if submitted else None)
     return PlannedGrade(
-        score_given=round(fraction * maximum, 4),
-        score_maximum=maximum,
+        score_given=grade.points,
+        score_maximum=grade.maximum,
         activity_progress=activity,
         grading_progress=ags.FULLY_GRADED,
-        comment=_comment(locale, fraction, method, bool(awaiting)),
+        comment=_comment(locale, grade.fraction, method, bool(awaiting)),
         submitted_at=max(submitted) if submitted else None,
     )
+
+
+def counted(attempt: Attempt) -> CountedAttempt:
+    """An attempt as the activity grade counts it (points only once fully graded)."""
+    fully_graded = attempt.status == SUBMITTED and attempt.fraction is not None
+    return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0,
+                          bool((attempt.settings or {}).get("graded")))
 
 
 def grading_method(link: ResourceLink, latest: Attempt) -> str:
