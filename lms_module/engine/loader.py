@@ -4,10 +4,15 @@ The YAML is composed into a node tree first (nodes carry line marks), then const
 data and validated with the schema.  A pydantic error location such as
 ``('questions', 3, 'single', 'options', 1, 'text', 'en')`` is walked down the node tree to find the
 line; where the node does not exist (a missing key) the nearest parent's line is used.
+
+Before anything is built, the bounds of `limits` are checked: file size, control characters,
+nesting, anchors and aliases (refused: a few hundred bytes of aliases expand to gigabytes), the
+length of every text and list and the total of all texts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from . import limits
 from .schema import GAP_TYPES, QUESTION_TYPES, RULE_ERROR, Quiz
 
 Loc = Sequence[str | int]
@@ -97,6 +103,9 @@ def source_of(quiz: Quiz) -> SourceMap | None:
 
 def parse_quiz(text: str, path: str = "<text>") -> Quiz:
     """Validate the YAML `text` as a quiz; QuizLoadError lists every problem with its line."""
+    refused = _refuse_raw(text, path)
+    if refused:
+        raise QuizLoadError([refused])
     root, data, errors = _read_yaml(text, path)
     if root is None:
         raise QuizLoadError(errors or [QuizFileError(path, 1, "", "the file is empty")])
@@ -116,6 +125,8 @@ def load_quiz(path: str | Path) -> Quiz:
     """Load and validate one quiz file; QuizLoadError lists every problem with its line."""
     name = str(path)
     try:
+        if Path(path).stat().st_size > limits.MAX_FILE_BYTES:
+            raise QuizLoadError([QuizFileError(name, None, "", _too_large())])
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise QuizLoadError([QuizFileError(name, None, "", f"cannot read the file: {exc}")]) from None
@@ -147,14 +158,92 @@ def _quiz_files(root: Path) -> Iterator[Path]:
             yield file
 
 
+# --- limits before YAML builds anything -------------------------------------------------------
+
+# What YAML itself accepts as printable, minus nothing; everything else (NUL, BEL, ESC, ...) is
+# refused here with its line, before the YAML reader would fail without one.
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _too_large() -> str:
+    return f"the file is larger than {limits.MAX_FILE_BYTES / 1048576:g} MB"
+
+
+def _refuse_raw(text: str, path: str) -> QuizFileError | None:
+    if len(text) > limits.MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > limits.MAX_FILE_BYTES:
+        return QuizFileError(path, None, "", _too_large())
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        return QuizFileError(path, line, "", f"control character U+{ord(bad.group()):04X} is not allowed in a quiz file")
+    return None
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A limit of the quiz format (not a YAML syntax error)."""
+
+
+class _QuizYamlLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases, and with a bound on nesting."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused(problem="anchors (&) and aliases (*) are not allowed in quiz files; write the text out",
+                           problem_mark=event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > limits.MAX_NESTING:
+                raise _Refused(problem=f"nested deeper than {limits.MAX_NESTING} levels", problem_mark=event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _size_errors(root: yaml.Node, path: str) -> list[QuizFileError]:
+    """Every text and list within its limit, and all texts together within theirs."""
+    errors: list[QuizFileError] = []
+    total = 0
+    stack: list[yaml.Node] = [root]
+    while stack:
+        node = stack.pop()
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            total += len(node.value)
+            if len(node.value) > limits.MAX_TEXT_CHARS:
+                errors.append(QuizFileError(path, line, "", f"text longer than {limits.MAX_TEXT_CHARS} characters"))
+        elif isinstance(node, yaml.SequenceNode):
+            if len(node.value) > limits.MAX_LIST_ITEMS:
+                errors.append(QuizFileError(path, line, "", f"list longer than {limits.MAX_LIST_ITEMS} entries"))
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            if len(node.value) > limits.MAX_LIST_ITEMS:
+                errors.append(QuizFileError(path, line, "", f"mapping with more than {limits.MAX_LIST_ITEMS} keys"))
+            stack.extend(item for pair in node.value for item in pair)
+    if total > limits.MAX_TOTAL_CHARS:
+        errors.append(QuizFileError(path, None, "", f"the texts of the quiz are longer than {limits.MAX_TOTAL_CHARS} characters together"))
+    return errors[:20]
+
+
 def _read_yaml(text: str, path: str) -> tuple[yaml.Node | None, Any, list[QuizFileError]]:
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _QuizYamlLoader(text)
         root = loader.get_single_node()
         if root is None:
             return None, None, []
+        too_large = _size_errors(root, path)
+        if too_large:
+            return None, None, too_large
         duplicates = list(_duplicate_keys(root, ()))
         data = loader.construct_document(root)
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        return None, None, [QuizFileError(path, line, "", str(exc.problem))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -165,8 +254,11 @@ def _read_yaml(text: str, path: str) -> tuple[yaml.Node | None, Any, list[QuizFi
         return None, None, [QuizFileError(path, line, "", f"YAML syntax error: {message}")]
     except yaml.YAMLError as exc:
         return None, None, [QuizFileError(path, None, "", f"YAML error: {exc}")]
+    except RecursionError:  # cannot happen within MAX_NESTING; be safe
+        return None, None, [QuizFileError(path, None, "", f"nested deeper than {limits.MAX_NESTING} levels")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     # YAML keeps the last of two equal keys without a word; for hand-written files that is a typo.
     errors = [
         QuizFileError(path, key.start_mark.line + 1, format_field(loc), "duplicate key")

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from . import limits
 from .normalize import NormalizeRule, normalize_expected
 from .text import LOCALES, LocalText
 
@@ -66,14 +67,14 @@ class Settings(_Model):
     """Defaults for an activity; an instructor can override them per activity."""
 
     mode: Literal["exam", "practice"] = "exam"
-    attempts: int = Field(default=1, ge=0)  # 0 = unlimited
+    attempts: int = Field(default=1, ge=0, le=limits.MAX_ATTEMPTS)  # 0 = unlimited
     grading: Literal["highest", "last", "first", "average"] = "highest"
-    time_limit_minutes: int | None = Field(default=None, gt=0)
+    time_limit_minutes: int | None = Field(default=None, gt=0, le=limits.MAX_TIME_LIMIT_MINUTES)
     pass_mark: float = Field(default=0.5, ge=0, le=1)
     shuffle_questions: bool = False
     shuffle_options: bool = True
     feedback: Literal["immediate", "after_submit", "after_close", "never"] = "after_submit"
-    questions_per_attempt: int | None = Field(default=None, gt=0)
+    questions_per_attempt: int | None = Field(default=None, gt=0, le=limits.MAX_QUESTIONS)
     layout: Literal["one_per_page", "all_on_one_page"] = "one_per_page"
 
 
@@ -133,7 +134,7 @@ def _check_choice_options(options: Sequence[Option], exactly_one: bool) -> None:
 
 class QuestionBase(_Model):
     id: Id
-    points: float = Field(default=1.0, gt=0)
+    points: float = Field(default=1.0, gt=0, le=limits.MAX_POINTS, allow_inf_nan=False)
     difficulty: int | None = Field(default=None, ge=1, le=3)
     text: LocalText
     explanation: LocalText | None = None
@@ -168,7 +169,7 @@ class QuestionBase(_Model):
 
 class SingleQuestion(QuestionBase):
     type: Literal["single"]
-    options: list[Option] = Field(min_length=2)
+    options: list[Option] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> SingleQuestion:
@@ -178,7 +179,7 @@ class SingleQuestion(QuestionBase):
 
 class MultipleQuestion(QuestionBase):
     type: Literal["multiple"]
-    options: list[Option] = Field(min_length=2)
+    options: list[Option] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> MultipleQuestion:
@@ -193,8 +194,8 @@ class TrueFalseQuestion(QuestionBase):
 
 class NumericQuestion(QuestionBase):
     type: Literal["numeric"]
-    answer: Decimal = Field(allow_inf_nan=False)
-    tolerance: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    answer: Decimal = Field(allow_inf_nan=False, gt=-limits.MAX_NUMBER_ABS, lt=limits.MAX_NUMBER_ABS)
+    tolerance: Decimal = Field(default=Decimal(0), ge=0, lt=limits.MAX_NUMBER_ABS, allow_inf_nan=False)
     unit: LocalText | None = None
 
 
@@ -211,8 +212,8 @@ class Pair(_Model):
 
 class MatchingQuestion(QuestionBase):
     type: Literal["matching"]
-    pairs: list[Pair] = Field(min_length=2)
-    distractors: list[LocalText] = Field(default_factory=list)
+    pairs: list[Pair] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
+    distractors: list[LocalText] = Field(default_factory=list, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> MatchingQuestion:
@@ -233,7 +234,7 @@ class OrderItem(_Model):
 
 class OrderingQuestion(QuestionBase):
     type: Literal["ordering"]
-    items: list[OrderItem] = Field(min_length=3)
+    items: list[OrderItem] = Field(min_length=3, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> OrderingQuestion:
@@ -253,14 +254,14 @@ class ShortTextGap(_Model):
 class NumericGap(_Model):
     id: Id
     type: Literal["numeric"]
-    answer: Decimal = Field(allow_inf_nan=False)
-    tolerance: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    answer: Decimal = Field(allow_inf_nan=False, gt=-limits.MAX_NUMBER_ABS, lt=limits.MAX_NUMBER_ABS)
+    tolerance: Decimal = Field(default=Decimal(0), ge=0, lt=limits.MAX_NUMBER_ABS, allow_inf_nan=False)
 
 
 class ChoiceGap(_Model):
     id: Id
     type: Literal["choice"]
-    options: list[Option] = Field(min_length=2)
+    options: list[Option] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> ChoiceGap:
@@ -273,7 +274,7 @@ Gap = Annotated[Union[ShortTextGap, NumericGap, ChoiceGap], Field(discriminator=
 
 class ClozeQuestion(QuestionBase):
     type: Literal["cloze"]
-    gaps: list[Gap] = Field(min_length=1)
+    gaps: list[Gap] = Field(min_length=1, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> ClozeQuestion:
@@ -341,7 +342,7 @@ class CheckedDocument(_Model):
     """The document a student checks in a document_check: its fields can be marked as wrong."""
 
     title: LocalText | None = None
-    fields: list[CheckField] = Field(min_length=2)
+    fields: list[CheckField] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
     table: Table | None = None
     body: LocalText | None = None
 
@@ -404,7 +405,7 @@ class EntryField(_Model):
 class DataEntryQuestion(QuestionBase):
     type: Literal["data_entry"]
     document: Document
-    fields: list[EntryField] = Field(min_length=1)
+    fields: list[EntryField] = Field(min_length=1, max_length=limits.MAX_OPTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> DataEntryQuestion:
@@ -416,8 +417,8 @@ class DataEntryQuestion(QuestionBase):
 
 class EssayQuestion(QuestionBase):
     type: Literal["essay"]
-    min_words: int | None = Field(default=None, ge=1)
-    max_words: int | None = Field(default=None, ge=1)
+    min_words: int | None = Field(default=None, ge=1, le=limits.MAX_WORDS)
+    max_words: int | None = Field(default=None, ge=1, le=limits.MAX_WORDS)
     rubric: LocalText | None = None
 
     @model_validator(mode="after")
@@ -465,10 +466,14 @@ class Quiz(_Model):
     topic: Topic
     description: LocalText | None = None
     settings: Settings = Field(default_factory=Settings)
-    questions: list[Question] = Field(min_length=1)
+    questions: list[Question] = Field(min_length=1, max_length=limits.MAX_QUESTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> Quiz:
+        total = sum(q.points for q in self.questions)
+        if total > limits.MAX_TOTAL_POINTS:
+            raise rule_error(f"the questions' points add up to {total:g}; at most {limits.MAX_TOTAL_POINTS} are allowed",
+                             at=["questions"])
         duplicate = _first_duplicate(q.id for q in self.questions)
         if duplicate:
             raise rule_error(

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from markupsafe import Markup, escape
-from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
+
+from .limits import MAX_TEXT_CHARS
 
 Locale = Literal["de", "en"]
 LOCALES: tuple[Locale, ...] = ("de", "en")
@@ -24,8 +26,8 @@ class LocalText(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    de: str | None = None
-    en: str | None = None
+    de: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    en: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
     @model_validator(mode="before")
     @classmethod
