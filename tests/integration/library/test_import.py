@@ -72,10 +72,5 @@ def test_validate_accepts_a_good_file_and_prints_the_summary(runner):
 
 def test_the_builtin_library_is_valid(runner):
     result = runner.invoke(args=["quiz", "validate", "quizzes/"])
-    # Issue 14: the library's options are being rewritten so that no key is the longest option;
-    # until then the length-cue errors are judged by test_library_cues.py alone. Restore
-    # `assert result.exit_code == 0` once that test passes.
-    errors = [line for line in result.output.splitlines()
-              if line.startswith("error:") or ": " in line and line.startswith("/")]
-    assert [e for e in errors if "the key is the longest option" not in e] == [], result.output
+    assert result.exit_code == 0, result.output
     assert "answer cues" in result.output
