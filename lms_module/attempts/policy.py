@@ -2,10 +2,12 @@
 when answers are accepted and when review is allowed. No database, no request."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..engine import limits
 from ..engine.schema import Settings
 
 GRACE = timedelta(seconds=30)  # network delay and a last autosave after the countdown hits zero
@@ -129,6 +131,7 @@ def review_allowed(feedback: str, submitted: bool, close_at: datetime | None, no
     return close_at is not None and now >= close_at
 
 
+_ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
 # Settings chosen when the activity was added (deep linking) travel as LTI custom parameters.
 CUSTOM_SETTING_KEYS = {
     "quiz_mode": ("mode", ("exam", "practice")),
@@ -159,11 +162,11 @@ def overrides_from_custom(custom: dict[str, str] | None) -> dict[str, Any]:
         if choices is not None:
             if raw in choices:
                 overrides[name] = raw
-        elif raw.isdigit():
+        elif _ASCII_NUMBER.fullmatch(raw):  # not isdigit(): '²' is a digit to Python, int() refuses it
             value = int(raw)
-            if name == "time_limit_minutes":
+            if name == "time_limit_minutes" and value <= limits.MAX_TIME_LIMIT_MINUTES:
                 overrides[name] = value or None
-            elif value <= 100:
+            elif name == "attempts" and value <= limits.MAX_ATTEMPTS:
                 overrides[name] = value
     return overrides
 

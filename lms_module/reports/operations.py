@@ -122,7 +122,7 @@ def _localize(value: datetime, timezone) -> datetime:
 
 def _whole_number(text: str | None, maximum: int, reason: str) -> int:
     raw = (text or "").strip() or "0"
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:  # '²'.isdigit() is True; int('²') raises
         raise ReportError(reason)
     value = int(raw)
     if value > maximum:

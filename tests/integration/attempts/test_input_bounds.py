@@ -141,3 +141,19 @@ def test_the_worker_sweeps_past_a_stored_absurd_answer(app, client, make_launch,
     with app.app_context():
         statuses = set(db.session.scalars(select(Attempt.status)))
     assert IN_PROGRESS not in statuses and statuses <= {SUBMITTED, "awaiting_grading"}
+
+
+def test_odd_custom_parameters_from_the_lms_never_break_the_quiz(app, client, student, start):
+    """quiz_attempts=² made int() raise (isdigit() is True for '²'); a time limit of 99999999999
+    minutes overflowed the deadline. Both are ignored like any mistyped custom parameter."""
+    with app.app_context():
+        from lms_module.lti.models import ResourceLink
+
+        link = db.session.scalars(select(ResourceLink)).one()
+        link.custom = {"quiz": "all-types", "quiz_attempts": "²", "quiz_time_limit": "99999999999"}
+        db.session.commit()
+    assert client.get(f"/l/{student}/quiz").status_code == 200
+    started = start(student)
+    assert started.status_code == 302
+    row = attempt_row(app, _attempt_id(started))
+    assert row.settings["attempts"] == 2 and row.settings["time_limit_minutes"] == 20  # the quiz file's

@@ -103,5 +103,17 @@ def test_settings_from_custom_parameters():
     assert policy.overrides_from_custom(custom) == {"mode": "practice", "attempts": 3, "time_limit_minutes": None,
                                                     "grading": "last"}
     assert policy.overrides_from_custom({"quiz_attempts": "-1"}) == {}
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "３", "1e3", "+2", " 2 2", "1441", "99999999999", "9" * 5000, "NaN", "inf"])
+def test_custom_parameters_outside_ascii_digits_or_bounds_are_ignored(raw):
+    """issue 9: isdigit() is True for '²' and int() then raised; 99999999999 minutes overflowed."""
+    assert policy.overrides_from_custom({"quiz_attempts": raw, "quiz_time_limit": raw}) == {}
+
+
+def test_custom_parameters_at_the_bounds_are_taken():
+    assert policy.overrides_from_custom({"quiz_attempts": "100", "quiz_time_limit": "1440"}) == {
+        "attempts": 100, "time_limit_minutes": 1440}
+    assert policy.overrides_from_custom({"quiz_attempts": "101"}) == {}
     assert policy.settings_to_custom({"attempts": 3, "feedback": "never", "layout": "x"}) == {
         "quiz_attempts": "3", "quiz_feedback": "never"}
