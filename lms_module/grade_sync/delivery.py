@@ -15,6 +15,7 @@ by another worker is never overwritten.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -183,6 +184,14 @@ def _deliver_one(row_id: int, worker_id: str, clock, settings: DeliverySettings,
         row.claimed_by = row.claimed_until = None
         db.session.commit()
         return "waiting"
+    if not _finite(row.score_given, row.score_maximum):
+        # JSON has no Infinity or NaN; an LMS would store nonsense or refuse. Never send it.
+        _finish(row, FAILED)
+        row.last_error = (f"not sent: the score ({row.score_given} of {row.score_maximum}) is not a finite number; "
+                          "check the quiz's points")
+        log.error("grade outbox row %s: %s", row_id, row.last_error)
+        db.session.commit()
+        return "failed"
     link = cache.link(row.resource_link_id)
     client = cache.client(link.platform_id, link.scopes, settings.limits)
     score = ags.Score(
@@ -228,6 +237,10 @@ def _deliver_one(row_id: int, worker_id: str, clock, settings: DeliverySettings,
         log.warning("grade outbox row %s was sent but its claim had been taken over", row_id)
     db.session.commit()
     return "sent"
+
+
+def _finite(*numbers: float | None) -> bool:
+    return all(n is None or math.isfinite(n) for n in numbers)
 
 
 def _update_own(row_id: int, worker_id: str, **values) -> bool:
