@@ -5,7 +5,7 @@ import random
 
 import yaml
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from wtforms.fields.choices import SelectChoice
 
 from ..attempts import policy, services as attempt_services
@@ -135,9 +135,24 @@ def save_settings(launch_id: str):
     if not form.validate_on_submit():
         quiz = attempt_services.quiz_for_link(link)
         return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form), 400
+    old_method = attempt_services.quiz_for_link(link).settings.grading
     services.save_overrides(link, form.overrides(), g.launch.user_id)
+    db.session.flush()
+    new_method = attempt_services.quiz_for_link(link).settings.grading
+    # A grading method applies to every attempt (the gradebook shows it so at once): the changed
+    # grades are queued for the LMS in this transaction.
+    changed = attempt_services.apply_grading_method(link, old_method, new_method)
     db.session.commit()
-    flash(_("The settings were saved. They apply to attempts started from now on."))
+    if old_method == new_method:
+        flash(_("The settings were saved. They apply to attempts started from now on."))
+    else:
+        from ..worker import wake_workers
+
+        wake_workers()
+        flash(ngettext("The settings were saved. The new grading method applies to every attempt: "
+                       "%(num)s student's grade changed. Changed grades are sent to the LMS.",
+                       "The settings were saved. The new grading method applies to every attempt: "
+                       "%(num)s students' grades changed. Changed grades are sent to the LMS.", changed))
     return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
 
 

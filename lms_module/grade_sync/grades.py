@@ -21,7 +21,8 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Attempt
-from ..engine import CountedAttempt, activity_grade
+from ..attempts.services import counted_attempt
+from ..engine import activity_grade
 from ..extensions import db
 from ..lti import ags
 from ..lti.models import LaunchSession, ResourceLink
@@ -60,7 +61,7 @@ def plan_grade(link: ResourceLink, user_id: int) -> PlannedGrade | None:
     if not finished and not awaiting:
         return None
     method = grading_method(link, graded[-1])
-    grade = activity_grade([counted(a) for a in finished], method)
+    grade = activity_grade([counted_attempt(a) for a in finished], method)
     maximum = grade.maximum if grade else next((a.max_marks for a in reversed(graded) if a.max_marks), 0.0) or 1.0
     if any(a.status == IN_PROGRESS for a in attempts):
         activity = ags.IN_PROGRESS
@@ -81,13 +82,6 @@ def plan_grade(link: ResourceLink, user_id: int) -> PlannedGrade | None:
         comment=_comment(locale, grade.fraction, method, bool(awaiting)),
         submitted_at=max(submitted) if submitted else None,
     )
-
-
-def counted(attempt: Attempt) -> CountedAttempt:
-    """An attempt as the activity grade counts it (points only once fully graded)."""
-    fully_graded = attempt.status == SUBMITTED and attempt.fraction is not None
-    return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0,
-                          bool((attempt.settings or {}).get("graded")))
 
 
 def grading_method(link: ResourceLink, latest: Attempt) -> str:
