@@ -169,6 +169,45 @@ def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedA
     return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0, graded)
 
 
+def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -> int:
+    """A new grading method applies to every attempt, as Kontor's gradebook shows it at once.
+
+    The students whose grade changes are announced to the graded listeners with their latest
+    graded attempt (the grade sync queues what the LMS should hold now; call after the new
+    method is stored and flushed). Returns how many students' grades change: in Kontor's
+    gradebook (every finished attempt) or in the LMS (graded attempts only)."""
+    if old_method == new_method:
+        return 0
+    by_user: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .where(Attempt.resource_link_id == link.id, Attempt.is_preview.is_(False), Attempt.status.in_(FINISHED))
+        .order_by(Attempt.user_id, Attempt.number)
+    ):
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    changed = 0
+    for attempts in by_user.values():
+        in_kontor = [counted_attempt(a, graded=True) for a in attempts]
+        for_lms = [counted_attempt(a) for a in attempts]
+        lms_changed = activity_grade(for_lms, old_method) != activity_grade(for_lms, new_method)
+        if lms_changed or activity_grade(in_kontor, old_method) != activity_grade(in_kontor, new_method):
+            changed += 1
+        if lms_changed:
+            latest = [a for a in attempts if (a.settings or {}).get("graded")][-1]
+            for listener in graded_listeners:
+                listener(latest)
+    return changed
+
+
+def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedAttempt:
+    """An attempt as engine.activity_grade counts it: points once fully graded; graded as taken
+    (exams; practice with grading on) unless the caller counts every attempt."""
+    fully_graded = attempt.status == SUBMITTED and attempt.fraction is not None
+    if graded is None:
+        graded = bool((attempt.settings or {}).get("graded"))
+    return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0, graded)
+
+
 # --- starting ----------------------------------------------------------------------------------------
 
 
