@@ -1,9 +1,7 @@
 """The attempt flow as services: plain values in, plain values out; the views commit.
 
-Concurrency: a start counts and inserts under the student's start lock for the activity (so
-parallel starts never exceed the attempt limit), submitting is a compare-and-set update, and unique
-constraints back both: double clicks, two tabs and several worker processes start one attempt and
-grade it exactly once.
+Concurrency: starting and submitting are guarded by unique constraints and compare-and-set
+updates, so double clicks, two tabs and several worker processes grade an attempt exactly once.
 """
 from __future__ import annotations
 
@@ -26,7 +24,7 @@ from ..library.services import content_by_version_id, content_of, latest_version
 from ..lti.models import ResourceLink
 from . import policy
 from .models import (
-    AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings, StartLock,
+    AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings,
 )
 
 FINISHED = (SUBMITTED, AWAITING_GRADING)
@@ -169,51 +167,11 @@ def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedA
     return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0, graded)
 
 
-def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -> int:
-    """A new grading method applies to every attempt, as Kontor's gradebook shows it at once.
-
-    The students whose grade changes are announced to the graded listeners with their latest
-    graded attempt (the grade sync queues what the LMS should hold now; call after the new
-    method is stored and flushed). Returns how many students' grades change: in Kontor's
-    gradebook (every finished attempt) or in the LMS (graded attempts only)."""
-    if old_method == new_method:
-        return 0
-    by_user: dict[int, list[Attempt]] = {}
-    for attempt in db.session.scalars(
-        select(Attempt)
-        .where(Attempt.resource_link_id == link.id, Attempt.is_preview.is_(False), Attempt.status.in_(FINISHED))
-        .order_by(Attempt.user_id, Attempt.number)
-    ):
-        by_user.setdefault(attempt.user_id, []).append(attempt)
-    changed = 0
-    for attempts in by_user.values():
-        in_kontor = [counted_attempt(a, graded=True) for a in attempts]
-        for_lms = [counted_attempt(a) for a in attempts]
-        lms_changed = activity_grade(for_lms, old_method) != activity_grade(for_lms, new_method)
-        if lms_changed or activity_grade(in_kontor, old_method) != activity_grade(in_kontor, new_method):
-            changed += 1
-        if lms_changed:
-            latest = [a for a in attempts if (a.settings or {}).get("graded")][-1]
-            for listener in graded_listeners:
-                listener(latest)
-    return changed
-
-
-def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedAttempt:
-    """An attempt as engine.activity_grade counts it: points once fully graded; graded as taken
-    (exams; practice with grading on) unless the caller counts every attempt."""
-    fully_graded = attempt.status == SUBMITTED and attempt.fraction is not None
-    if graded is None:
-        graded = bool((attempt.settings or {}).get("graded"))
-    return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0, graded)
-
-
 # --- starting ----------------------------------------------------------------------------------------
 
 
 def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> Attempt:
     """A new attempt, or the one still in progress (a second tab or a double click resumes it)."""
-    _lock_starts(link.id, user_id, now)
     info = start_info(link, user_id, now, is_preview=is_preview)
     if info.open_attempt is not None:
         return info.open_attempt
@@ -253,34 +211,6 @@ def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview
             raise AttemptError("conflict") from None
         return existing
     return attempt
-
-
-def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
-    """Hold the student's start lock for this activity until the transaction ends.
-
-    The unique (link, user, number) alone let two parallel starts both count the attempts before
-    either inserted, then insert numbers 1 and 2. The lock is an UPDATE of the student's StartLock
-    row: on PostgreSQL that takes a row lock (like SELECT ... FOR UPDATE) that a parallel start
-    waits for, and it then counts under READ COMMITTED what the first one committed; on SQLite any
-    write takes the database's single write lock, and the start's reads come after it. The first
-    start creates the row; a parallel first start waits on that insert, fails on the primary key and
-    locks the committed row instead."""
-    for _ in range(3):
-        locked = db.session.execute(
-            update(StartLock)
-            .where(StartLock.resource_link_id == link_id, StartLock.user_id == user_id)
-            .values(locked_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if locked.rowcount:
-            return
-        try:
-            with db.session.begin_nested():
-                db.session.add(StartLock(resource_link_id=link_id, user_id=user_id, locked_at=now))
-            return
-        except IntegrityError:
-            continue
-    raise AttemptError("conflict")
 
 
 # --- loading -----------------------------------------------------------------------------------------
