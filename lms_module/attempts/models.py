@@ -95,3 +95,17 @@ class Accommodation(db.Model):
     close_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("lti_user.id", ondelete="SET NULL"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StartLock(db.Model):
+    """One row per student and activity that starting an attempt locks first. Counting the attempts
+    and inserting the new one happen under that lock, so parallel starts cannot all see one attempt
+    left. The row holds nothing else; it is created by the first start."""
+
+    __tablename__ = "attempt_start_lock"
+
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("lti_resource_link.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("lti_user.id", ondelete="CASCADE"), primary_key=True, index=True)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,9 @@
 """The attempt flow as services: plain values in, plain values out; the views commit.
 
-Concurrency: starting and submitting are guarded by unique constraints and compare-and-set
-updates, so double clicks, two tabs and several worker processes grade an attempt exactly once.
+Concurrency: a start counts and inserts under the student's start lock for the activity (so
+parallel starts never exceed the attempt limit), submitting is a compare-and-set update, and unique
+constraints back both: double clicks, two tabs and several worker processes start one attempt and
+grade it exactly once.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from ..library.services import content_by_version_id, content_of, latest_version
 from ..lti.models import ResourceLink
 from . import policy
 from .models import (
-    AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings,
+    AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings, StartLock,
 )
 
 FINISHED = (SUBMITTED, AWAITING_GRADING)
@@ -172,6 +174,7 @@ def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedA
 
 def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> Attempt:
     """A new attempt, or the one still in progress (a second tab or a double click resumes it)."""
+    _lock_starts(link.id, user_id, now)
     info = start_info(link, user_id, now, is_preview=is_preview)
     if info.open_attempt is not None:
         return info.open_attempt
@@ -211,6 +214,34 @@ def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview
             raise AttemptError("conflict") from None
         return existing
     return attempt
+
+
+def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
+    """Hold the student's start lock for this activity until the transaction ends.
+
+    The unique (link, user, number) alone let two parallel starts both count the attempts before
+    either inserted, then insert numbers 1 and 2. The lock is an UPDATE of the student's StartLock
+    row: on PostgreSQL that takes a row lock (like SELECT ... FOR UPDATE) that a parallel start
+    waits for, and it then counts under READ COMMITTED what the first one committed; on SQLite any
+    write takes the database's single write lock, and the start's reads come after it. The first
+    start creates the row; a parallel first start waits on that insert, fails on the primary key and
+    locks the committed row instead."""
+    for _ in range(3):
+        locked = db.session.execute(
+            update(StartLock)
+            .where(StartLock.resource_link_id == link_id, StartLock.user_id == user_id)
+            .values(locked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if locked.rowcount:
+            return
+        try:
+            with db.session.begin_nested():
+                db.session.add(StartLock(resource_link_id=link_id, user_id=user_id, locked_at=now))
+            return
+        except IntegrityError:
+            continue
+    raise AttemptError("conflict")
 
 
 # --- loading -----------------------------------------------------------------------------------------
