@@ -139,6 +139,9 @@ CUSTOM_SETTING_KEYS = {
     "quiz_time_limit": ("time_limit_minutes", None),
     "quiz_feedback": ("feedback", ("immediate", "after_submit", "after_close", "never")),
     "quiz_grading": ("grading", ("highest", "last", "first", "average")),
+    # Whether grades go to the LMS travels too: the deep-linked line item (a gradebook column) and
+    # the launched activity must agree, or Moodle shows a column that never gets a grade.
+    "quiz_graded": ("graded", ("true", "false")),
 }
 
 
@@ -146,8 +149,9 @@ def settings_to_custom(settings: dict[str, Any]) -> dict[str, str]:
     """The custom parameters that carry chosen settings (only those that were chosen)."""
     custom = {}
     for key, (name, _choices) in CUSTOM_SETTING_KEYS.items():
-        if settings.get(name) is not None:
-            custom[key] = str(settings[name])
+        value = settings.get(name)
+        if value is not None:
+            custom[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return custom
 
 
@@ -161,7 +165,7 @@ def overrides_from_custom(custom: dict[str, str] | None) -> dict[str, Any]:
         raw = str(raw).strip()
         if choices is not None:
             if raw in choices:
-                overrides[name] = raw
+                overrides[name] = raw == "true" if name == "graded" else raw
         elif _ASCII_NUMBER.fullmatch(raw):  # not isdigit(): '²' is a digit to Python, int() refuses it
             value = int(raw)
             if name == "time_limit_minutes" and value <= limits.MAX_TIME_LIMIT_MINUTES:
