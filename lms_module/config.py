@@ -89,6 +89,8 @@ class BaseConfig:
     KONTOR_DEMO_LMS_KEY_PATH = ""
     KONTOR_DEMO_LMS_STATE_PATH = ""
     KONTOR_DEMO_LMS_PLATFORM_STORAGE = False
+    # The demo LMS plays "moodle" (Moodle 4.5) or "canvas" (hosted Canvas; always with platform storage).
+    KONTOR_DEMO_LMS_PROFILE = "moodle"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     @classmethod

@@ -108,15 +108,26 @@ def make_launch(app, client):
     return _make
 
 
+LMS_PROFILES = ["moodle", "canvas"]
+
+
 @pytest.fixture
-def live(database_url, tmp_path):
+def lms_profile():
+    """Which LMS the demo LMS plays; tests run on both with
+    @pytest.mark.parametrize("lms_profile", LMS_PROFILES)."""
+    return "moodle"
+
+
+@pytest.fixture
+def live(database_url, tmp_path, lms_profile):
     """Kontor with the demo LMS mounted, served over HTTP on 127.0.0.1; the LMS is registered."""
     from support.kontor_live import start_live
     from support.live_server import LiveServer
 
     server = LiveServer()
     kontor = start_live(
-        lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url),
+        lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url,
+                                  KONTOR_DEMO_LMS_PROFILE=lms_profile),
         server,
     )
     yield kontor

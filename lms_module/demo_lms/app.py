@@ -17,7 +17,7 @@ from .settings import DemoLmsSettings
 from .state import PlatformState
 from .tool_jwt import ToolKeyCache
 from .urls import PlatformUrls
-from .views import ags, deep_linking, nrps, oidc, pages, registration, token
+from .views import ags, canvas, deep_linking, nrps, oidc, pages, registration, token
 
 # Which fault-injection kind a request to an endpoint counts as.
 FAULT_KIND_BY_ENDPOINT = {
@@ -31,23 +31,36 @@ FAULT_KIND_BY_ENDPOINT = {
     "oidc.auth": "auth",
     "registration.register": "registration",
     "deep_linking.deep_link_return": "deeplink_return",
+    # The Canvas profile's endpoints count as the same kinds, so fault tests run on both profiles.
+    "canvas.token": "token",
+    "canvas.jwks": "certs",
+    "canvas.scores": "scores",
+    "canvas.line_items": "lineitems",
+    "canvas.line_item": "lineitem",
+    "canvas.results": "results",
+    "canvas.names_and_roles": "nrps",
+    "canvas.authorize": "auth",
+    "canvas.deep_linking_response": "deeplink_return",
 }
 # The course page stays up when the emulator is "down", so a demo can switch it back on.
 ALWAYS_UP = {"pages.index"}
 
 
 def create_demo_lms(settings: DemoLmsSettings) -> Flask:
-    """A self-contained Flask app that plays Moodle 4.5 for one course and one tool.
+    """A self-contained Flask app that plays Moodle 4.5 (or Canvas) for one course and one tool.
 
     It talks to the tool only over HTTP. Mount it anywhere (e.g. under /demo-lms with
     DispatcherMiddleware); `settings.base_url` must be its public URL including that prefix.
+    The Canvas profile adds Canvas's endpoints (views/canvas.py) and hands out their URLs.
     """
     app = Flask(__name__, template_folder="templates", static_folder=None)
     state = PlatformState(settings, PlatformKey.load_or_generate(settings.key_pem_path))
     app.extensions[STATE_KEY] = state
     for blueprint in (pages.bp, oidc.bp, token.bp, ags.bp, nrps.bp, deep_linking.bp, registration.bp):
         app.register_blueprint(blueprint)
-    app.extensions[URLS_KEY] = PlatformUrls(app.url_map, settings.base_url)
+    if settings.is_canvas:
+        app.register_blueprint(canvas.bp)
+    app.extensions[URLS_KEY] = PlatformUrls(app.url_map, settings.base_url, settings.issuer, settings.is_canvas)
     app.extensions[TOOL_KEYS_KEY] = ToolKeyCache(settings.http_timeout)
     app.before_request(_apply_faults)
     app.after_request(_record_score_posts)
@@ -96,7 +109,7 @@ def _drop_connection() -> Response:
 
 
 def _record_score_posts(response: Response) -> Response:
-    if request.endpoint == "ags.scores" and request.method == "POST":
+    if request.endpoint in ("ags.scores", "canvas.scores") and request.method == "POST":
         raw = request.get_data(as_text=True)
         try:
             parsed = json.loads(raw)

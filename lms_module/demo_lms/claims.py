@@ -29,6 +29,10 @@ def id_token_claims(
     state: PlatformState, urls: PlatformUrls, launch: PendingLaunch, nonce: str, now: int
 ) -> dict[str, Any]:
     """The payload auth.php signs for `launch`, claims in the order Moodle emits them."""
+    if state.settings.is_canvas:
+        from . import canvas_claims
+
+        return canvas_claims.id_token_claims(state, urls, launch, nonce, now)
     with state.lock:
         tool = state.tools[launch.client_id]
         user = state.users[launch.user_id]

@@ -26,6 +26,8 @@ class User:
     role: str  # LEARNER or INSTRUCTOR: Moodle sends one context role per user.
     locale: str = "en"
     status: str = ACTIVE
+    # Canvas's Test Student of Student View: a learner whose scores older Canvas refuses (422).
+    test_user: bool = False
 
     @property
     def name(self) -> str:
@@ -61,6 +63,7 @@ class Tool:
     status: str = TOOL_ACTIVE
     description: str = ""
     registration: dict[str, Any] | None = None  # the raw dynamic-registration request
+    configuration: dict[str, Any] | None = None  # Canvas: the developer key's JSON configuration
 
 
 @dataclass

@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from . import custom_params
+from . import canvas_ids, custom_params
 from .faults import FaultPlan, InjectedFailure
 from .keys import PlatformKey
 from .model import (
@@ -98,6 +99,9 @@ class PlatformState:
         # "page": auth errors end on a 400 page (the brief). "form_post": like Moodle's auth.php,
         # which posts error/error_description/state back to a trusted redirect_uri.
         self.auth_error_mode = "page"
+        # Canvas profile: whether scores for the Test Student are accepted (the newest canvas-lms
+        # source) or refused with 422 (older Canvas, canvas-lms issue 1659; the default here).
+        self.accept_test_student_scores = False
 
         if settings.state_path and Path(settings.state_path).exists():
             self._load(Path(settings.state_path))
@@ -230,14 +234,27 @@ class PlatformState:
         locale: str = "en",
         username: str | None = None,
         status: str = ACTIVE,
+        test_user: bool = False,
     ) -> User:
         with self.mutating():
             user_id = str(self.counters.next_user_id)
             self.counters.next_user_id += 1
             username = username or f"user{user_id}"
-            user = User(user_id, username, given_name, family_name, f"{username}@example.com", role, locale, status)
+            user = User(user_id, username, given_name, family_name, f"{username}@example.com", role, locale, status,
+                        test_user)
             self.users[user_id] = user
             return user
+
+    def subject(self, user_id: str) -> str:
+        """The `sub` the tool sees for the member `user_id`: Moodle's user id, Canvas's lti_id UUID."""
+        return canvas_ids.lti_id(str(user_id)) if self.settings.is_canvas else str(user_id)
+
+    def user_by_subject(self, subject: str) -> User | None:
+        """The member a service call names: by `sub`, and in Canvas also by the numeric user id."""
+        with self.lock:
+            if not self.settings.is_canvas:
+                return self.users.get(str(subject))
+            return next((u for u in self.users.values() if subject in (canvas_ids.lti_id(u.id), u.id)), None)
 
     def add_members(self, count: int, role: str = LEARNER) -> list[User]:
         """Enrol `count` generated people, e.g. to make NRPS paging span several pages."""
@@ -278,6 +295,43 @@ class PlatformState:
             self.pending_registrations[client_id] = self.now() + REGISTRATION_TOKEN_LIFETIME
             return client_id
 
+    def install_developer_key(self, configuration: Mapping[str, Any], client_id: str | None = None,
+                              deployment_id: str | None = None) -> Tool:
+        """Canvas: a developer key made from a tool's JSON configuration, installed in the course.
+
+        Without `client_id` the key gets a new id. The redirect URI (entered on Canvas's key form,
+        not in the JSON) is the JSON's target_link_uri. Raises ValueError on an invalid JSON."""
+        problem = canvas_configuration_problem(configuration)
+        if problem:
+            raise ValueError(problem)
+        with self.mutating():
+            if client_id is None:
+                client_id = str(170000000000042 + self.counters.next_type_id)
+            existing = self.tools.get(client_id)
+            type_id = existing.type_id if existing else self.counters.next_type_id
+            if existing is None:
+                self.counters.next_type_id += 1
+            target = str(configuration["target_link_uri"])
+            custom = configuration.get("custom_fields")
+            tool = Tool(
+                client_id=client_id,
+                type_id=type_id,
+                deployment_id=deployment_id or f"{type_id}:{canvas_ids.opaque_id('account', '1')}",
+                name=str(configuration["title"]),
+                initiate_login_uri=str(configuration["oidc_initiation_url"]),
+                redirect_uris=[target],
+                jwks_uri=str(configuration.get("public_jwk_url") or ""),
+                target_link_uri=target,
+                domain=urlsplit(target).netloc,
+                scopes=[str(scope) for scope in configuration.get("scopes") or []],
+                custom_parameters={str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {},
+                description=str(configuration.get("description") or ""),
+                configuration=dict(configuration),
+            )
+            self.tools[client_id] = tool
+            self.log_line(f"developer key {client_id} '{tool.name}' installed (deployment {tool.deployment_id})")
+            return tool
+
     def register_tool(self, client_id: str, build: Callable[[int], Tool]) -> Tool | None:
         """Consume the promised `client_id` and store the tool `build(type_id)` returns."""
         with self.mutating():
@@ -314,8 +368,9 @@ class PlatformState:
         line_item_label: str | None = None,
         resource_id: str = "",
         tag: str = "",
+        with_line_item: bool = True,
     ) -> Activity:
-        """Create an LTI activity with its coupled line item (grades accepted "Always")."""
+        """Create an LTI activity with its coupled line item (grades accepted "Always"), or without one."""
         with self.mutating():
             tool = self.tools[tool_client_id or self.settings.client_id]
             activity = Activity(
@@ -330,12 +385,13 @@ class PlatformState:
             )
             self.counters.next_cmid += 1
             self.counters.next_instance_id += 1
-            item = self._new_line_item(
-                tool.type_id, line_item_label or title, score_maximum, resource_id, tag, activity.instance_id
-            )
-            activity.line_item_id = item.id
+            if with_line_item:
+                item = self._new_line_item(
+                    tool.type_id, line_item_label or title, score_maximum, resource_id, tag, activity.instance_id
+                )
+                activity.line_item_id = item.id
             self.activities[activity.cmid] = activity
-            self.log_line(f"activity {activity.cmid} '{title}' added (line item {item.id})")
+            self.log_line(f"activity {activity.cmid} '{title}' added (line item {activity.line_item_id})")
             return activity
 
     def set_custom_parameters(self, cmid: int, custom: Mapping[str, Any] | str) -> None:
@@ -442,6 +498,12 @@ class PlatformState:
             if launch is not None and launch.cmid is None:
                 self.deep_linking_sessions[launch.sesskey] = launch
 
+    def latest_deep_linking_session(self, client_id: str) -> PendingLaunch | None:
+        """Canvas ties a deep-linking response to the teacher's session, not to its URL."""
+        with self.lock:
+            sessions = [s for s in self.deep_linking_sessions.values() if s.client_id == client_id]
+            return max(sessions, key=lambda s: s.created_at) if sessions else None
+
     def _forget_old_launches(self) -> None:
         limit = self.now() - PENDING_LAUNCH_LIFETIME
         for launch_id in [key for key, value in self.pending_launches.items() if value.created_at < limit]:
@@ -482,6 +544,26 @@ class PlatformState:
     def set_deep_linking_data(self, value: str | None) -> None:
         with self.lock:
             self.deep_linking_data = value
+
+
+def canvas_configuration_problem(configuration: Mapping[str, Any]) -> str:
+    """What Canvas's schema (lib/schemas/lti/tool_configuration.rb) finds wrong, or ""."""
+    if not isinstance(configuration, Mapping):
+        return "the configuration must be a JSON object"
+    for name in ("title", "description", "oidc_initiation_url", "target_link_uri"):
+        if not isinstance(configuration.get(name), str) or not configuration[name]:
+            return f"{name} is required"
+    if not configuration.get("public_jwk") and not configuration.get("public_jwk_url"):
+        return "public_jwk or public_jwk_url is required"
+    for extension in configuration.get("extensions") or []:
+        settings = extension.get("settings") if isinstance(extension, Mapping) else None
+        if not isinstance(extension, Mapping) or not extension.get("platform") or not isinstance(settings, Mapping):
+            return "each extension needs platform and settings"
+        placements = settings.get("placements")
+        if not isinstance(placements, list) or not all(isinstance(p, Mapping) and p.get("placement")
+                                                       for p in placements):
+            return "each extension's settings need placements, each with a placement"
+    return ""
 
 
 def _build(cls: type, row: Mapping[str, Any]) -> Any:

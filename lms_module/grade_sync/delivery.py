@@ -8,7 +8,8 @@ For each claimed row, in its own short transactions (never one held open across 
    score will carry (so that a crash after the LMS stored it still moves later timestamps on);
 4. POST the score with an access token from the shared cache; a 401 renews the token once;
 5. sent; or pending again after a backoff (5xx, 429 with Retry-After, 409, timeouts, dropped
-   connections, garbage), or failed with the LMS's answer (400/403/404, redirects, exhausted tries).
+   connections, garbage), or failed with the LMS's answer (400/403/404, redirects, exhausted tries;
+   a 422 -- Canvas: not an active student of the course -- fails at once as "not accepted").
 Every step checks that the row is still claimed by this worker, so an expired claim taken over
 by another worker is never overwritten.
 """
@@ -27,7 +28,7 @@ from sqlalchemy.orm import aliased
 from ..db_types import utcnow
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import ResourceLink, User
+from ..lti.models import Platform, ResourceLink, User
 from ..lti.services_clients import CallLimits, ClientCache, ServiceFailure
 from . import timing
 from .line_items import resolve_lineitem
@@ -86,6 +87,7 @@ class _LinkInfo:
     platform_id: int
     scopes: tuple[str, ...]
     lineitem_url: str | None
+    canvas: bool = False  # the platform is hosted Canvas: scores carry its submission extension
 
 
 class DeliveryCache(ClientCache):
@@ -99,8 +101,10 @@ class DeliveryCache(ClientCache):
         info = self.links.get(link_id)
         if info is None:
             link = db.session.get(ResourceLink, link_id)
+            issuer = db.session.scalar(select(Platform.issuer).where(Platform.id == link.platform_id))
             info = self.links[link_id] = _LinkInfo(
-                link.platform_id, tuple(sorted(set(link.ags_scopes or DEFAULT_AGS_SCOPES))), link.lineitem_url)
+                link.platform_id, tuple(sorted(set(link.ags_scopes or DEFAULT_AGS_SCOPES))), link.lineitem_url,
+                ags.is_canvas_issuer(issuer or ""))
         return info
 
 
@@ -204,6 +208,7 @@ def _deliver_one(row_id: int, worker_id: str, clock, settings: DeliverySettings,
         comment=row.comment or "",
         submitted_at=row.submitted_at,
         new_submission=row.submitted_at is not None and not sent_before,
+        canvas=link.canvas,
     )
     link_id = row.resource_link_id
     db.session.commit()  # no transaction stays open while the LMS answers

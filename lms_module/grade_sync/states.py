@@ -8,11 +8,14 @@ from sqlalchemy import func, select, union
 
 from ..attempts.models import Attempt
 from ..extensions import db
+from ..lti import ags
 from ..lti.models import User
 from .models import FAILED, PENDING, SENDING, SENT, SUPERSEDED, GradeOutbox
 
 # What the table shows: sent, pending (also while being sent or waiting for a retry), failed,
-# or not_sent (nothing to send yet: practice attempts, or no finished attempt).
+# not_accepted (failed for good: the LMS refuses a grade for this person, e.g. Canvas's 422 for
+# someone who is not an active student), or not_sent (nothing to send yet: practice attempts, or
+# no finished attempt).
 SHOWN = {SENT: "sent", PENDING: "pending", SENDING: "pending", FAILED: "failed"}
 
 
@@ -20,7 +23,7 @@ SHOWN = {SENT: "sent", PENDING: "pending", SENDING: "pending", FAILED: "failed"}
 class SyncState:
     user_id: int
     name: str
-    state: str  # "sent" | "pending" | "failed" | "not_sent"
+    state: str  # "sent" | "pending" | "failed" | "not_accepted" | "not_sent"
     at: datetime | None  # sent: when; pending: next try; failed: when it was given up
     reason: str | None  # failed: the LMS's answer; pending after a failed try: why it is retried
     tries: int
@@ -59,7 +62,10 @@ def _state(user: User, row: GradeOutbox | None) -> SyncState:
     state = SHOWN.get(row.status, "pending")
     # Sent: when it arrived. Pending: when it is (re)tried. Failed: when it was last tried.
     at = row.sent_at if state == "sent" else row.next_attempt_at
-    return SyncState(user.id, name, state, at, row.last_error, row.tries, row.score_given, row.score_maximum,
+    reason = row.last_error
+    if state == "failed" and reason and reason.startswith(ags.NOT_ACCEPTED_PREFIX):
+        state, reason = "not_accepted", reason[len(ags.NOT_ACCEPTED_PREFIX):]
+    return SyncState(user.id, name, state, at, reason, row.tries, row.score_given, row.score_maximum,
                      row.grading_progress)
 
 

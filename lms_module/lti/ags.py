@@ -5,7 +5,11 @@ What the LMSs insist on (see /work/shared/lms-samples and docs/grade-sync.md):
   inserted before the query string (Moodle's URLs carry ?type_id=N); success is 200 with an
   empty body (others answer 204);
 - scoreMaximum always goes with scoreGiven (Canvas requires it; Moodle rescales to the item);
-- Canvas reads its submission extension (submitted_at, new_submission); others ignore it;
+- Canvas gets its submission extension (submission_type, submitted_at, new_submission), so that
+  the submission shows when the student submitted; other LMSs get the plain score;
+- Canvas answers a score for someone who is not an active student of the course (a teacher, a
+  dropped student, the Test Student of Student View) with 422: that grade cannot be delivered,
+  and retrying would not change it;
 - line item GETs must Accept the exact media type (application/json alone gets 400 at Moodle).
 """
 from __future__ import annotations
@@ -26,6 +30,12 @@ MEDIA_SCORE = "application/vnd.ims.lis.v1.score+json"
 MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
 MEDIA_LINEITEMS = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
+
+# Hosted Canvas's issuers (production, beta, test): every school shares them.
+CANVAS_ISSUER_HOSTS = {"canvas.instructure.com", "canvas.beta.instructure.com", "canvas.test.instructure.com"}
+# A failed grade whose message starts so was refused by the LMS for good (422): the page says
+# "not accepted by the LMS" and shows the LMS's words after it.
+NOT_ACCEPTED_PREFIX = "Not accepted by the LMS: "
 
 # The tag of line items Kontor creates, so that it finds its own column again.
 KONTOR_TAG = "kontor-grade"
@@ -55,6 +65,13 @@ class Score:
     comment: str = ""
     submitted_at: datetime | None = None
     new_submission: bool = False
+    canvas: bool = False  # send Canvas's submission extension
+
+
+def is_canvas_issuer(issuer: str) -> bool:
+    """Instructure-hosted Canvas (self-hosted Canvas with its own issuer is not recognised)."""
+    parts = urlsplit(issuer or "")
+    return parts.scheme == "https" and (parts.hostname or "") in CANVAS_ISSUER_HOSTS
 
 
 def iso(moment: datetime) -> str:
@@ -73,8 +90,11 @@ def score_json(score: Score) -> dict:
         body["scoreGiven"] = score.score_given
     if score.comment:
         body["comment"] = score.comment
-    if score.submitted_at is not None:
-        body[CANVAS_SUBMISSION] = {"submitted_at": iso(score.submitted_at), "new_submission": score.new_submission}
+    if score.canvas and score.submitted_at is not None:
+        # external_tool is Canvas's default type for a tool's assignment; said explicitly so that a
+        # line item Kontor created (submission type "none") still records the submission.
+        body[CANVAS_SUBMISSION] = {"new_submission": score.new_submission, "submission_type": "external_tool",
+                                   "submitted_at": iso(score.submitted_at)}
     return body
 
 
@@ -85,14 +105,21 @@ def sub_resource(lineitem_url: str, name: str) -> str:
 
 
 def post_score(client: ServiceClient, lineitem_url: str, score: Score) -> None:
-    client.request(
-        "POST",
-        sub_resource(lineitem_url, "scores"),
-        what=f"score for user {score.user_id}",
-        content_type=MEDIA_SCORE,
-        body=json.dumps(score_json(score)),
-        truncate=True,  # the body of a score answer means nothing
-    )
+    try:
+        client.request(
+            "POST",
+            sub_resource(lineitem_url, "scores"),
+            what=f"score for user {score.user_id}",
+            content_type=MEDIA_SCORE,
+            body=json.dumps(score_json(score)),
+            truncate=True,  # the body of a score answer means nothing
+        )
+    except ServiceFailure as failure:
+        if failure.status == 422:
+            # Canvas: "User not found in course or is not a student" and the like; never retried.
+            raise ServiceFailure(REFUSED, NOT_ACCEPTED_PREFIX + (failure.lms_message or failure.message),
+                                 status=422) from failure
+        raise
 
 
 def find_line_item(client: ServiceClient, lineitems_url: str, *, resource_link_id: str, tag: str = KONTOR_TAG) -> str | None:

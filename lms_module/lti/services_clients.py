@@ -38,12 +38,15 @@ RETRYABLE_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
 class ServiceFailure(Exception):
     """A service call that did not work; `kind` is RETRY or REFUSED, `message` is for people."""
 
-    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None,
+                 lms_message: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
         self.retry_after = retry_after
+        # The LMS's own words, when its error body carries a message (Canvas: errors.message).
+        self.lms_message = lms_message
 
     @property
     def retryable(self) -> bool:
@@ -154,7 +157,25 @@ def raise_for_status(response: ServiceResponse, what: str) -> None:
     if status in RETRYABLE_STATUSES or status >= 500:
         raise ServiceFailure(RETRY, f"{what}: {detail}", status=status,
                              retry_after=retry_after_seconds(response.headers.get("Retry-After")))
-    raise ServiceFailure(REFUSED, f"{what}: {detail}", status=status)
+    raise ServiceFailure(REFUSED, f"{what}: {detail}", status=status, lms_message=lms_message(response.body))
+
+
+def lms_message(body: bytes) -> str | None:
+    """The message of an LMS's JSON error body: Canvas's {"errors": {"message": …}} or
+    {"errors": [{"message": …}]}, OAuth's error_description, Moodle's {"reason": …}."""
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    errors = value.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        errors = errors[0]
+    for holder, key in ((errors, "message"), (value, "error_description"), (value, "reason")):
+        if isinstance(holder, dict) and isinstance(holder.get(key), str) and holder[key].strip():
+            return excerpt(holder[key])
+    return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -36,11 +36,16 @@ def deep_link_return() -> Response:
     state = platform_state()
     try:
         launch, tool = _session()
-        claims = _verified_claims(launch, tool)
+        claims = verified_claims(launch, tool)
     except ReturnError as problem:
         state.log_line(f"deep linking return refused: {problem}")
         return error_page(400, "The content selection was not accepted", str(problem))
+    return accept_content_items(launch, tool, claims)
 
+
+def accept_content_items(launch: PendingLaunch, tool: Tool, claims: dict[str, Any]) -> Response:
+    """Add the returned links to the course and show what was added (both profiles)."""
+    state = platform_state()
     items = claims.get(DL + "content_items") or []
     created, ignored = [], []
     for item in items:
@@ -84,7 +89,7 @@ def _session() -> tuple[PendingLaunch, Tool]:
     return launch, tool
 
 
-def _verified_claims(launch: PendingLaunch, tool: Tool) -> dict[str, Any]:
+def verified_claims(launch: PendingLaunch, tool: Tool) -> dict[str, Any]:
     token = request.form.get("JWT", "")
     if not token:
         raise ReturnError("missing JWT form field")
@@ -114,12 +119,16 @@ def _verified_claims(launch: PendingLaunch, tool: Tool) -> dict[str, Any]:
 
 def _add_activity(tool: Tool, item: dict[str, Any]):
     state = platform_state()
-    line_item = item.get("lineItem") if isinstance(item.get("lineItem"), dict) else {}
+    has_line_item = isinstance(item.get("lineItem"), dict)
+    line_item = item["lineItem"] if has_line_item else {}
     custom = item.get("custom") if isinstance(item.get("custom"), dict) else {}
     title = str(item.get("title") or "Untitled activity")
     return state.add_activity(
         title,
         custom,
+        # Canvas makes an assignment (with its line item) only for an item with a lineItem; a
+        # plain link becomes a module item. Moodle's form accepts grades "Always".
+        with_line_item=has_line_item or not state.settings.is_canvas,
         tool_client_id=tool.client_id,
         url=str(item.get("url") or tool.target_link_uri),
         description=str(item.get("text") or ""),

@@ -137,6 +137,10 @@ def _unusable(tool: Tool | None) -> str:
 
 def _login_form(tool: Tool, pending: PendingLaunch, target_link_uri: str, hint: dict) -> Response:
     state = platform_state()
+    if state.settings.is_canvas:
+        from .canvas import login_initiation
+
+        return login_initiation(tool, pending, target_link_uri)
     fields = [
         ("iss", platform_urls().issuer),
         ("target_link_uri", target_link_uri),
@@ -150,8 +154,9 @@ def _login_form(tool: Tool, pending: PendingLaunch, target_link_uri: str, hint: 
     return _autosubmit(tool.initiate_login_uri, "ltiInitiateLoginForm", fields)
 
 
-def _autosubmit(action: str, form_name: str, fields: list[tuple[str, str]]) -> Response:
+def _autosubmit(action: str, form_name: str, fields: list[tuple[str, str]], method: str = "post") -> Response:
     body = render_template(
-        "demo_lms/autosubmit.html", page_title="Redirecting", action=action, form_name=form_name, fields=fields
+        "demo_lms/autosubmit.html", page_title="Redirecting", action=action, form_name=form_name, fields=fields,
+        method=method,
     )
     return Response(body, content_type="text/html; charset=utf-8")

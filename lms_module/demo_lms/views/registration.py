@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -55,6 +56,8 @@ class RegistrationError(Exception):
 @bp.get("/.well-known/openid-configuration")
 def openid_configuration() -> Response:
     urls = platform_urls()
+    if platform_state().settings.is_canvas:
+        return canvas_openid_configuration()
     document = {
         "issuer": urls.issuer,
         "token_endpoint": urls.external("token.token"),
@@ -96,7 +99,9 @@ def start() -> Response:
         token = state.key.sign({"sub": client_id, "scope": "reg", "iat": now, "exp": now + REGISTRATION_TOKEN_LIFETIME})
     target = request.args.get("url", state.settings.tool_register_url)
     separator = "&" if "?" in target else "?"
-    config_url = quote(urls.external("registration.openid_configuration"), safe="")
+    canvas = state.settings.is_canvas
+    config_url = quote(urls.external("canvas.openid_configuration" if canvas else "registration.openid_configuration"),
+                       safe="")
     location = f"{target}{separator}openid_configuration={config_url}&registration_token={token}"
     state.log_line(f"registration started for future client_id {client_id}")
     return Response(
@@ -130,6 +135,39 @@ def register() -> Response:
         return Response(body, status=problem.status, content_type="application/json; charset=utf-8")
     body = php_json.encode(_registration_response(tool, metadata))
     return Response(body, content_type="application/json; charset=utf-8")
+
+
+def canvas_openid_configuration() -> Response:
+    """Canvas's document (dynamic-registration.json): its issuer is https://canvas.instructure.com
+    while the document and every endpoint live on the school's host."""
+    urls = platform_urls()
+    document = {
+        "issuer": urls.issuer,
+        "authorization_endpoint": urls.external("canvas.authorize_redirect"),
+        "registration_endpoint": urls.external("canvas.registrations"),
+        "jwks_uri": urls.external("canvas.jwks"),
+        "token_endpoint": urls.external("canvas.token"),
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_RESULT_READONLY, SCOPE_SCORE,
+                             SCOPE_NRPS],
+        "response_types_supported": ["id_token"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "picture", "email", "name", "given_name", "family_name", "locale"],
+        "subject_types_supported": ["public"],
+        "authorization_server": "canvas.instructure.com",
+        PLATFORM_CONFIGURATION: {
+            "product_family_code": "canvas",
+            "version": "vCloud",
+            "messages_supported": [
+                {"type": "LtiResourceLinkRequest", "placements": ["course_navigation"]},
+                {"type": "LtiDeepLinkingRequest", "placements": ["link_selection", "assignment_selection"]},
+            ],
+            "variables": ["Canvas.course.id", "Canvas.user.id", "Canvas.user.loginId", "Canvas.api.domain"],
+            "https://canvas.instructure.com/lti/account_name": "Kontor Demo University",
+        },
+    }
+    return Response(json.dumps(document), content_type="application/json; charset=utf-8")
 
 
 def _registration_token_subject() -> str:

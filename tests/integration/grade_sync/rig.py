@@ -55,7 +55,8 @@ class Rig:
             page = self.live.launch(browser, user=subject, activity=activity, locale="en")
         assert page.status_code == 200, page.text[:500]
         with self.app.app_context():
-            user = db.session.scalars(select(User).where(User.subject == subject)).one()
+            # The emulator's member id; Canvas's sub is another value (a UUID) for the same person.
+            user = db.session.scalars(select(User).where(User.subject == self.lms.subject(subject))).one()
             launch = db.session.scalars(
                 select(LaunchSession).where(LaunchSession.user_id == user.id).order_by(LaunchSession.created_at.desc())
             ).first()
@@ -63,7 +64,8 @@ class Rig:
 
     def scores_for(self, subject: str) -> list:
         with self.lms.lock:
-            return [s for s in self.lms.received_scores if isinstance(s.json, dict) and s.json.get("userId") == subject]
+            sub = self.lms.subject(subject)
+            return [s for s in self.lms.received_scores if isinstance(s.json, dict) and s.json.get("userId") == sub]
 
     # --- Kontor side ------------------------------------------------------------------------------------
 

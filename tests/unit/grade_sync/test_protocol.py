@@ -10,7 +10,7 @@ from lms_module.lti.services_clients import ServiceFailure, next_link, retry_aft
 T = datetime(2026, 11, 28, 9, 23, 27, 935000, tzinfo=timezone.utc)
 
 
-def test_score_json_has_what_moodle_and_canvas_need():
+def test_score_json_has_what_moodle_needs_and_no_canvas_extension():
     body = ags.score_json(ags.Score("4", 8.0, 10.0, "Completed", "FullyGraded", T, "Well done", T, True))
     assert body == {
         "userId": "4",
@@ -20,9 +20,32 @@ def test_score_json_has_what_moodle_and_canvas_need():
         "scoreMaximum": 10.0,
         "scoreGiven": 8.0,
         "comment": "Well done",
-        "https://canvas.instructure.com/lti/submission": {
-            "submitted_at": "2026-11-28T09:23:27.935+00:00", "new_submission": True},
     }
+
+
+def test_score_json_for_canvas_carries_the_submission_extension():
+    body = ags.score_json(ags.Score("4", 8.0, 10.0, "Completed", "FullyGraded", T, "", T, True, canvas=True))
+    assert body["https://canvas.instructure.com/lti/submission"] == {
+        "new_submission": True, "submission_type": "external_tool", "submitted_at": "2026-11-28T09:23:27.935+00:00"}
+
+
+@pytest.mark.parametrize(("issuer", "canvas"), [
+    ("https://canvas.instructure.com", True), ("https://canvas.beta.instructure.com", True),
+    ("https://canvas.instructure.com.evil.example", False), ("http://canvas.instructure.com", False),
+    ("https://moodle.example.edu", False)])
+def test_hosted_canvas_is_known_by_its_issuer(issuer, canvas):
+    assert ags.is_canvas_issuer(issuer) is canvas
+
+
+def test_lms_message_reads_canvas_and_moodle_error_bodies():
+    from lms_module.lti.services_clients import lms_message
+
+    canvas = b'{"errors":{"type":"unprocessable_entity","message":"User not found in course or is not a student"}}'
+    assert lms_message(canvas) == "User not found in course or is not a student"
+    assert lms_message(b'{"errors":[{"message":"The specified resource does not exist."}]}') == \
+        "The specified resource does not exist."
+    assert lms_message(b'{"status":400,"reason":"Incorrect score"}') == "Incorrect score"
+    assert lms_message(b"[]") is None and lms_message(b"<html>") is None
 
 
 def test_a_pending_score_has_no_score_given_but_keeps_its_maximum():
