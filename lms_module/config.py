@@ -86,11 +86,12 @@ class BaseConfig:
     KONTOR_DEMO_LMS = False
     # Where the demo serves itself (the emulator needs absolute URLs of the tool).
     KONTOR_DEMO_BASE_URL = "http://127.0.0.1:5000"
+    # The demo LMS's own address when it is served on its own origin (as `flask demo` does, on another
+    # site than Kontor, like a real LMS); empty = mounted under /demo-lms on Kontor's origin.
+    KONTOR_DEMO_LMS_URL = ""
     KONTOR_DEMO_LMS_KEY_PATH = ""
     KONTOR_DEMO_LMS_STATE_PATH = ""
     KONTOR_DEMO_LMS_PLATFORM_STORAGE = False
-    # The demo LMS plays "moodle" (Moodle 4.5) or "canvas" (hosted Canvas; always with platform storage).
-    KONTOR_DEMO_LMS_PROFILE = "moodle"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     @classmethod

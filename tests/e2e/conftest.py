@@ -1,12 +1,12 @@
 """Browser tests: Playwright driving Debian's Chromium against Kontor and its demo LMS."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("KONTOR_CHROMIUM", "/usr/bin/chromium")
+from support.chromium import BROWSER_ARGS, CHROMIUM
+from support.kontor_live import serve_two_sites
 
 
 def pytest_collection_modifyitems(items):
@@ -16,18 +16,20 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright_driver():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -39,18 +41,18 @@ def page(chromium):
 
 
 @pytest.fixture
+def live(database_url, tmp_path):
+    """The browser journeys run cross-site: the demo LMS on http://localhost, Kontor on http://127.0.0.1
+    inside its iframe (tests/conftest.py's `live`, with the LMS mounted on Kontor's origin, stays for
+    the tests that speak HTTP)."""
+    kontor, stop = serve_two_sites(database_url, tmp_path)
+    yield kontor
+    stop()
+
+
+@pytest.fixture
 def live_with_platform_storage(database_url, tmp_path):
     """Like `live`, with a demo LMS that offers platform storage (as Canvas does)."""
-    from support.apps import empty_all_tables, make_app
-    from support.kontor_live import start_live
-    from support.live_server import LiveServer
-
-    server = LiveServer()
-    kontor = start_live(
-        lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url,
-                                  KONTOR_DEMO_LMS_PLATFORM_STORAGE=True),
-        server,
-    )
+    kontor, stop = serve_two_sites(database_url, tmp_path, KONTOR_DEMO_LMS_PLATFORM_STORAGE=True)
     yield kontor
-    server.stop()
-    empty_all_tables(kontor.app)
+    stop()

@@ -12,7 +12,7 @@ def test_launch_confirmed_through_platform_storage(page, live_with_platform_stor
         page.context.clear_cookies()
         route.continue_()
 
-    page.route("**/demo-lms/auth?**", lose_cookies)
+    page.route(f"{live.lms_url}/auth?**", lose_cookies)
     seen = []
     page.on("request", lambda request: seen.append((request.method, request.url)))
     page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")

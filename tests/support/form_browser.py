@@ -11,11 +11,13 @@ it (cookie checks, postMessage storage) stop the walk; the caller sees that page
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -153,9 +155,52 @@ def autosubmit_form(page: Page) -> HtmlForm | None:
     return page.forms[0] if len(page.forms) == 1 else None
 
 
+class BrowserCookiePolicy(DefaultCookiePolicy):
+    """Secure cookies go to http://localhost and 127.0.0.1 too: browsers treat those as secure
+    contexts (Kontor's development cookies rely on it), Python's cookie jar does not."""
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        if cookie.secure and _is_loopback(urlsplit(request.get_full_url()).hostname or ""):
+            return True
+        return super().return_ok_secure(cookie, request)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class BrowserSession(requests.Session):
+    """requests builds each request's Cookie header from a fresh jar with the default policy; this
+    session builds it from its own jar, with BrowserCookiePolicy (also on redirects)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cookies.set_policy(BrowserCookiePolicy())
+
+    def _cookie_header(self, prepared: requests.PreparedRequest) -> None:
+        prepared.headers.pop("Cookie", None)
+        header = requests.cookies.get_cookie_header(self.cookies, prepared)
+        if header:
+            prepared.headers["Cookie"] = header
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        prepared = super().prepare_request(request)
+        self._cookie_header(prepared)
+        return prepared
+
+    def rebuild_auth(self, prepared_request, response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        self._cookie_header(prepared_request)
+
+
 class FormBrowser:
     def __init__(self, session: requests.Session | None = None, timeout: float = 10.0, max_hops: int = 10) -> None:
-        self.session = session or requests.Session()
+        self.session = session or BrowserSession()
         self.timeout = timeout
         self.max_hops = max_hops
         self.history: list[requests.Response] = []

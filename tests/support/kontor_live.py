@@ -20,7 +20,8 @@ class LiveKontor:
 
     @property
     def lms_url(self) -> str:
-        return self.url + DEMO_MOUNT
+        """The demo LMS: on its own origin (KONTOR_DEMO_LMS_URL) or mounted under Kontor's."""
+        return self.app.config.get("KONTOR_DEMO_LMS_URL") or self.url + DEMO_MOUNT
 
     @property
     def emulator(self):
@@ -51,12 +52,42 @@ class LiveKontor:
         return browser.submit(frame)  # posts ltiInitiateLoginForm to /lti/login
 
 
-def start_live(app_factory, server):
-    app = app_factory(server.base_url)
+def start_live(app_factory, server, lms_server=None):
+    """Serve Kontor on `server`; with `lms_server`, the demo LMS on that server's own origin
+    (the app factory then gets its URL too and must set KONTOR_DEMO_LMS_URL to it)."""
+    app = app_factory(server.base_url) if lms_server is None else app_factory(server.base_url, lms_server.base_url)
     with app.app_context():
         keys.ensure_tool_key()
         register_demo_platform(app)
         db.session.commit()
     server.serve(app)
     server.start()
+    if lms_server is not None:
+        lms_server.serve(app.extensions["kontor_demo_lms"])
+        lms_server.start()
     return LiveKontor(app=app, url=server.base_url)
+
+
+def serve_two_sites(database_url, tmp_path, *, kontor_host="127.0.0.1", lms_host="localhost", ssl_context=None,
+                    **overrides):
+    """Kontor and the demo LMS on two origins of two different sites, as in a deployment: by default
+    Kontor on http://127.0.0.1:P and the LMS on http://localhost:Q (host names, not ports, make
+    sites). Returns (LiveKontor, stop)."""
+    from support.apps import empty_all_tables, make_app
+    from support.live_server import LiveServer
+
+    kontor_server = LiveServer(kontor_host, ssl_context)
+    lms_server = LiveServer(lms_host, ssl_context)
+    kontor = start_live(
+        lambda base_url, lms_url: make_app(
+            database_url, tmp_path, KONTOR_DEMO_LMS=True, KONTOR_DEMO_BASE_URL=base_url, KONTOR_DEMO_LMS_URL=lms_url,
+            KONTOR_LOCALHOST_SECURE_COOKIES=True, **overrides),
+        kontor_server, lms_server,
+    )
+
+    def stop():
+        lms_server.stop()
+        kontor_server.stop()
+        empty_all_tables(kontor.app)
+
+    return kontor, stop

@@ -34,10 +34,22 @@ class _LateBoundApp:
 
 
 class LiveServer:
-    def __init__(self) -> None:
+    """Listens on 127.0.0.1. `host` is the name the URL uses (another name than the other server's
+    makes it another site for the browser: localhost, or a name the browser maps to 127.0.0.1);
+    with an `ssl_context` it serves HTTPS."""
+
+    def __init__(self, host: str = "127.0.0.1", ssl_context=None) -> None:
         self._app = _LateBoundApp()
         self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        scheme = "http"
+        if ssl_context is not None:
+            # The TLS handshake runs in the request's thread (not in accept): a browser's idle
+            # preconnected socket must not stall the server.
+            self._server.socket = ssl_context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False)
+            self._server.ssl_context = ssl_context
+            scheme = "https"
+        self.base_url = f"{scheme}://{host}:{self._server.server_port}"
         # A short poll interval makes stop() quick (shutdown waits for the next poll).
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server", daemon=True

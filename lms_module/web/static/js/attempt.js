@@ -8,16 +8,28 @@
 
   function say(text) { if (status) status.textContent = text; }
 
+  // A browser that blocks site data in the LMS's iframe (third-party cookies blocked) throws on
+  // window.localStorage: the queue then lives in memory, as long as the page.
+  var storage = (function () {
+    try { if (window.localStorage) return window.localStorage; } catch (e) { /* blocked */ }
+    var memory = {};
+    return {
+      getItem: function (key) { return Object.prototype.hasOwnProperty.call(memory, key) ? memory[key] : null; },
+      setItem: function (key, value) { memory[key] = String(value); }
+    };
+  })();
+
   // ---- autosave ---------------------------------------------------------------------------
-  if (form && window.fetch && window.localStorage) {
+  if (form && window.fetch) {
     var queueKey = "kontor-unsent-" + form.dataset.attempt;
     var timers = {};
 
     function loadQueue() {
-      try { return JSON.parse(localStorage.getItem(queueKey)) || {}; } catch (e) { return {}; }
+      try { return JSON.parse(storage.getItem(queueKey)) || {}; } catch (e) { return {}; }
     }
     function storeQueue(queue) {
-      try { localStorage.setItem(queueKey, JSON.stringify(queue)); } catch (e) { /* storage full: the post still saves */ }
+      try { storage.setItem(queueKey, JSON.stringify(queue)); } catch (e) { /* storage full: the post still saves */ }
+      form.dataset.unsent = String(Object.keys(queue).length);  // what is not saved yet, for the browser tests
     }
 
     function fieldsOf(questionId) {

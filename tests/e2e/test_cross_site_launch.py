@@ -1,0 +1,283 @@
+"""Launches as a real LMS on another site makes them, in Chromium.
+
+The demo LMS and Kontor run on two sites (the browser keys cookies by site: host names differ,
+ports do not count). Each test starts from a fresh browser context without cookies and ends when
+the quiz's start page is shown:
+
+- HTTP: Kontor on http://127.0.0.1, the LMS on http://localhost (development and demo);
+- HTTPS: Kontor on https://kontor.test, the LMS on https://lms.test, both with a certificate of a
+  certificate authority made for the test run (trustme), KONTOR_HTTPS=1 as in production;
+
+in the LMS's iframe (as Moodle shows a tool) and as a window of its own (as Canvas can open one),
+with third-party cookies allowed, blocked (Chromium's default for a fresh context; Kontor's
+partitioned cookies still work then), and with Kontor's cookies refused in the LMS's frame
+altogether (as Safari does): then the launch ends in a new window, through platform storage when
+the LMS offers it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import socket
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from lms_module.extensions import db
+from lms_module.library.services import import_path
+from support.accessibility import assert_accessible
+
+from support.chromium import BROWSER_ARGS, CHROMIUM
+from support.kontor_live import serve_two_sites
+
+ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
+QUIZ_START = "form[action$='/quiz/start']"
+KONTOR_HOST, LMS_HOST = "kontor.test", "lms.test"
+TIMEOUT_MS = 15000
+
+
+def with_quiz(live):
+    with live.app.app_context():
+        assert import_path(ALL_TYPES, origin="import").ok
+        db.session.commit()
+    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
+    return live
+
+
+def activity_url(live, user="4"):
+    return f"{live.lms_url}/course/view/2?user={user}&locale=en"
+
+
+def window_launch_url(live, user="4"):
+    """The LMS's launch page on its own (Moodle's launch.php in a new window, Canvas's new tab)."""
+    return f"{live.lms_url}/launch/2?user={user}&locale=en"
+
+
+def quiz_in_frame(page):
+    """The quiz start page inside the LMS's iframe; returns Kontor's frame."""
+    page.frame_locator("iframe#contentframe").locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+    return next(f for f in page.frames if "/l/" in f.url)
+
+
+def recorder(page):
+    seen: list[tuple[str, str, int]] = []
+    page.on("response", lambda r: seen.append((r.request.method, r.url.split("?")[0], r.status)))
+    return seen
+
+
+def preferences_context(playwright, user_data_dir: Path, preferences: dict, args=()):
+    """A fresh Chromium profile with these preferences (cookie settings have no command line flag)."""
+    (user_data_dir / "Default").mkdir(parents=True)
+    (user_data_dir / "Default" / "Preferences").write_text(json.dumps({"profile": preferences}))
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir), executable_path=CHROMIUM, args=[*BROWSER_ARGS, *args], locale="en-GB",
+        viewport={"width": 1100, "height": 900})
+
+
+ALLOW_THIRD_PARTY = {"cookie_controls_mode": 0, "block_third_party_cookies": False}
+BLOCK_THIRD_PARTY = {"cookie_controls_mode": 1, "block_third_party_cookies": True}
+
+
+def refuse_kontor_cookies_in(live):
+    """Kontor may keep no cookie while the LMS's page is the top-level site (Safari's behaviour)."""
+    def pattern(url):
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split(':')[0].split('/')[0]}:*"
+    return {**BLOCK_THIRD_PARTY, "content_settings": {"exceptions": {"cookies": {
+        f"{pattern(live.url)},{pattern(live.lms_url)}": {"setting": 2}}}}}
+
+
+def launch_three_times(context, live):
+    """First launch, second launch, a launch after the browser's cookies were cleared: each ends
+    on the quiz in the LMS's iframe."""
+    page = context.new_page()
+    seen = recorder(page)
+    page.goto(activity_url(live))
+    frame = quiz_in_frame(page)
+    # The first launch went through the cookie check page (no cookie of Kontor in this browser yet),
+    # whose form sends the browser to the LMS's sign-in: the CSP must let it go there.
+    assert ("POST", live.url + "/lti/login", 200) in seen, seen
+    assert ("GET", live.lms_url + "/auth", 200) in seen, seen
+    assert_accessible(frame, "quiz start page after a cross-site launch")
+    seen.clear()
+    page.goto(activity_url(live))
+    quiz_in_frame(page)
+    assert ("POST", live.url + "/lti/login", 302) in seen, seen  # the cookie was kept: straight on
+    context.clear_cookies()
+    page.goto(activity_url(live))
+    quiz_in_frame(page)
+    page.close()
+
+
+# --- HTTP: http://127.0.0.1 (Kontor) and http://localhost (LMS) ------------------------------------
+
+@pytest.fixture
+def http_sites(database_url, tmp_path):
+    live, stop = serve_two_sites(database_url, tmp_path)
+    yield with_quiz(live)
+    stop()
+
+
+def test_http_iframe_first_second_and_after_clearing_cookies(chromium, http_sites):
+    context = chromium.new_context(locale="en-GB")  # fresh, third-party cookies blocked (default)
+    try:
+        launch_three_times(context, http_sites)
+    finally:
+        context.close()
+
+
+def test_http_new_window_launch(chromium, http_sites):
+    context = chromium.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(window_launch_url(http_sites))
+        page.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+        assert page.url.startswith(http_sites.url + "/l/")
+    finally:
+        context.close()
+
+
+def test_http_cookies_refused_in_the_frame_ends_in_a_new_window(playwright_driver, http_sites, tmp_path):
+    """Kontor's cookies refused inside the LMS: the cookie check offers a new window, and the launch
+    in that window (a cross-site form post from the LMS to Kontor) keeps its state cookie."""
+    live = http_sites
+    context = preferences_context(playwright_driver, tmp_path / "profile", refuse_kontor_cookies_in(live))
+    try:
+        page = context.new_page()
+        page.goto(activity_url(live))
+        offer = page.frame_locator("iframe#contentframe").locator("#kontor-cookies-blocked a")
+        offer.wait_for(timeout=TIMEOUT_MS)
+        with context.expect_page() as opened:
+            offer.click()
+        window = opened.value
+        window.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+        assert window.url.startswith(live.url + "/l/")
+    finally:
+        context.close()
+
+
+# --- HTTPS: https://kontor.test (Kontor) and https://lms.test (LMS), as in production --------------
+
+@dataclass
+class Tls:
+    ca_pem: Path
+    server_context: ssl.SSLContext
+    spki_sha256: str  # base64 SHA-256 of the certificate's public key, for Chromium
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert(KONTOR_HOST, LMS_HOST)
+    folder = tmp_path_factory.mktemp("tls")
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    leaf = x509.load_pem_x509_certificate(cert.cert_chain_pems[0].bytes())
+    spki = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return Tls(folder / "ca.pem", context, base64.b64encode(hashlib.sha256(spki).digest()).decode())
+
+
+@pytest.fixture
+def resolve_test_hosts(monkeypatch, tls):
+    """Kontor and the LMS call each other by these names (JWKS, keys): map them to 127.0.0.1 in this
+    process, as Chromium's --host-resolver-rules does in the browser, and trust the test CA."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        return real("127.0.0.1" if host in (KONTOR_HOST, LMS_HOST) else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls.ca_pem))
+
+
+def https_browser_args(tls):
+    # The certificate is trusted by its key (no system store needed); any other certificate is not.
+    return [f"--host-resolver-rules=MAP {KONTOR_HOST} 127.0.0.1, MAP {LMS_HOST} 127.0.0.1",
+            f"--ignore-certificate-errors-spki-list={tls.spki_sha256}"]
+
+
+@pytest.fixture(scope="session")
+def https_chromium(playwright_driver, tls):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=[*BROWSER_ARGS, *https_browser_args(tls)])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def https_sites(database_url, tmp_path, tls, resolve_test_hosts):
+    live, stop = serve_two_sites(database_url, tmp_path, kontor_host=KONTOR_HOST, lms_host=LMS_HOST,
+                                 ssl_context=tls.server_context, KONTOR_HTTPS=True)
+    yield with_quiz(live)
+    stop()
+
+
+@pytest.fixture
+def https_sites_with_storage(database_url, tmp_path, tls, resolve_test_hosts):
+    live, stop = serve_two_sites(database_url, tmp_path, kontor_host=KONTOR_HOST, lms_host=LMS_HOST,
+                                 ssl_context=tls.server_context, KONTOR_HTTPS=True,
+                                 KONTOR_DEMO_LMS_PLATFORM_STORAGE=True)
+    yield with_quiz(live)
+    stop()
+
+
+def test_https_iframe_with_third_party_cookies_allowed(playwright_driver, tls, https_sites, tmp_path):
+    context = preferences_context(playwright_driver, tmp_path / "profile", ALLOW_THIRD_PARTY, https_browser_args(tls))
+    try:
+        launch_three_times(context, https_sites)
+        kontor_cookies = [c for c in context.cookies() if c["domain"] == KONTOR_HOST]
+        assert kontor_cookies and all(c["secure"] and c["sameSite"] == "None" for c in kontor_cookies)
+    finally:
+        context.close()
+
+
+def test_https_iframe_with_third_party_cookies_blocked(https_chromium, https_sites):
+    """Chromium blocks third-party cookies in a fresh context: Kontor's Partitioned cookies are kept
+    per LMS site and carry the launch."""
+    context = https_chromium.new_context(locale="en-GB")
+    try:
+        launch_three_times(context, https_sites)
+        kontor_cookies = [c for c in context.cookies() if c["domain"] == KONTOR_HOST]
+        assert kontor_cookies and all(c.get("partitionKey") for c in kontor_cookies), kontor_cookies
+    finally:
+        context.close()
+
+
+def test_https_new_window_launch(https_chromium, https_sites):
+    context = https_chromium.new_context(locale="en-GB")
+    try:
+        page = context.new_page()
+        page.goto(window_launch_url(https_sites))
+        page.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+        assert page.url.startswith(https_sites.url + "/l/")
+    finally:
+        context.close()
+
+
+def test_https_cookies_refused_in_the_frame_end_in_the_quiz_through_platform_storage(
+        playwright_driver, tls, https_sites_with_storage, tmp_path):
+    """No cookie of Kontor survives in the LMS's frame: the state travels through the LMS's platform
+    storage, the launch is confirmed, and the quiz opens in a window of its own."""
+    live = https_sites_with_storage
+    context = preferences_context(playwright_driver, tmp_path / "profile", refuse_kontor_cookies_in(live),
+                                  https_browser_args(tls))
+    try:
+        page = context.new_page()
+        seen = recorder(page)
+        page.goto(activity_url(live))
+        offer = page.frame_locator("iframe#contentframe").locator("a[href*='/lti/enter/']")
+        offer.wait_for(timeout=TIMEOUT_MS)
+        assert ("POST", live.url + "/lti/storage-confirm", 302) in seen, seen
+        with context.expect_page() as opened:
+            offer.click()
+        window = opened.value
+        window.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+        assert window.url.startswith(live.url + "/l/")
+    finally:
+        context.close()
