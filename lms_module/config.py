@@ -92,6 +92,8 @@ class BaseConfig:
     KONTOR_DEMO_LMS_KEY_PATH = ""
     KONTOR_DEMO_LMS_STATE_PATH = ""
     KONTOR_DEMO_LMS_PLATFORM_STORAGE = False
+    # The demo LMS plays "moodle" (Moodle 4.5) or "canvas" (hosted Canvas; always with platform storage).
+    KONTOR_DEMO_LMS_PROFILE = "moodle"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     @classmethod
@@ -114,16 +116,16 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     KONTOR_ENV = "development"
-    KONTOR_ALLOW_PRIVATE_LMS = True
     KONTOR_LOCALHOST_SECURE_COOKIES = True
+    KONTOR_ALLOW_PRIVATE_LMS = True
 
 
 class DemoConfig(BaseConfig):
     KONTOR_ENV = "demo"
     KONTOR_DEMO_LMS = True
+    KONTOR_LOCALHOST_SECURE_COOKIES = True
     KONTOR_OPEN_REGISTRATION = True  # the demo LMS registers itself
     KONTOR_ALLOW_PRIVATE_LMS = True  # ... on 127.0.0.1
-    KONTOR_LOCALHOST_SECURE_COOKIES = True
 
 
 class TestConfig(BaseConfig):

@@ -33,6 +33,7 @@ def demo_lms_settings(app: Flask):
         state_path=app.config.get("KONTOR_DEMO_LMS_STATE_PATH") or None,
         platform_storage=bool(app.config.get("KONTOR_DEMO_LMS_PLATFORM_STORAGE")),
         auto_activate_tools=True,
+        profile=app.config.get("KONTOR_DEMO_LMS_PROFILE") or "moodle",
     )
 
 
@@ -50,16 +51,34 @@ def register_demo_platform(app: Flask):
     from .lti.registration import save_platform
 
     settings = demo_lms_settings(app)
+    if settings.is_canvas:
+        _install_canvas_developer_key(app, settings)
+    # What `flask platform add` does; Canvas's issuer is not its host, so its URLs are given apart.
     platform = save_platform(
         issuer=settings.issuer,
         client_id=settings.client_id,
         deployment_id=settings.deployment_id,
-        auth_login_url=settings.issuer + "/auth",
-        auth_token_url=settings.issuer + "/token",
-        key_set_url=settings.issuer + "/certs",
-        name="Kontor demo LMS (Moodle 4.5 emulator)",
+        auth_login_url=settings.auth_login_url,
+        auth_token_url=settings.auth_token_url,
+        key_set_url=settings.key_set_url,
+        name="Kontor demo LMS (Canvas emulator)" if settings.is_canvas else "Kontor demo LMS (Moodle 4.5 emulator)",
     )
     return platform
+
+
+def _install_canvas_developer_key(app: Flask, settings) -> None:
+    """The Canvas admin's step: a developer key from Kontor's /lti/canvas.json, installed in the course.
+
+    Built in a request context for Kontor's own address (the servers may not listen yet); the
+    emulator's POST /accounts/site_admin/developer_keys does the same by fetching the URL."""
+    from .lti.registration import canvas_configuration
+
+    with app.test_request_context("/", base_url=settings.tool_base_url):
+        configuration = canvas_configuration()
+    emulator = app.extensions.get("kontor_demo_lms")
+    if emulator is not None:
+        emulator.extensions["demo_lms"].install_developer_key(
+            configuration, client_id=settings.client_id, deployment_id=settings.deployment_id)
 
 
 @click.command("demo")
