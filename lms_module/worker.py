@@ -91,7 +91,8 @@ class Worker:
                 report.delivery = deliver_due(now, worker_id=self.id, settings=self.delivery_settings,
                                               cache=self.cache, should_stop=self._stop.is_set)
                 if self.rosters and not self._stop.is_set():
-                    report.rosters = refresh_due(now, settings=self.roster_settings, cache=self.cache)
+                    report.rosters = refresh_due(now, settings=self.roster_settings, cache=self.cache,
+                                                 worker_id=self.id)
             finally:
                 db.session.remove()
         return report

@@ -124,7 +124,11 @@ def _int_arg(name: str, default: int) -> int:
 def gradebook(launch_id: str):
     link = _link()
     # The roster comes from the LMS through the worker; this only asks for a fresh copy when stale.
-    roster.refresh_if_stale(link.course_id)
+    # A course that never had one gets it now, within a few seconds (roster.fetch_first_roster).
+    status = roster.refresh_if_stale(link.course_id)
+    if status.available and status.synced_at is None:
+        status = roster.fetch_first_roster(link.course_id)
+    db.session.commit()  # the wish for a fresh roster, for every process's workers
     scope = _scope()
     quiz = _quiz(link)
     grading, pass_mark = _grading(quiz)
@@ -139,7 +143,7 @@ def gradebook(launch_id: str):
     return render_template(
         "reports/gradebook.html", link=link, quiz=quiz, book=book, rows=rows, sort=sort, descending=descending,
         filter_by=filter_by, filters=queries.FILTERS, sorts=queries.SORTS, grading=grading, pass_mark=pass_mark,
-        queue=queries.queue_length(scope),
+        queue=queries.queue_length(scope), roster_loading=status.available and status.synced_at is None,
     )
 
 

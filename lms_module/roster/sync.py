@@ -1,29 +1,36 @@
 """Course rosters from the LMS (NRPS) into User and Membership, refreshed in the background.
 
-No request handler calls the LMS. A report page calls `refresh_if_stale(course_id, max_age)`: it
-only looks at Course.roster_synced_at and, when the roster is older, records the wish in this
-process and wakes the process's worker. Workers refresh
-- courses wished for in their own process (thread mode: the web process that served the page), and
-- courses whose roster is older than KONTOR_ROSTER_MAX_AGE_MINUTES and that an instructor launched
-  in the last KONTOR_ROSTER_ACTIVE_MINUTES (this covers `flask worker` processes, which cannot see
-  another process's wishes) — without a table of its own, a recent instructor launch is the
-  durable sign that someone is looking at the course.
+No request handler calls the LMS, with one exception: the first report page of a course that has
+never had a roster (see `fetch_first_roster`). A report page calls `refresh_if_stale(course_id,
+max_age)`: it looks at Course.roster_synced_at and, when the roster is older, records the wish
+as a `roster_refresh` row and wakes the process's worker. Workers of every process
+- claim wished-for refreshes through the database, as grade deliveries are claimed (on PostgreSQL
+  `SELECT … FOR UPDATE SKIP LOCKED`, elsewhere a compare-and-set UPDATE; a claim expires, so a
+  dead worker loses nothing): one fetch per course, however many processes saw the page;
+- wish for the courses whose roster is older than KONTOR_ROSTER_MAX_AGE_MINUTES and that an
+  instructor launched in the last KONTOR_ROSTER_ACTIVE_MINUTES (a recent instructor launch is the
+  durable sign that someone is looking at the course).
+A wish names the moment after which the roster must have been read (`wanted_after`): a refresh
+that happened since satisfies it, so a worker that saw the course stale a moment ago does not
+fetch it a second time.
 
 A refresh reads every page first and writes only when all pages arrived, in one transaction:
 names, e-mail (where shared), role (lti.roles) and status; members the LMS no longer lists become
-inactive, never deleted. A failed refresh is logged and tried again after a backoff kept in the
-process. Two processes refreshing one course at once cost one wasted read: the loser's write
-is rolled back on the unique constraints, or on PostgreSQL waits on an advisory lock.
+inactive, never deleted. A failed refresh is logged and tried again after a backoff kept on the
+wish (`not_before`).
 """
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select, text
+from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from ..db_types import utcnow
 from ..extensions import db
@@ -31,6 +38,7 @@ from ..lti import nrps
 from ..lti.models import Course, LaunchSession, Membership, User
 from ..lti.roles import INSTRUCTOR, nrps_role
 from ..lti.services_clients import CallLimits, ClientCache, ServiceFailure
+from .models import RosterRefresh
 
 log = logging.getLogger("kontor.roster")
 
@@ -38,9 +46,7 @@ ADVISORY_CLASS = 0x4B4F5253  # "KORS"
 MAX_MEMBERS = 100_000
 IN_CHUNK = 500
 
-_wishes: dict[int, timedelta] = {}
-_next_try: dict[int, tuple[datetime, int]] = {}
-_state_lock = threading.Lock()
+LEASE = timedelta(minutes=5)  # how long a worker may hold a roster refresh before another takes it over
 
 
 @dataclass(frozen=True)
@@ -101,30 +107,94 @@ def refresh_if_stale(course_id: int | None, max_age: timedelta | None = None) ->
     return RosterStatus(True, course.roster_synced_at, stale, stale)
 
 
-def request_refresh(course_id: int, max_age: timedelta = timedelta(0)) -> None:
-    """Record the wish for this process's worker and wake it."""
-    with _state_lock:
-        known = _wishes.get(course_id)
-        _wishes[course_id] = max_age if known is None else min(known, max_age)
+def request_refresh(course_id: int, max_age: timedelta = timedelta(0), now: datetime | None = None) -> None:
+    """Record the wish (flushed with the caller's transaction) and wake this process's worker."""
+    wish(course_id, (now or utcnow()) - max_age)
     from ..worker import wake_workers
 
     wake_workers()
 
 
+def wish(course_id: int, wanted_after: datetime) -> None:
+    """Ask for a roster read after `wanted_after` (a later wish wins; an earlier one is kept)."""
+    row = db.session.get(RosterRefresh, course_id)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(RosterRefresh(course_id=course_id, wanted_after=wanted_after, failures=0))
+            return
+        except IntegrityError:  # another process wished at the same moment: raise its wish instead
+            row = db.session.get(RosterRefresh, course_id, populate_existing=True)
+    if row is not None and row.wanted_after < wanted_after:
+        row.wanted_after = wanted_after
+    db.session.flush()
+
+
+def fetch_first_roster(course_id: int, budget_seconds: float = 3.0, now: datetime | None = None) -> RosterStatus:
+    """The course's first roster, read inside the request that shows the first report page.
+
+    The one exception to "no network calls in a request handler" (STYLE.md habit 6): a course
+    that has never had a roster would list only the students who launched ("1 of 1") while the
+    LMS knows the whole class. The request claims the wish like a worker (so no worker fetches it
+    at the same time) and waits at most `budget_seconds` (every call and the whole read are
+    bounded); when that is not enough, the claim is given back for the workers and the page says
+    that the roster is loading. Commits."""
+    now = now or utcnow()
+    course = db.session.get(Course, course_id)
+    if course is None or not course.memberships_url:
+        return RosterStatus(False, None, False, False)
+    if course.roster_synced_at is not None:
+        return RosterStatus(True, course.roster_synced_at, False, False)
+    wish(course_id, now)
+    settings = RosterSettings.from_config(current_app.config)
+    settings = RosterSettings(
+        max_age=settings.max_age, active_window=settings.active_window, page_size=settings.page_size,
+        limits=CallLimits(timeout=min(settings.limits.timeout, budget_seconds), max_bytes=settings.limits.max_bytes,
+                          deadline=budget_seconds),
+    )
+    claim = f"request:{os.getpid()}:{threading.get_ident()}"[:64]
+    won = db.session.execute(
+        update(RosterRefresh)
+        .where(RosterRefresh.course_id == course_id, exists().where(_claimable(now)))
+        .values(claimed_by=claim, claimed_until=now + timedelta(seconds=budget_seconds * 4))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if won == 1:
+        try:
+            refresh_course(course_id, now=now, settings=settings, give_up_at=time.monotonic() + budget_seconds)
+        except Exception as exc:  # a slow or failing LMS: the workers take over, the page says so
+            db.session.rollback()
+            log.info("first roster of course %s not read in the request: %s", course_id,
+                     getattr(exc, "message", None) or type(exc).__name__)
+            db.session.execute(update(RosterRefresh)
+                               .where(RosterRefresh.course_id == course_id, RosterRefresh.claimed_by == claim)
+                               .values(claimed_by=None, claimed_until=None)
+                               .execution_options(synchronize_session=False))
+            db.session.commit()
+            from ..worker import wake_workers
+
+            wake_workers()
+    synced = db.session.scalar(select(Course.roster_synced_at).where(Course.id == course_id))
+    return RosterStatus(True, synced, synced is None, synced is None)
+
+
 # --- what workers call -----------------------------------------------------------------------------
 
 
-def due_courses(now: datetime, settings: RosterSettings) -> list[int]:
-    with _state_lock:
-        wished = dict(_wishes)
-        backoff = dict(_next_try)
-    ids: list[int] = []
-    for course_id, max_age in wished.items():
-        synced = db.session.scalar(select(Course.roster_synced_at).where(Course.id == course_id))
-        if synced is None or synced <= now - max_age:
-            ids.append(course_id)
-        else:
-            _forget_wish(course_id)
+def _claimable(now: datetime):
+    return and_(
+        or_(Course.roster_synced_at.is_(None), Course.roster_synced_at <= RosterRefresh.wanted_after),
+        or_(RosterRefresh.not_before.is_(None), RosterRefresh.not_before <= now),
+        or_(RosterRefresh.claimed_until.is_(None), RosterRefresh.claimed_until < now),
+        Course.id == RosterRefresh.course_id,
+        Course.memberships_url.is_not(None),
+    )
+
+
+def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inline") -> list[int]:
+    """Wish for stale courses an instructor looks at, then claim due refreshes for `worker_id`
+    (committed: another worker skips them until the claim expires)."""
     active = exists().where(
         LaunchSession.course_id == Course.id,
         LaunchSession.role == INSTRUCTOR,
@@ -138,13 +208,37 @@ def due_courses(now: datetime, settings: RosterSettings) -> list[int]:
         .order_by(Course.roster_synced_at.is_not(None), Course.roster_synced_at)
         .limit(settings.courses_per_run * 4)
     ).all()
-    ids += [cid for cid in stale if cid not in ids]
-    ready = [cid for cid in ids if cid not in backoff or backoff[cid][0] <= now]
-    return ready[: settings.courses_per_run]
+    for course_id in stale:
+        wish(course_id, now - settings.max_age)
+    db.session.commit()
+    until = now + max(LEASE, timedelta(seconds=settings.limits.deadline * 4))
+    candidates = select(RosterRefresh.course_id).where(exists().where(_claimable(now))) \
+        .order_by(RosterRefresh.wanted_after).limit(settings.courses_per_run)
+    claimed: list[int] = []
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True, of=RosterRefresh)))
+        if ids:
+            db.session.execute(update(RosterRefresh).where(RosterRefresh.course_id.in_(ids))
+                               .values(claimed_by=worker_id, claimed_until=until)
+                               .execution_options(synchronize_session=False))
+        claimed = ids
+    else:
+        for course_id in db.session.scalars(candidates).all():
+            # Compare-and-set: only if still claimable when the UPDATE runs.
+            won = db.session.execute(
+                update(RosterRefresh)
+                .where(RosterRefresh.course_id == course_id, exists().where(_claimable(now)))
+                .values(claimed_by=worker_id, claimed_until=until)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if won == 1:
+                claimed.append(course_id)
+    db.session.commit()
+    return claimed
 
 
 def refresh_due(now: datetime | None = None, *, settings: RosterSettings | None = None,
-                cache: ClientCache | None = None) -> list[RefreshResult]:
+                cache: ClientCache | None = None, worker_id: str = "inline") -> list[RefreshResult]:
     """Refresh the rosters that are due; failures are logged and tried again later."""
     now = now or utcnow()
     settings = settings or RosterSettings.from_config(current_app.config)
@@ -152,16 +246,16 @@ def refresh_due(now: datetime | None = None, *, settings: RosterSettings | None 
     cache = cache or ClientCache()
     results = []
     try:
-        for course_id in due_courses(now, settings):
+        for course_id in due_courses(now, settings, worker_id):
             try:
                 results.append(refresh_course(course_id, now=now, settings=settings, cache=cache))
             except ServiceFailure as failure:
                 db.session.rollback()
-                _note_failure(course_id, now)
+                _note_failure(course_id, now, worker_id, failure.message)
                 log.warning("roster of course %s not refreshed: %s", course_id, failure.message)
-            except Exception:
+            except Exception as exc:
                 db.session.rollback()
-                _note_failure(course_id, now)
+                _note_failure(course_id, now, worker_id, f"{type(exc).__name__}: {exc}")
                 log.exception("roster of course %s not refreshed", course_id)
     finally:
         db.session.rollback()
@@ -171,7 +265,7 @@ def refresh_due(now: datetime | None = None, *, settings: RosterSettings | None 
 
 
 def refresh_course(course_id: int, *, now: datetime | None = None, settings: RosterSettings | None = None,
-                   cache: ClientCache | None = None) -> RefreshResult:
+                   cache: ClientCache | None = None, give_up_at: float | None = None) -> RefreshResult:
     """Read the course's members from the LMS and store them (raises ServiceFailure; writes nothing
     unless every page arrived). Commits."""
     now = now or utcnow()
@@ -189,15 +283,18 @@ def refresh_course(course_id: int, *, now: datetime | None = None, settings: Ros
         for page in nrps.member_pages(client, url, page_size=settings.page_size, max_pages=settings.max_pages):
             for member in page:
                 members[member.user_id] = member
+            if give_up_at is not None and time.monotonic() > give_up_at:
+                raise ServiceFailure("retry", "the roster did not arrive within the time a page may wait")
         with _exclusive(course_id):
             result = _store(course_id, platform_id, members, now)
             db.session.commit()
     finally:
         if own_cache:
             cache.close()
-    _forget_wish(course_id)
-    with _state_lock:
-        _next_try.pop(course_id, None)
+    db.session.execute(update(RosterRefresh).where(RosterRefresh.course_id == course_id)
+                       .values(claimed_by=None, claimed_until=None, not_before=None, failures=0, last_error=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
     log.info("roster of course %s: %s members, %s new, %s inactive", course_id, result.members,
              result.new_users, result.inactive)
     return result
@@ -246,24 +343,18 @@ def _store(course_id: int, platform_id: int, members: dict[str, nrps.Member], no
     return RefreshResult(course_id, len(members), new_users, inactive)
 
 
-def _forget_wish(course_id: int) -> None:
-    with _state_lock:
-        _wishes.pop(course_id, None)
-
-
-def _note_failure(course_id: int, now: datetime) -> None:
+def _note_failure(course_id: int, now: datetime, worker_id: str, message: str) -> None:
+    """Give the claim back with a backoff, so no worker asks the LMS again at once."""
     from ..grade_sync.timing import retry_delay
 
-    with _state_lock:
-        failures = _next_try.get(course_id, (now, 0))[1] + 1
-        _next_try[course_id] = (now + timedelta(seconds=retry_delay(failures, 600, None) + 5), failures)
-
-
-def forget_process_state() -> None:
-    """Drop this process's wishes and backoffs (tests start from a clean slate)."""
-    with _state_lock:
-        _wishes.clear()
-        _next_try.clear()
+    row = db.session.get(RosterRefresh, course_id, populate_existing=True)
+    if row is None or row.claimed_by != worker_id:
+        return
+    row.failures += 1
+    row.not_before = now + timedelta(seconds=retry_delay(row.failures, 600, None) + 5)
+    row.claimed_by = row.claimed_until = None
+    row.last_error = message[:2000]
+    db.session.commit()
 
 
 class _exclusive:

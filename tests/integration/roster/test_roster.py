@@ -78,6 +78,7 @@ def test_a_report_page_only_wishes_for_a_refresh_and_the_worker_does_it(rig):
     assert _refresh(rig) == []
     with rig.app.test_request_context():
         status = refresh_if_stale(course_id, timedelta(minutes=5))
+        db.session.commit()  # as the report page does: the wish is a row every process's workers see
     assert status.available and status.stale and status.refresh_requested and status.synced_at is None
     assert rig.lms.request_counts.get("nrps", 0) == 0  # nothing was fetched for the page
     worker = Worker(rig.app, worker_id="roster-test")
@@ -125,3 +126,73 @@ def test_what_the_lms_does_not_share_is_kept(rig):
     _refresh(rig)
     with rig.app.app_context():
         assert db.session.scalar(select(User.email).where(User.subject == "4")) == "student1@example.com"
+
+
+# --- found with the real Moodle (issue 10) -----------------------------------------------------------
+
+
+def test_two_workers_of_two_processes_fetch_a_roster_once(rig):
+    """Every gunicorn process had its own list of rosters to refresh, so each fetched the same
+    roster. Refreshes are claimed in the database now: one NRPS fetch per course."""
+    import threading
+
+    rig.launch("3")  # an instructor opened the course: its roster is due for every worker
+    rig.lms.delay("nrps", 0.5)  # both workers are busy at the same moment
+    workers = [Worker(rig.app, worker_id=f"process-{n}") for n in (1, 2)]
+    reports = [None, None]
+
+    def run(index):
+        reports[index] = workers[index].run_once()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert rig.lms.request_counts["nrps"] == 1
+    assert sorted(len(r.rosters) for r in reports) == [0, 1]
+
+
+def test_a_wish_from_one_process_is_seen_by_the_workers_of_another(rig):
+    course_id = _course_id(rig, rig.launch("4").launch_id)  # a student only: nothing is due by age
+    with rig.app.test_request_context():
+        refresh_if_stale(course_id, timedelta(minutes=5))
+        db.session.commit()
+    with rig.app.app_context():
+        from lms_module.roster.models import RosterRefresh
+
+        assert db.session.get(RosterRefresh, course_id) is not None  # in the database, not the process
+    assert [r.course_id for r in Worker(rig.app, worker_id="elsewhere").run_once().rosters] == [course_id]
+    assert rig.lms.request_counts["nrps"] == 1
+
+
+def test_the_first_gradebook_page_of_a_course_lists_students_who_never_launched(rig):
+    """The first instructor visit showed only the students who had launched ("1 of 1") while the
+    NRPS roster arrived a second later: a course without a roster gets it before the page."""
+    rig.use_quiz("gs-four-checks")
+    rig.launch("4")
+    with rig.live.browser() as browser:
+        browser.session.headers["Accept-Language"] = "en"
+        page = rig.live.launch(browser, user="3", locale="en")
+        launch_id = page.url.split("/l/")[1].split("/")[0]
+        book = browser.session.get(f"{rig.live.url}/l/{launch_id}/reports/")
+    assert book.status_code == 200
+    assert "Sara Second" in book.text  # in the LMS's course, never launched
+    assert "still loading" not in book.text and 'http-equiv="refresh"' not in book.text
+    assert rig.lms.request_counts["nrps"] == 1
+
+
+def test_a_slow_lms_leaves_the_first_page_loading_and_the_worker_finishes(rig):
+    rig.use_quiz("gs-four-checks")
+    rig.lms.delay("nrps", 4.0)  # longer than the page may wait
+    with rig.live.browser() as browser:
+        browser.session.headers["Accept-Language"] = "en"
+        page = rig.live.launch(browser, user="3", locale="en")
+        launch_id = page.url.split("/l/")[1].split("/")[0]
+        book = browser.session.get(f"{rig.live.url}/l/{launch_id}/reports/")
+        assert book.status_code == 200 and book.elapsed.total_seconds() < 6
+        assert 'http-equiv="refresh"' in book.text and "still loading" in book.text
+        rig.lms.delay("nrps", 0.0)
+        assert len(Worker(rig.app, worker_id="after-the-page").run_once().rosters) == 1
+        again = browser.session.get(f"{rig.live.url}/l/{launch_id}/reports/")
+    assert "Sara Second" in again.text and 'http-equiv="refresh"' not in again.text
