@@ -17,7 +17,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..engine import (
-    CountedAttempt, Score, activity_grade, attempt_result, handler_for, link_grade, passed, plan_attempt, score_answer,
+    ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
+    score_answer,
 )
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
@@ -69,7 +70,7 @@ class QuizForLink:
 def quiz_for_link(link: ResourceLink) -> QuizForLink:
     if not link.quiz_slug:
         raise AttemptError("no_quiz")
-    version = latest_version_by_slug(link.quiz_slug)
+    version = latest_version_by_slug(link.quiz_slug, link.course_id)  # the course's own quiz first
     if version is None or not visible_to(version.quiz_id, link.course_id):
         raise AttemptError("unknown_quiz")
     content = content_of(version)
@@ -85,7 +86,7 @@ class StartInfo:
     close_at: datetime | None
     extra_minutes: int
     refusal: str | None  # why a new attempt cannot start now
-    grade: float | None
+    grade: ActivityGrade | None
 
 
 def start_info(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> StartInfo:
@@ -110,7 +111,7 @@ def start_info(link: ResourceLink, user_id: int, now: datetime, *, is_preview: b
         close_at=close_at,
         extra_minutes=accommodation.extra_minutes if accommodation else 0,
         refusal=refusal,
-        grade=grade_of(link, user_id, attempts, quiz.settings),
+        grade=grade_of(attempts, quiz.settings.grading),
     )
 
 
@@ -124,10 +125,10 @@ def user_attempts(link_id: int, user_id: int, is_preview: bool = False) -> list[
     )
 
 
-def grade_of(link: ResourceLink, user_id: int, attempts: Sequence[Attempt], settings: policy.EffectiveSettings) -> float | None:
-    """The link's grade for the user per the grading method, over fully graded attempts."""
-    fractions = [a.fraction for a in attempts if a.status == SUBMITTED and a.fraction is not None]
-    return link_grade(fractions, settings.grading)
+def grade_of(attempts_by_number: Sequence[Attempt], method: GradingMethod) -> ActivityGrade | None:
+    """One student's grade for an activity from their attempts (by number), as engine.activity_grade
+    computes it for every page, export and the LMS."""
+    return activity_grade([counted_attempt(a) for a in attempts_by_number], method)
 
 
 def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -> int:
@@ -135,8 +136,8 @@ def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -
 
     The students whose grade changes are announced to the graded listeners with their latest
     graded attempt (the grade sync queues what the LMS should hold now; call after the new
-    method is stored and flushed). Returns how many students' grades change: in Kontor's
-    gradebook (every finished attempt) or in the LMS (graded attempts only)."""
+    method is stored and flushed). Returns how many students' grades change (Kontor's pages and
+    the LMS count the same attempts: engine.activity_grade)."""
     if old_method == new_method:
         return 0
     by_user: dict[int, list[Attempt]] = {}
@@ -148,24 +149,19 @@ def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -
         by_user.setdefault(attempt.user_id, []).append(attempt)
     changed = 0
     for attempts in by_user.values():
-        in_kontor = [counted_attempt(a, graded=True) for a in attempts]
-        for_lms = [counted_attempt(a) for a in attempts]
-        lms_changed = activity_grade(for_lms, old_method) != activity_grade(for_lms, new_method)
-        if lms_changed or activity_grade(in_kontor, old_method) != activity_grade(in_kontor, new_method):
+        if grade_of(attempts, old_method) != grade_of(attempts, new_method):
             changed += 1
-        if lms_changed:
             latest = [a for a in attempts if (a.settings or {}).get("graded")][-1]
             for listener in graded_listeners:
                 listener(latest)
     return changed
 
 
-def counted_attempt(attempt: Attempt, *, graded: bool | None = None) -> CountedAttempt:
-    """An attempt as engine.activity_grade counts it: points once fully graded; graded as taken
-    (exams; practice with grading on) unless the caller counts every attempt."""
+def counted_attempt(attempt: Attempt) -> CountedAttempt:
+    """An attempt as engine.activity_grade counts it: points once fully graded; graded as it was
+    taken (exams; practice with grading on)."""
     fully_graded = attempt.status == SUBMITTED and attempt.fraction is not None
-    if graded is None:
-        graded = bool((attempt.settings or {}).get("graded"))
+    graded = bool((attempt.settings or {}).get("graded"))
     return CountedAttempt(attempt.marks if fully_graded else None, attempt.max_marks or 0.0, graded)
 
 

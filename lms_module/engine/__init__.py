@@ -4,7 +4,7 @@ Plain Python: nothing here knows Flask, requests, sessions or the database.
 """
 
 from .grading import (
-    ActivityGrade, AttemptResult, CountedAttempt, GradingMethod, activity_grade, attempt_result, link_grade, passed,
+    GRADING_METHODS, ActivityGrade, AttemptResult, CountedAttempt, GradingMethod, activity_grade, attempt_result, passed,
 )
 from .library_rules import check_difficulty_spread, check_library, library_summary
 from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
@@ -14,6 +14,7 @@ from .schema import AnyQuestion, Quiz, Settings
 from .text import LocalText, plain, render, render_markdown, resolve
 
 __all__ = [
+    "GRADING_METHODS",
     "REGISTRY",
     "AnyQuestion",
     "AttemptResult",
@@ -35,7 +36,6 @@ __all__ = [
     "check_path",
     "handler_for",
     "library_summary",
-    "link_grade",
     "ActivityGrade",
     "CountedAttempt",
     "activity_grade",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from .questions import Score
+from .schema import GRADING_METHODS, GradingMethod
 
-GradingMethod = Literal["highest", "last", "first", "average"]
+__all__ = ["GRADING_METHODS", "ActivityGrade", "AttemptResult", "CountedAttempt", "GradingMethod", "activity_grade",
+           "attempt_result", "passed"]
 _DIGITS = 4
 
 
@@ -46,17 +48,32 @@ class ActivityGrade(NamedTuple):
 
 
 def activity_grade(attempts_in_start_order: Sequence[CountedAttempt], method: GradingMethod) -> ActivityGrade | None:
-    """The grade that counts: the grading method applied to the graded, fully graded attempts;
-    None without one. Highest, last and first give the chosen attempt's own points and maximum;
-    average gives the mean fraction of the latest counted attempt's maximum (the mean of the
-    points when every maximum is the same)."""
+    """The one place Kontor computes a student's grade for an activity: the start page, the
+    gradebook (and its exports), the class summary and the grade sent to the LMS all come from here
+    (the gradebook's SQL is checked against it: tests/integration/reports/test_one_grade.py).
+
+    Counted are the attempts taken while the activity was graded and fully graded by now; ungraded
+    (practice) attempts, open ones and ones whose essay awaits the instructor never change the
+    grade. None without a counted attempt. `attempts_in_start_order` is the order the student
+    started them in (attempt number), which decides "first" and "last".
+
+    - highest: the counted attempt with the highest fraction (the earliest of equal ones);
+    - last / first: the latest / earliest counted attempt;
+    - average: the mean of the counted attempts' fractions, given on the latest counted attempt's
+      maximum. Attempts of one quiz version share a maximum, and then this is simply the mean of
+      the points (20 and 25 of 30 average to 22.5 of 30). When maxima differ (the quiz changed, or
+      random questions carry different points) every attempt weighs the same, not every point:
+      10 of 10 and 0 of 30 average to 50 %, not to 25 %.
+
+    Highest, last and first give the chosen attempt's own points and maximum. Nothing is rounded:
+    pages round for display, the LMS gets the points as they are."""
     counted = [a for a in attempts_in_start_order if a.graded and a.points is not None]
     if not counted:
         return None
     if method == "highest":
         best = counted[0]
         for attempt in counted[1:]:
-            if attempt.points * best.maximum > best.points * attempt.maximum:  # a strictly higher fraction
+            if _fraction(attempt) > _fraction(best):
                 best = attempt
         return ActivityGrade(best.points, best.maximum)
     if method == "last":
@@ -67,25 +84,13 @@ def activity_grade(attempts_in_start_order: Sequence[CountedAttempt], method: Gr
         maximum = counted[-1].maximum
         if all(a.maximum == maximum for a in counted):
             return ActivityGrade(sum(a.points for a in counted) / len(counted), maximum)
-        fractions = [a.points / a.maximum if a.maximum else 0.0 for a in counted]
+        fractions = [_fraction(a) for a in counted]
         return ActivityGrade(sum(fractions) / len(fractions) * maximum, maximum)
     raise ValueError(f"unknown grading method {method!r}")
 
 
-def link_grade(attempt_fractions_in_start_order: Sequence[float], method: GradingMethod) -> float | None:
-    """The grade (0..1) that counts for a link, from the finished attempts; None without attempts."""
-    fractions = list(attempt_fractions_in_start_order)
-    if not fractions:
-        return None
-    if method == "highest":
-        return max(fractions)
-    if method == "last":
-        return fractions[-1]
-    if method == "first":
-        return fractions[0]
-    if method == "average":
-        return round(sum(fractions) / len(fractions), _DIGITS)
-    raise ValueError(f"unknown grading method {method!r}")
+def _fraction(attempt: CountedAttempt) -> float:
+    return attempt.points / attempt.maximum if attempt.maximum else 0.0
 
 
 def passed(fraction: float, pass_mark: float) -> bool:

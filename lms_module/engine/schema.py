@@ -37,6 +37,10 @@ Topic = Literal[
     "career",
 ]
 TOPICS: tuple[str, ...] = Topic.__args__  # type: ignore[attr-defined]
+# How the attempts of a student make the activity's grade (engine.grading.activity_grade); the one
+# list that quiz files, settings, custom parameters and the grade sync accept.
+GradingMethod = Literal["highest", "last", "first", "average"]
+GRADING_METHODS: tuple[str, ...] = GradingMethod.__args__  # type: ignore[attr-defined]
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 GAP_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]*)\s*\}\}")
 RULE_ERROR = "quiz_rule"
@@ -68,7 +72,7 @@ class Settings(_Model):
 
     mode: Literal["exam", "practice"] = "exam"
     attempts: int = Field(default=1, ge=0, le=limits.MAX_ATTEMPTS)  # 0 = unlimited
-    grading: Literal["highest", "last", "first", "average"] = "highest"
+    grading: GradingMethod = "highest"
     time_limit_minutes: int | None = Field(default=None, gt=0, le=limits.MAX_TIME_LIMIT_MINUTES)
     pass_mark: float = Field(default=0.5, ge=0, le=1)
     shuffle_questions: bool = False

@@ -171,7 +171,7 @@ class StudentView:
     email: str | None
     member_status: str | None
     attempts: list[Attempt]
-    grade: float | None
+    grade: float | None  # the activity grade as a fraction (engine.activity_grade)
     accommodation: Accommodation | None
     running: Attempt | None
     mastery: list[TopicMastery]
@@ -183,7 +183,7 @@ def student_view(scope: queries.Scope, link, user_id: int, settings) -> StudentV
         select(Membership).where(Membership.course_id == scope.course_id, Membership.user_id == user_id)
     ).first() if scope.course_id is not None else None
     own = queries.student_attempts(scope, user_id)
-    grade = attempts.grade_of(link, user_id, own, settings) if settings is not None else None
+    grade = attempts.grade_of(own, settings.grading) if settings is not None else None
     result = queries.mastery([scope.link_id], [user_id])
     mine = result.per_student.get(user_id, {})
     topics = sorted(set(result.by_topic) | set(mine))
@@ -194,7 +194,7 @@ def student_view(scope: queries.Scope, link, user_id: int, settings) -> StudentV
         email=user.email if user else None,
         member_status=membership.status if membership and membership.role == "student" else None,
         attempts=own,
-        grade=grade,
+        grade=grade.fraction if grade else None,
         accommodation=attempts.accommodation_for(scope.link_id, user_id),
         running=next((a for a in own if a.status == IN_PROGRESS), None),
         mastery=mastery,

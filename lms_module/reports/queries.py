@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    Float, Numeric, Text, and_, case, cast, false, func, literal, literal_column, or_, select, true, union,
+    Text, and_, case, cast, false, func, literal, literal_column, or_, select, true, union,
 )
 from sqlalchemy.sql import ColumnElement
 
@@ -116,14 +116,24 @@ class GradebookPage:
 
 
 def _grade_column(graded, grading: str) -> ColumnElement:
-    """The link grade per grading method, as engine.grading.link_grade defines it."""
+    """The activity grade as a fraction, as engine.activity_grade computes it (in SQL for speed on
+    thousands of students; tests/integration/reports/test_one_grade.py checks it against the
+    function on the same data): over the counted attempts only, unrounded."""
     if grading == "highest":
-        return graded.c.best
+        return graded.c.grade_highest
     if grading == "last":
-        return graded.c.last
+        return graded.c.grade_last
     if grading == "first":
-        return graded.c.first
-    return cast(func.round(cast(graded.c.mean, Numeric(12, 6)), 4), Float)
+        return graded.c.grade_first
+    if grading == "average":
+        return graded.c.grade_mean
+    raise ValueError(f"unknown grading method {grading!r}")
+
+
+def _counts_for_grade():
+    """SQL for engine.activity_grade's rule: taken while the activity was graded (the flag in the
+    attempt's settings); the caller limits to fully graded (submitted) attempts."""
+    return func.coalesce(Attempt.settings["graded"].as_boolean(), false())
 
 
 def gradebook_query(scope: Scope, grading: str, pass_mark: float):
@@ -144,18 +154,29 @@ def gradebook_select(scope: Scope, grading: str, pass_mark: float):
         func.max(func.coalesce(Attempt.submitted_at, Attempt.started_at)).label("last_activity"),
     ).where(own).group_by(Attempt.user_id).subquery("activity")
 
+    # Best and Last describe attempts (every fully graded one, practice too); the grade counts only
+    # the attempts engine.activity_grade counts, numbered among themselves for first and last.
+    counts = _counts_for_grade()
+    exact = case((Attempt.max_marks > 0, Attempt.marks / Attempt.max_marks), else_=0.0)
     ranked = select(
         Attempt.user_id,
         Attempt.fraction,
-        func.row_number().over(partition_by=Attempt.user_id, order_by=Attempt.number).label("from_first"),
+        counts.label("counts"),
+        exact.label("exact"),
         func.row_number().over(partition_by=Attempt.user_id, order_by=Attempt.number.desc()).label("from_last"),
+        func.row_number().over(partition_by=(Attempt.user_id, counts), order_by=Attempt.number).label("counted_first"),
+        func.row_number().over(partition_by=(Attempt.user_id, counts), order_by=Attempt.number.desc())
+        .label("counted_last"),
     ).where(own, Attempt.status == SUBMITTED, Attempt.fraction.is_not(None)).subquery("ranked")
+    counted = ranked.c.counts == true()
     graded = select(
         ranked.c.user_id,
         func.max(ranked.c.fraction).label("best"),
         func.max(case((ranked.c.from_last == 1, ranked.c.fraction))).label("last"),
-        func.max(case((ranked.c.from_first == 1, ranked.c.fraction))).label("first"),
-        func.avg(ranked.c.fraction).label("mean"),
+        func.max(case((counted, ranked.c.exact))).label("grade_highest"),
+        func.max(case((and_(counted, ranked.c.counted_last == 1), ranked.c.exact))).label("grade_last"),
+        func.max(case((and_(counted, ranked.c.counted_first == 1), ranked.c.exact))).label("grade_first"),
+        func.avg(case((counted, ranked.c.exact))).label("grade_mean"),
     ).group_by(ranked.c.user_id).subquery("graded")
 
     latest = select(GradeOutbox.user_id, func.max(GradeOutbox.id).label("outbox_id")).where(

@@ -79,7 +79,7 @@ def test_every_student_of_the_course_is_listed_with_their_numbers(app, course):
     assert (anna.attempts, anna.grade, anna.best, anna.last, anna.passed) == (2, 1.0, 1.0, 1.0, True)
     assert anna.seconds == pytest.approx(19 * 60 + 9 * 60, abs=1)
     assert (anna.sync_status, anna.sync_error) == ("sent", None) and anna.sync_at is not None
-    assert (ben.grade, ben.passed, ben.sync_status, ben.sync_error) == (0.3333, False, "failed", "HTTP 400: bad score")
+    assert (ben.grade, ben.passed, ben.sync_status, ben.sync_error) == (pytest.approx(1 / 3), False, "failed", "HTTP 400: bad score")
     assert (cem.attempts, cem.open_attempts, cem.grade, cem.passed) == (1, 1, None, None)
     assert (dora.attempts, dora.member_status, dora.last_activity) == (0, "inactive", None)
     assert (emil.attempts, emil.member_status, emil.sync_status) == (0, "active", None)
@@ -93,10 +93,10 @@ def test_grading_methods(app, course):
         scope = _scope(app)
         grades = {m: {r.name: r.grade for r in queries.gradebook(scope, m, 0.5).rows if r.grade is not None}
                   for m in ("highest", "last", "first", "average")}
-    assert grades["highest"] == {"Anna Arendt": 1.0, "Ben Böhm": 0.3333}
-    assert grades["first"]["Anna Arendt"] == 0.3333
+    assert grades["highest"] == {"Anna Arendt": 1.0, "Ben Böhm": pytest.approx(1 / 3)}  # unrounded
+    assert grades["first"]["Anna Arendt"] == pytest.approx(1 / 3)
     assert grades["last"]["Anna Arendt"] == 1.0
-    assert grades["average"]["Anna Arendt"] == pytest.approx(0.6667)  # (0.3333 + 1) / 2, four decimals
+    assert grades["average"]["Anna Arendt"] == pytest.approx(2 / 3)  # (1/3 + 1) / 2, unrounded
 
 
 def test_filters_sorting_and_pages(app, course):
@@ -123,11 +123,11 @@ def test_awaiting_grading_filter(app, course, make_launch, quizzes, student, att
 def test_class_summary(app, course):
     with app.app_context():
         summary = queries.class_summary(_scope(app), "highest", 0.5)
-    # Grades: Anna 1.0 (bin 9), Ben 0.3333 (bin 3)
+    # Grades: Anna 1.0 (bin 9), Ben 1/3 (bin 3)
     assert summary.students == 5 and summary.graded == 2
     assert summary.histogram == [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
-    assert summary.mean == pytest.approx((1 + 0.3333) / 2)
-    assert summary.median == pytest.approx((1 + 0.3333) / 2)
+    assert summary.mean == pytest.approx((1 + 1 / 3) / 2)
+    assert summary.median == pytest.approx((1 + 1 / 3) / 2)
     assert summary.pass_rate == pytest.approx(0.5)
     assert summary.mean_seconds == pytest.approx((19 + 9 + 4) * 60 / 3, abs=1)
 
@@ -137,7 +137,7 @@ def test_median_of_an_odd_number_of_grades(app, teacher, student, attempt_for):
         attempt_for(student(f"s{index}"), responses)
     with app.app_context():
         summary = queries.class_summary(_scope(app), "highest", 0.5)
-    assert summary.median == pytest.approx(0.6667)
+    assert summary.median == pytest.approx(2 / 3)
 
 
 def test_mastery_per_topic_over_several_links(app, course, make_launch, quizzes, student, attempt_for):

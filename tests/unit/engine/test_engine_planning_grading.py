@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from lms_module.engine import Quiz, attempt_result, link_grade, passed, plan_attempt
+from lms_module.engine import Quiz, attempt_result, passed, plan_attempt
 from lms_module.engine.questions import Score
 
 
@@ -70,19 +70,6 @@ def test_tokens_are_unique_and_opaque(quiz: Quiz) -> None:
 
 
 # --- grading -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("method", "grade"), [("highest", 0.9), ("last", 0.6), ("first", 0.5), ("average", 0.6667)]
-)
-def test_link_grade_methods(method: str, grade: float) -> None:
-    assert link_grade([0.5, 0.9, 0.6], method) == grade  # type: ignore[arg-type]
-
-
-def test_link_grade_without_attempts_and_unknown_method() -> None:
-    assert link_grade([], "highest") is None
-    with pytest.raises(ValueError):
-        link_grade([0.5], "median")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
