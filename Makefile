@@ -8,7 +8,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.test-$(shell cat requirements-test.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo demo-reset test test-sqlite test-postgres browser services validate translations bench clean lock audit
+.PHONY: demo test test-sqlite test-postgres browser services validate translations bench clean lock audit
 
 $(VENV)/bin/python:
 	@echo "Creating the virtual environment $(VENV) ..."
