@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -172,7 +173,6 @@ class Tls:
 
 @pytest.fixture(scope="session")
 def tls(tmp_path_factory):
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     cert = ca.issue_cert(KONTOR_HOST, LMS_HOST)
     folder = tmp_path_factory.mktemp("tls")
