@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .address_guard import BlockedAddress, outbound_session
+from .ags import is_canvas_issuer
 from .models import Deployment, Platform
 from .services_clients import CallLimits, ServiceFailure, call
 
@@ -51,6 +52,12 @@ FAILURES = {
     "issuer_mismatch": (400, _l(
         "The LMS's configuration names another address (issuer) than the one it was fetched from. "
         "Nothing was registered.")),
+    # %(url)s: Kontor's developer key JSON (the route fills it in).
+    "hosted_canvas": (400, _l(
+        "This is Instructure-hosted Canvas, which Kontor cannot register dynamically: Canvas names "
+        "https://canvas.instructure.com as its address but serves its configuration from your school's "
+        "host. Please register it with the developer key instead: in Canvas, Admin, Developer Keys, "
+        "+ Developer Key, LTI Key, method \"Enter URL\", URL %(url)s. Nothing was registered.")),
     "private_address": (400, _l(
         "The LMS's address lies in a private or local network, which Kontor does not call. "
         "Nothing was registered.")),
@@ -199,6 +206,9 @@ class KontorRegistration(DynamicRegistration):
         # The spec binds the configuration to its issuer: both must name the same origin. A prefix
         # test let `https://lms.example@evil.example/` and `https://lms.example.evil.example/` pass.
         if not isinstance(issuer, str) or len(issuer) > 255 or not same_origin(issuer, self._openid_configuration_url):
+            if isinstance(issuer, str) and is_canvas_issuer(issuer):
+                # Hosted Canvas always looks so (issue 10); the way in is the developer key JSON.
+                raise RegistrationFailed("hosted_canvas", f"{issuer!r} vs {self._openid_configuration_url!r}")
             raise RegistrationFailed("issuer_mismatch", f"{issuer!r} vs {self._openid_configuration_url!r}")
         for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
             if not isinstance(configuration.get(key), str):

@@ -248,6 +248,8 @@ def register():
         db.session.rollback()
         log.warning("dynamic registration refused: %s", failed)
         status, message = REGISTRATION_FAILURES.get(failed.reason, (400, None))
+        if failed.reason == "hosted_canvas":
+            message = message % {"url": url_for("lti.canvas_json", _external=True)}
         return render_template("lti/registered.html", ok=False, reason=failed.reason, message=message), status
     db.session.commit()
     frame_ancestors.invalidate(platform.id)
