@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..engine import limits
-from ..engine.schema import Settings
+from ..engine.schema import GRADING_METHODS, Settings
 
 GRACE = timedelta(seconds=30)  # network delay and a last autosave after the countdown hits zero
 OVERRIDABLE = (
@@ -138,7 +138,7 @@ CUSTOM_SETTING_KEYS = {
     "quiz_attempts": ("attempts", None),
     "quiz_time_limit": ("time_limit_minutes", None),
     "quiz_feedback": ("feedback", ("immediate", "after_submit", "after_close", "never")),
-    "quiz_grading": ("grading", ("highest", "last", "first", "average")),
+    "quiz_grading": ("grading", GRADING_METHODS),
     # Whether grades go to the LMS travels too: the deep-linked line item (a gradebook column) and
     # the launched activity must agree, or Moodle shows a column that never gets a grade.
     "quiz_graded": ("graded", ("true", "false")),

@@ -8,7 +8,13 @@ from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from ..engine import GRADING_METHODS
+
 DEFAULT = ""
+# The form's words for engine.GRADING_METHODS (the list itself lives in the engine).
+GRADING_METHOD_CHOICES = {"highest": _l("Highest attempt"), "last": _l("Last attempt"), "first": _l("First attempt"),
+                          "average": _l("Average of attempts")}
+assert set(GRADING_METHOD_CHOICES) == set(GRADING_METHODS)
 
 
 def _choices(pairs):
@@ -19,9 +25,8 @@ class ActivitySettingsForm(FlaskForm):
     mode = SelectField(_l("Mode"), default=DEFAULT, choices=_choices([("exam", _l("Exam (graded)")), ("practice", _l("Practice (immediate feedback)"))]))
     graded = SelectField(_l("Send grades to the LMS"), default=DEFAULT, choices=_choices([("yes", _l("Yes")), ("no", _l("No"))]))
     attempts = IntegerField(_l("Attempts (0 = unlimited)"), validators=[Optional(), NumberRange(min=0, max=100)])
-    grading = SelectField(_l("Grading method"), default=DEFAULT, choices=_choices([
-        ("highest", _l("Highest attempt")), ("last", _l("Last attempt")),
-        ("first", _l("First attempt")), ("average", _l("Average of attempts"))]))
+    grading = SelectField(_l("Grading method"), default=DEFAULT,
+                          choices=_choices([(method, GRADING_METHOD_CHOICES[method]) for method in GRADING_METHODS]))
     time_limit_minutes = IntegerField(_l("Time limit in minutes (0 = none)"), validators=[Optional(), NumberRange(min=0, max=1440)])
     pass_mark_percent = IntegerField(_l("Pass mark in percent"), validators=[Optional(), NumberRange(min=0, max=100)])
     feedback = SelectField(_l("Feedback"), default=DEFAULT, choices=_choices([

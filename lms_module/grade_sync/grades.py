@@ -22,12 +22,11 @@ from sqlalchemy import select
 
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Attempt
 from ..attempts.services import counted_attempt
-from ..engine import activity_grade
+from ..engine import GRADING_METHODS, activity_grade
 from ..extensions import db
 from ..lti import ags
 from ..lti.models import LaunchSession, ResourceLink
-
-GRADING_METHODS = ("highest", "last", "first", "average")
+from ..web.template_helpers import grading_label
 
 
 @dataclass(frozen=True)
@@ -107,14 +106,8 @@ def _comment(locale: str, fraction: float | None, method: str, awaiting: bool) -
     with force_locale(locale):
         if fraction is None:
             return _("Awaiting grading by the instructor.")
-        methods = {
-            "highest": _("highest attempt counts"),
-            "last": _("last attempt counts"),
-            "first": _("first attempt counts"),
-            "average": _("average of all attempts"),
-        }
         percent = format_decimal(round(fraction * 100, 1), format="#,##0.#", locale=locale)
-        text = _("Kontor: %(percent)s %% (%(method)s).", percent=percent, method=methods.get(method, method))
+        text = _("Kontor: %(percent)s %% (%(method)s).", percent=percent, method=str(grading_label(method)))
         if awaiting:
             text += " " + _("Another attempt awaits grading by the instructor.")
         return text

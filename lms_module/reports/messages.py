@@ -1,4 +1,5 @@
-"""What the reports say, by code: refusals, why a statistic has no value, flags, topics."""
+"""What the reports say, by code: refusals, why a statistic has no value, flags (topic labels:
+web.template_helpers.TOPIC_LABELS)."""
 from flask_babel import lazy_gettext as _l
 
 from . import formulas
@@ -60,17 +61,6 @@ CHOSEN = {
     "last": _l("Last attempt of each student"),
 }
 
-TOPICS = {
-    "accuracy": _l("Accuracy and attention to detail"),
-    "admin-software": _l("Administrative software"),
-    "insurance-billing": _l("Insurance billing and medical terminology"),
-    "import-export": _l("Import and export"),
-    "compliance": _l("Compliance"),
-    "executives": _l("Working with executives"),
-    "career": _l("Career"),
-}
-
-
 def refusal(reason: str):
     return REFUSALS.get(reason, REFUSALS["marks_not_a_number"])
 
@@ -78,6 +68,3 @@ def refusal(reason: str):
 def undefined(reason: str | None):
     return UNDEFINED.get(reason or "", "")
 
-
-def topic_label(topic: str):
-    return TOPICS.get(topic, topic)

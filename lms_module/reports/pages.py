@@ -13,7 +13,7 @@ from ..engine import handler_for, resolve
 from ..extensions import db
 from ..lti.models import Membership, User
 from . import charts, formulas, queries
-from .messages import topic_label
+from ..web.template_helpers import topic_label
 from .models import MarkChange
 
 

@@ -71,7 +71,6 @@ def _helpers():
         "flag_label": lambda flag: messages.FLAGS.get(flag, flag),
         "filter_label": lambda name: messages.FILTERS[name],
         "chosen_label": lambda name: messages.CHOSEN[name],
-        "topic_label": messages.topic_label,
         "refusal_label": messages.refusal,
         "report_nav": REPORT_NAV,
     }

@@ -8,19 +8,29 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..engine import render, resolve
+from ..engine import GRADING_METHODS, render, resolve
+from ..engine.schema import TOPICS
 from ..engine.questions.base import number_label as _number_label
 
 
+# The one table of labels for the library's topics (engine.schema.TOPICS) and the grading methods
+# (engine.GRADING_METHODS): every page, report, export and LMS comment takes its words from here.
 TOPIC_LABELS = {
     "accuracy": _l("Accuracy and attention to detail"),
     "admin-software": _l("Administrative software"),
-    "insurance-billing": _l("Insurance billing in a hospital"),
+    "insurance-billing": _l("Insurance billing and medical terminology"),
     "import-export": _l("Import and export paperwork"),
     "compliance": _l("Compliance"),
     "executives": _l("Working with executives"),
     "career": _l("The path into the job"),
 }
+GRADING_METHOD_LABELS = {
+    "highest": _l("highest attempt counts"),
+    "last": _l("last attempt counts"),
+    "first": _l("first attempt counts"),
+    "average": _l("average of all attempts"),
+}
+assert set(TOPIC_LABELS) == set(TOPICS) and set(GRADING_METHOD_LABELS) == set(GRADING_METHODS)
 FEEDBACK_LABELS = {
     "immediate": _l("feedback immediately"),
     "after_submit": _l("feedback after submission"),
@@ -40,6 +50,14 @@ instructor_link_providers: list[Callable[[str], list[InstructorLink]]] = []
 instructor_panel_providers: list[Callable[[object], Markup]] = []
 
 
+def topic_label(topic: str):
+    return TOPIC_LABELS.get(topic, topic)
+
+
+def grading_label(method: str):
+    return GRADING_METHOD_LABELS.get(method, method)
+
+
 def _locale() -> str:
     return str(get_locale() or "de")
 
@@ -54,7 +72,8 @@ def init_app(app) -> None:
         format_datetime=format_datetime,
         number_label=lambda value: _number_label(value or 0, _locale()),
         refusal=refusal_message,
-        topic_label=lambda topic: TOPIC_LABELS.get(topic, topic),
+        topic_label=topic_label,
+        grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
         instructor_links=lambda launch_id: [item for provider in instructor_link_providers for item in provider(launch_id)],
         instructor_panels=lambda link: [provider(link) for provider in instructor_panel_providers],

@@ -1,0 +1,43 @@
+"""One table of topic labels and one list of grading methods (issue 11): the reports said
+"Insurance billing and medical terminology" where the quiz picker said "Insurance billing in a
+hospital", and four modules each spelled out the grading methods."""
+import pytest
+from flask_babel import force_locale
+
+from lms_module.attempts import policy
+from lms_module.authoring.forms import GRADING_METHOD_CHOICES
+from lms_module.engine import GRADING_METHODS
+from lms_module.engine.schema import TOPICS, Settings
+from lms_module.grade_sync import grades
+from lms_module.reports import pages
+from lms_module.web import template_helpers
+
+
+def test_reports_and_pages_use_the_same_topic_labels(app):
+    assert pages.topic_label is template_helpers.topic_label
+    with app.test_request_context():
+        env = app.jinja_env.globals
+        for topic in TOPICS:
+            for locale in ("de", "en"):
+                with force_locale(locale):
+                    assert str(env["topic_label"](topic)) == str(pages.topic_label(topic)) != topic
+        with force_locale("en"):
+            assert str(pages.topic_label("insurance-billing")) == "Insurance billing and medical terminology"
+        with force_locale("de"):
+            assert str(pages.topic_label("insurance-billing")) != "Insurance billing and medical terminology"
+
+
+def test_every_place_accepts_exactly_the_engine_s_grading_methods():
+    assert GRADING_METHODS == ("highest", "last", "first", "average")
+    assert policy.CUSTOM_SETTING_KEYS["quiz_grading"][1] is GRADING_METHODS
+    assert set(GRADING_METHOD_CHOICES) == set(template_helpers.GRADING_METHOD_LABELS) == set(GRADING_METHODS)
+    assert grades.GRADING_METHODS is GRADING_METHODS
+    assert Settings.model_fields["grading"].annotation.__args__ == GRADING_METHODS
+
+
+@pytest.mark.parametrize("method", GRADING_METHODS)
+def test_the_lms_comment_and_the_pages_name_a_method_alike(app, method):
+    with app.test_request_context():
+        with force_locale("de"):
+            label = str(template_helpers.grading_label(method))
+        assert label in grades._comment("de", 0.5, method, False)
