@@ -43,6 +43,8 @@ class FakeTool:
     """Just enough of an LTI tool: JWKS, login redirect, launch sink, dynamic registration."""
 
     keys: list[PlatformKey]
+    # The platform's OIDC auth URL, as the tool registered it (Canvas's is not `iss + "/auth"`).
+    auth_url: str = ""
     auth_overrides: dict[str, str | None] = field(default_factory=dict)
     logins: list[dict[str, str]] = field(default_factory=list)
     launches: list[dict[str, str]] = field(default_factory=list)
@@ -83,7 +85,7 @@ class FakeTool:
             }
             query.update(self.auth_overrides)
             clean = {key: value for key, value in query.items() if value is not None}
-            return redirect(f"{params['iss']}/auth?{urlencode(clean)}")
+            return redirect(f"{self.auth_url or params['iss'] + '/auth'}?{urlencode(clean)}")
 
         @app.post("/lti/launch")
         def launch() -> str:
@@ -186,7 +188,7 @@ class Rig:
 
     @property
     def token_url(self) -> str:
-        return f"{self.lms_url}/token"
+        return self.state.settings.auth_token_url
 
     def url(self, path: str) -> str:
         return self.lms_url + path
@@ -199,11 +201,11 @@ class Rig:
         return self.verify_id_token(self.tool.launches[-1]["id_token"], audience)
 
     def verify_id_token(self, token: str, audience: str | None = None) -> dict[str, Any]:
-        jwks = requests.get(self.url("/certs"), timeout=5).json()
+        jwks = requests.get(self.state.settings.key_set_url, timeout=5).json()
         kid = jwt.get_unverified_header(token)["kid"]
         entry = next(key for key in jwks["keys"] if key["kid"] == kid)
         return jwt.decode(token, jwt.PyJWK(entry).key, algorithms=["RS256"], audience=audience or self.client_id,
-                          issuer=self.lms_url)
+                          issuer=self.state.settings.issuer)
 
     def access_token(self, scopes: list[str] | None = None) -> str:
         answer = self.request_token(scopes or [*AGS_SCOPES, NRPS_SCOPE])
@@ -253,6 +255,7 @@ def make_rig(platform_pem: str, tool_pem: bytes) -> Iterator[Callable[..., Rig]]
                     **overrides,
                 )
                 holder["app"] = create_demo_lms(settings)
+                tool.auth_url = settings.auth_login_url
                 return DispatcherMiddleware(tool.app(), {"/demo-lms": holder["app"]})
 
             base_url = stack.enter_context(live_server(factory=build))

@@ -1,0 +1,29 @@
+"""The Canvas profile's launch and token endpoint, seen by the fake tool: the tool reads the auth
+and token URLs from the platform's settings (Canvas's are on the school's host, not under its
+issuer https://canvas.instructure.com)."""
+
+from __future__ import annotations
+
+import re
+
+from lms_module.demo_lms.settings import CANVAS_ISSUER
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def test_a_canvas_launch_reaches_the_fake_tool(make_rig):
+    rig = make_rig(profile="canvas")
+    claims = rig.launch("/launch/2?user=4&locale=en")
+    login = rig.tool.logins[-1]
+    assert login["iss"] == CANVAS_ISSUER and login["lti_storage_target"] == "post_message_forwarding"
+    assert re.fullmatch(r"\d+:[0-9a-f]{40}", login["deployment_id"])
+    assert rig.tool.launches[-1]["lti_storage_target"] == "post_message_forwarding"
+    assert claims["iss"] == CANVAS_ISSUER and claims["aud"] == rig.client_id
+    assert claims["sub"] == rig.state.subject("4") != "4"  # Canvas's sub is a UUID
+    assert claims[LTI + "roles"]
+
+
+def test_canvas_grants_a_token_for_an_assertion_addressed_to_its_token_url(make_rig):
+    rig = make_rig(profile="canvas")
+    assert rig.token_url.endswith("/login/oauth2/token")
+    assert rig.access_token()
