@@ -253,12 +253,14 @@ def attempt_of(public_id: str, user_id: int, link_id: int) -> Attempt | None:
 
 
 def content_for(attempt: Attempt) -> QuizContent:
-    """The quiz version the attempt started with (parsed once per process and version)."""
-    cached = attempt.__dict__.get("_kontor_content")
-    if cached is None:
-        cached = content_by_version_id(attempt.quiz_version_id)
-        attempt.__dict__["_kontor_content"] = cached  # per instance: one lookup per request
-    return cached
+    """The quiz version the attempt started with: parsed once per process and version (the
+    library's cache), its hash looked up once per database session (a request, a worker round),
+    as versions never change. Kept in the session's own `info`, not on the ORM instance."""
+    cache = db.session.info.setdefault("kontor_quiz_content", {})
+    content = cache.get(attempt.quiz_version_id)
+    if content is None:
+        content = cache[attempt.quiz_version_id] = content_by_version_id(attempt.quiz_version_id)
+    return content
 
 
 def settings_of(attempt: Attempt) -> policy.EffectiveSettings:
@@ -354,18 +356,6 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
         except IntegrityError:
             continue  # a concurrent save inserted it first: compare timestamps on the next round
     return False
-
-
-def set_flag(attempt: Attempt, question_id: str, flagged: bool, now: datetime) -> None:
-    ensure_open(attempt, now)
-    if question_id not in planned_ids(attempt):
-        raise AttemptError("unknown_question")
-    answer = answers_by_question(attempt).get(question_id)
-    if answer is None:
-        db.session.add(Answer(attempt_id=attempt.id, question_id=question_id, response={}, flagged=flagged, saved_at=now))
-    else:
-        answer.flagged = flagged
-    db.session.flush()
 
 
 def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale: str) -> dict:

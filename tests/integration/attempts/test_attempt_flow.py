@@ -260,3 +260,17 @@ def test_every_question_type_renders_with_its_partial(app, client, student, star
     for question_type in types:
         assert f"q--{question_type.replace('_', '-')}" in body or f"q--{question_type}" in body, question_type
     handler_for("single")
+
+
+def test_quiz_content_is_cached_per_session_not_on_the_attempt(app, student, start):
+    """content_for kept the parsed quiz in the ORM instance's __dict__ (issue 11): it now lives in
+    the database session's own cache, one lookup per session and version."""
+    public_id = _attempt_id(start(student))
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        content = services.content_for(attempt)
+        assert not any(key.startswith("_kontor") for key in attempt.__dict__)
+        assert db.session.info["kontor_quiz_content"][attempt.quiz_version_id] is content
+        db.session.expunge(attempt)
+        again = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        assert services.content_for(again) is content
