@@ -73,6 +73,7 @@ def stored_overrides(link: ResourceLink) -> dict:
 
 
 def version_for(slug: str, course_id: int | None) -> QuizVersion | None:
-    """The latest version of a quiz this course may see (another course's import looks unknown)."""
-    version = latest_version_by_slug(slug)
+    """The latest version of the quiz this course means by `slug`: its own, else the library's
+    (another course's quiz of that slug is never found)."""
+    version = latest_version_by_slug(slug, course_id)
     return version if version is not None and visible_to(version.quiz_id, course_id) else None

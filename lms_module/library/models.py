@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
@@ -10,12 +10,22 @@ from ..extensions import db
 
 
 class Quiz(db.Model):
-    """A quiz by slug. Its content lives in versions; attempts keep the version they started with."""
+    """A quiz by slug. Its content lives in versions; attempts keep the version they started with.
+
+    Slugs are namespaced: a library quiz (no course) by its slug among library quizzes, a course's own
+    quiz by (course, slug). Two courses may each have a quiz `x`, so importing one never tells a
+    course anything about the slugs of another; lookups take the course's own quiz first."""
 
     __tablename__ = "quiz"
+    __table_args__ = (
+        UniqueConstraint("course_id", "slug"),
+        # NULLs are distinct in a unique constraint: library slugs need their own (partial) index.
+        Index("uq_quiz_library_slug", "slug", unique=True,
+              sqlite_where=text("course_id IS NULL"), postgresql_where=text("course_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(128), unique=True)
+    slug: Mapped[str] = mapped_column(String(128))
     topic: Mapped[str] = mapped_column(String(32), index=True)
     # "library" for the built-in files under quizzes/, "import" for files an administrator imported.
     origin: Mapped[str] = mapped_column(String(16), default="library")

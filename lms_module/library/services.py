@@ -97,9 +97,11 @@ def import_path(path: Path, *, origin: str = "library") -> ImportReport:
 
 
 def _store(content: QuizContent, origin: str, course_id: int | None = None) -> str:
+    """Store a version in the namespace of `course_id` (None: the library); never in another's."""
     data = content.model_dump(mode="json", exclude_none=True)
     digest = content_hash(data)
-    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
+    owner = Quiz.course_id.is_(None) if course_id is None else Quiz.course_id == course_id
+    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug, owner)).first()
     if quiz is None:
         quiz = Quiz(slug=content.slug, topic=content.topic, origin=origin, latest_version=0, course_id=course_id)
         db.session.add(quiz)
@@ -133,8 +135,21 @@ def latest_version(quiz_id: int) -> QuizVersion | None:
     ).first()
 
 
-def latest_version_by_slug(slug: str) -> QuizVersion | None:
-    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == slug)).first()
+def quiz_by_slug(slug: str, course_id: int | None = None) -> Quiz | None:
+    """The quiz a course means by a slug: its own quiz of that slug, else the library's. Without a
+    course, only the library. Other courses' quizzes are never found."""
+    if course_id is None:
+        return db.session.scalars(select(Quiz).where(Quiz.slug == slug, Quiz.course_id.is_(None))).first()
+    return db.session.scalars(
+        select(Quiz)
+        .where(Quiz.slug == slug, Quiz.course_id.is_(None) | (Quiz.course_id == course_id))
+        .order_by(Quiz.course_id.is_(None))  # false (the course's own) sorts first
+        .limit(1)
+    ).first()
+
+
+def latest_version_by_slug(slug: str, course_id: int | None = None) -> QuizVersion | None:
+    quiz = quiz_by_slug(slug, course_id)
     return latest_version(quiz.id) if quiz else None
 
 
@@ -159,8 +174,14 @@ def content_by_version_id(version_id: int) -> QuizContent:
 
 
 def list_library(course_id: int | None = None) -> list[QuizVersion]:
-    """The latest version of every quiz a course may use (the library and its own), by topic and slug."""
-    visible = Quiz.course_id.is_(None) if course_id is None else (Quiz.course_id.is_(None) | (Quiz.course_id == course_id))
+    """The latest version of every quiz a course may use (the library and its own), by topic and slug.
+    A course's own quiz hides a library quiz of the same slug (one the library gained after the
+    course had imported its own), as quiz_by_slug resolves the slug to the course's quiz."""
+    if course_id is None:
+        visible = Quiz.course_id.is_(None)
+    else:
+        own = select(Quiz.slug).where(Quiz.course_id == course_id)
+        visible = (Quiz.course_id == course_id) | (Quiz.course_id.is_(None) & Quiz.slug.not_in(own))
     return list(
         db.session.scalars(
             select(QuizVersion)
@@ -196,9 +217,11 @@ class UploadResult:
 
 
 def import_for_course(raw: bytes, filename: str, course_id: int, today: date | None = None) -> UploadResult:
-    """An instructor's quiz file for their course. Format rules only (no library rules); a slug of
-    the library or of another course is refused rather than taken over. Answer cues and passed
-    review dates (as of `today`) come back as warnings."""
+    """An instructor's quiz file for their course. Format rules only (no library rules). The quiz
+    lives in the course's own slug namespace: another course's quiz of the same slug is neither
+    looked at nor touched, so an import tells nothing about other courses. A slug of the library
+    (imported or only a built-in file) is refused, as the course would otherwise shadow it. Answer
+    cues and passed review dates (as of `today`) come back as warnings."""
     name = Path(filename or "quiz.yaml").name
     if len(raw) > MAX_UPLOAD_BYTES:
         return UploadResult(errors=[QuizFileError(name, None, "", "the file is larger than 1 MB")])
@@ -210,12 +233,8 @@ def import_for_course(raw: bytes, filename: str, course_id: int, today: date | N
         content = parse_quiz(text, name)
     except QuizLoadError as exc:
         return UploadResult(errors=list(exc.errors))
-    existing = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug)).first()
-    if (existing is not None and existing.course_id != course_id) or (
-        existing is None and content.slug in _library_file_slugs()
-    ):
-        # One answer for a slug of the library (imported or not) and of another course, so that the
-        # refusal never tells that some other course has a quiz of that name.
+    if content.slug in _library_file_slugs() or quiz_by_slug(content.slug) is not None:
+        # One answer for a library slug, imported or not (the library's file names are reserved).
         return UploadResult(errors=[QuizFileError(name, None, "slug", SLUG_NOT_AVAILABLE)])
     outcome = _store(content, "course", course_id)
     db.session.flush()
