@@ -18,7 +18,7 @@ URL map (relative to the mount point, e.g. /demo-lms; Moodle's script in bracket
     GET  /return, /platform-storage, /registration/view; POST /admin/tools/<client_id>/activate
 
 Python API: create_demo_lms(DemoLmsSettings) -> Flask; the PlatformState is
-app.extensions["demo_lms"]; testing.PlatformTestKit forges tokens for the tool's tests.
+app.extensions["demo_lms"]; tests/support/platform_kit.py (test-only, not shipped) forges tokens.
 """
 
 from .app import create_demo_lms

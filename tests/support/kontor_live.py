@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import requests
 
 from lms_module.demo import DEMO_MOUNT, register_demo_platform
-from lms_module.demo_lms.testing import PlatformTestKit
+from support.platform_kit import PlatformTestKit
 from lms_module.extensions import db
 from lms_module.lti import keys
 from support.form_browser import FormBrowser, parse_page

@@ -25,7 +25,7 @@ from support.live_server import live_server
 
 from lms_module.demo_lms import DemoLmsSettings, PlatformState, create_demo_lms
 from lms_module.demo_lms.keys import PlatformKey
-from lms_module.demo_lms.testing import PlatformTestKit, sign_jwt
+from support.platform_kit import PlatformTestKit, sign_jwt
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"

@@ -11,7 +11,7 @@ import requests
 
 from lms_module.demo_lms import DemoLmsSettings, create_demo_lms
 from lms_module.demo_lms.scopes import AGS_SCOPES, MEDIA_LINEITEM, MEDIA_SCORE
-from lms_module.demo_lms.testing import generate_adversary_key
+from support.platform_kit import generate_adversary_key
 
 
 def test_injected_token_failures_then_recovery(rig):

@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from lms_module.demo_lms.testing import generate_adversary_key, sign_jwt
+from support.platform_kit import generate_adversary_key, sign_jwt
 from lms_module.extensions import db
 from lms_module.lti.models import Deployment, LaunchSession, OidcLogin
 from support.lti_forgery import DROP, begin_login, claims_for, post_launch

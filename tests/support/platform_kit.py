@@ -1,5 +1,8 @@
 """Helpers for the tool's tests: forge id_tokens, build Moodle-shaped claims, make adversary keys.
 
+Test-only (issue 11): the forgeries (``alg: none``, HMAC with the public key) must never ship in
+the wheel, so they live here and the emulator's own signer knows RS* only.
+
     kit = PlatformTestKit(demo_lms_app)           # or PlatformTestKit(state)
     claims = kit.build_launch_claims("4", 2, nonce="n-1")
     claims["aud"] = "someone-else"                # tamper with one claim
@@ -9,19 +12,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
-from .claims import DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST, id_token_claims
-from .jws import sign_compact
-from .keys import PlatformKey
-from .model import PendingLaunch
-from .runtime import STATE_KEY, URLS_KEY
-from .state import PlatformState
-from .urls import PlatformUrls
+from lms_module.demo_lms.claims import DEEP_LINKING_REQUEST, RESOURCE_LINK_REQUEST, id_token_claims
+from lms_module.demo_lms.jws import b64url, compact_segment, sign_compact
+from lms_module.demo_lms.keys import PlatformKey
+from lms_module.demo_lms.model import PendingLaunch
+from lms_module.demo_lms.runtime import STATE_KEY, URLS_KEY
+from lms_module.demo_lms.state import PlatformState
+from lms_module.demo_lms.urls import PlatformUrls
 
 SigningKey = PlatformKey | rsa.RSAPrivateKey | bytes | str
 
@@ -53,12 +58,16 @@ def sign_jwt(
         else:
             header[name] = value
     signing_alg = header.get("alg", alg)
-    if signing_alg.startswith("HS"):
-        secret = _secret_from(key)
-        return sign_compact(header, claims, secret)
-    if signing_alg == "none":
-        return sign_compact(header, claims, None)
+    if signing_alg in _HMAC_HASHES or signing_alg == "none":
+        signing_input = f"{compact_segment(header)}.{compact_segment(claims)}".encode("ascii")
+        signature = b"" if signing_alg == "none" else hmac.new(
+            _secret_from(key), signing_input, _HMAC_HASHES[signing_alg]
+        ).digest()
+        return f"{signing_input.decode('ascii')}.{b64url(signature)}"
     return sign_compact(header, claims, _rsa_from(key))
+
+
+_HMAC_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 
 
 class PlatformTestKit:
