@@ -101,3 +101,40 @@ def test_courses_and_links_get_the_deployment_of_their_latest_launch(tmp_path):
                 assert [tuple(row) for row in rows] == [(1, "d-new"), (2, None)]
             db.session.remove()
             db.engine.dispose()
+
+
+def test_quiz_slugs_per_course_upgrade_and_a_downgrade_that_would_merge_namespaces_is_refused(tmp_path):
+    """After b5d8e2f4a6c1 two courses may share a slug; going back to one global namespace then
+    cannot work, and the downgrade says which slugs stand in the way instead of failing halfway."""
+    import pytest
+    from sqlalchemy import text
+
+    with throwaway_database(tmp_path, "slugs") as url:
+        app = make_app(url, tmp_path)
+        with app.app_context():
+            upgrade(revision="a4c7e1f3b9d2")
+            for statement in (
+                "INSERT INTO lti_platform (id, issuer, client_id, name, auth_login_url, auth_token_url, key_set_url, "
+                "frame_origins, created_at) VALUES (1, 'https://lms', 'c', '', 'a', 't', 'k', '[]', CURRENT_TIMESTAMP)",
+                "INSERT INTO lti_course (id, platform_id, context_id, label, title) VALUES (1, 1, 'a', '', '')",
+                "INSERT INTO lti_course (id, platform_id, context_id, label, title) VALUES (2, 1, 'b', '', '')",
+                "INSERT INTO quiz (id, slug, topic, origin, latest_version, course_id, created_at) "
+                "VALUES (1, 'ours', 'accuracy', 'course', 1, 1, CURRENT_TIMESTAMP)",
+            ):
+                db.session.execute(text(statement))
+            db.session.commit()
+            upgrade()
+            db.session.execute(text(
+                "INSERT INTO quiz (id, slug, topic, origin, latest_version, course_id, created_at) "
+                "VALUES (2, 'ours', 'accuracy', 'course', 1, 2, CURRENT_TIMESTAMP)"))
+            db.session.commit()
+            with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits
+                downgrade(revision="a4c7e1f3b9d2")
+            db.session.rollback()
+            assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == "b5d8e2f4a6c1"
+            db.session.execute(text("DELETE FROM quiz WHERE id = 2"))
+            db.session.commit()
+            downgrade(revision="a4c7e1f3b9d2")
+            assert db.session.execute(text("SELECT slug, course_id FROM quiz")).all() == [("ours", 1)]
+            db.session.remove()
+            db.engine.dispose()
