@@ -175,16 +175,21 @@ def _is_loopback(host: str) -> bool:
 
 
 class BrowserSession(requests.Session):
-    """requests builds each request's Cookie header from a fresh jar with the default policy; this
-    session builds it from its own jar, with BrowserCookiePolicy (also on redirects)."""
+    """requests builds each request's Cookie header from a fresh jar (the session's cookies and the
+    request's own) with the default policy; this session rebuilds it with BrowserCookiePolicy (also
+    on redirects)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cookies.set_policy(BrowserCookiePolicy())
 
     def _cookie_header(self, prepared: requests.PreparedRequest) -> None:
+        jar = getattr(prepared, "_cookies", None)
+        if jar is None:
+            return
+        jar.set_policy(BrowserCookiePolicy())
         prepared.headers.pop("Cookie", None)
-        header = requests.cookies.get_cookie_header(self.cookies, prepared)
+        header = requests.cookies.get_cookie_header(jar, prepared)
         if header:
             prepared.headers["Cookie"] = header
 
