@@ -17,6 +17,7 @@ from ..lti.deep_linking import ContentItem, response_jwt
 from ..lti.models import LaunchSession, ResourceLink
 from ..web.access import instructor_only
 from ..web.security import allow_form_target
+from ..web.template_helpers import instructor_links_for, instructor_panels_for
 from . import services
 from .quiz_warnings import describe as describe_warnings
 from .forms import ActivitySettingsForm, ChooseQuizForm, ImportQuizForm
@@ -53,7 +54,14 @@ def instructor_home(launch_id: str):
         return _picker_page(ChooseQuizForm(), link, missing=link.quiz_slug)
     form = ActivitySettingsForm()
     form.fill_from(services.stored_overrides(link))
-    return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form)
+    return _home_page(link, quiz, form)
+
+
+def _home_page(link: ResourceLink, quiz, form: ActivitySettingsForm, status: int = 200):
+    """The instructor page; the reports' links and the sync table are prepared here, not queried in Jinja."""
+    return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form,
+                           instructor_links=instructor_links_for(g.launch.launch_id),
+                           instructor_panels=instructor_panels_for(link)), status
 
 
 def _picker_page(form: ChooseQuizForm, link: ResourceLink, missing: str | None = None, status: int = 200,
@@ -134,7 +142,7 @@ def save_settings(launch_id: str):
     form = ActivitySettingsForm()
     if not form.validate_on_submit():
         quiz = attempt_services.quiz_for_link(link)
-        return render_template("authoring/instructor_home.html", link=link, quiz=quiz, form=form), 400
+        return _home_page(link, quiz, form, 400)
     old_method = attempt_services.quiz_for_link(link).settings.grading
     services.save_overrides(link, form.overrides(), g.launch.user_id)
     db.session.flush()

@@ -116,11 +116,17 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
 # --- grading queue -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GradingAnswer:
+    """What the grading form needs of the answer: plain values, so the template cannot load anything."""
+    id: int
+    max_marks: float
+
+
 @dataclass
 class GradingItem:
     entry: queries.QueueEntry
-    attempt: Attempt
-    answer: Answer
+    answer: GradingAnswer
     review: dict[str, Any]
     position: int  # 1-based in the queue
     next_answer_id: int | None
@@ -149,7 +155,7 @@ def grading_queue(scope: queries.Scope, wanted_answer_id: int | None, locale: st
                                           answer.response or {})
     following = entries[index + 1].answer_id if index + 1 < len(entries) else (
         entries[0].answer_id if index > 0 else None)
-    item = GradingItem(entry, attempt, answer, review, index + 1, following)
+    item = GradingItem(entry, GradingAnswer(answer.id, answer.max_marks), review, index + 1, following)
     return GradingQueueView(entries[:QUEUE_LIST_LIMIT], len(entries), item)
 
 

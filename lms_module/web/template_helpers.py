@@ -50,6 +50,16 @@ instructor_link_providers: list[Callable[[str], list[InstructorLink]]] = []
 instructor_panel_providers: list[Callable[[object], Markup]] = []
 
 
+def instructor_links_for(launch_id: str) -> list[InstructorLink]:
+    """The other packages' links for the instructor page; the view calls this, the template gets the list."""
+    return [item for provider in instructor_link_providers for item in provider(launch_id)]
+
+
+def instructor_panels_for(link) -> list[Markup]:
+    """The other packages' panels (they may query, e.g. the sync table): rendered by the view, not in Jinja."""
+    return [provider(link) for provider in instructor_panel_providers]
+
+
 def topic_label(topic: str):
     return TOPIC_LABELS.get(topic, topic)
 
@@ -75,6 +85,4 @@ def init_app(app) -> None:
         topic_label=topic_label,
         grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
-        instructor_links=lambda launch_id: [item for provider in instructor_link_providers for item in provider(launch_id)],
-        instructor_panels=lambda link: [provider(link) for provider in instructor_panel_providers],
     )
