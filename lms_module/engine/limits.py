@@ -32,3 +32,12 @@ MAX_WORDS = 100_000  # essay min_words / max_words
 def digit_count(text: str) -> int:
     """How many ASCII digits `text` holds (what a number's size is judged by)."""
     return sum("0" <= char <= "9" for char in text)
+
+# --- question bank imports (GIFT, Aiken, Moodle XML, QTI) -------------------------------------
+MAX_IMPORT_BYTES = 10 * 1024 * 1024  # one uploaded bank file, or one file inside a QTI zip
+MAX_IMPORT_QUESTIONS = 2000  # questions in one import
+MAX_XML_DEPTH = 64  # element nesting in Moodle XML / QTI
+MAX_ZIP_ENTRIES = 2000  # files in a QTI package
+MAX_ZIP_TOTAL_BYTES = 50 * 1024 * 1024  # all files of a QTI package, unpacked
+MAX_ZIP_RATIO = 200  # unpacked / packed size of one member (zip bombs reach thousands)
+MAX_IMAGE_BYTES = 2 * 1024 * 1024  # one embedded image
