@@ -8,13 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from ..attempts import services as attempts
-from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt
+from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
 from ..engine import handler_for, resolve
 from ..extensions import db
 from ..lti.models import Membership, User
 from . import charts, formulas, queries
 from ..web.template_helpers import topic_label
-from .models import MarkChange
 
 
 def student_state(row: queries.GradebookRow) -> str:

@@ -23,7 +23,8 @@ from ..extensions import db
 from ..lti.models import ResourceLink
 from ..web.access import launch_required
 from ..roster import sync as roster
-from . import analysis, exports, messages, operations, pages, queries
+from ..attempts import accommodations, marks as mark_changes
+from . import analysis, exports, messages, pages, queries
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -218,10 +219,10 @@ def override_mark(launch_id: str, attempt_id: str, answer_id: int):
     if answer is None or answer.attempt_id != attempt.id:
         abort(404)
     try:
-        marks = operations.parse_marks(request.form.get("marks"), answer.max_marks)
-        comment = operations.clean_comment(request.form.get("comment"))
-        operations.set_mark(answer.id, marks, comment, g.launch.user_id, _now())
-    except operations.ReportError as error:
+        marks = mark_changes.parse_marks(request.form.get("marks"), answer.max_marks)
+        comment = mark_changes.clean_comment(request.form.get("comment"))
+        mark_changes.set_mark(answer.id, marks, comment, g.launch.user_id, _now())
+    except mark_changes.ChangeRefused as error:
         db.session.rollback()
         view = pages.attempt_review(_attempt(attempt_id), g.launch.locale)
         return render_template("reports/attempt.html", view=view, saved=None, error=error.reason,
@@ -250,10 +251,10 @@ def grade_answer(launch_id: str, answer_id: int):
     if answer is None:
         abort(404)
     try:
-        marks = operations.parse_marks(request.form.get("marks"), answer.max_marks)
-        comment = operations.clean_comment(request.form.get("comment"))
-        operations.set_mark(answer.id, marks, comment, g.launch.user_id, _now(), only_if_pending=True)
-    except operations.ReportError as error:
+        marks = mark_changes.parse_marks(request.form.get("marks"), answer.max_marks)
+        comment = mark_changes.clean_comment(request.form.get("comment"))
+        mark_changes.set_mark(answer.id, marks, comment, g.launch.user_id, _now(), only_if_pending=True)
+    except mark_changes.ChangeRefused as error:
         db.session.rollback()
         view = pages.grading_queue(scope, answer_id, g.launch.locale)
         status = 409 if error.reason == "already_graded" else 400
@@ -294,10 +295,11 @@ def student(launch_id: str, user_id: int):
 def save_accommodation(launch_id: str, user_id: int):
     _student(user_id)
     try:
-        values = operations.parse_accommodation(request.form.get("extra_attempts"), request.form.get("extra_minutes"),
-                                                request.form.get("close_at"), get_timezone())
-        operations.set_accommodation(_scope().link_id, user_id, values, g.launch.user_id, _now())
-    except operations.ReportError as error:
+        values = accommodations.parse_accommodation(
+            request.form.get("extra_attempts"), request.form.get("extra_minutes"), request.form.get("close_at"),
+            get_timezone())
+        accommodations.set_accommodation(_scope().link_id, user_id, values, g.launch.user_id, _now())
+    except accommodations.ChangeRefused as error:
         db.session.rollback()
         return _student_page(user_id, error=error.reason, status=400)
     db.session.commit()

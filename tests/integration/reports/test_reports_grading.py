@@ -6,10 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms_module.attempts import services
-from lms_module.attempts.models import Accommodation, Answer, Attempt
+from lms_module.attempts.models import Accommodation, Answer, Attempt, MarkChange
 from lms_module.extensions import db
 from lms_module.lti.models import ResourceLink, User
-from lms_module.reports.models import MarkChange
 from support.apps import attempt_row, csrf_from
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}

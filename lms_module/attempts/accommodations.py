@@ -1,0 +1,88 @@
+"""Accommodations: a student's extra attempts, extra minutes and own closing time for one activity.
+Plain values in; the views commit. (The reports page sets them; the attempt flow reads them.)"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from . import policy
+from . import services
+from ..extensions import db
+from .marks import ChangeRefused
+from .models import IN_PROGRESS, Accommodation, Attempt
+
+MAX_EXTRA_ATTEMPTS = 99
+MAX_EXTRA_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class AccommodationInput:
+    extra_attempts: int
+    extra_minutes: int
+    close_at: datetime | None
+
+
+def parse_accommodation(extra_attempts: str | None, extra_minutes: str | None, close_at: str | None,
+                        timezone) -> AccommodationInput:
+    """Form values to an accommodation; `close_at` is a datetime-local value in `timezone`."""
+    attempts_value = _whole_number(extra_attempts, MAX_EXTRA_ATTEMPTS, "extra_attempts_invalid")
+    minutes_value = _whole_number(extra_minutes, MAX_EXTRA_MINUTES, "extra_minutes_invalid")
+    moment = None
+    if close_at and close_at.strip():
+        try:
+            local = datetime.fromisoformat(close_at.strip())
+        except ValueError:
+            raise ChangeRefused("close_at_invalid") from None
+        moment = local if local.tzinfo else _localize(local, timezone)
+    return AccommodationInput(attempts_value, minutes_value, moment)
+
+
+def _localize(value: datetime, timezone) -> datetime:
+    localize = getattr(timezone, "localize", None)  # pytz zones; zoneinfo zones take tzinfo directly
+    return localize(value) if localize else value.replace(tzinfo=timezone)
+
+
+def _whole_number(text: str | None, maximum: int, reason: str) -> int:
+    raw = (text or "").strip() or "0"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:  # '²'.isdigit() is True; int('²') raises
+        raise ChangeRefused(reason)
+    value = int(raw)
+    if value > maximum:
+        raise ChangeRefused(reason)
+    return value
+
+
+def set_accommodation(link_id: int, user_id: int, values: AccommodationInput, by_user_id: int,
+                      now: datetime) -> list[Attempt]:
+    """Store (or clear, when everything is zero) the student's accommodation, and move the deadline
+    of an attempt that runs right now. Returns the attempts whose deadline changed."""
+    row = services.accommodation_for(link_id, user_id)
+    empty = not values.extra_attempts and not values.extra_minutes and values.close_at is None
+    if empty:
+        if row is not None:
+            db.session.delete(row)
+    else:
+        if row is None:
+            row = Accommodation(resource_link_id=link_id, user_id=user_id)
+            db.session.add(row)
+        row.extra_attempts = values.extra_attempts
+        row.extra_minutes = values.extra_minutes
+        row.close_at = values.close_at
+        row.updated_by = by_user_id
+        row.updated_at = now
+    changed = []
+    running = db.session.scalars(
+        select(Attempt).where(Attempt.resource_link_id == link_id, Attempt.user_id == user_id,
+                              Attempt.status == IN_PROGRESS, Attempt.is_preview.is_(False))
+    ).all()
+    for attempt in running:
+        settings = services.settings_of(attempt)
+        deadline = policy.deadline_for(attempt.started_at, settings.time_limit_minutes, values.extra_minutes,
+                                       values.close_at or settings.close_at)
+        if deadline.at != attempt.deadline_at:
+            attempt.deadline_at = deadline.at
+            changed.append(attempt)
+    db.session.flush()
+    return changed
