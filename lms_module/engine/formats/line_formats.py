@@ -1,0 +1,136 @@
+"""What the two line-based text formats (GIFT, Aiken) share: decoding with limits, question ids,
+one-language texts, validation through the engine's own rules, and HTML → Kontor's Markdown subset.
+
+Pure code: no Flask, no database.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import nh3
+from pydantic import TypeAdapter, ValidationError
+
+from .. import limits
+from ..schema import Question
+from ..text import resolve
+from . import FormatError, Finding
+
+_QUESTION = TypeAdapter(Question)
+# C0 control characters other than tab, line feed and carriage return (as the quiz loader refuses).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Malformed(Exception):
+    """A syntax error at a line; readers collect them and raise one FormatError with all."""
+
+    def __init__(self, message: str, line: int | None = None, question: str | None = None) -> None:
+        super().__init__(message)
+        self.finding = Finding(message, line=line, question=question)
+
+
+def decode(data: bytes) -> str:
+    """The file as text, with the size and character limits applied before anything is parsed."""
+    if len(data) > limits.MAX_IMPORT_BYTES:
+        raise FormatError(f"the file is larger than {limits.MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FormatError([Finding("the file is not UTF-8 text", line=line)]) from None
+    match = _CONTROL.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise FormatError([Finding(f"control character U+{ord(match.group()):04X} is not allowed", line=line)])
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_text(text: str, line: int | None, what: str = "text") -> str:
+    if len(text) > limits.MAX_TEXT_CHARS:
+        raise Malformed(f"the {what} is longer than {limits.MAX_TEXT_CHARS:,} characters", line)
+    return text
+
+
+def local(text: str, language: str) -> dict[str, str]:
+    """A one-language LocalText (the other language is then "translation missing")."""
+    return {language: text}
+
+
+class QuestionIds:
+    """Question ids from names (a slug, unique in the import: -2, -3), else q-1, q-2 by position."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def next(self, name: str | None, position: int) -> str:
+        base = slugify(name or "")[:58].strip("-") or f"q-{position}"
+        candidate, suffix = base, 2
+        while candidate in self.used:
+            candidate = f"{base}-{suffix}"
+            suffix += 1
+        self.used.add(candidate)
+        return candidate
+
+
+_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+
+
+def slugify(value: str) -> str:
+    value = value.translate(_TRANSLITERATE).lower()
+    return re.sub(r"[^a-z0-9]+", "-", value).strip("-")
+
+
+def validate(data: dict) -> Question:
+    """The engine's own validation; raises ValueError with its messages."""
+    try:
+        return _QUESTION.validate_python(data)
+    except ValidationError as error:
+        messages = []
+        for detail in error.errors():
+            where = ".".join(str(part) for part in detail["loc"][1:] if not str(part).startswith("function"))
+            messages.append(f"{where}: {detail['msg']}" if where else detail["msg"])
+        raise ValueError("; ".join(dict.fromkeys(messages))) from None
+
+
+def check_count(count: int) -> None:
+    if count > limits.MAX_IMPORT_QUESTIONS:
+        raise FormatError(f"the file holds {count} questions; at most {limits.MAX_IMPORT_QUESTIONS} can be imported at once")
+
+
+def raise_if(errors: Iterable[Malformed]) -> None:
+    findings = [e.finding for e in errors]
+    if findings:
+        raise FormatError(findings)
+
+
+# --- HTML from a file → Kontor's Markdown subset --------------------------------------------------------
+
+_SIMPLE_TAGS = [
+    (re.compile(r"<br\s*/?>", re.I), "\n"),
+    (re.compile(r"</p\s*>\s*<p(\s[^>]*)?>", re.I), "\n\n"),
+    (re.compile(r"</?p(\s[^>]*)?>", re.I), "\n"),
+    (re.compile(r"</?(b|strong)(\s[^>]*)?>", re.I), "**"),
+    (re.compile(r"</?(i|em)(\s[^>]*)?>", re.I), "*"),
+    (re.compile(r"</?(code|tt)(\s[^>]*)?>", re.I), "`"),
+]
+_ANY_TAG = re.compile(r"<[a-zA-Z/!?]")
+
+
+def html_to_markdown(source: str) -> tuple[str, bool]:
+    """Bold, italic, code, paragraphs and line breaks become Markdown; every other tag is stripped to
+    its text (nh3; script and style contents dropped) and entities are decoded. Returns the text and
+    whether something was lost (a tag that had no Markdown form)."""
+    text = source
+    for pattern, replacement in _SIMPLE_TAGS:
+        text = pattern.sub(replacement, text)
+    lossy = bool(_ANY_TAG.search(text))
+    text = html.unescape(nh3.clean(text, tags=set(), attributes={}, strip_comments=True))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text, lossy
+
+
+def text_of(value, language: str) -> str:
+    """A LocalText (or None) in `language`, falling back to the other language."""
+    return resolve(value, language)
