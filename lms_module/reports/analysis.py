@@ -1,4 +1,4 @@
-"""The item analysis of an activity's quiz: SQL sums (queries) + formulas + the quiz content."""
+"""The item analysis of an activity's quiz: SQL sums (item_queries) + formulas + the quiz content."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,7 +8,8 @@ from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import content_of
-from . import formulas, queries
+from . import formulas, item_queries
+from .scope import Scope
 
 CHOICE_TYPES = ("single", "multiple", "true_false")
 
@@ -58,10 +59,10 @@ def _contents(current: QuizContent | None, version_ids: list[int]) -> list[QuizC
     return found
 
 
-def item_analysis(scope: queries.Scope, which: str, current: QuizContent | None, locale: str) -> ItemAnalysis:
-    if which not in queries.CHOSEN:
+def item_analysis(scope: Scope, which: str, current: QuizContent | None, locale: str) -> ItemAnalysis:
+    if which not in item_queries.CHOSEN:
         raise ValueError(which)
-    sums = queries.item_sums(scope, which)
+    sums = item_queries.item_sums(scope, which)
     contents = _contents(current, sums.version_ids)
     questions: dict[str, object] = {}
     for content in contents:
@@ -71,7 +72,7 @@ def item_analysis(scope: queries.Scope, which: str, current: QuizContent | None,
     order = [q.id for q in current.questions] if current is not None else []
     order += sorted(qid for qid in sums.question_sums if qid not in order)
     choice_ids = [qid for qid in order if getattr(questions.get(qid), "type", None) in CHOICE_TYPES]
-    counts = queries.option_counts(scope, which, choice_ids)
+    counts = item_queries.option_counts(scope, which, choice_ids)
 
     empty = formulas.QuestionSums(0, 0.0, 0, 0, 0, 0, 0, 0, True, True)
     rows, variances = [], []
@@ -92,7 +93,7 @@ def item_analysis(scope: queries.Scope, which: str, current: QuizContent | None,
     return ItemAnalysis(which, quiz, rows)
 
 
-def _options(question, counts: queries.OptionCounts, locale: str) -> list[OptionRow]:
+def _options(question, counts: item_queries.OptionCounts, locale: str) -> list[OptionRow]:
     if question.type not in CHOICE_TYPES:
         return []
     of = counts.attempts.get(question.id, [0, 0, 0])

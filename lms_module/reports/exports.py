@@ -16,7 +16,7 @@ from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import content_of
-from . import analysis, formulas, queries
+from . import analysis, formulas, gradebook_queries
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
@@ -85,11 +85,11 @@ def _percent(fraction: float | None) -> float | None:
 # --- gradebook -----------------------------------------------------------------------------------
 
 
-def gradebook_csv(rows: Iterable[queries.GradebookRow]) -> Iterator[str]:
+def gradebook_csv(rows: Iterable[gradebook_queries.GradebookRow]) -> Iterator[str]:
     return csv_lines(*gradebook_table(rows))
 
 
-def gradebook_table(rows: Iterable[queries.GradebookRow]) -> tuple[list[str], Iterator[list[Any]]]:
+def gradebook_table(rows: Iterable[gradebook_queries.GradebookRow]) -> tuple[list[str], Iterator[list[Any]]]:
     header = [_("Name"), _("Email"), _("LMS user id"), _("Course membership"), _("Attempts"), _("Grade (%)"),
               _("Best score (%)"), _("Last score (%)"), _("Passed"), _("Time spent (seconds)"),
               _("Last activity (UTC)"), _("Awaiting grading"), _("LMS sync"), _("LMS sync time (UTC)"),

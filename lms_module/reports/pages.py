@@ -12,11 +12,12 @@ from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkC
 from ..engine import handler_for, resolve
 from ..extensions import db
 from ..lti.models import Membership, User
-from . import charts, formulas, queries
+from . import charts, formulas, gradebook_queries, queue_queries, summary_queries
+from .scope import Scope, display_name, student_attempts
 from ..web.template_helpers import topic_label
 
 
-def student_state(row: queries.GradebookRow) -> str:
+def student_state(row: gradebook_queries.GradebookRow) -> str:
     """The one state the gradebook shows first (the filters test each condition on its own)."""
     if row.attempts == 0:
         return "not_started"
@@ -70,7 +71,7 @@ def _names(user_ids) -> dict[int, str]:
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    return {u.id: queries.display_name(u) for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return {u.id: display_name(u) for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
@@ -124,7 +125,7 @@ class GradingAnswer:
 
 @dataclass
 class GradingItem:
-    entry: queries.QueueEntry
+    entry: queue_queries.QueueEntry
     answer: GradingAnswer
     review: dict[str, Any]
     position: int  # 1-based in the queue
@@ -133,7 +134,7 @@ class GradingItem:
 
 @dataclass
 class GradingQueueView:
-    entries: list[queries.QueueEntry]
+    entries: list[queue_queries.QueueEntry]
     total: int
     current: GradingItem | None
 
@@ -141,8 +142,8 @@ class GradingQueueView:
 QUEUE_LIST_LIMIT = 200
 
 
-def grading_queue(scope: queries.Scope, wanted_answer_id: int | None, locale: str) -> GradingQueueView:
-    entries = queries.grading_queue(scope)
+def grading_queue(scope: Scope, wanted_answer_id: int | None, locale: str) -> GradingQueueView:
+    entries = queue_queries.grading_queue(scope)
     if not entries:
         return GradingQueueView([], 0, None)
     index = next((i for i, e in enumerate(entries) if e.answer_id == wanted_answer_id), 0)
@@ -182,20 +183,20 @@ class StudentView:
     mastery: list[TopicMastery]
 
 
-def student_view(scope: queries.Scope, link, user_id: int, settings) -> StudentView:
+def student_view(scope: Scope, link, user_id: int, settings) -> StudentView:
     user = db.session.get(User, user_id)
     membership = db.session.scalars(
         select(Membership).where(Membership.course_id == scope.course_id, Membership.user_id == user_id)
     ).first() if scope.course_id is not None else None
-    own = queries.student_attempts(scope, user_id)
+    own = student_attempts(scope, user_id)
     grade = attempts.grade_of(own, settings.grading) if settings is not None else None
-    result = queries.mastery([scope.link_id], [user_id])
+    result = summary_queries.mastery([scope.link_id], [user_id])
     mine = result.per_student.get(user_id, {})
     topics = sorted(set(result.by_topic) | set(mine))
     mastery = [TopicMastery(t, str(topic_label(t)), mine.get(t), result.by_topic.get(t)) for t in topics]
     return StudentView(
         user_id=user_id,
-        name=queries.display_name(user),
+        name=display_name(user),
         email=user.email if user else None,
         member_status=membership.status if membership and membership.role == "student" else None,
         attempts=own,
@@ -211,7 +212,7 @@ def student_view(scope: queries.Scope, link, user_id: int, settings) -> StudentV
 
 @dataclass
 class SummaryView:
-    summary: queries.ClassSummary
+    summary: summary_queries.ClassSummary
     histogram: charts.BarChart
     bins: list[tuple[str, int]]
     mastery: list[TopicMastery]
@@ -223,12 +224,12 @@ def bin_labels() -> list[str]:
     return [f"{round(e * 100)}–{round(e * 100) + round(100 / len(edges))} %" for e in edges]
 
 
-def summary_view(scope: queries.Scope, grading: str, pass_mark: float, percent) -> SummaryView:
-    summary = queries.class_summary(scope, grading, pass_mark)
+def summary_view(scope: Scope, grading: str, pass_mark: float, percent) -> SummaryView:
+    summary = summary_queries.class_summary(scope, grading, pass_mark)
     labels = bin_labels()
     bins = list(zip(labels, summary.histogram))
     histogram = charts.bar_chart([(label, count, str(count)) for label, count in bins], whole_ticks=True)
-    result = queries.mastery([scope.link_id], [])
+    result = summary_queries.mastery([scope.link_id], [])
     mastery = [TopicMastery(t, str(topic_label(t)), None, v) for t, v in sorted(result.by_topic.items())]
     mastery_chart = charts.bar_chart(
         [(m.label, m.group, percent(m.group)) for m in mastery], axis_max=1.0,

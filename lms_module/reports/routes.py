@@ -24,7 +24,8 @@ from ..lti.models import ResourceLink
 from ..web.access import launch_required
 from ..roster import sync as roster
 from ..attempts import accommodations, marks as mark_changes
-from . import analysis, exports, messages, pages, queries
+from . import analysis, exports, gradebook_queries, item_queries, messages, pages, queue_queries, response_queries
+from .scope import Scope, answer_in_scope, attempt_in_scope, is_listed
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -43,9 +44,9 @@ def _link() -> ResourceLink:
     return link
 
 
-def _scope() -> queries.Scope:
+def _scope() -> Scope:
     link = _link()
-    return queries.Scope(course_id=link.course_id, link_id=link.id)
+    return Scope(course_id=link.course_id, link_id=link.id)
 
 
 def _quiz(link: ResourceLink) -> attempts.QuizForLink | None:
@@ -133,17 +134,18 @@ def gradebook(launch_id: str):
     quiz = _quiz(link)
     grading, pass_mark = _grading(quiz)
     sort = request.args.get("sort", "name")
-    sort = sort if sort in queries.SORTS else "name"
+    sort = sort if sort in gradebook_queries.SORTS else "name"
     descending = request.args.get("dir") == "desc"
     filter_by = request.args.get("filter", "all")
-    filter_by = filter_by if filter_by in queries.FILTERS else "all"
-    book = queries.gradebook(scope, grading, pass_mark, sort=sort, descending=descending, filter_by=filter_by,
+    filter_by = filter_by if filter_by in gradebook_queries.FILTERS else "all"
+    book = gradebook_queries.gradebook(scope, grading, pass_mark, sort=sort, descending=descending, filter_by=filter_by,
                              page=_int_arg("page", 1), per_page=PER_PAGE)
     rows = [(row, pages.student_state(row)) for row in book.rows]
     return render_template(
         "reports/gradebook.html", link=link, quiz=quiz, book=book, rows=rows, sort=sort, descending=descending,
-        filter_by=filter_by, filters=queries.FILTERS, sorts=queries.SORTS, grading=grading, pass_mark=pass_mark,
-        queue=queries.queue_length(scope), roster_loading=status.available and status.synced_at is None,
+        filter_by=filter_by, filters=gradebook_queries.FILTERS, sorts=gradebook_queries.SORTS, grading=grading,
+        pass_mark=pass_mark,
+        queue=queue_queries.queue_length(scope), roster_loading=status.available and status.synced_at is None,
     )
 
 
@@ -163,7 +165,7 @@ def _file_stem(link: ResourceLink) -> str:
 def gradebook_csv(launch_id: str):
     link = _link()
     grading, pass_mark = _grading(_quiz(link))
-    rows = queries.gradebook_rows(_scope(), grading, pass_mark)
+    rows = gradebook_queries.gradebook_rows(_scope(), grading, pass_mark)
     return _csv_response(exports.gradebook_csv(rows), f"{_file_stem(link)}-gradebook.csv")
 
 
@@ -172,7 +174,7 @@ def gradebook_csv(launch_id: str):
 def gradebook_xlsx(launch_id: str):
     link = _link()
     grading, pass_mark = _grading(_quiz(link))
-    header, rows = exports.gradebook_table(queries.gradebook_rows(_scope(), grading, pass_mark))
+    header, rows = exports.gradebook_table(gradebook_queries.gradebook_rows(_scope(), grading, pass_mark))
     return _xlsx_response(exports.xlsx_file(header, rows, _("Gradebook")), f"{_file_stem(link)}-gradebook.xlsx")
 
 
@@ -188,7 +190,7 @@ def _xlsx_response(content: bytes, filename: str) -> Response:
 def responses_csv(launch_id: str):
     link = _link()
     quiz = _quiz(link)
-    rows = queries.response_rows(_scope())
+    rows = response_queries.response_rows(_scope())
     return _csv_response(exports.responses_csv(rows, quiz.content if quiz else None, g.launch.locale),
                          f"{_file_stem(link)}-responses.csv")
 
@@ -197,7 +199,7 @@ def responses_csv(launch_id: str):
 
 
 def _attempt(public_id: str):
-    attempt = queries.attempt_in_scope(_scope(), public_id)
+    attempt = attempt_in_scope(_scope(), public_id)
     if attempt is None:
         abort(404)
     return attempt
@@ -215,7 +217,7 @@ def attempt(launch_id: str, attempt_id: str):
 @instructors
 def override_mark(launch_id: str, attempt_id: str, answer_id: int):
     attempt = _attempt(attempt_id)
-    answer = queries.answer_in_scope(_scope(), answer_id)
+    answer = answer_in_scope(_scope(), answer_id)
     if answer is None or answer.attempt_id != attempt.id:
         abort(404)
     try:
@@ -247,7 +249,7 @@ def grading_queue(launch_id: str):
 @instructors
 def grade_answer(launch_id: str, answer_id: int):
     scope = _scope()
-    answer = queries.answer_in_scope(scope, answer_id)
+    answer = answer_in_scope(scope, answer_id)
     if answer is None:
         abort(404)
     try:
@@ -268,7 +270,7 @@ def grade_answer(launch_id: str, answer_id: int):
 
 
 def _student(user_id: int) -> int:
-    if not queries.is_listed(_scope(), user_id):
+    if not is_listed(_scope(), user_id):
         abort(404)
     return user_id
 
@@ -321,7 +323,7 @@ def summary(launch_id: str):
 
 def _chosen() -> str:
     which = request.args.get("attempts", "all")
-    return which if which in queries.CHOSEN else "all"
+    return which if which in item_queries.CHOSEN else "all"
 
 
 @bp.route("/l/<launch_id>/reports/items")
@@ -330,7 +332,7 @@ def items(launch_id: str):
     link = _link()
     quiz = _quiz(link)
     result = analysis.item_analysis(_scope(), _chosen(), quiz.content if quiz else None, g.launch.locale)
-    return render_template("reports/items.html", result=result, quiz=quiz, chosen=queries.CHOSEN)
+    return render_template("reports/items.html", result=result, quiz=quiz, chosen=item_queries.CHOSEN)
 
 
 @bp.route("/l/<launch_id>/reports/items.csv")

@@ -11,7 +11,8 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.models import GradeOutbox
 from lms_module.lti.models import ResourceLink
-from lms_module.reports import queries
+from lms_module.reports import gradebook_queries, summary_queries
+from lms_module.reports.scope import Scope
 from lms_module.reports.exports import BOM
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
@@ -27,7 +28,7 @@ def _link_id(app, link="link-1"):
 def _scope(app, link="link-1"):
     with app.app_context():
         row = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == link)).one()
-        return queries.Scope(row.course_id, row.id)
+        return Scope(row.course_id, row.id)
 
 
 def _outbox(app, user_id, status, *, error=None, minutes_ago=0):
@@ -68,7 +69,7 @@ def course(app, teacher, student, roster_member, attempt_for, make_launch, quizz
 
 def _book(app, **kwargs):
     with app.app_context():
-        return queries.gradebook(_scope(app), "highest", 0.5, **kwargs)
+        return gradebook_queries.gradebook(_scope(app), "highest", 0.5, **kwargs)
 
 
 def test_every_student_of_the_course_is_listed_with_their_numbers(app, course):
@@ -91,7 +92,7 @@ def test_every_student_of_the_course_is_listed_with_their_numbers(app, course):
 def test_grading_methods(app, course):
     with app.app_context():
         scope = _scope(app)
-        grades = {m: {r.name: r.grade for r in queries.gradebook(scope, m, 0.5).rows if r.grade is not None}
+        grades = {m: {r.name: r.grade for r in gradebook_queries.gradebook(scope, m, 0.5).rows if r.grade is not None}
                   for m in ("highest", "last", "first", "average")}
     assert grades["highest"] == {"Anna Arendt": 1.0, "Ben Böhm": pytest.approx(1 / 3)}  # unrounded
     assert grades["first"]["Anna Arendt"] == pytest.approx(1 / 3)
@@ -116,13 +117,13 @@ def test_awaiting_grading_filter(app, course, make_launch, quizzes, student, att
     fay = student("fay", name="Fay Fuchs", link="link-mixed")
     attempt_for(fay, {"essay": {"text": "Zwei Personen prüfen."}}, link="link-mixed")
     with app.app_context():
-        book = queries.gradebook(_scope(app, "link-mixed"), "last", 0.6, filter_by="awaiting_grading")
+        book = gradebook_queries.gradebook(_scope(app, "link-mixed"), "last", 0.6, filter_by="awaiting_grading")
     assert [r.name for r in book.rows] == ["Fay Fuchs"] and book.rows[0].grade is None
 
 
 def test_class_summary(app, course):
     with app.app_context():
-        summary = queries.class_summary(_scope(app), "highest", 0.5)
+        summary = summary_queries.class_summary(_scope(app), "highest", 0.5)
     # Grades: Anna 1.0 (bin 9), Ben 1/3 (bin 3)
     assert summary.students == 5 and summary.graded == 2
     assert summary.histogram == [0, 0, 0, 1, 0, 0, 0, 0, 0, 1]
@@ -136,7 +137,7 @@ def test_median_of_an_odd_number_of_grades(app, teacher, student, attempt_for):
     for index, responses in enumerate((ONE_RIGHT, ALL_RIGHT, {"q1": RIGHT, "q2": RIGHT, "q3": WRONG})):
         attempt_for(student(f"s{index}"), responses)
     with app.app_context():
-        summary = queries.class_summary(_scope(app), "highest", 0.5)
+        summary = summary_queries.class_summary(_scope(app), "highest", 0.5)
     assert summary.median == pytest.approx(2 / 3)
 
 
@@ -147,8 +148,8 @@ def test_mastery_per_topic_over_several_links(app, course, make_launch, quizzes,
     attempt_for(course["Anna"], {"pick": {"choice": "a"}}, link="link-mixed")
     with app.app_context():
         ids = [_link_id(app), _link_id(app, "link-mixed")]
-        result = queries.mastery(ids)
-        single = queries.mastery(ids[:1], [course["Ben"]])
+        result = summary_queries.mastery(ids)
+        single = summary_queries.mastery(ids[:1], [course["Ben"]])
     assert result.per_student[course["Anna"]] == pytest.approx({"accuracy": 0.66665, "compliance": 0.2857})
     assert result.by_topic["accuracy"] == pytest.approx((0.66665 + 0.3333) / 2)
     assert result.students_by_topic == {"accuracy": 2, "compliance": 1}

@@ -8,7 +8,8 @@ from lms_module.attempts import services
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.lti.models import ResourceLink, User
-from lms_module.reports import analysis, formulas, queries
+from lms_module.reports import analysis, formulas, item_queries
+from lms_module.reports.scope import Scope
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
 
@@ -16,7 +17,7 @@ RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
 def _scope(app, link="link-1"):
     with app.app_context():
         row = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == link)).one()
-        return queries.Scope(row.course_id, row.id)
+        return Scope(row.course_id, row.id)
 
 
 def _analyse(app, which="all", link="link-1"):
@@ -128,7 +129,7 @@ def test_chosen_attempts_first_highest_last_and_all(app, teacher, student, attem
     attempt_for(anna, {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT})
     attempt_for(anna, {"q1": RIGHT, "q2": RIGHT, "q3": WRONG})
     attempt_for(ben, {"q1": WRONG, "q2": WRONG, "q3": WRONG})
-    means = {which: _analyse(app, which).quiz.mean.value for which in queries.CHOSEN}
+    means = {which: _analyse(app, which).quiz.mean.value for which in item_queries.CHOSEN}
     assert means == pytest.approx({"all": (1 + 3 + 2 + 0) / 4, "first": 0.5, "highest": 1.5, "last": 1.0})
 
 
