@@ -17,8 +17,12 @@ def test_the_instructor_page_links_the_reports(app, client, make_launch):
 
 
 def test_opening_the_gradebook_asks_the_worker_for_a_fresh_roster(app, client, make_launch):
+    """A stale roster is refreshed by a worker (a claimable row in the database), never by the page."""
+    from datetime import timedelta
+
+    from lms_module.db_types import utcnow
     from lms_module.lti.models import Course
-    from lms_module.roster import sync
+    from lms_module.roster.models import RosterRefresh
 
     with app.app_context():
         assert import_path(ALL_TYPES, origin="import").ok
@@ -26,10 +30,14 @@ def test_opening_the_gradebook_asks_the_worker_for_a_fresh_roster(app, client, m
     launch = make_launch("instructor", quiz_slug="all-types")
     with app.app_context():
         course = db.session.scalars(db.select(Course)).one()
+        # An old roster: the page shows it and asks for a new one (a course without any roster would
+        # be fetched once inside the page, which is tested in tests/integration/roster).
         course.memberships_url = "https://lms.example/memberships"
+        course.roster_synced_at = utcnow() - timedelta(days=1)
         db.session.commit()
         course_id = course.id
-    sync._wishes.pop(course_id, None)
+        assert db.session.get(RosterRefresh, course_id) is None
     assert client.get(f"/l/{launch}/reports/").status_code == 200
-    assert course_id in sync._wishes  # recorded for the worker; the page itself made no LMS call
-    sync._wishes.pop(course_id, None)
+    with app.app_context():
+        wish = db.session.get(RosterRefresh, course_id)
+        assert wish is not None and wish.claimed_by is None  # recorded for the workers of every process
