@@ -48,7 +48,7 @@ class _Skip(Exception):
 _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
                "blockquote", "pre", "dl", "dt", "dd", "hr", "figure", "figcaption", "section"}
 _SIMPLE_TAGS = {"b", "strong", "i", "em", "br", "p", "div", "span", "code", "tt", "kbd", "samp",
-                "html", "body", "font"}
+                "html", "body", "font", "img"}  # an image gets its own note
 _MARKERS = {"b": "**", "strong": "**", "i": "*", "em": "*", "code": "`", "tt": "`", "kbd": "`", "samp": "`"}
 _DROPPED = {"script", "style", "head", "title", "object", "iframe", "svg", "math", "template", "noscript"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
@@ -497,8 +497,10 @@ class _Reader:
         if parser.lossy:
             self.note("formatting beyond bold, italic, code and line breaks was reduced to plain text", line)
         for name in parser.images:
+            kept = ("the file is kept with the import" if name in self.files
+                    else "the file itself was not imported")
             self.note(f"the text shows the image {name!r}; Kontor texts cannot show images yet, so it reads "
-                      f"[image: {name}] (the file is kept with the import)", line)
+                      f"[image: {name}] ({kept})", line)
         if parser.external_images:
             self.note("an image linked from another site was left out of the text", line)
         return text
@@ -902,7 +904,7 @@ class _Writer:
 
     def answer(self, parent: etree._Element, fraction: float | Decimal, text: str, feedback: str = "",
                text_format: str = "html") -> etree._Element:
-        element = self.text_element(parent, "answer", text, text_format, fraction=_plain_number(round(fraction, 7)))
+        element = self.text_element(parent, "answer", text, text_format, fraction=_plain_number(round(fraction, 5)))
         self.text_element(element, "feedback", feedback)
         return element
 
