@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..engine import handler_for, resolve
+from ..engine.questions.base import Score, number_label, outcome
 from . import policy, services
 from .models import Attempt
 
@@ -145,9 +146,10 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         for qid in services.planned_ids(attempt):
             question = content.question(qid)
             answer = answers.get(qid)
-            reviews.append(handler_for(question).review(
+            review = handler_for(question).review(
                 question, services.layout_of(attempt, qid), locale, answer.response if answer else {}
-            ))
+            )
+            reviews.append(with_instructor_mark(review, answer, locale))
     return ResultView(
         title=resolve(content.title, locale),
         status=attempt.status,
@@ -161,3 +163,19 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         reviews=reviews,
         graded=settings.graded,
     )
+
+
+def with_instructor_mark(review: dict[str, Any], answer, locale: str) -> dict[str, Any]:
+    """The review as the student sees it after the instructor's hand: an essay's (or an overridden
+    question's) manual mark replaces the engine's score, and the instructor's comment is shown."""
+    if answer is None or answer.manual_marks is None:
+        return review
+    marks = answer.manual_marks
+    return {
+        **review,
+        "marks": marks,
+        "marks_label": number_label(marks, locale),
+        "needs_manual": False,
+        "outcome": outcome(Score(marks, review["max_marks"]), review["answered"]),
+        "instructor_comment": answer.manual_comment,
+    }

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms_module.attempts import services
 from lms_module.attempts.models import Accommodation, Answer, Attempt, MarkChange
 from lms_module.extensions import db
-from lms_module.lti.models import ResourceLink, User
+from lms_module.courses.models import ResourceLink, User
 from support.apps import attempt_row, csrf_from
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
@@ -259,3 +259,33 @@ def test_bad_accommodations_change_nothing(app, client, mixed, student, attempt_
     assert response.status_code == 400
     assert "Nothing was changed." in response.get_data(as_text=True)
     assert _count(app, Accommodation) == 0 and attempt_row(app, public_id).deadline_at == before
+
+
+@pytest.mark.parametrize("locale, graded, comment_label, points", [
+    ("en", "Graded", "Your instructor's comment", "2.5 of 3 points"),
+    ("de", "Bewertet", "Kommentar Ihrer Lehrkraft", "2,5 von 3 Punkten"),
+])
+def test_the_student_sees_the_instructors_mark_and_comment(app, client, make_launch, mixed, student, attempt_for,
+                                                           locale, graded, comment_label, points):
+    """After the essay is graded, the student's result page shows the mark, the comment and 'Graded'
+    (it said 'Waiting for grading' with no mark, and the status stayed 'Submitted')."""
+    fay = student("fay", name="Fay Fuchs", link="link-mixed")
+    public_id = attempt_for(fay, MIXED_ANSWERS, link="link-mixed")
+    fay_client = app.test_client()
+    fay_launch = make_launch("student", user_sub="fay", link_id="link-mixed", locale=locale, test_client=fay_client)
+    before = fay_client.get(f"/l/{fay_launch}/attempt/{public_id}/result").get_data(as_text=True)
+    assert graded not in before
+
+    queue = client.get(f"/l/{mixed}/reports/grading").get_data(as_text=True)
+    essay = _answer(app, public_id, "essay")
+    client.post(f"/l/{mixed}/reports/grading/{essay}",
+                data={"csrf_token": csrf_from(queue), "marks": "2,5", "comment": "Good, but <b>short</b>."})
+
+    page = fay_client.get(f"/l/{fay_launch}/attempt/{public_id}/result").get_data(as_text=True)
+    review = page.split('id="q-essay-review"')[1].split("</section>")[0]
+    assert points in review and comment_label in review
+    assert "Good, but &lt;b&gt;short&lt;/b&gt;." in review
+    assert ("Waiting for grading" not in review) and ("Wartet auf Bewertung" not in review)
+    assert f"<strong>{graded}</strong>" in page
+    start = fay_client.get(f"/l/{fay_launch}/quiz").get_data(as_text=True)
+    assert graded in start
