@@ -31,6 +31,7 @@ from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
 from .. import limits
+from ..normalize import normalize_expected
 from ..schema import GAP_PLACEHOLDER, RULE_ERROR, Question
 from ..text import LocalText, plain, render_markdown, resolve
 from . import ExportedFile, Finding, FormatError, ParsedBank, register
@@ -1127,8 +1128,6 @@ class _Writer:
         self._multianswer(question, text_html)
 
     def _entry_marker(self, field: Any, weight: int) -> str:
-        from ..normalize import normalize_expected
-
         answers = list(dict.fromkeys(field.answer))
         if field.normalize in ("amount", "number"):
             value = Decimal(normalize_expected(answers[0], field.normalize))

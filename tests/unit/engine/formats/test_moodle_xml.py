@@ -295,9 +295,6 @@ def test_a_broken_cloze_is_skipped_not_crashed():
 
 # --- round trips -------------------------------------------------------------------------------
 
-EN = {"en": "x"}
-
-
 def q(**data):
     return QUESTION.validate_python({"points": 2.5, "explanation": {"en": "Because *so*."}, **data})
 
