@@ -27,9 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from .. import limits
 from ..loader import _explain, format_field
 from ..schema import (
-    ChoiceGap, ClozeQuestion, DataEntryQuestion, Document, DocumentCheckQuestion, EssayQuestion,
-    MatchingQuestion, MultipleQuestion, NumericGap, NumericQuestion, OrderingQuestion, Question,
-    ShortTextGap, ShortTextQuestion, SingleQuestion, TrueFalseQuestion, GAP_PLACEHOLDER,
+    GAP_PLACEHOLDER, QUESTION_TYPES, ChoiceGap, Document, NumericGap, Question,
 )
 from ..text import LocalText, render_markdown, resolve
 from . import ExportedFile, FormatError, Finding, ParsedBank, register
@@ -236,6 +234,8 @@ def _validation_message(error: ValidationError) -> str:
     messages = []
     for detail in error.errors():
         loc, message = _explain(detail)
+        if loc and loc[0] in QUESTION_TYPES:  # the union's tag, not a field
+            loc = loc[1:]
         where = format_field(loc)
         messages.append(f"{where}: {message}" if where else message)
     return "; ".join(dict.fromkeys(messages))
@@ -264,19 +264,20 @@ class _Reader:
         self.bank.skipped.append(Finding(reason, line=line, question=name))
 
     def add(self, data: dict[str, Any], *, name: str | None, line: int | None,
-            tags: Sequence[str], notes: Iterable[str]) -> None:
+            tags: Sequence[str], notes: Iterable[str], where: str | None = None) -> None:
         question_id = _unique(slug(name or ""), self.used_ids, f"q-{len(self.bank.questions) + 1}")
         try:
             question = _QUESTION.validate_python({**data, "id": question_id})
         except ValidationError as error:
             self.used_ids.discard(question_id)
-            self.skip(_validation_message(error), line, name)
+            message = _validation_message(error)
+            self.skip(f"{where}: {message}" if where else message, line, name)
             return
         self.bank.questions.append(question)
         if tags:
             self.bank.tags[question_id] = list(tags)
         for note in dict.fromkeys(notes):
-            self.bank.notes.append(Finding(note, line=line, question=name))
+            self.bank.notes.append(Finding(f"{where}: {note}" if where else note, line=line, question=name))
 
 
 def _lossy_note(tags: set[str]) -> list[str]:
@@ -706,7 +707,7 @@ def _read_item21(item: etree._Element, reader: _Reader, *, tags: list[str], wher
     except _Skip as skip:
         reader.skip(f"{where}: {skip}" if where else str(skip), item.sourceline, name)
         return
-    reader.add(data, name=name, line=item.sourceline, tags=tags, notes=notes)
+    reader.add(data, name=name, line=item.sourceline, tags=tags, notes=notes, where=where)
 
 
 def _item21(item: etree._Element, reader: _Reader, notes: list[str]) -> dict[str, Any]:
@@ -747,7 +748,8 @@ def _item21(item: etree._Element, reader: _Reader, notes: list[str]) -> dict[str
         data = _block_question(interaction, decls, item, reader, notes, modal, unit or "")
     else:
         data = _cloze21(body, decls, item, reader, notes, base)
-    general = [text for key, text in modal.items() if key not in data.pop("_option_ids", set())]
+    option_ids = data.pop("_option_ids", set())
+    general = [text for key, text in modal.items() if key not in option_ids]
     if general:
         base["explanation"] = reader.local("\n".join(general))
     return {**base, **data}
