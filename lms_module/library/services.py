@@ -241,3 +241,20 @@ def import_for_course(raw: bytes, filename: str, course_id: int, today: date | N
     warnings: list[CueFinding | DueReview] = [*cue_findings(cue_statistics([content]))]
     warnings += due_reviews([content], today or date.today())
     return UploadResult(slug=content.slug, outcome=outcome, warnings=warnings)
+
+
+@dataclass
+class BankImportResult:
+    slug: str | None = None
+    outcome: str | None = None  # created | updated | unchanged
+    errors: list[str] = field(default_factory=list)
+
+
+def store_bank_quiz(content: QuizContent, course_id: int | None) -> BankImportResult:
+    """Questions read from a question bank file (GIFT, Aiken, ...), stored as a quiz of a course
+    (or of the library without one). A course may not take a slug of the library, as for uploads."""
+    if course_id is not None and (content.slug in _library_file_slugs() or quiz_by_slug(content.slug) is not None):
+        return BankImportResult(errors=[SLUG_NOT_AVAILABLE])
+    outcome = _store(content, "course" if course_id is not None else "import", course_id)
+    db.session.flush()
+    return BankImportResult(slug=content.slug, outcome=outcome)
