@@ -1,0 +1,86 @@
+"""What only a browser sees: the frame height Kontor reports to the LMS, and how its stylesheet lays
+out questions and reviews. Question markup comes from Kontor's own templates (rendered in the app),
+styled by its own stylesheet and scripts, read from the package."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from lms_module.engine import handler_for, load_quiz
+
+STATIC = Path(__file__).resolve().parents[2] / "lms_module" / "web" / "static"
+ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
+
+
+def styled_page(body: str, lang: str = "en") -> str:
+    css = (STATIC / "css" / "kontor.css").read_text()
+    return f'<!doctype html><html lang="{lang}"><head><style>{css}</style></head><body><main id="main">{body}</main></body></html>'
+
+
+def rendered(app, template: str, locale: str = "en", **values) -> str:
+    from flask import render_template
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale(locale):
+        return render_template(template, **values)
+
+
+def question_and_layout(qid: str):
+    quiz = load_quiz(ALL_TYPES)
+    question = next(q for q in quiz.questions if q.id == qid)
+    handler = handler_for(question)
+    return question, handler, handler.layout(question, random.Random(7), False)
+
+
+# --- the LMS frame follows the content, also when it shrinks -----------------------------------
+
+
+PARENT = """<!doctype html><html><body>
+<iframe id="tool" style="width: 800px; height: 600px; border: 0"></iframe>
+<script>
+  window.heights = [];
+  window.addEventListener("message", function (event) {
+    if (event.data && event.data.subject === "lti.frameResize") {
+      window.heights.push(event.data.height);
+      document.getElementById("tool").style.height = event.data.height + "px";  // as an LMS does
+    }
+  });
+  document.getElementById("tool").srcdoc = %s;
+</script></body></html>"""
+
+
+def test_the_frame_shrinks_when_the_page_gets_shorter(page):
+    """The tool reports its content's height: a tall page, then a short one, and the posted height
+    goes down (it reported documentElement.scrollHeight, which never falls below the frame)."""
+    script = (STATIC / "js" / "frame-resize.js").read_text()
+    tool = (f'<!doctype html><html><body style="margin:0"><main><div id="content" style="height: 2000px">tall</div>'
+            f'</main><script>{script}</script></body></html>')
+    page.set_content(PARENT % json.dumps(tool).replace("</", "<\\/"))
+    page.wait_for_function("() => window.heights.length > 0 && window.heights[window.heights.length - 1] >= 2000")
+    frame = page.frames[-1]
+    frame.evaluate("() => { document.getElementById('content').style.height = '150px'; }")
+    page.wait_for_function("() => window.heights[window.heights.length - 1] < 400", timeout=5000)
+    assert page.evaluate("() => document.getElementById('tool').getBoundingClientRect().height") < 400
+
+
+# --- review labels are labels, not empty input boxes ----------------------------------------------
+
+
+def test_review_labels_do_not_look_like_input_fields(app, page):
+    question, handler, layout = question_and_layout("why-check")
+    review = handler.review(question, layout, "de", {"text": "Weil die Rechnung zur Bestellung passen muss."})
+    review = {**review, "explanation": "Vier Augen sehen mehr.", "source": "allgemeine Praxis",
+              "instructor_comment": "Gut."}
+    page.set_content(styled_page(rendered(app, "questions/_review.html", "de", r=review), "de"))
+    tags = page.locator(".q-review__tag")
+    assert tags.count() >= 3
+    for index in range(tags.count()):
+        style = tags.nth(index).evaluate(
+            "el => { const s = getComputedStyle(el); return {border: s.borderTopWidth, left: s.borderLeftWidth, "
+            "width: el.getBoundingClientRect().width, text: el.textContent.trim(), weight: s.fontWeight}; }")
+        assert style["border"] == "0px" and style["left"] == "0px", style
+        assert style["text"], style
+        assert int(style["weight"]) >= 600, style  # a heading-like label, set off by weight
