@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from . import limits
 from .normalize import NormalizeRule, normalize_expected
-from .text import LOCALES, LocalText
+from .text import LOCALES, Locale, LocalText
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
@@ -330,6 +330,7 @@ class Document(_Model):
     """A document shown to the student: a reference, or the source of a data entry task."""
 
     title: LocalText | None = None
+    lang: Locale | None = None  # the document's language when it is not the page's (an English invoice)
     fields: list[DocumentField] = Field(default_factory=list)
     table: Table | None = None
     body: LocalText | None = None
@@ -346,6 +347,7 @@ class CheckedDocument(_Model):
     """The document a student checks in a document_check: its fields can be marked as wrong."""
 
     title: LocalText | None = None
+    lang: Locale | None = None  # the document's language when it is not the page's
     fields: list[CheckField] = Field(min_length=2, max_length=limits.MAX_OPTIONS)
     table: Table | None = None
     body: LocalText | None = None

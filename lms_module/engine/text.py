@@ -28,6 +28,9 @@ class LocalText(BaseModel):
 
     de: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     en: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    # The language the text is written in whichever the page's language is (an English letter
+    # quoted in a German quiz: `{en: "Dear Sir or Madam", lang: en}`); rendered as lang="..".
+    lang: Locale | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -45,13 +48,25 @@ class LocalText(BaseModel):
             raise PydanticCustomError("local_text", "needs a text in de or en")
         return value
 
+    @model_validator(mode="after")
+    def _language_marks(self) -> LocalText:
+        for text in (self.de, self.en):
+            for code in _LANG_MARK_CODE.findall(text or ""):
+                if code not in LOCALES:
+                    raise PydanticCustomError(
+                        "local_text", "a language mark takes lang=de or lang=en, not '{code}'", {"code": code})
+        return self
+
     @model_serializer
     def _dump(self) -> str | dict[str, str]:
         # A text that reads the same in both languages is written back as the plain string an
         # author would have typed.
-        if self.de == self.en and self.de is not None:
+        if self.de == self.en and self.de is not None and self.lang is None:
             return self.de
-        return {lang: v for lang, v in (("de", self.de), ("en", self.en)) if v is not None}
+        dumped: dict[str, str] = {lang: v for lang, v in (("de", self.de), ("en", self.en)) if v is not None}
+        if self.lang is not None:
+            dumped["lang"] = self.lang
+        return dumped
 
     @property
     def missing_languages(self) -> tuple[Locale, ...]:
@@ -83,6 +98,30 @@ def resolve(text: TextLike, locale: str | None) -> str:
     return first or second or ""
 
 
+def language_of(text: TextLike, locale: str | None) -> Locale:
+    """The language `resolve(text, locale)` is written in: the text's `lang` mark, else the language
+    it was found in (a fallback to the other language is that language)."""
+    lang = normalize_locale(locale)
+    if isinstance(text, LocalText):
+        if text.lang is not None:
+            return text.lang
+        own = getattr(text, lang)
+    elif isinstance(text, Mapping):
+        own = text.get(lang)
+    else:
+        return lang
+    fell_back = not own and resolve(text, locale)
+    return ("en" if lang == "de" else "de") if fell_back else lang
+
+
+def language_attr(lang: str | None, locale: str | None) -> str | None:
+    """The value for a lang="" attribute: only when it differs from the page's language."""
+    return lang if lang in LOCALES and lang != normalize_locale(locale) else None
+
+
+# Language of parts inside a text: [Dear Sir or Madam]{lang=en} becomes <span lang="en">.
+_LANG_MARK = re.compile(r"\[([^\[\]\n]+)\]\{lang=(de|en)\}")
+_LANG_MARK_CODE = re.compile(r"\]\{lang=([^}\s]*)\}")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
@@ -105,7 +144,8 @@ def render_markdown(source: str, strip: bool = True) -> Markup:
         pieces.append(f"<code>{escape(match.group(1))}</code>")
         position = match.end()
     pieces.append(_inline(source[position:]))
-    return Markup("".join(pieces).replace("\n", "<br>\n"))
+    html = _LANG_MARK.sub(r'<span lang="\2">\1</span>', "".join(pieces))
+    return Markup(html.replace("\n", "<br>\n"))
 
 
 _STAR_RUN = re.compile(r"(\*+)")
@@ -161,13 +201,17 @@ def _inline(fragment: str) -> str:
 
 
 def render(text: TextLike, locale: str | None) -> Markup:
-    """Resolve `text` for `locale` and render it as safe HTML."""
-    return render_markdown(resolve(text, locale))
+    """Resolve `text` for `locale` and render it as safe HTML; a text in the other language than
+    the page's is wrapped in <span lang="..">."""
+    html = render_markdown(resolve(text, locale))
+    lang = language_attr(language_of(text, locale), locale)
+    return Markup('<span lang="{}">{}</span>').format(lang, html) if lang and html else html
 
 
 def plain(text: TextLike, locale: str | None) -> str:
     """The text without Markdown markers, for places that cannot hold markup (``<option>``)."""
     source = resolve(text, locale).strip()
+    source = _LANG_MARK.sub(r"\1", source)
     source = _CODE.sub(r"\1", source)
     source = _BOLD.sub(r"\1", source)
     source = _ITALIC.sub(r"\1", source)

@@ -9,12 +9,13 @@ Response: ``{"gaps": {gap_id: "typed text" | option_id}}`` with answered gaps on
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from markupsafe import Markup
 
 from ..schema import GAP_PLACEHOLDER, ChoiceGap, ClozeQuestion, NumericGap, ShortTextGap
-from ..text import normalize_locale, render_markdown, resolve
+from ..text import normalize_locale, plain, render_markdown, resolve
 from .base import (
     SHORT_MAX_LENGTH,
     Form,
@@ -71,6 +72,29 @@ def _numbered_text(question: ClozeQuestion, locale: str) -> Markup:
     return render_markdown(GAP_PLACEHOLDER.sub(lambda m: f"___ ({numbers[m.group(1)]})", source))
 
 
+_SENTENCE_END = re.compile(r"[.!?…][\"'“”„»«)]*\s+")
+_CONTEXT_CHARS = 60
+
+
+def _gap_context(source: str, start: int, end: int) -> str:
+    """The sentence around a gap, the gap as '___' (shortened to a few words each side): the name
+    of the gap's control, so that a screen reader says which gap it is, not only its number."""
+    before, after = source[:start], source[end:]
+    ends = list(_SENTENCE_END.finditer(before))
+    before = before[ends[-1].end():] if ends else before
+    stop = _SENTENCE_END.search(after)
+    after = after[: stop.start() + 1] if stop else after
+    before = plain(GAP_PLACEHOLDER.sub("___", before), None)
+    after = plain(GAP_PLACEHOLDER.sub("___", after), None)
+    if len(before) > _CONTEXT_CHARS:
+        before = "…" + before[-_CONTEXT_CHARS:].split(" ", 1)[-1]
+    if len(after) > _CONTEXT_CHARS:
+        after = after[:_CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
+    spaced_before = " " if source[:start].endswith((" ", "\n")) else ""
+    spaced_after = " " if source[end:].startswith((" ", "\n")) else ""
+    return f"{before}{spaced_before}___{spaced_after}{after}".strip()
+
+
 @register
 class Cloze(QuestionType[ClozeQuestion]):
     name = "cloze"
@@ -115,7 +139,9 @@ class Cloze(QuestionType[ClozeQuestion]):
         for match in GAP_PLACEHOLDER.finditer(source):
             segments.append({"kind": "text", "html": render_markdown(source[position : match.start()], strip=False)})
             gap = gaps[match.group(1)]
-            segments.append(self._control(question, gap, layout, locale, given.get(gap.id), numbers[gap.id]))
+            control = self._control(question, gap, layout, locale, given.get(gap.id), numbers[gap.id])
+            control["context"] = _gap_context(source, match.start(), match.end())
+            segments.append(control)
             position = match.end()
         segments.append({"kind": "text", "html": render_markdown(source[position:], strip=False)})
         view = self.base_view(question, locale, response)

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..normalize import normalize
 from ..schema import CheckedDocument, DataEntryQuestion, Document, DocumentCheckQuestion, Table
-from ..text import render
+from ..text import language_attr, render
 from .base import (
     SHORT_MAX_LENGTH,
     Form,
@@ -57,6 +57,7 @@ def document_view(document: Document | CheckedDocument | None, locale: str) -> d
     if document is None:
         return None
     return {
+        "lang": language_attr(document.lang, locale),
         "title": render(document.title, locale) if document.title else None,
         "fields": [{"label": render(f.label, locale), "content": render(f.value, locale)} for f in document.fields],
         "table": table_view(document.table, locale),

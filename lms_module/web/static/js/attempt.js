@@ -103,6 +103,15 @@
     flush();  // answers left over from a lost connection or a closed laptop
   }
 
+  // ---- feedback after "Check answer" ------------------------------------------------------
+  // The page comes back with #q-<id>-feedback: move focus to the feedback so that a screen reader
+  // reads it and the keyboard continues from there (a fragment alone only scrolls).
+  var hash = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
+  if (hash) {
+    var feedback = document.getElementById(/-feedback$/.test(hash) ? hash : hash + "-feedback");
+    if (feedback && feedback.classList.contains("question__review")) feedback.focus();
+  }
+
   // ---- countdown --------------------------------------------------------------------------
   var timer = document.getElementById("attempt-timer");
   if (timer) {
