@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .lti import models as _lti_models  # noqa: F401
     from .attempts import models as _attempt_models  # noqa: F401
     from .grade_sync import models as _grade_sync_models  # noqa: F401
+    from .authoring import models as _authoring_models  # noqa: F401
     from .attempts.routes import bp as attempts_bp
     from .reports.routes import bp as reports_bp
     from .authoring.routes import bp as authoring_bp
