@@ -1,0 +1,247 @@
+"""Reads across one course: its activities, its students, their answered questions by topic, the
+students who have not started an activity that closes soon, and a student's recent wrong answers.
+
+Everything is limited to one course id (the launch's); only finished, non-preview attempts count.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, false, func, or_, select, union
+
+from ..attempts import services as attempts
+from ..attempts.course_practice import PRACTICE_LINK_PREFIX, is_practice_link
+from ..attempts.models import AWAITING_GRADING, SUBMITTED, Answer, Attempt
+from ..courses.models import Membership, ResourceLink, User
+from ..engine import resolve
+from ..extensions import db
+from ..grade_sync.models import GradeOutbox
+from ..grade_sync.states import SHOWN
+from ..library.models import Quiz, QuizVersion
+from ..reports.mastery import GENERATED_ORIGIN, AnsweredQuestion, topic_of_generated
+from ..reports.scope import display_name, name_sql
+
+FINISHED = (SUBMITTED, AWAITING_GRADING)
+DUE_SOON_DAYS = 7
+MAX_STUDENTS = 2000  # a course overview lists at most this many students (bounded page and export)
+MAX_WRONG = 10
+
+
+def _counted():
+    return (Attempt.status.in_(FINISHED), Attempt.is_preview.is_(false()))
+
+
+def activities_of(course_id: int) -> list[ResourceLink]:
+    """The course's Kontor activities (its practice link is none), in the order they were added."""
+    return list(db.session.scalars(
+        select(ResourceLink)
+        .where(ResourceLink.course_id == course_id, ResourceLink.link_id.not_like(PRACTICE_LINK_PREFIX + "%"))
+        .order_by(ResourceLink.id)
+    ))
+
+
+def link_in_course(course_id: int, link_id: int) -> bool:
+    link = db.session.get(ResourceLink, link_id)
+    return link is not None and link.course_id == course_id and not is_practice_link(link)
+
+
+@dataclass(frozen=True)
+class Student:
+    user_id: int
+    name: str
+
+
+def students_of(course_id: int) -> list[Student]:
+    """The course's students: the roster's active students and anyone who attempted an activity."""
+    ids = union(
+        select(Membership.user_id.label("user_id")).where(
+            Membership.course_id == course_id, Membership.role == "student", Membership.status == "active"),
+        select(Attempt.user_id.label("user_id"))
+        .join(ResourceLink, ResourceLink.id == Attempt.resource_link_id)
+        .where(ResourceLink.course_id == course_id, Attempt.is_preview.is_(false())),
+    ).subquery("ids")
+    rows = db.session.execute(
+        select(User.id, name_sql().label("name")).join(ids, ids.c.user_id == User.id)
+        .order_by(func.lower(name_sql()), User.id).limit(MAX_STUDENTS)
+    ).all()
+    return [Student(row.id, row.name) for row in rows]
+
+
+def is_student_of(course_id: int, user_id: int) -> bool:
+    return any(s.user_id == user_id for s in students_of(course_id))
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    link_id: int
+    title: str
+    quiz_title: str | None
+    mode: str | None
+    graded: bool
+    close_at: datetime | None
+    students: int  # students with a finished attempt
+    attempts: int  # finished attempts
+    average: float | None  # mean of the students' activity grades (fractions)
+    pass_rate: float | None  # share of students whose grade reaches the pass mark
+    sync: dict[str, int]  # latest grade row per student: sent / pending / failed
+
+
+def activity_rows(course_id: int, locale: str) -> list[ActivityRow]:
+    rows = []
+    for link in activities_of(course_id):
+        try:
+            quiz = attempts.quiz_for_link(link)
+        except attempts.AttemptError:
+            quiz = None
+        grading = quiz.settings.grading if quiz else "highest"
+        pass_mark = quiz.settings.pass_mark if quiz else 0.5
+        by_user: dict[int, list[Attempt]] = {}
+        for attempt in db.session.scalars(
+            select(Attempt).where(Attempt.resource_link_id == link.id, *_counted()).order_by(Attempt.user_id, Attempt.number)
+        ):
+            by_user.setdefault(attempt.user_id, []).append(attempt)
+        grades = [attempts.grade_of(items, grading) for items in by_user.values()]
+        fractions = [g.points / g.maximum for g in grades if g is not None and g.maximum]
+        rows.append(ActivityRow(
+            link_id=link.id,
+            title=link.title or link.quiz_slug or "",
+            quiz_title=resolve(quiz.content.title, locale) if quiz else None,
+            mode=quiz.settings.mode if quiz else None,
+            graded=quiz.settings.graded if quiz else False,
+            close_at=quiz.settings.close_at if quiz else None,
+            students=len(by_user),
+            attempts=sum(len(items) for items in by_user.values()),
+            average=sum(fractions) / len(fractions) if fractions else None,
+            pass_rate=sum(1 for f in fractions if f + 1e-9 >= pass_mark) / len(fractions) if fractions else None,
+            sync=_sync_counts(link.id),
+        ))
+    return rows
+
+
+def _sync_counts(link_id: int) -> dict[str, int]:
+    latest = (
+        select(func.max(GradeOutbox.id).label("row_id"))
+        .where(GradeOutbox.resource_link_id == link_id, GradeOutbox.status != "superseded")
+        .group_by(GradeOutbox.user_id).subquery("latest")
+    )
+    counts = {"sent": 0, "pending": 0, "failed": 0}
+    for status, count in db.session.execute(
+        select(GradeOutbox.status, func.count()).join(latest, latest.c.row_id == GradeOutbox.id)
+        .group_by(GradeOutbox.status)
+    ):
+        shown = SHOWN.get(status, "pending")
+        counts[shown] = counts.get(shown, 0) + count
+    return counts
+
+
+# --- answered questions by topic -----------------------------------------------------------------
+
+
+def answered_questions(course_id: int, user_id: int | None = None) -> dict[int, list[AnsweredQuestion]]:
+    """Every counted answer of the course by student, with its topic and marks as they count."""
+    marks = case(
+        (Answer.manual_marks.is_not(None), Answer.manual_marks),
+        (Answer.needs_manual.is_(True), None),
+        else_=func.coalesce(Answer.marks, 0.0),
+    )
+    query = (
+        select(Attempt.user_id, Quiz.topic, Quiz.origin, Answer.question_id, marks.label("marks"), Answer.max_marks)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(ResourceLink, ResourceLink.id == Attempt.resource_link_id)
+        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
+        .where(ResourceLink.course_id == course_id, *_counted())
+    )
+    if user_id is not None:
+        query = query.where(Attempt.user_id == user_id)
+    result: dict[int, list[AnsweredQuestion]] = {}
+    for row in db.session.execute(query):
+        if row.marks is None:
+            continue  # waits for the instructor
+        topic = topic_of_generated(row.question_id) if row.origin == GENERATED_ORIGIN else row.topic
+        if topic is None:
+            continue
+        result.setdefault(row.user_id, []).append(AnsweredQuestion(topic, float(row.marks), float(row.max_marks or 0)))
+    return result
+
+
+# --- due soon ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    link_id: int
+    title: str
+    close_at: datetime
+    students: list[Student]  # without any attempt on it
+
+
+def not_started_due_soon(course_id: int, now: datetime, students: Iterable[Student],
+                         days: int = DUE_SOON_DAYS) -> list[DueSoon]:
+    """Activities that close within `days` (their close date in Kontor's settings) and the students
+    who have not started them (no attempt at all, finished or not)."""
+    students = list(students)
+    due = []
+    for link in activities_of(course_id):
+        try:
+            close_at = attempts.quiz_for_link(link).settings.close_at
+        except attempts.AttemptError:
+            continue
+        if close_at is None or not now <= close_at <= now + timedelta(days=days):
+            continue
+        started = set(db.session.scalars(
+            select(Attempt.user_id).where(Attempt.resource_link_id == link.id, Attempt.is_preview.is_(false()))
+        ))
+        missing = [s for s in students if s.user_id not in started]
+        due.append(DueSoon(link.id, link.title or link.quiz_slug or "", close_at, missing))
+    return sorted(due, key=lambda d: d.close_at)
+
+
+# --- one student's wrong answers -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    question: str  # the stem as plain text
+    quiz_title: str
+    at: datetime | None
+    marks: float
+    max_marks: float
+
+
+def recent_wrong(course_id: int, user_id: int, locale: str, limit: int = MAX_WRONG) -> list[WrongAnswer]:
+    """The student's most recent answers that did not earn full marks (no answer keys)."""
+    from ..engine import plain
+
+    marks = case(
+        (Answer.manual_marks.is_not(None), Answer.manual_marks),
+        (Answer.needs_manual.is_(True), None),
+        else_=func.coalesce(Answer.marks, 0.0),
+    )
+    rows = db.session.execute(
+        select(Answer.question_id, Attempt.quiz_version_id, Attempt.submitted_at, marks.label("marks"),
+               Answer.max_marks, QuizVersion.title_de, QuizVersion.title_en)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(ResourceLink, ResourceLink.id == Attempt.resource_link_id)
+        .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+        .where(ResourceLink.course_id == course_id, Attempt.user_id == user_id, *_counted(), Answer.max_marks > 0,
+               or_(Answer.manual_marks < Answer.max_marks,
+                   (Answer.manual_marks.is_(None) & Answer.needs_manual.is_(False)
+                    & (func.coalesce(Answer.marks, 0.0) < Answer.max_marks))))
+        .order_by(Attempt.submitted_at.desc(), Answer.id.desc())
+        .limit(limit)
+    ).all()
+    wrong = []
+    for row in rows:
+        try:
+            from ..library.services import content_by_version_id
+
+            question = content_by_version_id(row.quiz_version_id).question(row.question_id)
+            stem = plain(question.text, locale)
+        except (KeyError, LookupError):
+            stem = row.question_id
+        wrong.append(WrongAnswer(stem[:300], row.title_de if locale == "de" else row.title_en, row.submitted_at,
+                                 float(row.marks or 0.0), float(row.max_marks)))
+    return wrong
