@@ -16,6 +16,7 @@ from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import content_of
+from ..web import numbers
 from . import analysis, formulas, gradebook_queries
 
 BOM = "\ufeff"
@@ -79,7 +80,8 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]], chunk: int =
 
 
 def _percent(fraction: float | None) -> float | None:
-    return None if fraction is None else round(fraction * 100, 2)
+    """Grades as the pages show them (web.numbers: one decimal, half up)."""
+    return numbers.percent_value(fraction)
 
 
 # --- gradebook -----------------------------------------------------------------------------------

@@ -13,14 +13,15 @@ from flask import (
     Blueprint, Response, abort, g, redirect, render_template, request, stream_with_context,
     url_for,
 )
-from flask_babel import format_decimal, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..attempts import services as attempts
 from ..db_types import utcnow
 from ..extensions import db
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
+from ..web import numbers
 from ..web.access import launch_required
 from ..roster import sync as roster
 from ..attempts import accommodations, marks as mark_changes
@@ -86,10 +87,9 @@ REPORT_NAV = (
 )
 
 
-def percent_label(fraction: float | None, digits: int = 0) -> str:
-    if fraction is None:
-        return "–"
-    return format_decimal(fraction * 100, format="0" if digits == 0 else "0." + "0" * digits) + " %"
+def percent_label(fraction: float | None, digits: int = numbers.PERCENT_DIGITS) -> str:
+    """The one rounding rule (web.numbers): one decimal, half up, in the page's language."""
+    return numbers.percent_label(fraction, digits, str(get_locale() or "en"))
 
 
 def decimal_label(value: float | None, digits: int = 1) -> str:
@@ -129,7 +129,6 @@ def gradebook(launch_id: str):
     status = roster.refresh_if_stale(link.course_id)
     if status.available and status.synced_at is None:
         status = roster.fetch_first_roster(link.course_id)
-    db.session.commit()  # the wish for a fresh roster, for every process's workers
     scope = _scope()
     quiz = _quiz(link)
     grading, pass_mark = _grading(quiz)
@@ -229,7 +228,6 @@ def override_mark(launch_id: str, attempt_id: str, answer_id: int):
         view = pages.attempt_review(_attempt(attempt_id), g.launch.locale)
         return render_template("reports/attempt.html", view=view, saved=None, error=error.reason,
                                error_answer=answer_id), 400
-    db.session.commit()
     return redirect(url_for("reports.attempt", launch_id=launch_id, attempt_id=attempt_id, saved=answer_id,
                             _anchor=f"question-{answer_id}"))
 
@@ -262,7 +260,6 @@ def grade_answer(launch_id: str, answer_id: int):
         status = 409 if error.reason == "already_graded" else 400
         return render_template("reports/grading.html", view=view, saved=False, error=error.reason,
                                error_answer=answer_id), status
-    db.session.commit()
     return redirect(url_for("reports.grading_queue", launch_id=launch_id, saved=1))
 
 
@@ -304,7 +301,6 @@ def save_accommodation(launch_id: str, user_id: int):
     except accommodations.ChangeRefused as error:
         db.session.rollback()
         return _student_page(user_id, error=error.reason, status=400)
-    db.session.commit()
     return redirect(url_for("reports.student", launch_id=launch_id, user_id=user_id, saved=1))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..engine import GRADING_METHODS, render, resolve
 from ..engine.schema import TOPICS
 from ..engine.questions.base import number_label as _number_label
+from . import numbers
 
 
 # The one table of labels for the library's topics (engine.schema.TOPICS) and the grading methods
@@ -72,16 +73,23 @@ def _locale() -> str:
     return str(get_locale() or "de")
 
 
-def init_app(app) -> None:
-    from ..attempts.messages import refusal_message
+def points_of_label(marks: float | None, max_marks: float | None) -> str:
+    """'1 of 1 point' / '2.5 of 3 points' with the language's plural form, chosen by the maximum."""
+    maximum = max_marks or 0
+    count = int(maximum) if float(maximum).is_integer() else 2  # 1.5 points: plural
+    return ngettext("%(marks)s of %(max)s point", "%(marks)s of %(max)s points", count,
+                    marks=numbers.points_label(marks or 0, _locale()), max=numbers.points_label(maximum, _locale()))
 
+
+def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["localized"] = lambda text: resolve(text, _locale())
     app.jinja_env.filters["localized_markup"] = lambda text: render(text, _locale())
     app.jinja_env.globals.update(
         format_datetime=format_datetime,
         number_label=lambda value: _number_label(value or 0, _locale()),
-        refusal=refusal_message,
+        percent_label=lambda fraction, digits=numbers.PERCENT_DIGITS: numbers.percent_label(fraction, digits, _locale()),
+        points_of_label=points_of_label,
         topic_label=topic_label,
         grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
