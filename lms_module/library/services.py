@@ -186,7 +186,7 @@ def list_library(course_id: int | None = None) -> list[QuizVersion]:
         db.session.scalars(
             select(QuizVersion)
             .join(Quiz, (Quiz.id == QuizVersion.quiz_id) & (Quiz.latest_version == QuizVersion.number))
-            .where(visible)
+            .where(visible, Quiz.origin != "generated")  # a student's generated practice quiz is no activity
             .order_by(Quiz.topic, Quiz.slug)
         )
     )
