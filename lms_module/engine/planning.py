@@ -33,8 +33,12 @@ def plan_attempt(
     shuffle_options: bool,
     questions_per_attempt: int | None = None,
 ) -> list[PlannedQuestion]:
-    """The questions of one attempt in display order, each with its layout."""
-    questions = list(quiz.questions)
+    """The questions of one attempt in display order, each with its layout.
+
+    Random draws first: from each pool of `quiz.draws`, `count` of its questions (one generator per
+    pool, so one pool's pick does not move another's); questions without a pool are always in. Then
+    `questions_per_attempt` picks among those. Both keep the authored order until shuffling."""
+    questions = _drawn(quiz, seed)
     if questions_per_attempt is not None and 0 < questions_per_attempt < len(questions):
         drawn = set(random.Random(f"{seed}:draw").sample(range(len(questions)), questions_per_attempt))
         questions = [q for index, q in enumerate(questions) if index in drawn]  # keeps authored order
@@ -44,3 +48,13 @@ def plan_attempt(
         PlannedQuestion(q.id, handler_for(q).layout(q, random.Random(f"{seed}:{q.id}"), shuffle_options))
         for q in questions
     ]
+
+
+def _drawn(quiz: Quiz, seed: int) -> list:
+    if not quiz.draws:
+        return list(quiz.questions)
+    picked: set[str] = set()
+    for draw in quiz.draws:
+        pool = [q.id for q in quiz.questions if q.pool == draw.pool]
+        picked.update(random.Random(f"{seed}:pool:{draw.pool}").sample(pool, min(draw.count, len(pool))))
+    return [q for q in quiz.questions if q.pool is None or q.id in picked]

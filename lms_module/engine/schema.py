@@ -138,6 +138,9 @@ def _check_choice_options(options: Sequence[Option], exactly_one: bool) -> None:
 
 class QuestionBase(_Model):
     id: Id
+    # Random questions: a question with a pool is one of the candidates of the quiz's draw from that
+    # pool (quiz `draws`); questions without a pool are in every attempt.
+    pool: Id | None = None
     points: float = Field(default=1.0, gt=0, le=limits.MAX_POINTS, allow_inf_nan=False)
     difficulty: int | None = Field(default=None, ge=1, le=3)
     text: LocalText
@@ -466,6 +469,13 @@ QUESTION_TYPES: tuple[str, ...] = (
 GAP_TYPES: tuple[str, ...] = ("short_text", "numeric", "choice")
 
 
+class Draw(_Model):
+    """Random questions: every attempt gets `count` questions picked from the questions of `pool`."""
+
+    pool: Id
+    count: int = Field(ge=1, le=limits.MAX_QUESTIONS)
+
+
 class Quiz(_Model):
     slug: Annotated[str, Field(pattern=ID_PATTERN, max_length=80)]
     title: LocalText
@@ -473,6 +483,7 @@ class Quiz(_Model):
     description: LocalText | None = None
     settings: Settings = Field(default_factory=Settings)
     questions: list[Question] = Field(min_length=1, max_length=limits.MAX_QUESTIONS)
+    draws: list[Draw] = Field(default_factory=list, max_length=limits.MAX_QUESTIONS)
 
     @model_validator(mode="after")
     def _rules(self) -> Quiz:
@@ -485,13 +496,38 @@ class Quiz(_Model):
             raise rule_error(
                 f"question id {duplicate[1]!r} is used twice", at=["questions", duplicate[0], "id"]
             )
+        self._check_draws()
         wanted = self.settings.questions_per_attempt
-        if wanted is not None and wanted > len(self.questions):
+        per_attempt = self.questions_per_attempt_at_most()
+        if wanted is not None and wanted > per_attempt:
             raise rule_error(
-                f"questions_per_attempt is {wanted} but the quiz has {len(self.questions)} questions",
+                f"questions_per_attempt is {wanted} but an attempt of this quiz has {per_attempt} questions",
                 at=["settings", "questions_per_attempt"],
             )
         return self
+
+    def _check_draws(self) -> None:
+        """Every draw names a pool with enough questions, once; every pool is drawn from."""
+        sizes = Counter(q.pool for q in self.questions if q.pool is not None)
+        duplicate = _first_duplicate(d.pool for d in self.draws)
+        if duplicate:
+            raise rule_error(f"pool {duplicate[1]!r} is drawn from twice", at=["draws", duplicate[0], "pool"])
+        for index, draw in enumerate(self.draws):
+            if sizes[draw.pool] == 0:
+                raise rule_error(f"no question is in pool {draw.pool!r}", at=["draws", index, "pool"])
+            if draw.count > sizes[draw.pool]:
+                raise rule_error(f"count is {draw.count} but pool {draw.pool!r} has {sizes[draw.pool]} questions",
+                                 at=["draws", index, "count"])
+        drawn = {d.pool for d in self.draws}
+        for index, question in enumerate(self.questions):
+            if question.pool is not None and question.pool not in drawn:
+                raise rule_error(f"pool {question.pool!r} has no draw (add it to the quiz's draws)",
+                                 at=["questions", index, "pool"])
+
+    def questions_per_attempt_at_most(self) -> int:
+        """How many questions an attempt holds before questions_per_attempt: the questions without
+        a pool plus each draw's count."""
+        return sum(q.pool is None for q in self.questions) + sum(d.count for d in self.draws)
 
     @property
     def source_path(self) -> str | None:
