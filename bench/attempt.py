@@ -136,7 +136,8 @@ def prepare(database_url: str, instance: Path, students: int) -> list[Student]:
     from lms_module.extensions import db
     from lms_module.library.services import BUILTIN_QUIZZES, import_path
     from bench_course import make_course
-    from lms_module.lti.models import Course, LaunchSession, Membership, Platform, ResourceLink, User
+    from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User
+    from lms_module.lti.models import Platform
     from lms_module.lti.models import utcnow
     from lms_module.web.access import SESSION_LAUNCHES
     from support.answer_keys import key_form

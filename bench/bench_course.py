@@ -14,7 +14,8 @@ class BenchCourse:
 def make_course(slug: str, title: str = "Bench course") -> BenchCourse:
     """Inside an app context: the bench LMS, its course and an activity for the quiz `slug` (flushed)."""
     from lms_module.extensions import db
-    from lms_module.lti.models import Course, Deployment, Platform, ResourceLink
+    from lms_module.courses.models import Course, ResourceLink
+    from lms_module.lti.models import Deployment, Platform
 
     platform = Platform(issuer="https://lms.bench", client_id="bench", name="Bench LMS",
                         auth_login_url="https://lms.bench/auth", auth_token_url="https://lms.bench/token",

@@ -43,7 +43,7 @@ from lms_module.extensions import db  # noqa: E402
 from lms_module.grade_sync.delivery import DeliverySettings, deliver_due  # noqa: E402
 from lms_module.grade_sync.models import PENDING, GradeOutbox  # noqa: E402
 from lms_module.lti import keys  # noqa: E402
-from lms_module.lti.models import Course, ResourceLink, User  # noqa: E402
+from lms_module.courses.models import Course, ResourceLink, User  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 

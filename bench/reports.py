@@ -46,9 +46,8 @@ from lms_module.extensions import db  # noqa: E402
 from lms_module.grade_sync.models import GradeOutbox  # noqa: E402
 from lms_module.library.services import content_of, import_path, latest_version_by_slug  # noqa: E402
 from bench_course import make_course  # noqa: E402  (bench/ is on the path when run as a script)
-from lms_module.lti.models import (  # noqa: E402
-    Course, LaunchSession, Membership, Platform, ResourceLink, User,
-)
+from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User  # noqa: E402
+from lms_module.lti.models import Platform  # noqa: E402
 from lms_module.web.access import SESSION_LAUNCHES  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -45,6 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_blueprints(app)
     _register_cli(app)
+    app.extensions["kontor.create_app"] = create_app  # for `flask demo`, which builds its own apps
+    from . import transaction
+
+    transaction.init_app(app)  # last: each request commits once (status < 400) before other hooks run
     if app.config["KONTOR_DEMO_LMS"]:
         from .demo import mount_demo_lms
 
@@ -74,6 +78,7 @@ def _ensure_signing_key(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .library import models as _library_models  # noqa: F401  (tables known to the metadata)
+    from .courses import models as _courses_models  # noqa: F401
     from .lti import models as _lti_models  # noqa: F401
     from .attempts import models as _attempt_models  # noqa: F401
     from .grade_sync import models as _grade_sync_models  # noqa: F401

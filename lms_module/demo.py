@@ -93,10 +93,14 @@ def demo_command(host: str, port: int, lms_host: str, lms_port: int) -> None:
     Two listeners in one process: Kontor on http://HOST:PORT and the demo LMS on
     http://LMS_HOST:LMS_PORT. The two host names differ (127.0.0.1 and localhost), so the browser
     treats the LMS as another site, as with a real LMS: Kontor runs in a cross-site iframe."""
+    from flask.cli import ScriptInfo
     from flask_migrate import upgrade
 
-    from . import create_app
     from .lti import keys
+
+    # The factory comes from the app flask loaded (create_app puts itself there): demo.py sits below
+    # the package's __init__ and does not import it.
+    create_app = click.get_current_context().ensure_object(ScriptInfo).load_app().extensions["kontor.create_app"]
 
     base_url = f"http://{host}:{port}"
     lms_url = f"http://{lms_host}:{lms_port}"

@@ -30,6 +30,7 @@ from flask.cli import with_appcontext
 from .config import ConfigError
 from .db_types import utcnow
 from .extensions import db
+from .signals import work_queued
 
 log = logging.getLogger("kontor.worker")
 
@@ -38,8 +39,9 @@ MODES = ("thread", "external", "off")
 _wake_events: weakref.WeakSet = weakref.WeakSet()
 
 
-def wake_workers() -> None:
-    """Wake the workers of this process (new grades to send, a roster wished for)."""
+def wake_workers(sender=None) -> None:
+    """Wake the workers of this process (new grades to send, a roster wished for): the receiver of
+    signals.work_queued, which the rooms send after their transaction commits."""
     for event in list(_wake_events):
         event.set()
 
@@ -187,6 +189,7 @@ def init_app(app: Flask) -> None:
     if mode not in MODES:
         raise ConfigError(f"KONTOR_WORKER={mode!r} is unknown; use one of {', '.join(MODES)}.")
     app.cli.add_command(worker_command)
+    work_queued.connect(wake_workers)
     if mode == "thread":
         starter = _ThreadStarter(app)
         app.extensions["kontor_worker_starter"] = starter

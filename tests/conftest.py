@@ -55,7 +55,8 @@ def make_launch(app, client):
     For route tests below the LTI layer; the LTI layer itself is tested through the emulator."""
     from datetime import timedelta
 
-    from lms_module.lti.models import Course, Deployment, LaunchSession, Membership, Platform, ResourceLink, User
+    from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User
+    from lms_module.lti.models import Deployment, Platform
     from lms_module.lti.models import utcnow
     from lms_module.web.access import SESSION_LAUNCHES
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from ..db_types import utcnow
 from ..engine import InvalidAnswer, handler_for
 from ..extensions import db
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
 from ..web.access import launch_required
 from . import policy, services
 from .messages import refusal_message
@@ -56,7 +56,6 @@ def start(launch_id: str):
     except services.AttemptError as error:
         db.session.rollback()
         return render_template("attempts/refused.html", message=refusal_message(error.reason)), 409
-    db.session.commit()
     return redirect(url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=1))
 
 
@@ -68,7 +67,6 @@ def page(launch_id: str, attempt_id: str, number: int):
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if policy.is_overdue(attempt.deadline_at, _now()):
         services.submit_attempt(attempt, _now())
-        db.session.commit()
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if not 1 <= number <= page_count(attempt):
         abort(404)
@@ -102,13 +100,14 @@ def save_page(launch_id: str, attempt_id: str, number: int):
     except InvalidAnswer as error:
         db.session.rollback()
         return render_template("attempts/refused.html", message=refusal_message(error.message_key)), 400
-    db.session.commit()
     return redirect(_destination(launch_id, attempt, number, go))
 
 
 def _finish_refused(error: services.AttemptError) -> None:
     """Nothing the request sent is kept; but an attempt found overdue was submitted, and that stays."""
     if error.reason == "deadline_passed":
+        # Committed here, not at the boundary: the response refuses (4xx), which rolls back, but
+        # the submission of the overdue attempt must stay.
         db.session.commit()
     else:
         db.session.rollback()
@@ -149,7 +148,6 @@ def autosave(launch_id: str, attempt_id: str):
     except InvalidAnswer as error:
         db.session.rollback()
         return jsonify(ok=False, error=error.message_key, message=refusal_message(error.message_key)), 400
-    db.session.commit()
     return jsonify(ok=True, saved=result.saved, kept_newer=result.kept_newer, saved_at=_now().isoformat())
 
 
@@ -178,7 +176,6 @@ def submit(launch_id: str, attempt_id: str):
     """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
     attempt = _attempt(attempt_id)
     services.submit_attempt(attempt, _now())
-    db.session.commit()
     return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
 
 
@@ -189,7 +186,6 @@ def result(launch_id: str, attempt_id: str):
     if attempt.status == IN_PROGRESS:
         if policy.is_overdue(attempt.deadline_at, _now()):
             services.submit_attempt(attempt, _now())
-            db.session.commit()
         else:
             return redirect(url_for("attempts.summary", launch_id=launch_id, attempt_id=attempt_id))
     return render_template("attempts/result.html", view=build_result(attempt, g.launch.locale, _now()), attempt=attempt)
@@ -200,3 +196,9 @@ def question_partial(question_type: str) -> str:
     handler_for(question_type)  # unknown types fail loudly here, not as a missing template
     return f"questions/_{question_type}.html"
 
+
+
+@bp.app_template_global("refusal")
+def refusal(reason: str) -> str:
+    """The message for a refusal reason, for every template (the start page, the reports)."""
+    return refusal_message(reason)

@@ -24,8 +24,9 @@ from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import content_by_version_id, content_of, latest_version_by_slug, visible_to
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
 from . import policy
+from .grades import announce_graded
 from .models import (
     AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, Accommodation, Answer, Attempt, LinkSettings, StartLock,
 )
@@ -33,8 +34,6 @@ from .models import (
 FINISHED = (SUBMITTED, AWAITING_GRADING)
 log = logging.getLogger("kontor.attempts")
 
-# Called with the attempt after it was graded (in the same transaction): grade sync hooks in here.
-graded_listeners: list[Callable[[Attempt], None]] = []
 
 
 class AttemptError(Exception):
@@ -134,7 +133,7 @@ def grade_of(attempts_by_number: Sequence[Attempt], method: GradingMethod) -> Ac
 def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -> int:
     """A new grading method applies to every attempt, as Kontor's gradebook shows it at once.
 
-    The students whose grade changes are announced to the graded listeners with their latest
+    The students whose grade changes are announced to the attempt_graded signal (announce_graded) with their latest
     graded attempt (the grade sync queues what the LMS should hold now; call after the new
     method is stored and flushed). Returns how many students' grades change (Kontor's pages and
     the LMS count the same attempts: engine.activity_grade)."""
@@ -152,8 +151,7 @@ def apply_grading_method(link: ResourceLink, old_method: str, new_method: str) -
         if grade_of(attempts, old_method) != grade_of(attempts, new_method):
             changed += 1
             latest = [a for a in attempts if (a.settings or {}).get("graded")][-1]
-            for listener in graded_listeners:
-                listener(latest)
+            announce_graded(latest)
     return changed
 
 
@@ -401,8 +399,7 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
         scores.append(score)
     attempt.submitted_at = now
     _apply_result(attempt, attempt_result(scores))
-    for listener in graded_listeners:
-        listener(attempt)
+    announce_graded(attempt)
     return True
 
 
@@ -432,7 +429,7 @@ def regrade_attempt(attempt: Attempt) -> bool:
     """Recompute a finished attempt from its answers after an instructor set a mark.
 
     Marks, fraction and passed follow from the answers (manual marks win); the attempt becomes
-    submitted once no answer awaits grading. The graded listeners are called (so the LMS gets the
+    submitted once no answer awaits grading. The attempt_graded signal is sent (so the LMS gets the
     new grade) when the attempt is graded completely, or when it left or entered awaiting grading;
     an attempt that still waits for another essay changes nothing the LMS could show. True if they
     were called."""
@@ -449,8 +446,7 @@ def regrade_attempt(attempt: Attempt) -> bool:
     previous_status = attempt.status
     _apply_result(attempt, attempt_result(scores))
     if attempt.status == SUBMITTED or attempt.status != previous_status:
-        for listener in graded_listeners:
-            listener(attempt)
+        announce_graded(attempt)
         return True
     return False
 

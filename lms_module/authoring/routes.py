@@ -13,8 +13,9 @@ from ..engine import handler_for, plan_attempt, render, resolve
 from ..extensions import db
 from ..library import services as library_services
 from ..library.services import content_of
+from ..signals import queue_work
 from ..lti.deep_linking import ContentItem, response_jwt
-from ..lti.models import LaunchSession, ResourceLink
+from ..courses.models import LaunchSession, ResourceLink
 from ..web.access import instructor_only
 from ..web.security import allow_form_target
 from ..web.template_helpers import instructor_links_for, instructor_panels_for
@@ -93,7 +94,6 @@ def import_quiz(launch_id: str):
         return _picker_page(ChooseQuizForm(), link, status=400, upload=upload, upload_errors=result.errors)
     if not link.quiz_slug:
         services.choose_quiz(link, result.slug)
-    db.session.commit()
     flash({"created": _("The quiz was imported."), "updated": _("A new version of the quiz was imported; attempts already started keep theirs."),
            "unchanged": _("The quiz file is unchanged.")}[result.outcome])
     for warning in describe_warnings(result.warnings):
@@ -130,7 +130,6 @@ def choose_quiz(launch_id: str):
         db.session.rollback()
         return _picker_page(form, link, status=400)
     services.choose_quiz(link, form.quiz.data)
-    db.session.commit()
     flash(_("The quiz was chosen for this activity."))
     return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
 
@@ -150,13 +149,10 @@ def save_settings(launch_id: str):
     # A grading method applies to every attempt (the gradebook shows it so at once): the changed
     # grades are queued for the LMS in this transaction.
     changed = attempt_services.apply_grading_method(link, old_method, new_method)
-    db.session.commit()
     if old_method == new_method:
         flash(_("The settings were saved. They apply to attempts started from now on."))
     else:
-        from ..worker import wake_workers
-
-        wake_workers()
+        queue_work("authoring")  # the changed grades queued above; the workers wake after the commit
         flash(ngettext("The settings were saved. The new grading method applies to every attempt: "
                        "%(num)s student's grade changed. Changed grades are sent to the LMS.",
                        "The settings were saved. The new grading method applies to every attempt: "

@@ -10,7 +10,7 @@ from ..engine.schema import TOPICS
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import content_of, latest_version_by_slug, list_library, visible_to
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Delivering grades to the LMS: an outbox written with the result, and workers that send it.
 
-`init_app(app)` hooks the outbox into the attempt flow (attempts.services.graded_listeners),
+`init_app(app)` hooks the outbox into the attempt flow (signals.attempt_graded),
 registers the instructor's blueprint, the sync table panel of the instructor page and the CLI.
 """
 from __future__ import annotations
@@ -11,27 +11,33 @@ log = logging.getLogger("kontor.grade_sync")
 
 
 def init_app(app) -> None:
-    from ..attempts import services as attempt_services
+    from ..signals import attempt_graded
     from ..web import template_helpers
     from .cli import grades_cli
     from .routes import bp, instructor_panel
 
-    if _safe_enqueue not in attempt_services.graded_listeners:
-        attempt_services.graded_listeners.append(_safe_enqueue)
+    attempt_graded.connect(_safe_enqueue)
     if instructor_panel not in template_helpers.instructor_panel_providers:
         template_helpers.instructor_panel_providers.append(instructor_panel)
     app.register_blueprint(bp)
     app.cli.add_command(grades_cli)
 
 
-def _safe_enqueue(attempt) -> None:
-    """Queue the grade in the attempt's transaction; a problem here must never fail the submission."""
+def _safe_enqueue(sender, *, attempt, result) -> None:
+    """signals.attempt_graded: queue the score from the values attempts/ sent, in the grading
+    transaction (never recomputed here); the workers wake after the commit. A problem here must
+    never fail the submission."""
     from ..extensions import db
-    from .outbox import enqueue_for_attempt
+    from ..signals import queue_work
+    from .outbox import enqueue_result
 
+    if result is None:  # a preview, or an activity that sends no grades
+        return
     try:
         with db.session.begin_nested():
-            enqueue_for_attempt(attempt)
+            queued = enqueue_result(result)
     except Exception:  # the result is kept; the instructor's "send again" recovers the grade
-        log.exception(
-            "could not queue the grade of attempt %s for the LMS", getattr(attempt, "id", "?"))
+        log.exception("could not queue the grade of attempt %s for the LMS", attempt.public_id)
+        return
+    if queued is not None:
+        queue_work("grade_sync")

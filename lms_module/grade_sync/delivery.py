@@ -28,7 +28,8 @@ from sqlalchemy.orm import aliased
 from ..db_types import utcnow
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import Platform, ResourceLink, User
+from ..courses.models import ResourceLink, User
+from ..lti.models import Platform
 from ..lti.services_clients import CallLimits, ClientCache, ServiceFailure
 from . import timing
 from .line_items import resolve_lineitem

@@ -20,12 +20,10 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
-from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Attempt
-from ..attempts.services import counted_attempt
-from ..engine import GRADING_METHODS, activity_grade
+from ..attempts.grades import ActivityResult
+from ..courses.models import LaunchSession
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import LaunchSession, ResourceLink
 from ..web.template_helpers import grading_label
 
 
@@ -43,55 +41,27 @@ class PlannedGrade:
         return self.grading_progress == ags.FULLY_GRADED
 
 
-def plan_grade(link: ResourceLink, user_id: int) -> PlannedGrade | None:
-    """The score for `user_id` on `link` now, or None when nothing is to be sent."""
-    attempts = list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.resource_link_id == link.id, Attempt.user_id == user_id, Attempt.is_preview.is_(False))
-            .order_by(Attempt.number)
-        )
-    )
-    graded = [a for a in attempts if (a.settings or {}).get("graded")]
-    if not graded:
-        return None
-    finished = [a for a in graded if a.status == SUBMITTED and a.fraction is not None]
-    awaiting = [a for a in graded if a.status == AWAITING_GRADING]
-    if not finished and not awaiting:
-        return None
-    method = grading_method(link, graded[-1])
-    grade = activity_grade([counted_attempt(a) for a in finished], method)
-    maximum = grade.maximum if grade else next((a.max_marks for a in reversed(graded) if a.max_marks), 0.0) or 1.0
-    if any(a.status == IN_PROGRESS for a in attempts):
+def plan_grade(result: ActivityResult) -> PlannedGrade:
+    """The score the LMS should hold for the student's `result` (plain values from attempts/)."""
+    if result.in_progress:
         activity = ags.IN_PROGRESS
-    elif awaiting:
+    elif result.awaiting:
         activity = ags.SUBMITTED
     else:
         activity = ags.COMPLETED
-    submitted = [a.submitted_at for a in graded if a.submitted_at is not None]
-    locale = _student_locale(user_id)
+    locale = _student_locale(result.user_id)
+    grade, method = result.grade, result.method
     if grade is None:
-        return PlannedGrade(None, maximum, ags.SUBMITTED, ags.PENDING_MANUAL, _comment(locale, None, method, True),
-                            max(submitted) if submitted else None)
+        return PlannedGrade(None, result.maximum, ags.SUBMITTED, ags.PENDING_MANUAL,
+                            _comment(locale, None, method, True), result.submitted_at)
     return PlannedGrade(
         score_given=grade.points,
         score_maximum=grade.maximum,
         activity_progress=activity,
         grading_progress=ags.FULLY_GRADED,
-        comment=_comment(locale, grade.fraction, method, bool(awaiting)),
-        submitted_at=max(submitted) if submitted else None,
+        comment=_comment(locale, grade.fraction, method, result.awaiting),
+        submitted_at=result.submitted_at,
     )
-
-
-def grading_method(link: ResourceLink, latest: Attempt) -> str:
-    """The link's grading method as the instructor set it now; the latest attempt's otherwise."""
-    from ..attempts.services import AttemptError, quiz_for_link
-
-    try:
-        method = quiz_for_link(link).settings.grading
-    except AttemptError:
-        method = (latest.settings or {}).get("grading", "highest")
-    return method if method in GRADING_METHODS else "highest"
 
 
 def _student_locale(user_id: int) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import LaunchSession, ResourceLink
+from ..courses.models import LaunchSession, ResourceLink
 from ..lti.services_clients import REFUSED, ServiceClient, ServiceFailure
 
 ADVISORY_CLASS = 0x4B4F4E54  # "KONT": Kontor's advisory lock namespace on PostgreSQL

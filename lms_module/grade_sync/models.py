@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime, utcnow
@@ -42,17 +42,3 @@ class GradeOutbox(db.Model):
     last_sent_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class AccessToken(db.Model):
-    """OAuth2 access tokens per platform and scope set, shared by every process until shortly
-    before they expire, so a class of 500 submissions costs one token request."""
-
-    __tablename__ = "lti_access_token"
-    __table_args__ = (UniqueConstraint("platform_id", "scope_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
-    scope_key: Mapped[str] = mapped_column(String(64))
-    token: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from sqlalchemy import select, union
 
 from ..attempts.models import Attempt
 from ..extensions import db
+from ..signals import queue_work
 from .models import GradeOutbox
 from .outbox import enqueue_link_grade
 
@@ -18,11 +19,7 @@ def send_again(link_id: int, user_ids: list[int] | None = None) -> int:
             select(GradeOutbox.user_id).where(GradeOutbox.resource_link_id == link_id),
         )
         user_ids = sorted(db.session.scalars(people))
-    return sum(1 for user_id in user_ids if enqueue_link_grade(link_id, user_id) is not None)
-
-
-def after_commit() -> None:
-    """Tell this process's worker (thread mode) that there is something to send."""
-    from ..worker import wake_workers
-
-    wake_workers()
+    queued = sum(1 for user_id in user_ids if enqueue_link_grade(link_id, user_id) is not None)
+    if queued:
+        queue_work("grade_sync")
+    return queued

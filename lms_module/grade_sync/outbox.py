@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from ..attempts.grades import ActivityResult, activity_result
 from ..attempts.models import Attempt
 from ..db_types import utcnow
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
 from .grades import PlannedGrade, plan_grade
 from .models import FAILED, PENDING, SENDING, SENT, SUPERSEDED, GradeOutbox
 
@@ -43,21 +44,24 @@ def link_has_grade_service(link: ResourceLink) -> bool:
     )
 
 
-def enqueue_for_attempt(attempt: Attempt) -> GradeOutbox | None:
-    """The graded_listeners hook: queue the link's grade after `attempt` was graded."""
-    if attempt.is_preview or not (attempt.settings or {}).get("graded"):
-        return None
-    return enqueue_link_grade(attempt.resource_link_id, attempt.user_id)
-
-
 def enqueue_link_grade(link_id: int, user_id: int, now: datetime | None = None) -> GradeOutbox | None:
-    """Queue what the LMS should hold for the student now (also when it did not change)."""
+    """Queue what the LMS should hold for the student now (also when it did not change): "send
+    again" and the like, which ask attempts/ for the result themselves."""
     link = db.session.get(ResourceLink, link_id)
     if link is None or not link_has_grade_service(link):
         return None
-    planned = plan_grade(link, user_id)
-    if planned is None:
+    result = activity_result(link, user_id)
+    return enqueue_result(result, now, link=link) if result is not None else None
+
+
+def enqueue_result(result: ActivityResult, now: datetime | None = None, *, link: ResourceLink | None = None
+                   ) -> GradeOutbox | None:
+    """Queue the score for a result announced by attempts/ (signals.attempt_graded)."""
+    link_id, user_id = result.link_id, result.user_id
+    link = link or db.session.get(ResourceLink, link_id)
+    if link is None or not link_has_grade_service(link):
         return None
+    planned = plan_grade(result)
     if not planned.fully_graded and lms_may_hold_grade(link_id, user_id):
         # PendingManual would wipe the grade the LMS holds; the final grade follows the manual grading.
         log.info("grade of user %s on link %s awaits grading; the LMS keeps its grade", user_id, link_id)

@@ -5,8 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _, ngettext
 from markupsafe import Markup
 
-from ..extensions import db
-from ..lti.models import ResourceLink
+from ..courses.models import ResourceLink
 from ..web.access import launch_required
 from . import operations
 from .states import listed_user, sync_states
@@ -36,8 +35,6 @@ def status(launch_id: str):
 @launch_required("instructor")
 def send_all(launch_id: str):
     queued = operations.send_again(_link_id())
-    db.session.commit()
-    operations.after_commit()
     flash(ngettext("%(num)s grade will be sent to the LMS again.", "%(num)s grades will be sent to the LMS again.",
                    queued) if queued else _("There is no grade to send yet."))
     return _back(launch_id)
@@ -50,8 +47,6 @@ def send_one(launch_id: str, user_id: int):
     if not listed_user(link_id, user_id):
         abort(404)  # not a student of this activity: looks like an unknown id
     queued = operations.send_again(link_id, [user_id])
-    db.session.commit()
-    operations.after_commit()
     flash(_("The grade will be sent to the LMS again.") if queued else _("There is no grade to send yet."))
     return _back(launch_id)
 

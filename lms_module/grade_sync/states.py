@@ -9,7 +9,7 @@ from sqlalchemy import func, select, union
 from ..attempts.models import Attempt
 from ..extensions import db
 from ..lti import ags
-from ..lti.models import User
+from ..courses.models import User
 from .models import FAILED, PENDING, SENDING, SENT, SUPERSEDED, GradeOutbox
 
 # What the table shows: sent, pending (also while being sent or waiting for a retry), failed,

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from ..extensions import db
-from .models import LaunchHandoff, LaunchSession, OidcLogin, UsedNonce
+from ..courses.models import LaunchSession
+from .models import LaunchHandoff, OidcLogin, UsedNonce
 
 # An id_token lives minutes (Moodle: 60 s); a used nonce older than a day cannot come back in a
 # token that would still pass the expiry check, so keeping it longer protects nothing.

@@ -8,7 +8,8 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from ..extensions import db
-from .models import LaunchSession, Platform
+from ..courses.models import LaunchSession
+from .models import Platform
 from .tool_config import to_registration
 
 

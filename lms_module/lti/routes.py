@@ -25,6 +25,17 @@ from .models import LaunchHandoff, OidcLogin, Platform
 from .services import create_handoff, record_launch, redeem_handoff
 from .tool_config import find_platform
 
+
+def _framing_urls(platform_id: int) -> list[str] | None:
+    """The URLs whose origins may frame Kontor for a platform (web.security's frame-ancestors)."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        return None
+    return [platform.issuer, platform.auth_login_url, *(platform.frame_origins or [])]
+
+
+frame_ancestors.urls_for = _framing_urls
+
 log = logging.getLogger("kontor.lti")
 bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
 

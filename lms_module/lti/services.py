@@ -7,28 +7,20 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from ..courses.context import LaunchContext, context_of
+from ..courses.locale import choose_locale
+from ..courses.models import Course, LaunchSession, Membership, ResourceLink, User
+from ..db_types import utcnow
 from ..extensions import db
 from . import roles
-from .context import LaunchContext
 from .launch import (
     DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
 )
-from .models import Platform, Course, LaunchHandoff, LaunchSession, Membership, ResourceLink, User, utcnow
+from .models import LaunchHandoff, Platform
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-SUPPORTED_LOCALES = ("de", "en")
 MAX_ID_CHARS = 255  # the columns that hold context, link and deployment ids
-
-
-def choose_locale(launch_locale: str | None, accept_language_best: str | None, default: str = "de") -> str:
-    """Launch locale first (the LMS knows the user's language), then the browser's, then German."""
-    for candidate in (launch_locale, accept_language_best):
-        if isinstance(candidate, str) and candidate:
-            language = candidate.replace("_", "-").split("-")[0].lower()
-            if language in SUPPORTED_LOCALES:
-                return language
-    return default
 
 
 def _text(value) -> str | None:
@@ -189,38 +181,6 @@ def _upsert_membership(course_id: int, user_id: int, role: str) -> None:
         db.session.add(membership)
     membership.role = role
     membership.last_launch_at = utcnow()
-
-
-def context_of(launch: LaunchSession) -> LaunchContext:
-    link = db.session.get(ResourceLink, launch.resource_link_id) if launch.resource_link_id else None
-    return _context(launch, link.quiz_slug if link else None)
-
-
-def _context(launch: LaunchSession, quiz_slug: str | None) -> LaunchContext:
-    return LaunchContext(
-        launch_id=launch.id,
-        platform_id=launch.platform_id,
-        user_id=launch.user_id,
-        course_id=launch.course_id,
-        resource_link_id=launch.resource_link_id,
-        role=launch.role,
-        locale=launch.locale,
-        message_type=launch.message_type,
-        quiz_slug=quiz_slug,
-    )
-
-
-def load_context(launch_id: str) -> LaunchContext | None:
-    """The launch and its activity's quiz in one query (every page of every launch asks)."""
-    row = db.session.execute(
-        select(LaunchSession, ResourceLink.quiz_slug)
-        .outerjoin(ResourceLink, ResourceLink.id == LaunchSession.resource_link_id)
-        .where(LaunchSession.id == launch_id)
-    ).first()
-    if row is None or row[0].expires_at < utcnow():
-        return None
-    launch, quiz_slug = row
-    return _context(launch, quiz_slug)
 
 
 def create_handoff(launch_id: str, expected_state: str | None = None, minutes: int = 5) -> str:

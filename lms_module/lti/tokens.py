@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from ..db_types import utcnow
 from ..extensions import db
-from ..grade_sync.models import AccessToken
 from . import keys
+from .models import AccessToken
 from .services_clients import (
     REFUSED, RETRY, CallLimits, PlatformEndpoint, ServiceFailure, call, excerpt, raise_for_status,
 )

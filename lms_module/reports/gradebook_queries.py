@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Accommodation, Attempt
 from ..extensions import db
 from ..grade_sync.models import GradeOutbox
-from ..lti.models import LaunchSession, Membership, User
+from ..courses.models import LaunchSession, Membership, User
 from .scope import EPS, Scope, name_sql, own_attempts, people
 from .sql import plain_plans, seconds_between
 

@@ -11,7 +11,7 @@ from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
 from ..engine import handler_for, resolve
 from ..extensions import db
-from ..lti.models import Membership, User
+from ..courses.models import Membership, User
 from . import charts, formulas, gradebook_queries, queue_queries, summary_queries
 from .scope import Scope, display_name, student_attempts
 from ..web.template_helpers import topic_label

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..attempts.models import AWAITING_GRADING, Answer, Attempt
 from ..extensions import db
-from ..lti.models import User
+from ..courses.models import User
 from .scope import Scope, name_sql, own_attempts
 
 @dataclass(frozen=True)

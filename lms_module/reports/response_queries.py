@@ -7,7 +7,7 @@ from sqlalchemy import Text, cast, func, select
 
 from ..attempts.models import Answer, Attempt
 from ..extensions import db
-from ..lti.models import User
+from ..courses.models import User
 from .scope import FINISHED, Scope, name_sql, own_attempts
 from .sql import plain_plans
 

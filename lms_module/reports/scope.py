@@ -14,7 +14,7 @@ from sqlalchemy import and_, false, func, literal, select, union
 
 from ..attempts.models import AWAITING_GRADING, SUBMITTED, Answer, Attempt
 from ..extensions import db
-from ..lti.models import LaunchSession, Membership, User
+from ..courses.models import LaunchSession, Membership, User
 from ..lti.roles import STUDENT
 
 FINISHED = (SUBMITTED, AWAITING_GRADING)

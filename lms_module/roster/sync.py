@@ -35,9 +35,10 @@ from sqlalchemy.exc import IntegrityError
 from ..db_types import utcnow
 from ..extensions import db
 from ..lti import nrps
-from ..lti.models import Course, LaunchSession, Membership, User
+from ..courses.models import Course, LaunchSession, Membership, User
 from ..lti.roles import INSTRUCTOR, nrps_role
 from ..lti.services_clients import CallLimits, ClientCache, ServiceFailure
+from ..signals import queue_work
 from .models import RosterRefresh
 
 log = logging.getLogger("kontor.roster")
@@ -110,9 +111,7 @@ def refresh_if_stale(course_id: int | None, max_age: timedelta | None = None) ->
 def request_refresh(course_id: int, max_age: timedelta = timedelta(0), now: datetime | None = None) -> None:
     """Record the wish (flushed with the caller's transaction) and wake this process's worker."""
     wish(course_id, (now or utcnow()) - max_age)
-    from ..worker import wake_workers
-
-    wake_workers()
+    queue_work("roster")
 
 
 def wish(course_id: int, wanted_after: datetime) -> None:
@@ -172,9 +171,7 @@ def fetch_first_roster(course_id: int, budget_seconds: float = 3.0, now: datetim
                                .values(claimed_by=None, claimed_until=None)
                                .execution_options(synchronize_session=False))
             db.session.commit()
-            from ..worker import wake_workers
-
-            wake_workers()
+            queue_work("roster")
     synced = db.session.scalar(select(Course.roster_synced_at).where(Course.id == course_id))
     return RosterStatus(True, synced, synced is None, synced is None)
 

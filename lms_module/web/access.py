@@ -6,8 +6,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, session
 
-from ..lti.context import LaunchContext
-from ..lti.services import load_context
+from ..courses.context import LaunchContext, load_context
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.

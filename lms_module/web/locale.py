@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
 
-from ..lti.services import choose_locale
+from ..courses.locale import choose_locale
 
 
 def select_locale() -> str:

@@ -10,7 +10,8 @@ from lms_module.attempts import services
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import Course, Membership, Platform, ResourceLink, User
+from lms_module.courses.models import Course, Membership, ResourceLink, User
+from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
 from support.answer_keys import key_form
 

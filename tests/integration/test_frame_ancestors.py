@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lms_module.extensions import db
-from lms_module.lti.models import Course, LaunchSession, Platform, User, utcnow
+from lms_module.courses.models import Course, LaunchSession, User
+from lms_module.db_types import utcnow
+from lms_module.lti.models import Platform
 from lms_module.web.access import SESSION_LAUNCHES
 
 HEADER_CAP = 2048

@@ -11,6 +11,7 @@ from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow
 from lms_module.engine import handler_for
 from lms_module.extensions import db
+from lms_module.signals import attempt_graded
 from support.answer_keys import key_form
 
 
@@ -99,13 +100,14 @@ def test_double_submission_grades_once(app, client, student, start):
     summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
     token = csrf_from(summary)
     calls = []
-    services.graded_listeners.append(calls.append)
-    try:
+
+    def record(sender, **values):
+        calls.append(values)
+
+    with attempt_graded.connected_to(record):
         for _ in range(3):
             response = client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
             assert response.status_code == 302
-    finally:
-        services.graded_listeners.remove(calls.append)
     assert len(calls) == 1
     assert attempt_row(app, attempt_id).status in ("submitted", "awaiting_grading")
 

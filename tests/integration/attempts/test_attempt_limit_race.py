@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import User
+from lms_module.courses.models import User
 from support.apps import csrf_from
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"

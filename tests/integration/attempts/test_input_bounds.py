@@ -147,7 +147,7 @@ def test_odd_custom_parameters_from_the_lms_never_break_the_quiz(app, client, st
     """quiz_attempts=² made int() raise (isdigit() is True for '²'); a time limit of 99999999999
     minutes overflowed the deadline. Both are ignored like any mistyped custom parameter."""
     with app.app_context():
-        from lms_module.lti.models import ResourceLink
+        from lms_module.courses.models import ResourceLink
 
         link = db.session.scalars(select(ResourceLink)).one()
         link.custom = {"quiz": "all-types", "quiz_attempts": "²", "quiz_time_limit": "99999999999"}

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession
+from lms_module.courses.models import LaunchSession
 from support.apps import csrf_from
 
 LIBRARY = Path(__file__).resolve().parents[3] / "quizzes"

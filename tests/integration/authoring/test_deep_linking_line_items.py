@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms_module.attempts.services import quiz_for_link
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession, ResourceLink, User
+from lms_module.courses.models import LaunchSession, ResourceLink, User
 from support.apps import csrf_from
 
 ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms_module.extensions import db
 from lms_module.library.models import Quiz
 from lms_module.library.services import import_path
-from lms_module.lti.models import ResourceLink
+from lms_module.courses.models import ResourceLink
 from support.apps import csrf_from
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"

@@ -8,7 +8,7 @@ import pytest
 
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession
+from lms_module.courses.models import LaunchSession
 from test_instructor_page import ALL_TYPES
 
 

@@ -21,7 +21,7 @@ from lms_module.extensions import db
 from lms_module.grade_sync.delivery import DeliveryReport, DeliverySettings, deliver_due
 from lms_module.grade_sync.models import PENDING, GradeOutbox
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession, ResourceLink, User
+from lms_module.courses.models import LaunchSession, ResourceLink, User
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -11,7 +11,7 @@ from lms_module.grade_sync.delivery import DeliverySettings
 from lms_module.grade_sync.grades import PlannedGrade
 from lms_module.grade_sync.models import FAILED, PENDING, SENT
 from lms_module.grade_sync.outbox import queue_score
-from lms_module.lti.models import User
+from lms_module.courses.models import User
 from lms_module.lti.services_clients import CallLimits
 
 

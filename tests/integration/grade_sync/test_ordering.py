@@ -13,7 +13,7 @@ from lms_module.grade_sync.delivery import DeliverySettings
 from lms_module.grade_sync.grades import PlannedGrade
 from lms_module.grade_sync.models import PENDING, SENDING, SENT, SUPERSEDED, GradeOutbox
 from lms_module.grade_sync.outbox import claim_due, queue_score
-from lms_module.lti.models import User
+from lms_module.courses.models import User
 from lms_module.worker import Worker
 
 

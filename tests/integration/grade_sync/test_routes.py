@@ -9,7 +9,7 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.models import FAILED, PENDING, SENT, SUPERSEDED, GradeOutbox
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession, ResourceLink
+from lms_module.courses.models import LaunchSession, ResourceLink
 from support.apps import csrf_from
 
 from grade_sync.rig import FIXTURES

@@ -10,7 +10,7 @@ from lms_module.extensions import db
 from lms_module.grade_sync.models import FAILED, SENT
 from lms_module.grade_sync.outbox import queue_score
 from lms_module.grade_sync.grades import PlannedGrade
-from lms_module.lti.models import User
+from lms_module.courses.models import User
 
 MEDIA_SCORE = "application/vnd.ims.lis.v1.score+json"
 
@@ -140,7 +140,7 @@ def test_a_pending_essay_never_wipes_a_grade_moodle_holds(rig):
 def test_a_german_student_gets_a_german_comment(rig):
     stefan = rig.launch("6")
     with rig.app.app_context():
-        from lms_module.lti.models import LaunchSession
+        from lms_module.courses.models import LaunchSession
 
         db.session.get(LaunchSession, stefan.launch_id).locale = "de"
         db.session.commit()

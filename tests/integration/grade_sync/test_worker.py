@@ -17,7 +17,7 @@ from lms_module.config import ConfigError
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from lms_module.lti.models import LaunchSession, ResourceLink
+from lms_module.courses.models import LaunchSession, ResourceLink
 from support.apps import empty_all_tables, make_app
 from support.kontor_live import start_live
 from support.live_server import LiveServer

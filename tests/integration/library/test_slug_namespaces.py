@@ -8,7 +8,7 @@ from lms_module.extensions import db
 from lms_module.library.models import Quiz
 from lms_module.library.services import (import_for_course, import_path, latest_version_by_slug, list_library,
                                          quiz_by_slug)
-from lms_module.lti.models import Course
+from lms_module.courses.models import Course
 
 QUIZ = """slug: SLUG
 title: {de: "TITLE", en: "TITLE"}

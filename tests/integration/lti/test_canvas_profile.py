@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import Deployment, Membership, Platform, ResourceLink, User
+from lms_module.courses.models import Membership, ResourceLink, User
+from lms_module.lti.models import Deployment, Platform
 
 
 @pytest.mark.parametrize("lms_profile", ["moodle", "canvas"])

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from lms_module.extensions import db
 from lms_module.lti.invites import find_open_invite
-from lms_module.lti.models import LaunchSession, Platform
+from lms_module.courses.models import LaunchSession
+from lms_module.lti.models import Platform
 from lms_module.roster import refresh_course
 
 pytestmark = pytest.mark.parametrize("lms_profile", ["canvas"])

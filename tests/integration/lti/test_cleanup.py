@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.lti.cleanup import purge_expired
-from lms_module.lti.models import LaunchHandoff, LaunchSession, OidcLogin, Platform, UsedNonce
+from lms_module.courses.models import LaunchSession
+from lms_module.lti.models import LaunchHandoff, OidcLogin, Platform, UsedNonce
 from lms_module.worker import Worker
 
 

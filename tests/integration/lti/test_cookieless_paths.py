@@ -8,7 +8,7 @@ import requests
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import LaunchSession
+from lms_module.courses.models import LaunchSession
 from support.lti_forgery import claims_for
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from lms_module.extensions import db
 from lms_module.library.services import BUILTIN_QUIZZES, import_path
-from lms_module.lti.models import LaunchSession
+from lms_module.courses.models import LaunchSession
 from lms_module.lti.registration import save_platform
 from lms_module.web.cookies import is_loopback_host
 from support.apps import csrf_from, empty_all_tables, make_app

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import LaunchSession
+from lms_module.courses.models import LaunchSession
 from support.lti_forgery import begin_login, post_launch
 
 SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"

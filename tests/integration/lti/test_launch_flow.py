@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import Course, LaunchSession, Membership, ResourceLink, User
+from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User
 
 pytestmark = pytest.mark.parametrize("lms_profile", ["moodle", "canvas"])
 # Where each profile's services live: Moodle's mod/lti/services.php, Canvas's /api/lti/courses/<id>/.

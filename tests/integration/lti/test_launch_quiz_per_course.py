@@ -3,7 +3,7 @@ are per course, so two courses may each have a quiz `x`); without one of its own
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import Course
+from lms_module.courses.models import Course
 from support.lti_forgery import begin_login, claims_for, post_launch
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"

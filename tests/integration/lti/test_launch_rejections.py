@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from support.platform_kit import generate_adversary_key, sign_jwt
 from lms_module.extensions import db
-from lms_module.lti.models import Deployment, LaunchSession, OidcLogin
+from lms_module.courses.models import LaunchSession
+from lms_module.lti.models import Deployment, OidcLogin
 from support.lti_forgery import DROP, begin_login, claims_for, post_launch
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import Course, LaunchSession, Membership, OidcLogin, Platform, User
+from lms_module.courses.models import Course, LaunchSession, Membership, User
+from lms_module.lti.models import OidcLogin, Platform
 from support.lti_forgery import DROP, begin_login, claims_for, post_launch
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -71,7 +72,7 @@ def test_quiz_custom_parameter_is_stored(live):
         claims[LTI + "custom"] = {"quiz": "accuracy-practice", "context_memberships_url": "x"}
         response = post_launch(browser, live, live.kit.sign_id_token(claims), state)
     assert response.status_code == 302
-    from lms_module.lti.models import ResourceLink
+    from lms_module.courses.models import ResourceLink
 
     with live.app.app_context():
         assert db.session.scalars(select(ResourceLink)).one().quiz_slug == "accuracy-practice"

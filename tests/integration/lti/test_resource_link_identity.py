@@ -8,7 +8,8 @@ import re
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import Course, Deployment, LaunchSession, ResourceLink
+from lms_module.courses.models import Course, LaunchSession, ResourceLink
+from lms_module.lti.models import Deployment
 from support.lti_forgery import begin_login, claims_for, post_launch
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"

@@ -14,8 +14,9 @@ from lms_module.attempts import services
 from lms_module.attempts.models import Answer
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
+from lms_module.signals import attempt_graded
 from lms_module.library.services import import_path
-from lms_module.lti.models import Course, Membership, ResourceLink, User
+from lms_module.courses.models import Course, Membership, ResourceLink, User
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
@@ -115,14 +116,13 @@ def worked_example(teacher, student, attempt_for):
 
 @pytest.fixture
 def graded_listener():
-    """What the graded listeners were called with: the attempt's values at the time of the call."""
+    """What signals.attempt_graded carried: the attempt's values at the time it was sent."""
     calls = []
 
-    def record(attempt):
+    def record(sender, *, attempt, result):
         calls.append(SimpleNamespace(public_id=attempt.public_id, user_id=attempt.user_id, status=attempt.status,
                                      marks=attempt.marks, fraction=attempt.fraction, passed=attempt.passed))
 
-    services.graded_listeners.append(record)
-    yield calls
-    services.graded_listeners.remove(record)
+    with attempt_graded.connected_to(record):
+        yield calls
 

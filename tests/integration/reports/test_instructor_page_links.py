@@ -21,7 +21,7 @@ def test_opening_the_gradebook_asks_the_worker_for_a_fresh_roster(app, client, m
     from datetime import timedelta
 
     from lms_module.db_types import utcnow
-    from lms_module.lti.models import Course
+    from lms_module.courses.models import Course
     from lms_module.roster.models import RosterRefresh
 
     with app.app_context():

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms_module.attempts.models import Answer, Attempt
 from lms_module.extensions import db
-from lms_module.lti.models import User
+from lms_module.courses.models import User
 
 RIGHT = {"choice": "a"}
 ALL_RIGHT = {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms_module.attempts import services
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.lti.models import ResourceLink, User
+from lms_module.courses.models import ResourceLink, User
 from lms_module.reports import analysis, formulas, item_queries
 from lms_module.reports.scope import Scope
 

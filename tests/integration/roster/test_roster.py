@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lms_module.attempts.models import Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.lti.models import Course, LaunchSession, Membership, User
+from lms_module.courses.models import Course, LaunchSession, Membership, User
 from lms_module.lti.services_clients import CallLimits
 from lms_module.roster import RosterSettings, refresh_due, refresh_if_stale
 from lms_module.worker import Worker

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
-from lms_module.lti.models import LaunchSession, Membership, User
+from lms_module.courses.models import LaunchSession, Membership, User
 from lms_module.roster import RosterSettings, refresh_due
 
 CANVAS_PAGE = 50  # Canvas's default and maximum per_page for names_and_roles

@@ -1,6 +1,6 @@
 import pytest
 
-from lms_module.lti.services import choose_locale
+from lms_module.courses.locale import choose_locale
 
 
 @pytest.mark.parametrize(
