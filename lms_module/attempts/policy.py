@@ -70,7 +70,11 @@ def effective_settings(file_settings: Settings, overrides: dict[str, Any] | None
 
 def _with_mode_defaults(settings: EffectiveSettings, changes: dict[str, Any]) -> EffectiveSettings:
     """What a mode implies unless set explicitly: practice gives immediate feedback; exams are
-    graded, practice only when the instructor turns grading on."""
+    graded, practice only when the instructor turns grading on. A practice quiz has no time limit
+    (WCAG 2.2.1 excuses time limits for exams only): a limit from the file, an override or an LMS
+    custom parameter is ignored in practice mode."""
+    if settings.mode == "practice" and settings.time_limit_minutes:
+        settings = replace(settings, time_limit_minutes=None)
     if settings.mode == "practice" and "feedback" not in changes and "mode" in changes:
         settings = replace(settings, feedback="immediate")
     if "graded" not in changes:

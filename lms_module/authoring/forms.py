@@ -36,6 +36,15 @@ class ActivitySettingsForm(FlaskForm):
                                                         ("all_on_one_page", _l("All questions on one page"))]))
     close_at = DateTimeLocalField(_l("Closes at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.mode.data == "practice" and self.time_limit_minutes.data:
+            # WCAG 2.2.1: only exams may be timed (a practice quiz would need a way to turn it off).
+            self.time_limit_minutes.errors = [*self.time_limit_minutes.errors,
+                                              _l("A practice quiz has no time limit. Set 0 or choose the exam mode.")]
+            valid = False
+        return valid
+
     def overrides(self) -> dict:
         """Only the fields the instructor set; the rest follow the quiz file."""
         data: dict = {}

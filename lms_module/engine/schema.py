@@ -81,6 +81,14 @@ class Settings(_Model):
     questions_per_attempt: int | None = Field(default=None, gt=0, le=limits.MAX_QUESTIONS)
     layout: Literal["one_per_page", "all_on_one_page"] = "one_per_page"
 
+    @model_validator(mode="after")
+    def _no_time_limit_in_practice(self) -> Settings:
+        # WCAG 2.2.1 excuses time limits for exams only; a practice quiz is for learning at one's pace.
+        if self.mode == "practice" and self.time_limit_minutes:
+            raise rule_error("a practice quiz has no time limit; remove time_limit_minutes or make it an exam",
+                             at=["time_limit_minutes"])
+        return self
+
 
 # --- building blocks ------------------------------------------------------------------------
 

@@ -102,3 +102,17 @@ def test_instructor_attempts_are_previews(app, client, make_launch, library):
 
     with app.app_context():
         assert db.session.scalars(select(Attempt)).one().is_preview is True
+
+
+def test_a_practice_activity_cannot_get_a_time_limit(app, client, make_launch, library):
+    """WCAG 2.2.1 (a11y, issue 16): the refusal is on the time limit field, and nothing is saved."""
+    launch = make_launch("instructor", quiz_slug="all-types")
+    token = csrf_from(client.get(f"/l/{launch}/instructor").get_data(as_text=True))
+    response = client.post(f"/l/{launch}/instructor/settings", data={
+        "csrf_token": token, "mode": "practice", "time_limit_minutes": "20"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "A practice quiz has no time limit." in html
+    assert 'id="time_limit_minutes-error"' in html
+    with app.app_context():
+        assert db.session.scalars(select(LinkSettings)).all() == []
