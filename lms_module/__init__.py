@@ -101,6 +101,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import reports
 
     reports.init_app(app)
+    from . import progress
+
+    progress.init_app(app)  # course overview and the student's progress page
     app.register_blueprint(authoring_bp)
     from . import grade_sync, worker
 

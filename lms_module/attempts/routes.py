@@ -10,7 +10,7 @@ from ..engine import InvalidAnswer, handler_for
 from ..extensions import db
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
-from . import policy, services
+from . import course_practice, policy, services
 from .messages import refusal_message
 from .models import IN_PROGRESS
 from .pages import build_page, build_result, build_summary, page_count
@@ -27,6 +27,8 @@ def _link() -> ResourceLink:
 
 def _attempt(public_id: str):
     attempt = services.attempt_of(public_id, g.launch.user_id, g.launch.resource_link_id or -1)
+    if attempt is None:  # the course's "practise my weak spots" attempts open under any of its launches
+        attempt = course_practice.practice_attempt_of(public_id, g.launch.user_id, g.launch.course_id)
     if attempt is None:
         abort(404)  # another user's attempt id looks exactly like an unknown one
     return attempt

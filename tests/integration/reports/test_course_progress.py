@@ -182,3 +182,21 @@ def test_requests_without_the_launch_are_refused(app, course):
         url = rule.build({"launch_id": course["launch"]})[1]
         response = stranger.post(url) if "POST" in rule.methods else stranger.get(url)
         assert response.status_code in (400, 403), rule.rule
+
+
+# --- reachable from every launch of the course -----------------------------------------------------
+
+
+def test_start_and_result_pages_link_the_student_to_their_progress(app, client, course, make_launch, attempt_for):
+    launch = make_launch("student", user_sub="ben")
+    start = client.get(f"/l/{launch}/quiz").get_data(as_text=True)
+    assert f'href="/l/{launch}/progress"' in start
+    with app.app_context():
+        public_id = db.session.scalars(select(Attempt.public_id).where(Attempt.user_id == course["ben"])).first()
+    result = client.get(f"/l/{launch}/attempt/{public_id}/result").get_data(as_text=True)
+    assert f'href="/l/{launch}/progress"' in result
+
+
+def test_instructor_activity_page_links_the_course_overview(client, course):
+    html = client.get(f"/l/{course['launch']}/instructor").get_data(as_text=True)
+    assert f'href="/l/{course["launch"]}/course/overview"' in html

@@ -1,0 +1,100 @@
+"""The course overview (instructor) and the progress page (student) in a real browser inside the
+demo LMS, in German and English: axe-core finds no WCAG 2.2 AA violation, the heat map has its
+title, description and printed values, and "practise my weak spots" opens a practice question."""
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lms_module.attempts import services
+from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.library.services import import_path
+from lms_module.lti.models import Platform
+from support.accessibility import assert_accessible
+from support.answer_keys import key_form
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_TYPES = ROOT / "tests" / "unit" / "engine" / "fixtures" / "all_types.yaml"
+PRACTICE = ROOT / "quizzes" / "accuracy" / "accuracy-practice.yaml"
+
+
+def _take(link, user_id, rng, share):
+    attempt = services.start_attempt(link, user_id, utcnow())
+    content = services.content_for(attempt)
+    form, ids = {}, []
+    for entry in attempt.plan:
+        question = content.question(entry["question_id"])
+        fields = key_form(question, entry["layout"])
+        if fields and rng.random() < share:
+            form.update(fields)
+            ids.append(question.id)
+    if ids:
+        services.save_answers(attempt, form, ids, utcnow())
+    services.submit_attempt(attempt, utcnow())
+
+
+@pytest.fixture
+def course_with_attempts(live):
+    with live.app.app_context():
+        assert import_path(ALL_TYPES, origin="import").ok
+        assert import_path(PRACTICE).ok
+        db.session.commit()
+    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
+    with live.browser() as browser:  # an instructor launch creates course and link in Kontor
+        live.launch(browser, user="3")
+    rng = random.Random(3)
+    with live.app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        course = db.session.scalars(select(Course)).one()
+        link = db.session.scalars(select(ResourceLink)).one()
+        for n in range(5):
+            user = User(platform_id=platform.id, subject=f"s{n}", name=f"Student {n}")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
+            _take(link, user.id, rng, 0.3 + n * 0.15)
+        db.session.commit()
+    return live
+
+
+def _frame(page, live, user, locale):
+    page.goto(f"{live.lms_url}/course/view/2?user={user}&locale={locale}")
+    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
+    return page.frames[-1]
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_course_overview_is_accessible(page, course_with_attempts, locale):
+    live = course_with_attempts
+    frame = _frame(page, live, "3", locale)
+    frame.locator("a[href$='/course/overview']").first.click()
+    frame.wait_for_selector("main svg.heat-map")
+    assert frame.locator("html").get_attribute("lang") == locale
+    assert frame.locator("svg.heat-map title").count() == 1 and frame.locator("svg.heat-map desc").count() == 1
+    assert frame.locator("svg.heat-map text.heat-map__value").count() == 5 * 7  # a value in every cell
+    assert_accessible(frame, f"course overview ({locale})")
+    frame.locator("table.progress-matrix th a").nth(1).click()  # sort by the first topic
+    frame.wait_for_selector("table.progress-matrix th[aria-sort]")
+    assert_accessible(frame, f"course overview sorted ({locale})")
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_progress_page_is_accessible_and_practice_starts(page, course_with_attempts, locale):
+    live = course_with_attempts
+    user = "4" if locale == "en" else "6"
+    frame = _frame(page, live, user, locale)
+    with live.app.app_context():  # the student who just launched takes the activity once
+        launch = db.session.scalars(select(LaunchSession).order_by(LaunchSession.created_at.desc())).first()
+        _take(db.session.get(ResourceLink, launch.resource_link_id), launch.user_id, random.Random(1), 0.4)
+        db.session.commit()
+    frame.goto(frame.url)
+    frame.locator("a[href$='/progress']").first.click()
+    frame.wait_for_selector("table.progress-mine")
+    assert frame.locator("html").get_attribute("lang") == locale
+    assert_accessible(frame, f"progress page ({locale})")
+    frame.locator("form[action$='/progress/practise'] button").click()
+    frame.wait_for_selector("#attempt-form")
+    assert_accessible(frame, f"weak-spots practice question ({locale})")
