@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..display import expected_entry
 from ..normalize import normalize
 from ..schema import CheckedDocument, DataEntryQuestion, Document, DocumentCheckQuestion, Table
 from ..text import language_attr, render
@@ -189,7 +190,7 @@ class DataEntry(QuestionType[DataEntryQuestion]):
                 "kind": "answer",
                 "label": render(f.label, locale),
                 "given": entries.get(f.id),
-                "expected": f.answer[0],
+                "expected": expected_entry(f.answer[0], f.normalize, locale),
                 "correct": part.correct,
             }
             for f, part in zip(question.fields, self._parts(question, response))

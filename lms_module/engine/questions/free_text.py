@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..display import number_text, shown_decimals, tolerance_matters
 from ..normalize import parse_decimal, text_key
 from ..schema import AcceptedAnswers, NumericQuestion, ShortTextQuestion
 from ..text import normalize_locale, plain
@@ -44,17 +45,14 @@ def text_matches(raw: str | None, answers: AcceptedAnswers, case_sensitive: bool
     return any(given == text_key(a, case_sensitive) for a in answers.all())
 
 
-def decimal_label(value: Decimal, locale: str) -> str:
-    text = format(value, "f")
-    return text.replace(".", ",") if normalize_locale(locale) == "de" else text
-
-
 def numeric_expected(answer: Decimal, tolerance: Decimal, locale: str, unit: str = "") -> str:
-    text = decimal_label(answer, locale)
+    """The expected number in the page's locale; its tolerance only where it means something."""
+    decimals = shown_decimals(answer, unit)
+    text = number_text(answer, locale, decimals)
     if unit:
         text += f" {unit}"
-    if tolerance:
-        text += f" (± {decimal_label(tolerance, locale)})"
+    if tolerance_matters(tolerance, decimals):
+        text += f" (± {number_text(tolerance, locale)})"
     return text
 
 

@@ -24,6 +24,7 @@ def _gettext(message: str, **variables: Any) -> str:
 def _environment(undefined: type[Undefined] = StrictUndefined) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=undefined)
     env.globals["_"] = _gettext
+    env.globals["points_of_label"] = lambda marks, maximum: f"{marks:g} of {maximum:g} points"  # web.template_helpers
     return env
 
 

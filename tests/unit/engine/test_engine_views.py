@@ -113,7 +113,7 @@ def test_review_of_parts(quiz: Quiz) -> None:
     cloze = _review(quiz, "vat-cloze", {"gaps": {"who": "b"}}, "de")
     assert [(r["number"], r["expected"]) for r in cloze["rows"]] == [(1, "19"), (2, "Regelsteuersatz"), (3, "Endkunden")]
     numeric = _review(quiz, "gross", {"value": "1190"}, "de")
-    assert numeric["rows"][0]["expected"] == "1190,0 EUR (± 0,005)"
+    assert numeric["rows"][0]["expected"] == "1.190,00 EUR"  # ± 0,005 on cents is rounding, not shown
     assert matching["marks_label"] == "0.33" and matching["max_marks_label"] == "1"
     essay = _review(quiz, "why-check", {"text": "<b>Weil</b>\nso."})
     assert essay["rows"][0]["text"] == "&lt;b&gt;Weil&lt;/b&gt;<br>\nso." and essay["rubric"] == "SECRET-RUBRIC-EN"
