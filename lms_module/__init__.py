@@ -105,6 +105,9 @@ def _register_blueprints(app: Flask) -> None:
 
     progress.init_app(app)  # course overview and the student's progress page
     app.register_blueprint(authoring_bp)
+    from .authoring.question_routes import bp as question_editor_bp
+
+    app.register_blueprint(question_editor_bp)  # the question editor, its previews and the course's images
     from . import grade_sync, worker
 
     grade_sync.init_app(app)  # outbox hook, blueprint, instructor panel, `flask grades`

@@ -158,7 +158,8 @@ def init_app(app) -> None:
                 "form-action 'self' " + _form_targets() + "; base-uri 'none'; object-src 'none'; "
                 f"frame-ancestors {_frame_ancestors()}"
             )
-        if _holds_personal_data(response):
+        # A view that set its own private caching (a course image: immutable under its id) keeps it.
+        if _holds_personal_data(response) and not g.get("cache_control_set"):
             response.headers["Cache-Control"] = "no-store"
         if current_app.config.get("KONTOR_HTTPS"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
