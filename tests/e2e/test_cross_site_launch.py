@@ -13,6 +13,10 @@ with third-party cookies allowed, blocked (Chromium's default for a fresh contex
 partitioned cookies still work then), and with Kontor's cookies refused in the LMS's frame
 altogether (as Safari does): then the launch ends in a new window, through platform storage when
 the LMS offers it.
+
+Every journey runs twice: the demo LMS playing Moodle 4.5 (POST login, no platform storage) and
+hosted Canvas (GET login with `lti_storage_target`, platform storage always offered). The Chromium
+profiles with cookie preferences are started once per run and shared.
 """
 from __future__ import annotations
 
@@ -84,42 +88,124 @@ ALLOW_THIRD_PARTY = {"cookie_controls_mode": 0, "block_third_party_cookies": Fal
 BLOCK_THIRD_PARTY = {"cookie_controls_mode": 1, "block_third_party_cookies": True}
 
 
+@pytest.fixture(scope="session")
+def profile_browser(playwright_driver, tmp_path_factory):
+    """A Chromium profile per set of preferences, started once per run and shared by the tests (and
+    the LMS profiles) that need it; each test gets it without cookies and closes its own pages."""
+    started = {}
+
+    def browser(name: str, preferences: dict, args=()):
+        if name not in started:
+            started[name] = preferences_context(playwright_driver, tmp_path_factory.mktemp(name), preferences, args)
+        started[name].clear_cookies()
+        return started[name]
+
+    yield browser
+    for context in started.values():
+        context.close()
+
+
+def close_pages(context):
+    # The profile's first (blank) page stays open: closing a profile's last window ends its browser
+    # session, and with it the session cookies of the next test's launches.
+    for page in context.pages[1:]:
+        page.close()
+
+
 def refuse_kontor_cookies_in(live):
     """Kontor may keep no cookie while the LMS's page is the top-level site (Safari's behaviour)."""
     def pattern(url):
         scheme, rest = url.split("://", 1)
         return f"{scheme}://{rest.split(':')[0].split('/')[0]}:*"
+    # Ports are wildcards: the refusal holds for every test's servers on these two hosts.
     return {**BLOCK_THIRD_PARTY, "content_settings": {"exceptions": {"cookies": {
         f"{pattern(live.url)},{pattern(live.lms_url)}": {"setting": 2}}}}}
 
 
+def is_canvas(live) -> bool:
+    return live.app.config["KONTOR_DEMO_LMS_PROFILE"] == "canvas"
+
+
+def login_method(live) -> str:
+    """Moodle posts the login initiation; Canvas sends it as a GET with `lti_storage_target`."""
+    return "GET" if is_canvas(live) else "POST"
+
+
+def lms_sign_in(live) -> str:
+    """The LMS's OIDC auth endpoint the cookie check sends the browser to (Canvas's redirects on)."""
+    return live.lms_url + ("/api/lti/authorize_redirect" if is_canvas(live) else "/auth")
+
+
+def states_in_platform_storage(page, live) -> int:
+    """How many login states Kontor has put into the LMS's platform storage (the emulator keeps
+    them in its origin's localStorage, keyed by the tool's origin)."""
+    return page.evaluate("prefix => Object.keys(localStorage).filter(k => k.startsWith(prefix)).length",
+                         f"demo-lms.lti-storage|{live.url}|kontor-state-")
+
+
 def launch_three_times(context, live):
     """First launch, second launch, a launch after the browser's cookies were cleared: each ends
-    on the quiz in the LMS's iframe."""
+    on the quiz in the LMS's iframe, the launch bound to the browser by Kontor's state cookie.
+    On Canvas every login also puts its state into the LMS's platform storage first."""
     page = context.new_page()
-    seen = recorder(page)
+    seen, all_seen = recorder(page), recorder(page)
     page.goto(activity_url(live))
     frame = quiz_in_frame(page)
-    # The first launch went through the cookie check page (no cookie of Kontor in this browser yet),
-    # whose form sends the browser to the LMS's sign-in: the CSP must let it go there.
-    assert ("POST", live.url + "/lti/login", 200) in seen, seen
-    assert ("GET", live.lms_url + "/auth", 200) in seen, seen
+    # The first launch went through the cookie check page (no cookie of Kontor in this browser yet;
+    # on Canvas the platform storage page), whose form sends the browser to the LMS's sign-in: the
+    # CSP must let it go there.
+    assert (login_method(live), live.url + "/lti/login", 200) in seen, seen
+    assert any(method == "GET" and url == lms_sign_in(live) for method, url, _ in seen), seen
     assert_accessible(frame, "quiz start page after a cross-site launch")
     seen.clear()
     page.goto(activity_url(live))
     quiz_in_frame(page)
-    assert ("POST", live.url + "/lti/login", 302) in seen, seen  # the cookie was kept: straight on
+    if is_canvas(live):
+        # Canvas offers platform storage: every login puts the state there before the sign-in.
+        assert (login_method(live), live.url + "/lti/login", 200) in seen, seen
+    else:
+        assert (login_method(live), live.url + "/lti/login", 302) in seen, seen  # the cookie was kept: straight on
     context.clear_cookies()
     page.goto(activity_url(live))
     quiz_in_frame(page)
+    # The cookie carried every launch: platform storage was never needed to confirm one.
+    assert not any(url.endswith("/lti/storage-confirm") for _, url, _ in all_seen), all_seen
+    assert states_in_platform_storage(page, live) == (3 if is_canvas(live) else 0)
     page.close()
+
+
+def end_in_the_quiz_with_cookies_refused(context, live):
+    """Kontor's cookies refused inside the LMS's frame. Moodle (no platform storage): the cookie
+    check offers a new window, whose launch (a cross-site form post from the LMS to Kontor) keeps
+    its state cookie. Canvas: the state travels through the LMS's platform storage, the launch is
+    confirmed, and the quiz opens in a window of its own with a one-time ticket."""
+    page = context.new_page()
+    seen = recorder(page)
+    page.goto(activity_url(live))
+    frame = page.frame_locator("iframe#contentframe")
+    offer = frame.locator("a[href*='/lti/enter/']" if is_canvas(live) else "#kontor-cookies-blocked a")
+    offer.wait_for(timeout=TIMEOUT_MS)
+    if is_canvas(live):
+        assert ("POST", live.url + "/lti/storage-confirm", 302) in seen, seen
+    with context.expect_page() as opened:
+        offer.click()
+    window = opened.value
+    window.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
+    assert window.url.startswith(live.url + "/l/")
+
+
+@pytest.fixture(params=["moodle", "canvas"])
+def lms_profile(request):
+    """The demo LMS plays Moodle 4.5 (no platform storage, POST login) or hosted Canvas (GET login
+    with `lti_storage_target`, platform storage always offered)."""
+    return request.param
 
 
 # --- HTTP: http://127.0.0.1 (Kontor) and http://localhost (LMS) ------------------------------------
 
 @pytest.fixture
-def http_sites(database_url, tmp_path):
-    live, stop = serve_two_sites(database_url, tmp_path)
+def http_sites(database_url, tmp_path, lms_profile):
+    live, stop = serve_two_sites(database_url, tmp_path, KONTOR_DEMO_LMS_PROFILE=lms_profile)
     yield with_quiz(live)
     stop()
 
@@ -143,23 +229,12 @@ def test_http_new_window_launch(chromium, http_sites):
         context.close()
 
 
-def test_http_cookies_refused_in_the_frame_ends_in_a_new_window(playwright_driver, http_sites, tmp_path):
-    """Kontor's cookies refused inside the LMS: the cookie check offers a new window, and the launch
-    in that window (a cross-site form post from the LMS to Kontor) keeps its state cookie."""
-    live = http_sites
-    context = preferences_context(playwright_driver, tmp_path / "profile", refuse_kontor_cookies_in(live))
+def test_http_cookies_refused_in_the_frame_end_in_the_quiz_in_a_new_window(profile_browser, http_sites):
+    context = profile_browser("refuse-http", refuse_kontor_cookies_in(http_sites))
     try:
-        page = context.new_page()
-        page.goto(activity_url(live))
-        offer = page.frame_locator("iframe#contentframe").locator("#kontor-cookies-blocked a")
-        offer.wait_for(timeout=TIMEOUT_MS)
-        with context.expect_page() as opened:
-            offer.click()
-        window = opened.value
-        window.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
-        assert window.url.startswith(live.url + "/l/")
+        end_in_the_quiz_with_cookies_refused(context, http_sites)
     finally:
-        context.close()
+        close_pages(context)
 
 
 # --- HTTPS: https://kontor.test (Kontor) and https://lms.test (LMS), as in production --------------
@@ -211,30 +286,22 @@ def https_chromium(playwright_driver, tls):
 
 
 @pytest.fixture
-def https_sites(database_url, tmp_path, tls, resolve_test_hosts):
-    live, stop = serve_two_sites(database_url, tmp_path, kontor_host=KONTOR_HOST, lms_host=LMS_HOST,
-                                 ssl_context=tls.server_context, KONTOR_HTTPS=True)
-    yield with_quiz(live)
-    stop()
-
-
-@pytest.fixture
-def https_sites_with_storage(database_url, tmp_path, tls, resolve_test_hosts):
+def https_sites(database_url, tmp_path, tls, resolve_test_hosts, lms_profile):
     live, stop = serve_two_sites(database_url, tmp_path, kontor_host=KONTOR_HOST, lms_host=LMS_HOST,
                                  ssl_context=tls.server_context, KONTOR_HTTPS=True,
-                                 KONTOR_DEMO_LMS_PLATFORM_STORAGE=True)
+                                 KONTOR_DEMO_LMS_PROFILE=lms_profile)
     yield with_quiz(live)
     stop()
 
 
-def test_https_iframe_with_third_party_cookies_allowed(playwright_driver, tls, https_sites, tmp_path):
-    context = preferences_context(playwright_driver, tmp_path / "profile", ALLOW_THIRD_PARTY, https_browser_args(tls))
+def test_https_iframe_with_third_party_cookies_allowed(profile_browser, tls, https_sites):
+    context = profile_browser("allow-third-party", ALLOW_THIRD_PARTY, https_browser_args(tls))
     try:
         launch_three_times(context, https_sites)
         kontor_cookies = [c for c in context.cookies() if c["domain"] == KONTOR_HOST]
         assert kontor_cookies and all(c["secure"] and c["sameSite"] == "None" for c in kontor_cookies)
     finally:
-        context.close()
+        close_pages(context)
 
 
 def test_https_iframe_with_third_party_cookies_blocked(https_chromium, https_sites):
@@ -260,24 +327,9 @@ def test_https_new_window_launch(https_chromium, https_sites):
         context.close()
 
 
-def test_https_cookies_refused_in_the_frame_end_in_the_quiz_through_platform_storage(
-        playwright_driver, tls, https_sites_with_storage, tmp_path):
-    """No cookie of Kontor survives in the LMS's frame: the state travels through the LMS's platform
-    storage, the launch is confirmed, and the quiz opens in a window of its own."""
-    live = https_sites_with_storage
-    context = preferences_context(playwright_driver, tmp_path / "profile", refuse_kontor_cookies_in(live),
-                                  https_browser_args(tls))
+def test_https_cookies_refused_in_the_frame_end_in_the_quiz_in_a_new_window(profile_browser, tls, https_sites):
+    context = profile_browser("refuse-https", refuse_kontor_cookies_in(https_sites), https_browser_args(tls))
     try:
-        page = context.new_page()
-        seen = recorder(page)
-        page.goto(activity_url(live))
-        offer = page.frame_locator("iframe#contentframe").locator("a[href*='/lti/enter/']")
-        offer.wait_for(timeout=TIMEOUT_MS)
-        assert ("POST", live.url + "/lti/storage-confirm", 302) in seen, seen
-        with context.expect_page() as opened:
-            offer.click()
-        window = opened.value
-        window.locator(QUIZ_START).wait_for(timeout=TIMEOUT_MS)
-        assert window.url.startswith(live.url + "/l/")
+        end_in_the_quiz_with_cookies_refused(context, https_sites)
     finally:
-        context.close()
+        close_pages(context)
