@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ..engine import handler_for, resolve
+from ..engine.display import quiz_numbers
 from ..engine.questions.base import Score, number_label, outcome
 from . import policy, services
 from .models import Attempt
@@ -143,13 +144,14 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
     reviews = []
     if allowed:
         answers = services.answers_by_question(attempt)
+        in_quiz = quiz_numbers(content)
         for qid in services.planned_ids(attempt):
             question = content.question(qid)
             answer = answers.get(qid)
             review = handler_for(question).review(
                 question, services.layout_of(attempt, qid), locale, answer.response if answer else {}
             )
-            reviews.append(with_instructor_mark(review, answer, locale))
+            reviews.append({**with_instructor_mark(review, answer, locale), "quiz_number": in_quiz.get(qid)})
     return ResultView(
         title=resolve(content.title, locale),
         status=attempt.status,

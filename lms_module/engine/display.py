@@ -10,7 +10,8 @@ from decimal import Decimal
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .text import TextLike, normalize_locale, resolve
+from .schema import GAP_PLACEHOLDER
+from .text import TextLike, normalize_locale, plain, resolve
 
 # Babel locales for the two page languages: British English writes 9 Nov 2026, German 09.11.2026.
 BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}
@@ -77,3 +78,23 @@ def expected_entry(answer: str, rule: str, locale: str | None) -> str:
     except (ValueError, ArithmeticError):
         pass  # the loader checks expected values; show anything else as written
     return answer
+
+
+def listing_text(question, locale: str | None) -> str:
+    """A question's text on one line for tables and exports: a cloze's gaps as [1], [2], … in the
+    order the student sees them, never the author's {{placeholders}}."""
+    text = plain(question.text, locale)
+    if getattr(question, "type", None) != "cloze":
+        return text
+    numbers: dict[str, int] = {}
+
+    def gap(match) -> str:
+        return f"[{numbers.setdefault(match[1], len(numbers) + 1)}]"
+
+    return GAP_PLACEHOLDER.sub(gap, text)
+
+
+def quiz_numbers(content) -> dict[str, int]:
+    """Each question's stable label: its number in the quiz (file order), whatever order an attempt
+    shows it in."""
+    return {question.id: number for number, question in enumerate(content.questions, start=1)}

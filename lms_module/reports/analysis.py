@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine import plain
+from ..engine.display import listing_text
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -85,7 +86,7 @@ def item_analysis(scope: Scope, which: str, current: QuizContent | None, locale:
             variances.append(stats.variance)
         rows.append(QuestionRow(
             position=position, question_id=qid, type=getattr(question, "type", ""),
-            text=plain(question.text, locale) if question is not None else qid, max_mark=max_mark, stats=stats,
+            text=listing_text(question, locale) if question is not None else qid, max_mark=max_mark, stats=stats,
             options=_options(question, counts, locale) if question is not None else [],
         ))
     same_questions = all(s.n == sums.totals.n for s in sums.question_sums.values())

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..engine import plain
+from ..engine.display import listing_text
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -113,7 +114,7 @@ def responses_csv(rows: Iterable, current: QuizContent | None, locale: str) -> I
     question's response, and the marks."""
     questions = _QuestionCache(current, locale)
     header = [_("Name"), _("LMS user id"), _("Attempt"), _("Status"), _("Started (UTC)"), _("Submitted (UTC)"),
-              _("Question number"), _("Question id"), _("Question"), _("Response"), _("Marks"), _("Maximum marks"),
+              _("Position in the attempt"), _("Question number"), _("Question id"), _("Question"), _("Response"), _("Marks"), _("Maximum marks"),
               _("Graded by hand"), _("Comment"), _("Answered at (UTC)")]
     numbers: dict[float | None, str] = {}
 
@@ -126,17 +127,27 @@ def responses_csv(rows: Iterable, current: QuizContent | None, locale: str) -> I
     def lines():
         attempt_key, prefix = None, []
         for (user_id, name, subject, attempt_number, attempt_status, started_at, submitted_at, version_id,
-             question_id, response, auto_marks, manual_marks, max_marks, needs_manual, comment, answered_at) in rows:
+             question_id, response, auto_marks, manual_marks, max_marks, needs_manual, comment, answered_at,
+             plan) in rows:
             if (user_id, attempt_number) != attempt_key:
                 attempt_key = (user_id, attempt_number)
                 prefix = [_cell(name), _cell(subject), attempt_number, attempt_status, _cell(started_at),
                           _cell(submitted_at)]
+                shown_at = _plan_positions(plan)
             position, text, texts_of = questions.get(version_id, question_id)
             marks = manual_marks if manual_marks is not None else (None if needs_manual else auto_marks)
-            yield [*prefix, position, question_id, text, _cell(texts_of(response)), number(marks),
+            yield [*prefix, shown_at.get(question_id, ""), position, question_id, text, _cell(texts_of(response)), number(marks),
                    number(max_marks), "0" if manual_marks is None else "1", _cell(comment), _cell(answered_at)]
 
     return csv_lines(header, lines(), formatted=True)
+
+
+def _plan_positions(plan) -> dict[str, int]:
+    """Where each question stood in the attempt (its number for the student), from the stored plan."""
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return {entry["question_id"]: number for number, entry in enumerate(plan or [], start=1)
+            if isinstance(entry, dict) and "question_id" in entry}
 
 
 REPEATING = ("single", "multiple", "true_false", "matching", "ordering", "document_check")
@@ -165,7 +176,7 @@ class _QuestionCache:
             for index, candidate in enumerate(quiz.questions if quiz else [], start=1):
                 if candidate.id == question_id:
                     question, position = candidate, index
-            entry = (position or "", _cell(plain(question.text, self.locale)) if question else "",
+            entry = (position or "", _cell(listing_text(question, self.locale)) if question else "",
                      self._texts_of(question))
             self.entries[key] = entry
         return entry

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
 from ..engine import handler_for, resolve
+from ..engine.display import quiz_numbers
 from ..extensions import db
 from ..courses.models import Membership, User
 from . import charts, formulas, gradebook_queries, queue_queries, summary_queries
@@ -42,7 +43,8 @@ class ChangeView:
 
 @dataclass
 class QuestionReview:
-    number: int
+    number: int  # position in the attempt, as the student saw it
+    quiz_number: int | None  # the stable label: number in the quiz (file order)
     question_id: str
     answer_id: int | None
     review: dict[str, Any]
@@ -86,6 +88,7 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
         by_answer.setdefault(change.answer_id, []).append(change)
     names = _names([c.changed_by for c in changes] + [attempt.user_id])
     questions = []
+    in_quiz = quiz_numbers(content)
     for number, qid in enumerate(attempts.planned_ids(attempt), start=1):
         question = content.question(qid)
         answer = answers.get(qid)
@@ -94,6 +97,7 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
         answered_at = answer.answered_at if answer else None
         questions.append(QuestionReview(
             number=number,
+            quiz_number=in_quiz.get(qid),
             question_id=qid,
             answer_id=answer.id if answer else None,
             review=review,

@@ -15,7 +15,7 @@ def response_rows(scope: Scope, batch: int = 5000) -> Iterator:
     """Every answer of every finished attempt, by student and attempt, streamed in batches. Rows
     are tuples in this order: user_id, name, subject, attempt_number, attempt_status, started_at,
     submitted_at, quiz_version_id, question_id, response (the stored JSON text), marks,
-    manual_marks, max_marks, needs_manual, comment, answered_at."""
+    manual_marks, max_marks, needs_manual, comment, answered_at, plan (the attempt's question order)."""
     plain_plans()
     name = name_sql().label("name")
     query = (
@@ -23,7 +23,7 @@ def response_rows(scope: Scope, batch: int = 5000) -> Iterator:
                Attempt.status.label("attempt_status"), Attempt.started_at, Attempt.submitted_at,
                Attempt.quiz_version_id, Answer.question_id, cast(Answer.response, Text).label("response"),
                Answer.marks, Answer.manual_marks, Answer.max_marks, Answer.needs_manual,
-               Answer.manual_comment.label("comment"), Answer.answered_at)
+               Answer.manual_comment.label("comment"), Answer.answered_at, Attempt.plan)
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(User, User.id == Attempt.user_id)
         .where(own_attempts(scope), Attempt.status.in_(FINISHED))
