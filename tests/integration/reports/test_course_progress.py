@@ -200,3 +200,14 @@ def test_start_and_result_pages_link_the_student_to_their_progress(app, client, 
 def test_instructor_activity_page_links_the_course_overview(client, course):
     html = client.get(f"/l/{course['launch']}/instructor").get_data(as_text=True)
     assert f'href="/l/{course["launch"]}/course/overview"' in html
+
+
+def test_practise_without_library_practice_questions_says_so(app, client, course, make_launch):
+    launch = make_launch("student", user_sub="ben")
+    page = client.get(f"/l/{launch}/progress").get_data(as_text=True)
+    response = client.post(f"/l/{launch}/progress/practise", data={"csrf_token": csrf_from(page)})
+    assert response.status_code == 409
+    assert "no practice questions" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ResourceLink)
+                                 .where(ResourceLink.link_id.like(PRACTICE_LINK_PREFIX + "%"))) == 0
