@@ -14,6 +14,10 @@ from dataclasses import dataclass
 # Questions that look broken (Moodle's rules of thumb).
 EASY_ABOVE = 0.95
 HARD_BELOW = 0.2
+# Below this many analysed attempts containing a question, its facility and discrimination say
+# more about chance than about the question: it is not flagged (with two attempts, 13 of 20
+# questions were "very easy"). The item analysis page states the number.
+FLAG_MIN_ATTEMPTS = 10
 
 # Why a statistic has no value; the pages turn these codes into sentences.
 NO_ATTEMPTS = "no_attempts"  # no chosen attempt contained the question
@@ -145,12 +149,15 @@ def question_stats(s: QuestionSums) -> QuestionStats:
             # Both sorted sequences vary, so Cov_max > 0 (Chebyshev's sum inequality); rounding aside.
             efficiency = Stat(_clamp(100 * cov / cov_max)) if cov_max > 0 else Stat.undefined(SAME_REST)
     return QuestionStats(s.n, Stat(mean), facility, sd, sd_fraction, discrimination, efficiency, var_x,
-                         question_flags(facility, discrimination))
+                         question_flags(facility, discrimination, s.n))
 
 
-def question_flags(facility: Stat, discrimination: Stat) -> tuple[str, ...]:
-    """Why a question looks broken: it separates the wrong way, or nearly everyone (no one) gets it."""
-    flags = []
+def question_flags(facility: Stat, discrimination: Stat, attempts: int) -> tuple[str, ...]:
+    """Why a question looks broken: it separates the wrong way, or nearly everyone (no one) gets it;
+    nothing below FLAG_MIN_ATTEMPTS attempts."""
+    flags: list[str] = []
+    if attempts < FLAG_MIN_ATTEMPTS:
+        return ()
     if discrimination.defined and discrimination.value < 0:
         flags.append("negative_discrimination")
     if facility.defined and facility.value > EASY_ABOVE:

@@ -25,7 +25,7 @@ from ..web import numbers
 from ..web.access import launch_required
 from ..roster import sync as roster
 from ..attempts import accommodations, marks as mark_changes
-from . import analysis, exports, gradebook_queries, item_queries, messages, pages, queue_queries, response_queries
+from . import analysis, exports, formulas, gradebook_queries, item_queries, messages, pages, queue_queries, response_queries
 from .scope import Scope, answer_in_scope, attempt_in_scope, is_listed
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -76,6 +76,7 @@ def _helpers():
         "chosen_label": lambda name: messages.CHOSEN[name],
         "refusal_label": messages.refusal,
         "report_nav": REPORT_NAV,
+        "flag_min_attempts": formulas.FLAG_MIN_ATTEMPTS,
     }
 
 

@@ -84,9 +84,9 @@ def test_everyone_right_and_a_question_nobody_answered(app, teacher, student, at
     for index, q3 in enumerate((RIGHT, RIGHT, WRONG)):
         attempt_for(student(f"s{index}"), {"q1": RIGHT, "q2": {}, "q3": q3})
     q = _by_id(_analyse(app))
-    assert q["q1"].stats.facility.value == 1.0 and q["q1"].stats.flags == ("too_easy",)
+    assert q["q1"].stats.facility.value == 1.0 and q["q1"].stats.flags == ()  # three attempts: too few to flag
     assert q["q1"].stats.discrimination.reason == formulas.SAME_MARK
-    assert q["q2"].stats.facility.value == 0.0 and q["q2"].stats.flags == ("too_hard",)
+    assert q["q2"].stats.facility.value == 0.0 and q["q2"].stats.flags == ()
     assert q["q2"].stats.discrimination.reason == formulas.SAME_MARK
     # q3: rest = X − x = 1,1,1 for everyone → Var r = 0
     assert q["q3"].stats.discrimination.reason == formulas.SAME_REST
@@ -118,7 +118,7 @@ def test_questions_drawn_per_attempt_are_analysed_over_the_attempts_that_contain
     # Cov = ((1/3)(1/3) + (−2/3)(1/3) + (1/3)(−2/3)) / 2 = (1/9 − 2/9 − 2/9) / 2 = −1/6
     # D = 100 · (−1/6) / (1/3) = −50
     assert q["q1"].stats.discrimination.value == pytest.approx(-50)
-    assert "negative_discrimination" in q["q1"].stats.flags
+    assert q["q1"].stats.flags == ()  # three attempts: too few to flag (formulas.FLAG_MIN_ATTEMPTS)
     assert result.quiz.cic.reason == formulas.DIFFERENT_QUESTIONS
 
 
@@ -163,3 +163,13 @@ def test_an_instructor_preview_and_open_attempts_are_not_analysed(app, teacher, 
         services.submit_attempt(preview, utcnow())
         db.session.commit()
     assert _analyse(app).quiz.attempts == 1
+
+
+def test_the_page_says_how_many_attempts_flags_need(client, teacher, student, attempt_for):
+    """Two attempts right on everything flagged every question "very easy"; now the page flags
+    nothing and says from how many attempts on it does."""
+    for index in range(2):
+        attempt_for(student(f"few{index}"), {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT})
+    html = client.get(f"/l/{teacher}/reports/items").get_data(as_text=True)
+    assert "Very easy" not in html
+    assert "at least 10 analysed attempts" in html and "No question is flagged." in html

@@ -65,7 +65,11 @@ def test_negative_discrimination_is_flagged():
     stats = question_stats(sums_from_values([0, 0, 1, 1], [2, 1, 1, 0], 1.0))
     assert stats.discrimination.value == pytest.approx(-100 / math.sqrt(2))
     assert stats.efficiency.value == pytest.approx(-100)
-    assert stats.flags == ("negative_discrimination",)
+    assert stats.flags == ()  # four attempts are too few to flag
+    # The same pattern three times over (12 attempts): the same D, now flagged.
+    many = question_stats(sums_from_values([0, 0, 1, 1] * 3, [2, 1, 1, 0] * 3, 1.0))
+    assert many.discrimination.value == pytest.approx(-100 / math.sqrt(2))
+    assert many.flags == ("negative_discrimination",)
 
 
 def test_whole_quiz_statistics():
@@ -101,7 +105,7 @@ def test_everyone_right():
     assert stats.facility.value == 1.0
     assert stats.sd.value == 0.0
     assert stats.discrimination.reason == f.SAME_MARK and stats.efficiency.reason == f.SAME_MARK
-    assert stats.flags == ("too_easy",)
+    assert stats.flags == ()  # three attempts are too few to flag anything
 
 
 def test_a_question_nobody_answered():
@@ -109,7 +113,8 @@ def test_a_question_nobody_answered():
     blank = question_stats(sums_from_values([0, 0, 0], [2, 1, 0], 1.0))
     assert blank.facility.value == 0.0
     assert blank.discrimination.reason == f.SAME_MARK
-    assert blank.flags == ("too_hard",)
+    assert blank.flags == ()  # three attempts are too few to flag
+    assert question_stats(sums_from_values([0] * 10, list(range(10)), 1.0)).flags == ("too_hard",)
     # Never drawn into any chosen attempt: nothing is defined, and it says why.
     never = question_stats(f.QuestionSums(0, 1.0, 0, 0, 0, 0, 0, 0, True, True))
     assert never.attempts == 0
@@ -153,10 +158,24 @@ def test_a_coefficient_of_zero_or_below_is_reported_not_hidden():
 
 
 def test_facility_flags_use_the_stated_thresholds():
-    easy = f.question_flags(f.Stat(0.96), f.Stat(10.0))
-    hard = f.question_flags(f.Stat(0.19), f.Stat(10.0))
-    fine = f.question_flags(f.Stat(0.95), f.Stat(0.0))
+    enough = f.FLAG_MIN_ATTEMPTS
+    easy = f.question_flags(f.Stat(0.96), f.Stat(10.0), enough)
+    hard = f.question_flags(f.Stat(0.19), f.Stat(10.0), enough)
+    fine = f.question_flags(f.Stat(0.95), f.Stat(0.0), enough)
     assert easy == ("too_easy",) and hard == ("too_hard",) and fine == ()
+
+
+def test_no_flags_from_too_few_attempts():
+    """Two attempts flagged 13 of 20 questions as very easy: flags need FLAG_MIN_ATTEMPTS (10)."""
+    assert f.FLAG_MIN_ATTEMPTS == 10
+    few = f.FLAG_MIN_ATTEMPTS - 1
+    assert f.question_flags(f.Stat(1.0), f.Stat(-50.0), few) == ()
+    assert f.question_flags(f.Stat(0.0), f.Stat(10.0), few) == ()
+    assert f.question_flags(f.Stat(1.0), f.Stat(-50.0), few + 1) == ("negative_discrimination", "too_easy")
+    stats = question_stats(sums_from_values([1] * few, list(range(few)), 1.0))
+    assert stats.facility.value == 1.0 and stats.flags == ()
+    stats = question_stats(sums_from_values([1] * (few + 1), list(range(few + 1)), 1.0))
+    assert stats.flags == ("too_easy",)
 
 
 def test_partial_marks_and_a_larger_maximum():
