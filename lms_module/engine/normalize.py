@@ -98,19 +98,32 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})\s*([./])\s*(\d{1,2})\s*\2\s*(\d{2}|\d{4})$"
 
 
 def parse_date(raw: str) -> date | None:
-    """ISO (2026-11-03), German (3.11.2026, 03.11.26) or day/month/year (03/11/2026)."""
+    """ISO (2026-11-03), German (3.11.2026, 03.11.26) or day/month/year (03/11/2026); a two-digit
+    year is read in this century (back-office documents are current: '26 means 2026)."""
+    readings = parse_date_readings(raw)
+    return max(readings) if readings else None
+
+
+def parse_date_readings(raw: str) -> frozenset[date]:
+    """Every date `raw` can mean. A two-digit year has two readings, this century and the last:
+    '26 is 2026 on an invoice, '58 is 1958 in a birth date; the expected answer decides (as with
+    1.190 for numbers, both readings are accepted rather than guessing)."""
     text = raw.strip()
-    try:
-        if match := _ISO_DATE.match(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DAY_FIRST.match(text):
-            year = int(match[4])
-            if len(match[4]) == 2:
-                year += 2000  # back-office documents are current; '26 means 2026
-            return date(year, int(match[3]), int(match[1]))
-    except ValueError:
-        return None  # 31.02.2026 and the like
-    return None
+    if match := _ISO_DATE.match(text):
+        candidates = [(int(match[1]), int(match[2]), int(match[3]))]
+    elif match := _DAY_FIRST.match(text):
+        year, month, day = int(match[4]), int(match[3]), int(match[1])
+        years = (2000 + year, 1900 + year) if len(match[4]) == 2 else (year,)
+        candidates = [(y, month, day) for y in years]
+    else:
+        return frozenset()
+    readings = set()
+    for year, month, day in candidates:
+        try:
+            readings.add(date(year, month, day))
+        except ValueError:
+            continue  # 31.02.2026 and the like; 29.02.00 exists in 2000 only
+    return frozenset(readings)
 
 
 def normalize(raw: str, rule: NormalizeRule) -> frozenset[str]:
@@ -121,8 +134,7 @@ def normalize(raw: str, rule: NormalizeRule) -> frozenset[str]:
             return frozenset(str(v.quantize(_CENTS, rounding=ROUND_HALF_UP)) for v in values)
         return frozenset(_canonical_number(v) for v in values)
     if rule == "date":
-        parsed = parse_date(raw)
-        return frozenset() if parsed is None else frozenset({parsed.isoformat()})
+        return frozenset(d.isoformat() for d in parse_date_readings(raw))
     text = unicodedata.normalize("NFC", raw)
     if rule == "exact":
         result = text.strip()

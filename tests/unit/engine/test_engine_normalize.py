@@ -63,3 +63,11 @@ def test_expected_answers_must_be_unambiguous() -> None:
         normalize_expected("1.190", "amount")
     with pytest.raises(ValueError):
         normalize_expected("twelve", "number")
+
+
+def test_a_two_digit_year_has_both_centuries_so_a_birth_date_resolves_to_the_past():
+    """a11y issue 16 (enter-admission-data): "07.11.58" typed for a birth date is 1958, not only 2058."""
+    assert "1958-11-07" in normalize("07.11.58", "date")
+    assert "2026-11-03" in normalize("03.11.26", "date")
+    assert normalize("29.02.00", "date") == frozenset({"2000-02-29"})  # 1900 was no leap year
+    assert normalize("2026-11-03", "date") == frozenset({"2026-11-03"})
