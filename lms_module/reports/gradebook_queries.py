@@ -147,9 +147,9 @@ def gradebook_select(scope: Scope, grading: str, pass_mark: float):
             graded.c.last,
             case((grade.is_(None), None), (grade >= threshold, 1), else_=0).label("passed"),
             activity.c.seconds,
-            func.coalesce(_later(activity.c.last_activity, launches.c.last_launch), Membership.last_launch_at).label(
-                "last_activity"
-            ),
+            # This activity only: its attempts and its launches (the membership's last launch is
+            # any activity of the course).
+            _later(activity.c.last_activity, launches.c.last_launch).label("last_activity"),
             GradeOutbox.status.label("sync_status"),
             func.coalesce(GradeOutbox.sent_at, GradeOutbox.created_at).label("sync_at"),
             GradeOutbox.last_error.label("sync_error"),

@@ -221,3 +221,24 @@ def test_excel_cells_never_become_formulas():
     data = xlsx_file(["Name"], [["=HYPERLINK(\"http://evil.example\")"]], "Sheet")
     cell = openpyxl.load_workbook(io.BytesIO(data)).active["A2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_last_activity_is_per_activity(app, client, teacher, student, attempt_for):
+    """A student who launched another activity of the course, never this one, shows no activity
+    here (the course-wide last launch was shown); one with an attempt shows its time."""
+    from datetime import datetime, timezone
+
+    from lms_module.courses.models import Membership
+    from lms_module.extensions import db
+
+    elsewhere = student("elsewhere", name="Elke Anderswo", link="link-other")
+    worker = student("worker", name="Willi Werk")
+    attempt_for(worker, {"q1": {"choice": "a"}, "q2": {"choice": "a"}, "q3": {"choice": "a"}})
+    with app.app_context():
+        for membership in db.session.scalars(select(Membership).where(Membership.user_id == elsewhere)):
+            membership.last_launch_at = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+        db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/l/{teacher}/reports/gradebook.csv").get_data().decode("utf-8-sig"))))
+    by_name = {r["Name"]: r for r in rows}
+    assert by_name["Elke Anderswo"]["Last activity (UTC)"] == ""
+    assert by_name["Willi Werk"]["Last activity (UTC)"] != ""
