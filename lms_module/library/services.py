@@ -243,6 +243,23 @@ def import_for_course(raw: bytes, filename: str, course_id: int, today: date | N
     return UploadResult(slug=content.slug, outcome=outcome, warnings=warnings)
 
 
+def course_slug_free(slug: str, course_id: int) -> bool:
+    """Whether a course may give a new quiz this slug: not one of the library's (imported or only a
+    built-in file), not one of its own quizzes. Other courses' slugs do not matter."""
+    if slug in _library_file_slugs() or quiz_by_slug(slug) is not None:
+        return False
+    return db.session.scalar(select(Quiz.id).where(Quiz.slug == slug, Quiz.course_id == course_id)) is None
+
+
+def publish_course_version(content: QuizContent, course_id: int) -> tuple[str, QuizVersion]:
+    """Store a course quiz composed in the browser as its next version ("unchanged" when the
+    content is the latest version's); returns the outcome and the latest version."""
+    outcome = _store(content, "course", course_id)
+    db.session.flush()
+    quiz = db.session.scalars(select(Quiz).where(Quiz.slug == content.slug, Quiz.course_id == course_id)).one()
+    return outcome, latest_version(quiz.id)
+
+
 @dataclass
 class BankImportResult:
     slug: str | None = None

@@ -1,0 +1,334 @@
+"""Course quizzes composed in the browser: create, copy a library quiz, slots with Up/Down, points
+and draws, publishing new versions (running attempts keep theirs), regrading, and who may do it."""
+from __future__ import annotations
+
+import re
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
+
+from lms_module.attempts import services as attempts
+from lms_module.attempts.models import Answer, Attempt
+from lms_module.authoring import bank, course_quizzes as cq
+from lms_module.authoring.models import BankQuestion, CourseQuizDraft, QuizVersionQuestion
+from lms_module.courses.models import Course, LaunchSession, ResourceLink
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.library.models import Quiz
+from lms_module.library.services import import_path, list_library
+from lms_module.signals import attempt_graded
+
+LIBRARY_QUIZ = """slug: lib-source
+title: {de: "Quelle", en: "Source"}
+topic: accuracy
+settings: {attempts: 3, grading: last}
+questions:
+  - {id: s1, type: true_false, text: {de: "Eins", en: "One"}, answer: true}
+  - {id: s2, type: true_false, text: {de: "Zwei", en: "Two"}, answer: false, points: 2}
+  - {id: p1, pool: extra, type: true_false, text: "P1", answer: true}
+  - {id: p2, pool: extra, type: true_false, text: "P2", answer: true}
+draws:
+  - {pool: extra, count: 1}
+"""
+
+
+def _tf(key: str, answer: bool = True, points: float = 1.0) -> dict:
+    return {"id": key, "type": "true_false", "text": {"de": f"Aussage {key}", "en": f"Statement {key}"},
+            "answer": answer, "points": points}
+
+
+def _csrf(app, client) -> str:
+    raw = "test-csrf-secret"
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
+
+
+def _course_of(app, launch_id: str) -> int:
+    with app.app_context():
+        return db.session.get(LaunchSession, launch_id).course_id
+
+
+def _bank(app, course_id: int, *questions: dict, tags=()) -> list[int]:
+    with app.app_context():
+        ids = [bank.save_question(course_id, q, tags=list(tags)).question_id for q in questions]
+        db.session.commit()
+        return ids
+
+
+@pytest.fixture
+def teacher(make_launch):
+    return make_launch("instructor", link_id="link-1")
+
+
+@pytest.fixture
+def editor(app, client, teacher):
+    """A course quiz "vat" with three bank questions in slots, through the routes."""
+    course_id = _course_of(app, teacher)
+    ids = _bank(app, course_id, _tf("a"), _tf("b"), _tf("c"))
+    token = _csrf(app, client)
+    created = client.post(f"/l/{teacher}/authoring/quizzes/new",
+                          data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "title_en": "VAT",
+                                "topic": "accuracy"})
+    assert created.status_code == 302, created.get_data(as_text=True)[:500]
+    quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
+    added = client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/questions",
+                        data={"csrf_token": token, "questions": [str(i) for i in ids]})
+    assert added.status_code == 302
+    return {"launch": teacher, "course": course_id, "quiz": quiz_id, "bank": ids, "token": token}
+
+
+def _slots(app, quiz_id: int) -> list:
+    with app.app_context():
+        return db.session.scalars(select(CourseQuizDraft.slots).where(CourseQuizDraft.quiz_id == quiz_id)).one()
+
+
+def _publish(client, ed) -> str:
+    response = client.post(f"/l/{ed['launch']}/authoring/quizzes/{ed['quiz']}/publish", data={"csrf_token": ed["token"]})
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    return client.get(response.location).get_data(as_text=True)
+
+
+def test_up_and_down_reorder_the_slots_and_keep_focus_on_the_moved_button(app, client, editor):
+    a, b, c = editor["bank"]
+    url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots"
+    moved = client.post(f"{url}/2", data={"csrf_token": editor["token"], "action": "up"})
+    assert moved.status_code == 302 and "moved=1" in moved.location and moved.location.endswith("#slot-1")
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [a, c, b]
+    page = client.get(moved.location).get_data(as_text=True)
+    button = re.search(r'<button[^>]*value="up"[^>]*autofocus[^>]*>', page)
+    assert button and "Move slot 2 up" in button.group(0)
+    client.post(f"{url}/0", data={"csrf_token": editor["token"], "action": "down"})
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [c, a, b]
+    client.post(f"{url}/0", data={"csrf_token": editor["token"], "action": "up"})  # already first: unchanged
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [c, a, b]
+    client.post(f"{url}/2", data={"csrf_token": editor["token"], "action": "remove"})
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [c, a]
+
+
+def test_points_are_bounded_with_the_message_at_the_slot(app, client, editor):
+    url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/0"
+    saved = client.post(url, data={"csrf_token": editor["token"], "action": "save", "points": "2.5"})
+    assert saved.status_code == 302
+    assert _slots(app, editor["quiz"])[0]["points"] == 2.5
+    refused = client.post(url, data={"csrf_token": editor["token"], "action": "save", "points": "5000"})
+    assert refused.status_code == 400
+    assert 'id="slot-error-0"' in refused.get_data(as_text=True)
+    assert _slots(app, editor["quiz"])[0]["points"] == 2.5
+    assert client.post(f"{url[:-2]}/99", data={"csrf_token": editor["token"], "action": "up"}).status_code == 404
+
+
+def test_publishing_makes_a_version_the_activity_choice_lists(app, client, editor):
+    client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/0",
+                data={"csrf_token": editor["token"], "action": "save", "points": "3"})
+    page = _publish(client, editor)
+    assert "Version 1 was published" in page
+    with app.app_context():
+        listed = [v for v in list_library(editor["course"]) if v.quiz_id == editor["quiz"]]
+        assert len(listed) == 1 and listed[0].number == 1 and listed[0].title_en == "VAT"
+        assert [q["id"] for q in listed[0].content["questions"]] == ["a", "b", "c"]
+        assert listed[0].content["questions"][0]["points"] == 3
+        rows = db.session.scalars(select(QuizVersionQuestion).where(QuizVersionQuestion.quiz_version_id == listed[0].id)).all()
+        assert sorted(r.bank_question_id for r in rows) == sorted(editor["bank"])
+        assert all(v.quiz_id != editor["quiz"] for v in list_library(None))  # not the library's
+    picker = client.get(f"/l/{editor['launch']}/instructor/choose").get_data(as_text=True)
+    assert "VAT" in picker
+    assert "Nothing changed since version 1" in _publish(client, editor)
+
+
+def test_publishing_refuses_an_empty_quiz_with_a_reason(app, client, teacher):
+    token = _csrf(app, client)
+    created = client.post(f"/l/{teacher}/authoring/quizzes/new", data={
+        "csrf_token": token, "slug": "empty", "title_en": "Empty", "topic": "career"})
+    quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
+    refused = client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/publish", data={"csrf_token": token})
+    assert refused.status_code == 400 and "no questions yet" in refused.get_data(as_text=True)
+
+
+def test_a_draw_publishes_a_pool_and_refuses_when_the_tag_has_too_few(app, client, editor):
+    course = editor["course"]
+    _bank(app, course, _tf("t1"), _tf("t2"), _tf("t3"), tags=["vat-rates"])
+    url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/draws"
+    assert client.post(url, data={"csrf_token": editor["token"], "tag": "vat-rates", "count": "5"}).status_code == 302
+    refused = client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/publish",
+                          data={"csrf_token": editor["token"]})
+    assert refused.status_code == 400
+    assert "5 questions from tag &#39;vat-rates&#39; wanted, 3 available" in refused.get_data(as_text=True)
+    client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/3",
+                data={"csrf_token": editor["token"], "action": "save", "count": "2", "points": "2"})
+    _publish(client, editor)
+    with app.app_context():
+        version = next(v for v in list_library(course) if v.quiz_id == editor["quiz"])
+        assert version.content["draws"] == [{"pool": "draw-4", "count": 2}]
+        pooled = [q for q in version.content["questions"] if q.get("pool") == "draw-4"]
+        assert [q["id"] for q in pooled] == ["t1", "t2", "t3"] and all(q["points"] == 2 for q in pooled)
+
+
+def test_settings_are_checked_by_the_engine_with_the_message_next_to_the_field(app, client, editor):
+    url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/details"
+    base = {"csrf_token": editor["token"], "title_de": "MwSt", "title_en": "VAT", "topic": "accuracy", "mode": "exam",
+            "attempts": "2", "grading": "average", "pass_mark_percent": "70", "feedback": "after_submit",
+            "layout": "one_per_page"}
+    assert client.post(url, data=base).status_code == 302
+    with app.app_context():
+        draft = db.session.scalars(select(CourseQuizDraft).where(CourseQuizDraft.quiz_id == editor["quiz"])).one()
+        assert draft.settings["grading"] == "average" and draft.settings["pass_mark"] == 0.7
+    refused = client.post(url, data={**base, "attempts": "1000", "title_de": "x" * 600})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert 'id="attempts-error"' in html and 'id="title_de-error"' in html
+
+
+def test_an_attempt_started_on_v1_keeps_v1_after_republishing(app, client, editor, make_launch):
+    _publish(client, editor)
+    with app.app_context():
+        link = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "link-1")).one()
+        link.quiz_slug = "vat"
+        db.session.commit()
+    sam = make_launch("student", user_sub="sam")
+    with app.app_context():
+        launch = db.session.get(LaunchSession, sam)
+        link = db.session.get(ResourceLink, launch.resource_link_id)
+        attempt = attempts.start_attempt(link, launch.user_id, utcnow())
+        db.session.commit()
+        v1 = attempt.quiz_version_id
+    # The instructor changes a question and removes another, then publishes version 2.
+    with app.app_context():
+        bank.save_question(editor["course"], _tf("a", answer=False), question_id=editor["bank"][0])
+        db.session.commit()
+    client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/2",
+                data={"csrf_token": editor["token"], "action": "remove"})
+    assert "Version 2 was published" in _publish(client, editor)
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.quiz_version_id == v1)).one()
+        content = attempts.content_for(attempt)
+        assert attempts.planned_ids(attempt) == ["a", "b", "c"]
+        assert content.question("a").answer is True  # v1's key
+        attempts.save_answers(attempt, {"q-a": ["true"], "q-b": ["true"], "q-c": ["true"]}, ["a", "b", "c"], utcnow())
+        attempts.submit_attempt(attempt, utcnow())
+        db.session.commit()
+        assert attempt.marks == 3 and attempt.quiz_version_id == v1
+        link = db.session.get(ResourceLink, attempt.resource_link_id)
+        current = attempts.quiz_for_link(link)  # what a new attempt starts on
+        assert current.version.number == 2 and [q.id for q in current.content.questions] == ["a", "b"]
+        assert current.content.question("a").answer is False
+
+
+def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, client, editor, make_launch):
+    _publish(client, editor)
+    with app.app_context():
+        link = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "link-1")).one()
+        link.quiz_slug = "vat"
+        db.session.commit()
+    sam = make_launch("student", user_sub="sam")
+    with app.app_context():
+        launch = db.session.get(LaunchSession, sam)
+        link = db.session.get(ResourceLink, launch.resource_link_id)
+        attempt = attempts.start_attempt(link, launch.user_id, utcnow())
+        # Sam answers "false" to a: wrong under v1's key, right under the corrected one.
+        attempts.save_answers(attempt, {"q-a": ["false"], "q-b": ["true"], "q-c": ["true"]}, ["a", "b", "c"], utcnow())
+        attempts.submit_attempt(attempt, utcnow())
+        bank.save_question(editor["course"], _tf("a", answer=False), question_id=editor["bank"][0])
+        db.session.commit()
+        assert attempt.marks == 2
+        attempt_id = attempt.id
+    _publish(client, editor)
+    dry = client.get(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade").get_data(as_text=True)
+    assert "Test Student sam" in dry and "2 / 3" in dry and "3 / 3" in dry and "+33.33" in dry
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).marks == 2  # a dry run writes nothing
+    announced = []
+    with attempt_graded.connected_to(lambda sender, **kw: announced.append(kw["result"]), sender="attempts"):
+        applied = client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade",
+                              data={"csrf_token": editor["token"]})
+    assert applied.status_code == 302
+    assert "1 attempts were rescored; 1 grades changed" in client.get(applied.location).get_data(as_text=True)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.marks == 3 and attempt.fraction == 1.0
+        answer = db.session.scalars(select(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id == "a")).one()
+        assert answer.marks == 1
+    # The grade sync hears the new grade (the LMS side: test_course_quiz_regrade_reaches_the_lms).
+    assert [(r.grade.points, r.grade.maximum) for r in announced] == [(3.0, 3.0)]
+    again = client.get(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade").get_data(as_text=True)
+    assert "No student's grade changes." in again and "attempts whose marks change: 0" in again
+
+
+def test_copying_a_library_quiz_makes_bank_questions_and_leaves_the_library_alone(app, client, teacher, tmp_path):
+    source = tmp_path / "lib-source.yaml"
+    source.write_text(LIBRARY_QUIZ)
+    with app.app_context():
+        assert import_path(source).ok
+        db.session.commit()
+        library_before = db.session.scalars(select(Quiz).where(Quiz.slug == "lib-source")).one().latest_version
+    token = _csrf(app, client)
+    taken = client.post(f"/l/{teacher}/authoring/quizzes/copy", data={"csrf_token": token, "source": "lib-source",
+                                                                     "slug": "lib-source"})
+    assert taken.status_code == 400 and "already used by the library" in taken.get_data(as_text=True)
+    copied = client.post(f"/l/{teacher}/authoring/quizzes/copy", data={"csrf_token": token, "source": "lib-source",
+                                                                      "slug": "my-source"})
+    assert copied.status_code == 302
+    quiz_id = int(re.search(r"/quizzes/(\d+)", copied.location).group(1))
+    course = _course_of(app, teacher)
+    with app.app_context():
+        keys = {q.key: q.tags for q in db.session.scalars(select(BankQuestion).where(BankQuestion.course_id == course))}
+        assert set(keys) == {"s1", "s2", "p1", "p2"}
+        assert "lib-source-extra" in keys["p1"] and "lib-source" in keys["s1"]
+        _, draft = cq.draft_of(course, quiz_id)
+        assert draft.settings["grading"] == "last" and draft.title == {"de": "Quelle", "en": "Source"}
+        assert draft.slots[-1] == {"draw": {"tag": "lib-source-extra", "count": 1}, "points": None}
+        assert db.session.scalars(select(Quiz).where(Quiz.slug == "lib-source")).one().latest_version == library_before
+    assert client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/publish", data={"csrf_token": token}).status_code == 302
+    # Copying again reuses the unchanged bank questions instead of duplicating them.
+    client.post(f"/l/{teacher}/authoring/quizzes/copy", data={"csrf_token": token, "source": "lib-source", "slug": "again"})
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count(BankQuestion.id)).where(BankQuestion.course_id == course)) == 4
+
+
+# --- who may use it ----------------------------------------------------------------------------
+
+
+def _rules(app):
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("course_quizzes.")]
+    assert len(rules) >= 10
+    return rules
+
+
+def _call(client, rule, launch_id, quiz_id, token):
+    url = rule.build({k: v for k, v in {"launch_id": launch_id, "quiz_id": quiz_id, "index": 0}.items()
+                      if k in rule.arguments})[1]
+    if "POST" in rule.methods:
+        return client.post(url, data={"csrf_token": token, "action": "up", "slug": "x-y", "source": "vat",
+                                      "tag": "t", "count": "1", "questions": "1"})
+    return client.get(url)
+
+
+def test_every_route_checks_role_and_course(app, client, editor, make_launch):
+    for rule in _rules(app):  # the owner
+        assert _call(client, rule, editor["launch"], editor["quiz"], editor["token"]).status_code in (200, 302, 400), rule.rule
+    student = make_launch("student", user_sub="ben")
+    for rule in _rules(app):
+        assert _call(client, rule, student, editor["quiz"], editor["token"]).status_code == 403, rule.rule
+    other = make_launch("instructor", user_sub="olga", course_context="course-2", link_id="link-2")
+    for rule in _rules(app):
+        if "quiz_id" in rule.arguments:
+            assert _call(client, rule, other, editor["quiz"], editor["token"]).status_code == 404, rule.rule
+    other_page = client.get(f"/l/{other}/authoring/quizzes").get_data(as_text=True)
+    assert "<code>vat</code>" not in other_page and "VAT" not in other_page
+    stranger = app.test_client()
+    token = _csrf(app, stranger)
+    for rule in _rules(app):
+        assert _call(stranger, rule, editor["launch"], editor["quiz"], token).status_code == 403, rule.rule
+
+
+def test_another_courses_bank_question_cannot_be_added(app, client, editor, make_launch):
+    other = make_launch("instructor", user_sub="olga", course_context="course-2", link_id="link-2")
+    foreign = _bank(app, _course_of(app, other), _tf("foreign"))[0]
+    with app.app_context():
+        _, draft = cq.draft_of(editor["course"], editor["quiz"])
+        with pytest.raises(LookupError):
+            cq.add_questions(editor["course"], draft, [foreign])
+    response = client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/questions",
+                           data={"csrf_token": editor["token"], "questions": str(foreign)})
+    assert response.status_code == 400  # not among the choices
+    assert all(s.get("question") != foreign for s in _slots(app, editor["quiz"]))
