@@ -8,7 +8,9 @@ How it runs (KONTOR_WORKER):
   on PostgreSQL; see docs/grade-sync.md);
 - "off": nothing runs by itself (tests drive `Worker.run_once()` or `deliver_due(now)`).
 Any number of workers may run at once in any mix: rows are claimed (SKIP LOCKED on PostgreSQL,
-compare-and-set on SQLite) and claims expire, so a killed worker loses nothing.
+compare-and-set on SQLite) and claims expire, so a killed worker loses nothing. The periodic jobs
+(the deadline sweep, the purge) are claimed the same way through the `periodic_job` table, so N
+processes on any number of machines run each job once per period (rosters: roster_refresh).
 """
 from __future__ import annotations
 
@@ -26,9 +28,12 @@ from datetime import datetime, timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import String, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .config import ConfigError
-from .db_types import utcnow
+from .db_types import UTCDateTime, utcnow
 from .extensions import db
 from .signals import work_queued
 
@@ -54,6 +59,74 @@ class TickReport:
 
 
 PURGE_EVERY = timedelta(minutes=10)
+# How long a worker may run a periodic job before another may start it (a dead worker's claim ends).
+JOB_LEASE = timedelta(minutes=10)
+
+
+# --- periodic jobs, claimed through the database ---------------------------------------------------
+
+
+class PeriodicJob(db.Model):
+    """When a periodic job (the deadline sweep, the purge) is next due, and who runs it now.
+
+    Every worker of every process and machine ticks; the one that claims the row runs the job and
+    moves `next_run_at` one period on, so N processes do each job once per period."""
+
+    __tablename__ = "periodic_job"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+def _job_due(name: str, now: datetime):
+    return and_(PeriodicJob.name == name, PeriodicJob.next_run_at <= now,
+                or_(PeriodicJob.claimed_until.is_(None), PeriodicJob.claimed_until < now))
+
+
+def claim_job(name: str, worker_id: str, now: datetime, every: timedelta,
+              lease: timedelta = JOB_LEASE) -> tuple[bool, datetime]:
+    """Claim the job `name` when it is due at `now` (committed); returns (won, next due moment).
+
+    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` (a worker never waits for another's claim);
+    SQLite: a compare-and-set UPDATE. The winner moves `next_run_at` to `now + every` at once."""
+    if db.session.get(PeriodicJob, name) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(PeriodicJob(name=name, next_run_at=now))
+        except IntegrityError:  # another worker created it at the same moment
+            pass
+    db.session.commit()
+    values = {"claimed_by": worker_id, "claimed_until": now + max(lease, timedelta(seconds=1)),
+              "next_run_at": now + every}
+    if db.engine.dialect.name == "postgresql":
+        name_due = db.session.scalar(select(PeriodicJob.name).where(_job_due(name, now))
+                                     .with_for_update(skip_locked=True))
+        won = name_due is not None
+        if won:
+            db.session.execute(update(PeriodicJob).where(PeriodicJob.name == name).values(**values)
+                               .execution_options(synchronize_session=False))
+    else:
+        won = db.session.execute(update(PeriodicJob).where(_job_due(name, now)).values(**values)
+                                 .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    if won:
+        return True, now + every
+    # Ask again when it is next due (a worker that wins then finds it claimed asks at the next tick).
+    next_run_at = db.session.scalar(select(PeriodicJob.next_run_at).where(PeriodicJob.name == name))
+    db.session.commit()
+    return False, next_run_at or now
+
+
+def finish_job(name: str, worker_id: str, now: datetime) -> None:
+    """Give the claim back (the job is done, or failed: it runs again at `next_run_at`)."""
+    db.session.execute(update(PeriodicJob)
+                       .where(PeriodicJob.name == name, PeriodicJob.claimed_by == worker_id)
+                       .values(claimed_by=None, claimed_until=None, last_run_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 class Worker:
@@ -104,7 +177,9 @@ class Worker:
 
         if self._next_sweep is not None and moment < self._next_sweep:
             return 0
-        self._next_sweep = moment + self.sweep_every
+        won, self._next_sweep = claim_job("sweep", self.id, moment, self.sweep_every)
+        if not won:
+            return 0
         try:
             swept = sweep_overdue(moment)
             db.session.commit()
@@ -112,6 +187,8 @@ class Worker:
             db.session.rollback()
             log.exception("sweeping overdue attempts failed")
             return 0
+        finally:
+            finish_job("sweep", self.id, moment)
         if swept:
             log.info("submitted %s overdue attempt(s)", swept)
         return swept
@@ -122,7 +199,9 @@ class Worker:
 
         if self._next_purge is not None and moment < self._next_purge:
             return
-        self._next_purge = moment + PURGE_EVERY
+        won, self._next_purge = claim_job("purge", self.id, moment, PURGE_EVERY)
+        if not won:
+            return
         try:
             counts = purge_expired(moment)
             db.session.commit()
@@ -130,6 +209,8 @@ class Worker:
             db.session.rollback()
             log.exception("purging expired launch data failed")
             return
+        finally:
+            finish_job("purge", self.id, moment)
         if any(counts.values()):
             log.info("purged expired launch data: %s", counts)
 
