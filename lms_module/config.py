@@ -53,6 +53,10 @@ class BaseConfig:
     # How long a request waits for the database (to connect, for a lock, for a pooled connection)
     # before the person gets the "cannot reach its database" page (503) instead of a hanging page.
     KONTOR_DB_TIMEOUT_SECONDS = 5
+    # PostgreSQL is reached through PgBouncer in transaction mode: no server-side prepared
+    # statements (a prepared statement lives on one server connection, the next transaction may get
+    # another) and no startup options (PgBouncer refuses them; set lock_timeout on the role instead).
+    KONTOR_DB_PGBOUNCER = False
     # Dynamic registration (/lti/register) needs an invite from `flask platform invite`; on = anyone
     # who reaches Kontor may register an LMS (a lab, the demo).
     KONTOR_OPEN_REGISTRATION = False
@@ -170,7 +174,7 @@ def finish_config(values: dict, instance_path: Path) -> dict:
     values["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(values["DATABASE_URL"])
     values["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(
         values["SQLALCHEMY_DATABASE_URI"], values.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
-        int(values.get("KONTOR_DB_TIMEOUT_SECONDS") or 5),
+        int(values.get("KONTOR_DB_TIMEOUT_SECONDS") or 5), pgbouncer=bool(values.get("KONTOR_DB_PGBOUNCER")),
     )
     if values["KONTOR_ENV"] == "production" and values.get("KONTOR_DEMO_LMS"):
         raise ConfigError("The demo LMS cannot run in production (unset KONTOR_DEMO_LMS).")
@@ -201,16 +205,20 @@ def finish_config(values: dict, instance_path: Path) -> dict:
     return values
 
 
-def _engine_options(uri: str, options: dict, timeout: int) -> dict:
-    """Bounded waits: a locked or unreachable database is a quick 503, not a request hanging for long."""
+def _engine_options(uri: str, options: dict, timeout: int, pgbouncer: bool = False) -> dict:
+    """Bounded waits: a locked or unreachable database is a quick 503, not a request hanging for long.
+    Behind PgBouncer in transaction mode: no prepared statements, no startup options."""
     options = dict(options)
     connect_args = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
         connect_args.setdefault("timeout", timeout)  # busy wait for the write lock
     elif uri.startswith("postgresql"):
         connect_args.setdefault("connect_timeout", timeout)
-        # A row or table lock held elsewhere fails the statement after the timeout (never a hang).
-        connect_args.setdefault("options", f"-c lock_timeout={timeout * 1000}")
+        if pgbouncer:
+            connect_args["prepare_threshold"] = None  # psycopg 3: never prepare on the server
+        else:
+            # A row or table lock held elsewhere fails the statement after the timeout (never a hang).
+            connect_args.setdefault("options", f"-c lock_timeout={timeout * 1000}")
         options.setdefault("pool_timeout", timeout)
     options["connect_args"] = connect_args
     return options
