@@ -108,6 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     from .authoring.question_routes import bp as question_editor_bp
 
     app.register_blueprint(question_editor_bp)  # the question editor, its previews and the course's images
+    from .authoring import bank_routes
+
+    bank_routes.init_app(app)  # the course question bank, its import and export
     from . import grade_sync, worker
 
     grade_sync.init_app(app)  # outbox hook, blueprint, instructor panel, `flask grades`

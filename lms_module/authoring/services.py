@@ -22,11 +22,12 @@ class LibraryEntry:
     questions: int
     languages: tuple[str, ...]
     settings: policy.EffectiveSettings
+    own: bool = False  # the course's own quiz (else the shared library's)
 
 
 def library_entries(locale: str, topic: str | None = None, language: str | None = None,
                     course_id: int | None = None) -> list[LibraryEntry]:
-    """The quizzes a course may use: the library and the course's own imports."""
+    """The quizzes a course may use: the library and the course's own (imported or composed in Kontor)."""
     entries = []
     for version in list_library(course_id):
         content = content_of(version)
@@ -43,6 +44,7 @@ def library_entries(locale: str, topic: str | None = None, language: str | None 
             questions=len(content.questions),
             languages=languages,
             settings=policy.effective_settings(content.settings, {}),
+            own=version.quiz.course_id is not None,
         ))
     return entries
 
