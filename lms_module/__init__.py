@@ -111,6 +111,9 @@ def _register_blueprints(app: Flask) -> None:
     from .authoring import bank_routes
 
     bank_routes.init_app(app)  # the course question bank, its import and export
+    from .authoring import quiz_routes
+
+    quiz_routes.init_app(app)  # course quizzes: compose from the bank, publish, regrade
     from . import grade_sync, worker
 
     grade_sync.init_app(app)  # outbox hook, blueprint, instructor panel, `flask grades`
