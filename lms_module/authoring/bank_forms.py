@@ -42,19 +42,20 @@ def _any(label):
 
 
 class BankFilterForm(FlaskForm):
-    """The list's search, filters and sort: read from the query string, no CSRF (it changes nothing)."""
+    """The list's search, filters and sort: read from the query string, no CSRF (it changes nothing).
+    The choices are not validated: query() maps anything unknown to "any" (a crafted URL lists all)."""
 
     class Meta:
         csrf = False
 
     search = SearchField(_l("Search"), validators=[Optional(), Length(max=bank.MAX_SEARCH_CHARS)])
     tag = SelectField(_l("Tag"), choices=[], validate_choice=False)
-    topic = SelectField(_l("Topic"), choices=choices(_any(_l("Any topic")) + list(TOPIC_LABELS.items())))
-    difficulty = SelectField(_l("Difficulty"), choices=choices(_any(_l("Any difficulty")) + [("1", "1"), ("2", "2"), ("3", "3")]))
-    type = SelectField(_l("Type"), choices=choices(_any(_l("Any type")) + list(TYPE_LABELS.items())))
-    language = SelectField(_l("Languages"), choices=choices(_any(_l("Any")) + list(LANGUAGE_LABELS.items())))
+    topic = SelectField(_l("Topic"), choices=choices(_any(_l("Any topic")) + list(TOPIC_LABELS.items())), validate_choice=False)
+    difficulty = SelectField(_l("Difficulty"), choices=choices(_any(_l("Any difficulty")) + [("1", "1"), ("2", "2"), ("3", "3")]), validate_choice=False)
+    type = SelectField(_l("Type"), choices=choices(_any(_l("Any type")) + list(TYPE_LABELS.items())), validate_choice=False)
+    language = SelectField(_l("Languages"), choices=choices(_any(_l("Any")) + list(LANGUAGE_LABELS.items())), validate_choice=False)
     archived = BooleanField(_l("Show archived questions instead"))
-    sort = SelectField(_l("Sort by"), choices=choices(list(SORT_LABELS.items())), default="key")
+    sort = SelectField(_l("Sort by"), choices=choices(list(SORT_LABELS.items())), default="key", validate_choice=False)
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100_000)])
 
     def query(self) -> bank.BankQuery:
