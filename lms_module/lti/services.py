@@ -6,6 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..courses.context import LaunchContext, context_of
 from ..courses.locale import choose_locale
@@ -27,13 +28,38 @@ def _text(value) -> str | None:
     return value.strip()[:255] if isinstance(value, str) and value.strip() else None
 
 
+def _insert_or_take(row, find):
+    """Insert `row`, or take the row a concurrent launch inserted first with the same key.
+
+    A class starting an exam together sends its first launches of a new course and link in the same
+    second: each sees no row yet and inserts one, and all but the first hit the unique constraint.
+    The insert runs in a savepoint, so the refused one rolls back alone and the launch goes on with
+    the winner's row (PostgreSQL makes the loser wait until the winner commits, so `find` sees it)."""
+    db.session.flush()  # what is pending so far stays out of the savepoint
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+        return row
+    except IntegrityError:
+        existing = find()
+        if existing is None:
+            raise
+        return existing
+
+
 def _upsert_user(platform_id: int, claims: dict) -> User:
-    user = db.session.scalars(
-        select(User).where(User.platform_id == platform_id, User.subject == claims["sub"])
-    ).first()
+    def find():
+        return db.session.scalars(
+            select(User).where(User.platform_id == platform_id, User.subject == claims["sub"])
+        ).first()
+
+    user = find()
     if user is None:
-        user = User(platform_id=platform_id, subject=claims["sub"])
-        db.session.add(user)
+        user = _insert_or_take(_with_profile(User(platform_id=platform_id, subject=claims["sub"]), claims), find)
+    return _with_profile(user, claims)
+
+
+def _with_profile(user: User, claims: dict) -> User:
     # Only what the platform shares is stored; a field it stops sharing is not kept stale.
     user.name = _text(claims.get("name"))
     user.given_name = _text(claims.get("given_name"))
@@ -76,8 +102,9 @@ def _upsert_course(platform_id: int, deployment_id: str, claims: dict) -> Course
     context_id = _identifier(context["id"], "context id")
     course = _known(Course, Course.context_id, context_id, platform_id, deployment_id)
     if course is None:
-        course = Course(platform_id=platform_id, deployment_id=deployment_id, context_id=context_id)
-        db.session.add(course)
+        course = _insert_or_take(
+            Course(platform_id=platform_id, deployment_id=deployment_id, context_id=context_id),
+            lambda: _known(Course, Course.context_id, context_id, platform_id, deployment_id))
     course.label = str(context.get("label") or "")[:255]
     course.title = str(context.get("title") or "")[:512]
     nrps = claims.get(NRPS_CLAIM)
@@ -94,9 +121,10 @@ def _upsert_link(platform_id: int, deployment_id: str, course: Course | None, cl
     course_id = course.id if course else None
     link = _known(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id)
     if link is None:
-        link = ResourceLink(platform_id=platform_id, deployment_id=deployment_id, link_id=link_id, course_id=course_id)
-        db.session.add(link)
-    elif link.course_id != course_id:
+        link = _insert_or_take(
+            ResourceLink(platform_id=platform_id, deployment_id=deployment_id, link_id=link_id, course_id=course_id),
+            lambda: _known(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id))
+    if link.course_id != course_id:
         # A link id belongs to one placement (LTI: a copied link gets a new id). Moving it would
         # hand its attempts and answers to the other course's instructors: refuse instead.
         raise LaunchRejected(
@@ -173,12 +201,14 @@ def _learn_frame_origin(platform_id: int, return_url) -> None:
 
 
 def _upsert_membership(course_id: int, user_id: int, role: str) -> None:
-    membership = db.session.scalars(
-        select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
-    ).first()
+    def find():
+        return db.session.scalars(
+            select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
+        ).first()
+
+    membership = find()
     if membership is None:
-        membership = Membership(course_id=course_id, user_id=user_id, role=role)
-        db.session.add(membership)
+        membership = _insert_or_take(Membership(course_id=course_id, user_id=user_id, role=role), find)
     membership.role = role
     membership.last_launch_at = utcnow()
 
