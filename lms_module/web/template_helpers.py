@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -73,6 +73,17 @@ def _locale() -> str:
     return str(get_locale() or "de")
 
 
+def datetime_label(value) -> str:
+    """The one way a time is shown: the locale's date and time in the configured time zone
+    (BABEL_DEFAULT_TIMEZONE, UTC unless set), with the zone named: '06.12.2026, 02:31 UTC'."""
+    if value is None:
+        return "–"
+    zone = format_datetime(value, "z")  # MEZ, UTC; where the language has no abbreviation: the zone id
+    if not zone.isalpha():
+        zone = format_datetime(value, "VV")
+    return "{}, {} {}".format(format_date(value, "medium"), format_time(value, "short"), zone)
+
+
 def points_of_label(marks: float | None, max_marks: float | None) -> str:
     """'1 of 1 point' / '2.5 of 3 points' with the language's plural form, chosen by the maximum."""
     maximum = max_marks or 0
@@ -90,6 +101,7 @@ def init_app(app) -> None:
         number_label=lambda value: _number_label(value or 0, _locale()),
         percent_label=lambda fraction, digits=numbers.PERCENT_DIGITS: numbers.percent_label(fraction, digits, _locale()),
         points_of_label=points_of_label,
+        datetime_text=datetime_label,
         topic_label=topic_label,
         grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
