@@ -8,7 +8,9 @@ value in both languages, so everything downstream only ever asks "which language
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from markupsafe import Markup, escape
@@ -124,28 +126,78 @@ _LANG_MARK = re.compile(r"\[([^\[\]\n]+)\]\{lang=(de|en)\}")
 _LANG_MARK_CODE = re.compile(r"\]\{lang=([^}\s]*)\}")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)
+# An image of the course's bank: ![description](image:12).  Nothing else of Markdown's image
+# syntax is recognised (no external or javascript: URLs): those stay literal text.
+MAX_IMAGE_ALT_CHARS = 200
+IMAGE_REFERENCE = re.compile(r"!\[([^\[\]\n]{0,%d})\]\(image:([0-9]{1,9})\)" % MAX_IMAGE_ALT_CHARS)
+
+ImageUrl = Callable[[int], str | None]
+# How an image id becomes a URL on the current page.  The web layer sets it per request (the URL
+# depends on the launch); None, and a resolver that answers None (not an image of this course),
+# render the description in brackets instead, as exports and pages outside a launch do.
+image_url: ContextVar[ImageUrl | None] = ContextVar("kontor_image_url", default=None)
+
+
+@contextmanager
+def images_as_text() -> Iterator[None]:
+    """Render image references as their description while inside (exports: no page URL there)."""
+    token = image_url.set(None)
+    try:
+        yield
+    finally:
+        image_url.reset(token)
+
+
+def _image_html(alt: str, image_id: int) -> str:
+    resolver = image_url.get()
+    url = resolver(image_id) if resolver is not None else None
+    if url is None:
+        return str(escape(f"[{alt}]")) if alt else ""
+    return str(Markup('<img src="{}" alt="{}" loading="lazy">').format(url, alt))
+
+
+def images_to_text(source: str) -> str:
+    """The source with every image reference replaced by its description in brackets (for formats
+    that hold plain text)."""
+    return IMAGE_REFERENCE.sub(lambda m: f"[{m.group(1)}]" if m.group(1) else "", source)
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
 
 
 def render_markdown(source: str, strip: bool = True) -> Markup:
-    """Render the Markdown subset (**bold**, *italic*, `code`, line breaks) as safe HTML.
+    """Render the Markdown subset (**bold**, *italic*, `code`, line breaks, course images
+    ``![description](image:ID)`` through the `image_url` resolver) as safe HTML.
 
     Everything is HTML-escaped first, so an author can never inject markup; the only tags in the
     result are the ones produced here.  `strip=False` keeps outer spaces, for text around a gap.
     """
-    source = source.replace("\r\n", "\n")
+    # NUL never belongs in a text; removing it frees it to mark where images go.
+    source = source.replace("\r\n", "\n").replace("\x00", "")
     if strip:
         source = source.strip()
+    images: list[str] = []
+
+    def stash(match: re.Match[str]) -> str:
+        # An image becomes a placeholder that escaping and emphasis leave alone, so that
+        # **bold ![x](image:1) text** still pairs its stars; the tag is put in at the end.
+        images.append(_image_html(match.group(1), int(match.group(2))))
+        return f"\x00{len(images) - 1}\x00"
+
     pieces: list[str] = []
     position = 0
-    # Code spans are cut out first so that asterisks inside them stay literal.
+    # Code spans are cut out first so that asterisks (and image references) inside them stay literal.
     for match in _CODE.finditer(source):
-        pieces.append(_inline(source[position : match.start()]))
+        pieces.append(_inline(IMAGE_REFERENCE.sub(stash, source[position : match.start()])))
         pieces.append(f"<code>{escape(match.group(1))}</code>")
         position = match.end()
-    pieces.append(_inline(source[position:]))
+    pieces.append(_inline(IMAGE_REFERENCE.sub(stash, source[position:])))
     html = _LANG_MARK.sub(r'<span lang="\2">\1</span>', "".join(pieces))
-    return Markup(html.replace("\n", "<br>\n"))
+    html = html.replace("\n", "<br>\n")
+    if images:
+        html = _PLACEHOLDER.sub(lambda m: images[int(m.group(1))], html)
+    return Markup(html)
+
+
+_PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 
 
 _STAR_RUN = re.compile(r"(\*+)")
@@ -212,6 +264,7 @@ def plain(text: TextLike, locale: str | None) -> str:
     """The text without Markdown markers, for places that cannot hold markup (``<option>``)."""
     source = resolve(text, locale).strip()
     source = _LANG_MARK.sub(r"\1", source)
+    source = IMAGE_REFERENCE.sub(r"\1", source)
     source = _CODE.sub(r"\1", source)
     source = _BOLD.sub(r"\1", source)
     source = _ITALIC.sub(r"\1", source)

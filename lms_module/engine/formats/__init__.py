@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..schema import Question
+from ..text import IMAGE_REFERENCE, images_to_text
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,36 @@ class ExportedFile:
     filename: str
     media_type: str
     notes: list[Finding] = field(default_factory=list)
+
+
+IMAGE_NOTE = ("an image of the course is written as its description in brackets "
+              "(exported files do not carry images yet)")
+
+
+def without_images(questions: Sequence[Question]) -> tuple[list[Question], list[Finding]]:
+    """The questions with every course image reference (``![description](image:ID)``) replaced by
+    ``[description]``, and a note for each question that had one.  Writers call it first: an image
+    lives in the course's database, which an exported file cannot point to."""
+    kept: list[Question] = []
+    notes: list[Finding] = []
+    for question in questions:
+        data = question.model_dump()
+        if not IMAGE_REFERENCE.search(repr(data)):
+            kept.append(question)
+            continue
+        kept.append(type(question).model_validate(_replace_images(data)))
+        notes.append(Finding(IMAGE_NOTE, question=question.id))
+    return kept, notes
+
+
+def _replace_images(value: Any) -> Any:
+    if isinstance(value, str):
+        return images_to_text(value)
+    if isinstance(value, dict):
+        return {key: _replace_images(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_replace_images(item) for item in value]
+    return value
 
 
 class FormatError(ValueError):

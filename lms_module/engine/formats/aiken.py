@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, ParsedBank, register
+from . import ExportedFile, Finding, ParsedBank, register, without_images
 from .line_formats import Malformed, QuestionIds, check_count, check_text, decode, local, raise_if, validate
 
 _OPTION = re.compile(r"^([A-Z])[.)]\s+(.*\S)\s*$")
@@ -92,7 +92,7 @@ class AikenFormat:
         return bank
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
-        notes: list[Finding] = []
+        questions, notes = without_images(questions)
         chunks: list[str] = []
         for q in questions:
             if q.type != "single":

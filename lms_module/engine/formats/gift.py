@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, FormatError, ParsedBank, register
+from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
 from .line_formats import (
     Malformed,
     QuestionIds,
@@ -254,7 +254,9 @@ class GiftFormat:
     # --- writing ---------------------------------------------------------------------------------
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
+        questions, image_notes = without_images(questions)
         writer = _Writer(language)
+        writer.notes.extend(image_notes)
         chunks = [f"// {_one_line(title)}", "// Exported from Kontor (GIFT, Moodle's question text format)", ""]
         for question in questions:
             chunks.extend(writer.question(question))

@@ -34,7 +34,7 @@ from .. import limits
 from ..normalize import normalize_expected
 from ..schema import GAP_PLACEHOLDER, RULE_ERROR, Question
 from ..text import LocalText, plain, render_markdown, resolve
-from . import ExportedFile, Finding, FormatError, ParsedBank, register
+from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
 from .safe_xml import local_name, parse_xml
 
 _QUESTION = TypeAdapter(Question)
@@ -1157,10 +1157,12 @@ class MoodleXmlFormat:
         return _Reader(language).read(root)
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
+        questions, image_notes = without_images(questions)
         writer = _Writer(language)
         data = writer.write(questions, title)
         filename = (slugify(title, 80) or "questions") + ".moodle.xml"
-        return ExportedFile(data=data, filename=filename, media_type="application/xml", notes=writer.notes)
+        return ExportedFile(data=data, filename=filename, media_type="application/xml",
+                            notes=writer.notes + image_notes)
 
 
 register(MoodleXmlFormat())

@@ -30,7 +30,7 @@ from ..schema import (
     GAP_PLACEHOLDER, QUESTION_TYPES, ChoiceGap, Document, NumericGap, Question,
 )
 from ..text import LocalText, render_markdown, resolve
-from . import ExportedFile, FormatError, Finding, ParsedBank, register
+from . import ExportedFile, FormatError, Finding, ParsedBank, register, without_images
 from .safe_xml import local_name, parse_xml
 from .safe_zip import read_zip
 
@@ -309,7 +309,10 @@ class QtiFormat:
         return reader.bank
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
-        return _write_package(questions, title=title, language="de" if language == "de" else "en")
+        questions, image_notes = without_images(questions)
+        exported = _write_package(questions, title=title, language="de" if language == "de" else "en")
+        exported.notes.extend(image_notes)
+        return exported
 
 
 def _read_document(root: etree._Element, reader: _Reader, *, tags: list[str], where: str | None) -> None:
