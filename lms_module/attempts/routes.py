@@ -7,6 +7,7 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 
 from ..db_types import utcnow
 from ..engine import InvalidAnswer, handler_for
+from ..engine.size import attempt_size
 from ..extensions import db
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
@@ -46,7 +47,8 @@ def start_page(launch_id: str):
         info = services.start_info(link, g.launch.user_id, _now(), is_preview=g.launch.is_instructor)
     except services.AttemptError as error:
         return render_template("not_set_up.html", reason=error.reason), 200
-    return render_template("attempts/start.html", info=info, link=link, now=_now())
+    size = attempt_size(info.quiz.content, info.quiz.settings.questions_per_attempt)
+    return render_template("attempts/start.html", info=info, link=link, now=_now(), size=size)
 
 
 @bp.route("/l/<launch_id>/quiz/start", methods=["POST"])

@@ -43,6 +43,8 @@ def test_start_page_shows_the_rules(client, student):
     assert "20 minutes" in body
     assert "70 %" in body
     assert "highest attempt counts" in body
+    # How big the quiz is (issue 13): 11 questions worth 14.5 points.
+    assert "<dt>Questions</dt><dd>11</dd>" in body and "<dt>Points</dt><dd>14.5</dd>" in body
 
 
 def test_start_creates_an_attempt_and_a_second_start_resumes_it(app, client, student, start):
