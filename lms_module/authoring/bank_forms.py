@@ -13,14 +13,8 @@ from ..engine import limits
 from ..engine.schema import QUESTION_TYPES, TOPICS
 from ..web.template_helpers import TOPIC_LABELS
 from . import bank
+from .question_forms import TYPE_LABELS  # the one table of words for the question types
 
-# Words for the engine's question types (the list itself is engine.schema.QUESTION_TYPES).
-TYPE_LABELS = {
-    "single": _l("Single choice"), "multiple": _l("Multiple choice"), "true_false": _l("True or false"),
-    "numeric": _l("Number"), "short_text": _l("Short text"), "matching": _l("Matching"),
-    "ordering": _l("Ordering"), "cloze": _l("Cloze (gaps)"), "document_check": _l("Document check"),
-    "data_entry": _l("Data entry"), "essay": _l("Essay"),
-}
 assert set(TYPE_LABELS) == set(QUESTION_TYPES)
 LANGUAGE_LABELS = {"both": _l("German and English"), "de": _l("German only"), "en": _l("English only")}
 SORT_LABELS = {"key": _l("Id (A–Z)"), "-key": _l("Id (Z–A)"), "-updated": _l("Last changed first"),
