@@ -84,3 +84,29 @@ def test_review_labels_do_not_look_like_input_fields(app, page):
         assert style["border"] == "0px" and style["left"] == "0px", style
         assert style["text"], style
         assert int(style["weight"]) >= 600, style  # a heading-like label, set off by weight
+
+
+# --- essays count words as the student types ---------------------------------------------------
+
+
+def test_essay_word_count_follows_typing_and_is_announced_politely(app, page):
+    question, handler, layout = question_and_layout("why-check")  # 20 to 200 words
+    view = handler.view(question, layout, "de", {})
+    script = (STATIC / "js" / "word-count.js").read_text()
+    html = rendered(app, "questions/_essay.html", "de", q=view)
+    page.set_content(styled_page(html + f"<script>{script}</script>", "de"))
+    counter = page.locator(".q-words")
+    assert counter.is_visible()
+    spoken = page.locator(".q-words__spoken")
+    assert spoken.get_attribute("aria-live") == "polite"
+    assert page.locator(".q-words__shown").inner_text() == "0 Wörter – weniger als verlangt"
+
+    area = page.locator("textarea")
+    area.press_sequentially("Weil die Rechnung passen muss", delay=20)
+    assert page.locator(".q-words__shown").inner_text() == "5 Wörter – weniger als verlangt"
+    assert spoken.inner_text() == ""  # throttled: nothing is spoken while typing goes on
+    page.wait_for_function("() => document.querySelector('.q-words__spoken').textContent !== ''", timeout=5000)
+    assert spoken.inner_text() == "5 Wörter – weniger als verlangt"
+    area.fill(" ".join(["Wort"] * 25))
+    area.dispatch_event("input")
+    assert page.locator(".q-words__shown").inner_text() == "25 Wörter – im verlangten Umfang"
