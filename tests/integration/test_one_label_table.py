@@ -8,6 +8,7 @@ from lms_module.attempts import policy
 from lms_module.authoring.forms import GRADING_METHOD_CHOICES
 from lms_module.engine import GRADING_METHODS
 from lms_module.engine.schema import TOPICS, Settings
+from lms_module.attempts import grades as attempt_grades
 from lms_module.grade_sync import grades
 from lms_module.reports import pages
 from lms_module.web import template_helpers
@@ -31,7 +32,7 @@ def test_every_place_accepts_exactly_the_engine_s_grading_methods():
     assert GRADING_METHODS == ("highest", "last", "first", "average")
     assert policy.CUSTOM_SETTING_KEYS["quiz_grading"][1] is GRADING_METHODS
     assert set(GRADING_METHOD_CHOICES) == set(template_helpers.GRADING_METHOD_LABELS) == set(GRADING_METHODS)
-    assert grades.GRADING_METHODS is GRADING_METHODS
+    assert attempt_grades.GRADING_METHODS is GRADING_METHODS  # the method a grade is computed with
     assert Settings.model_fields["grading"].annotation.__args__ == GRADING_METHODS
 
 
