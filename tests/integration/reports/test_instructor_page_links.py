@@ -16,6 +16,21 @@ def test_the_instructor_page_links_the_reports(app, client, make_launch):
         assert f'href="/l/{launch}/{path}"' in body, path
 
 
+
+def test_every_report_leads_back_to_the_activity_page_and_its_settings(app, client, make_launch):
+    with app.app_context():
+        assert import_path(ALL_TYPES, origin="import").ok
+        db.session.commit()
+    launch = make_launch("instructor", quiz_slug="all-types")
+    for path in ("reports/", "reports/grading", "reports/summary", "reports/items"):
+        body = client.get(f"/l/{launch}/{path}").get_data(as_text=True)
+        nav = body.split('class="report-nav"')[1].split("</nav>")[0]
+        assert f'href="/l/{launch}/instructor">Activity page</a>' in nav, path
+        assert f'href="/l/{launch}/instructor#settings">Settings</a>' in nav, path
+    home = client.get(f"/l/{launch}/instructor").get_data(as_text=True)
+    assert 'id="settings"' in home
+
+
 def test_opening_the_gradebook_asks_the_worker_for_a_fresh_roster(app, client, make_launch):
     """A stale roster is refreshed by a worker (a claimable row in the database), never by the page."""
     from datetime import timedelta
