@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..engine import InvalidAnswer, handler_for, limits
 from ..engine.schema import QUESTION_TYPES
+from ..engine import text as engine_text
 from ..engine.text import LOCALES
 from ..extensions import db
 from ..web.access import instructor_only, launch_required
@@ -314,6 +315,39 @@ def _store_image(data: bytes, media: str, filename: str) -> BankImage:
         db.session.add(image)
         db.session.flush()
     return image
+
+
+@bp.before_app_request
+def _image_urls_for_this_launch() -> None:
+    """Every page inside a launch shows the course's images in question texts: the engine asks
+    `engine.text.image_url` for an image's URL, which holds the launch, so it is set per request
+    (and reset after it: nothing launch-specific outlives the request)."""
+    launch_id = (request.view_args or {}).get("launch_id")
+    if isinstance(launch_id, str):
+        g.image_url_token = engine_text.image_url.set(lambda image_id: _course_image_url(launch_id, image_id))
+
+
+@bp.teardown_app_request
+def _forget_image_urls(error: BaseException | None) -> None:
+    token = g.pop("image_url_token", None)
+    if token is not None:
+        try:
+            engine_text.image_url.reset(token)
+        except ValueError:  # set in another context (cannot happen with sync views): clear it instead
+            engine_text.image_url.set(None)
+
+
+def _course_image_url(launch_id: str, image_id: int) -> str | None:
+    """The URL of one of the launch's course's images; None (the description is shown) for an id
+    the course does not have, e.g. in a question copied from another course."""
+    launch = g.get("launch")
+    if launch is None or launch.launch_id != launch_id:
+        return None
+    known: dict[int, bool] = g.setdefault("course_image_ids", {})
+    if image_id not in known:
+        known[image_id] = db.session.scalar(select(BankImage.id).where(
+            BankImage.id == image_id, BankImage.course_id == launch.course_id)) is not None
+    return url_for("question_editor.image", launch_id=launch_id, image_id=image_id) if known[image_id] else None
 
 
 @bp.route("/l/<launch_id>/authoring/images/<id:image_id>")
