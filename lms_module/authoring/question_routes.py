@@ -298,11 +298,14 @@ def images(launch_id: str):
 
 
 def _snippet(image: BankImage, alt: str | None) -> str:
-    return f"![{(alt or image.name).replace(']', '')}](image:{image.id})"
+    return _snippet_for(image.id, alt or image.name)
 
 
 def _snippet_for(image_id: int, name: str) -> str:
-    return f"![{name.replace(']', '')}](image:{image_id})"
+    # The description as the engine recognises it: one line, no brackets, bounded (a file name
+    # may be 255 characters or hold "[").
+    alt = " ".join(name.replace("[", "").replace("]", "").split())[: engine_text.MAX_IMAGE_ALT_CHARS]
+    return f"![{alt}](image:{image_id})"
 
 
 def _store_image(data: bytes, media: str, filename: str) -> BankImage:

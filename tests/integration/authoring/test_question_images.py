@@ -4,12 +4,14 @@ image with a URL of the student's own launch, which answers with the PNG; anothe
 student gets a 404, and a question outside the image's course shows the description only."""
 from __future__ import annotations
 
+import html as html_module
 import re
 
 from sqlalchemy import select
 
 from lms_module.authoring.models import BankImage, BankQuestion
 from lms_module.courses.models import ResourceLink
+from lms_module.engine.text import IMAGE_REFERENCE, image_url
 from lms_module.extensions import db
 from test_question_editor import csrf, single
 from test_question_editor_security import png, upload
@@ -71,6 +73,7 @@ def test_an_uploaded_image_reaches_the_students_page_of_a_course_quiz(app, clien
         assert image.headers["Cache-Control"].startswith("private, max-age=")
         pages[name] = (launch, html)
     assert pages["ann"][0] not in pages["bob"][1] and pages["bob"][0] not in pages["ann"][1]
+    assert image_url.get() is None  # reset after each request: nothing outlives it in this thread
 
     # A student of another course cannot fetch it, even with the id from a shared link.
     stranger = app.test_client()
@@ -94,3 +97,11 @@ def test_another_courses_image_id_in_a_question_shows_only_its_description(app, 
         question_id = db.session.scalars(select(BankQuestion.id)).one()
     preview = rival.get(f"/l/{teacher}/authoring/questions/{question_id}/preview?lang=en").get_data(as_text=True)
     assert "[their chart]" in preview and "<img src=\"/l/" not in preview
+
+
+def test_the_listed_snippet_is_one_the_engine_renders_whatever_the_file_name(app, client, make_launch):
+    teacher = make_launch("instructor")
+    upload(client, teacher, csrf(app, client), png(), "[scan] " + "x" * 250 + ".png")
+    html = client.get(f"/l/{teacher}/authoring/images").get_data(as_text=True)
+    snippet = html_module.unescape(re.search(r"<code>(!\[.*?\]\(image:\d+\))</code>", html).group(1))
+    assert IMAGE_REFERENCE.fullmatch(snippet), snippet
