@@ -8,7 +8,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.test-$(shell cat requirements-test.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test test-sqlite test-postgres browser services validate translations bench clean lock audit
+.PHONY: demo demo-reset test test-sqlite test-postgres browser services validate translations bench clean lock audit
 
 $(VENV)/bin/python:
 	@echo "Creating the virtual environment $(VENV) ..."
@@ -43,6 +43,14 @@ audit: | $(VENV)/bin/python
 ## Set up and run Kontor with its embedded defaults: SQLite, in-process worker, the built-in demo LMS.
 demo: $(RUNTIME_STAMP)
 	$(BIN)/flask --app wsgi demo
+
+## Start the demo afresh: forget the demo LMS's course (activities, gradebook) and the demo database.
+## Keeps the keys and the secret. INSTANCE_PATH as for Kontor (default: ./instance).
+demo-reset:
+	@echo "Removing the demo LMS's course and the demo database in $(or $(INSTANCE_PATH),instance)/ ..."
+	rm -f $(or $(INSTANCE_PATH),instance)/demo-lms-state-*.json $(or $(INSTANCE_PATH),instance)/kontor.sqlite3 \
+	  $(or $(INSTANCE_PATH),instance)/kontor.sqlite3-wal $(or $(INSTANCE_PATH),instance)/kontor.sqlite3-shm
+	@echo "Done: the next \`make demo\` starts with a fresh course whose activity opens a quiz."
 
 ## Set up and run the whole test suite: once on SQLite, once on PostgreSQL.
 test: $(TEST_STAMP) browser services

@@ -20,6 +20,8 @@ from werkzeug.serving import make_server, run_simple
 from .extensions import db
 
 DEMO_MOUNT = "/demo-lms"
+# The quiz of the demo course's seeded activity, so that "Launch as student" works first.
+DEMO_QUIZ = "accuracy-practice"
 
 
 def demo_lms_settings(app: Flask):
@@ -108,6 +110,8 @@ def demo_command(host: str, port: int, lms_host: str, lms_port: int) -> None:
         click.echo(f"Note: {host} and {lms_host} are one site for cookies; the launch is not cross-site.")
     probe = create_app({"KONTOR_ENV": "demo", "KONTOR_DEMO_LMS": False})
     instance = Path(probe.config.get("INSTANCE_PATH") or probe.instance_path)
+    state_path = instance / f"demo-lms-state-{_file_key(host, port, lms_host, lms_port)}.json"
+    fresh = not state_path.exists()
     # The demo LMS keeps its key and its course (activities, gradebook) across restarts.
     app = create_app({
         "KONTOR_ENV": "demo",
@@ -116,14 +120,17 @@ def demo_command(host: str, port: int, lms_host: str, lms_port: int) -> None:
         "KONTOR_DEMO_LMS_KEY_PATH": str(instance / "demo-lms-key.pem"),
         # Keyed by both addresses: the demo course stores the tool URLs of its activities, and the
         # issuer is the LMS's address.
-        "KONTOR_DEMO_LMS_STATE_PATH": str(instance / f"demo-lms-state-{_file_key(host, port, lms_host, lms_port)}.json"),
+        "KONTOR_DEMO_LMS_STATE_PATH": str(state_path),
     })
+    click.echo("Preparing the database (migrations), the tool key and the demo LMS ...")
     with app.app_context():
         upgrade()
         keys.ensure_tool_key()
         register_demo_platform(app)
         db.session.commit()
         _import_library()
+    if fresh:
+        seed_demo_quiz(app)
     lms_server = make_server(lms_host, lms_port, app.extensions["kontor_demo_lms"], threaded=True)
     threading.Thread(target=lms_server.serve_forever, name="demo-lms", daemon=True).start()
     click.echo(f"Demo LMS: open {lms_url}/ in your browser (Kontor runs on {base_url}). Ctrl+C stops both.")
@@ -133,6 +140,17 @@ def demo_command(host: str, port: int, lms_host: str, lms_port: int) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         lms_server.shutdown()
+
+
+def seed_demo_quiz(app: Flask, quiz: str = DEMO_QUIZ) -> None:
+    """A new demo course's seeded activity gets a quiz (its custom parameter quiz=…, as an LMS
+    administrator would set it), so that the first "Launch as student" opens a quiz. Only for a
+    fresh demo: a course someone already worked with stays as it is."""
+    from .demo_lms.seed import SEEDED_CMID
+
+    state = app.extensions["kontor_demo_lms"].extensions["demo_lms"]
+    state.set_custom_parameters(SEEDED_CMID, {"quiz": quiz})
+    click.echo(f'The demo course\'s activity "Kontor quiz" opens the quiz {quiz}.')
 
 
 def _file_key(*parts) -> str:

@@ -41,7 +41,19 @@ def test_demo_serves_the_lms_on_another_site_and_launches_kontor(tmp_path):
             assert "Launch as student" in browser.get(lms_url + "/").text
             page = browser.open_iframe(browser.get(f"{lms_url}/course/view/2?user=4&locale=en"))
         assert page.url.startswith(f"http://127.0.0.1:{port}/l/"), (page.url, page.status_code)
+        # The seeded activity has a quiz: the first student launch opens it (issue 13).
+        assert page.url.endswith("/quiz") and "Start the quiz" in page.text, page.text[:500]
     finally:
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+
+
+def test_make_demo_reset_forgets_the_demo_course_and_database_but_keeps_the_keys(tmp_path):
+    for name in ("demo-lms-state-127.0.0.1-5000-localhost-5001.json", "kontor.sqlite3", "kontor.sqlite3-wal",
+                 "secret_key", "demo-lms-key.pem", "tool-key.pem"):
+        (tmp_path / name).write_text("x")
+    done = subprocess.run(["make", "-s", "demo-reset"], cwd=ROOT, env={**os.environ, "INSTANCE_PATH": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-lms-key.pem", "secret_key", "tool-key.pem"]
