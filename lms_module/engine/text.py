@@ -8,8 +8,7 @@ value in both languages, so everything downstream only ever asks "which language
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Literal
 
@@ -136,16 +135,6 @@ ImageUrl = Callable[[int], str | None]
 # depends on the launch); None, and a resolver that answers None (not an image of this course),
 # render the description in brackets instead, as exports and pages outside a launch do.
 image_url: ContextVar[ImageUrl | None] = ContextVar("kontor_image_url", default=None)
-
-
-@contextmanager
-def images_as_text() -> Iterator[None]:
-    """Render image references as their description while inside (exports: no page URL there)."""
-    token = image_url.set(None)
-    try:
-        yield
-    finally:
-        image_url.reset(token)
 
 
 def _image_html(alt: str, image_id: int) -> str:

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from lms_module.engine.formats import IMAGE_NOTE, format_named
 from lms_module.engine.schema import Question
 from lms_module.engine.text import (
-    LocalText, image_url, images_as_text, plain, render, render_markdown,
+    LocalText, image_url, plain, render, render_markdown,
 )
 
 
@@ -85,16 +85,6 @@ def test_the_same_parsed_text_renders_each_launchs_url() -> None:
     second = contextvars.copy_context().run(page, "B")
     assert "/l/B/authoring/images/7" in second and "/l/A/" not in second
     assert str(render(text, "en")) == "See [invoice]"  # outside a request: no URL at all
-
-
-def test_images_as_text_clears_the_resolver_inside_only() -> None:
-    def run() -> tuple[str, str]:
-        image_url.set(lambda image_id: "/x")
-        with images_as_text():
-            inside = str(render_markdown("![a](image:1)"))
-        return inside, str(render_markdown("![a](image:1)"))
-
-    assert contextvars.copy_context().run(run) == ("[a]", '<img src="/x" alt="a" loading="lazy">')
 
 
 QUESTION = TypeAdapter(Question).validate_python({
