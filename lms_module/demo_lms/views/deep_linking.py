@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..jws import unverified_claims
 from ..model import DeepLinkingReturn, PendingLaunch, Tool
@@ -59,11 +59,34 @@ def accept_content_items(launch: PendingLaunch, tool: Tool, claims: dict[str, An
                               [i for i in items if not (isinstance(i, dict) and i.get("type") == "ltiResourceLink")])
         )
         state.deep_linking_sessions.pop(launch.sesskey, None)
+        number = len(state.deep_linking_returns)
     state.log_line(f"deep linking return: {len(created)} activities added, {len(ignored)} items ignored")
+    # This answer arrives in the tool's frame. Like Moodle (contentitem_return.php closes the
+    # dialog), the LMS then leaves the frame: the page replaces the whole window with the result,
+    # so the course never shows up inside the tool's frame.
+    body = _result_page(state, created, ignored, claims,
+                        leave_frame_url=url_for("deep_linking.deep_link_result", number=number))
+    return Response(body, content_type="text/html; charset=utf-8")
+
+
+@bp.get("/deeplink/result/<int:number>")
+def deep_link_result(number: int) -> Response:
+    """What a deep-linking return added, in the whole window (where the framed return leads)."""
+    state = platform_state()
+    with state.lock:
+        if not 1 <= number <= len(state.deep_linking_returns):
+            abort(404)
+        done = state.deep_linking_returns[number - 1]
+        created = [state.activities[cmid] for cmid in done.created_cmids if cmid in state.activities]
+    ignored = [str(i.get("type")) if isinstance(i, dict) else "?" for i in done.ignored_items]
+    return Response(_result_page(state, created, ignored, done.claims), content_type="text/html; charset=utf-8")
+
+
+def _result_page(state, created, ignored, claims: dict[str, Any], leave_frame_url: str | None = None) -> str:
     buttons = launch_buttons(state)
     with state.lock:
         cards = [activity_card(state, activity, buttons) for activity in created]
-    body = render_template(
+    return render_template(
         "demo_lms/deep_linking_result.html",
         page_title="Content added" if created else "No content added",
         course=state.course,
@@ -71,8 +94,8 @@ def accept_content_items(launch: PendingLaunch, tool: Tool, claims: dict[str, An
         ignored=ignored,
         message=claims.get(DL + "msg", ""),
         error_message=claims.get(DL + "errormsg", ""),
+        leave_frame_url=leave_frame_url,
     )
-    return Response(body, content_type="text/html; charset=utf-8")
 
 
 def _session() -> tuple[PendingLaunch, Tool]:
