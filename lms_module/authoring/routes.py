@@ -138,6 +138,11 @@ def choose_quiz(launch_id: str):
 @instructor_only
 def save_settings(launch_id: str):
     link = _link()
+    try:
+        attempt_services.quiz_for_link(link)
+    except attempt_services.AttemptError:  # no quiz (yet, or any more): nothing to set; the picker says so
+        flash(_("No quiz has been chosen for this activity yet."), "warning")
+        return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
     form = ActivitySettingsForm()
     if not form.validate_on_submit():
         quiz = attempt_services.quiz_for_link(link)
