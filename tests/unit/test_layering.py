@@ -123,3 +123,13 @@ def test_engine_knows_nothing_of_flask():
                                                                              "flask_wtf", "werkzeug"):
                 offenders.append(f"{module}:{line}: {target[1]}")
     assert offenders == []
+
+
+def test_test_modules_have_unique_names():
+    """Test folders are not packages: two test files with one name shadow each other on sys.path
+    (a helper imported from one of them then comes from the other)."""
+    from collections import Counter
+
+    tests = Path(__file__).resolve().parents[1]
+    names = Counter(path.name for path in tests.rglob("test_*.py") if not (path.parent / "__init__.py").exists())
+    assert [name for name, count in names.items() if count > 1] == []
