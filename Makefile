@@ -8,7 +8,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.test-$(shell cat requirements-test.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo demo-reset test test-sqlite test-postgres browser services validate translations bench clean lock audit
+.PHONY: demo demo-reset test test-sqlite test-postgres browser services validate translations bench bench-journey clean lock audit
 
 $(VENV)/bin/python:
 	@echo "Creating the virtual environment $(VENV) ..."
@@ -70,6 +70,10 @@ browser:
 ## PostgreSQL and Redis for the tests, started when the machine does not already run them.
 services:
 	@scripts/ensure-services
+
+## The whole student journey under load on PostgreSQL (bench/journey.py; STUDENTS=500, ARGS for more options).
+bench-journey: $(TEST_STAMP) services
+	$(BIN)/python bench/journey.py --students $(or $(STUDENTS),500) --postgres-url $(POSTGRES_URL) $(ARGS)
 
 validate: $(RUNTIME_STAMP)
 	$(BIN)/flask --app wsgi quiz validate quizzes/

@@ -1,0 +1,812 @@
+"""The whole student journey under load: N students launch from the LMS, take a 20-question exam and
+get their grade back in the LMS's gradebook (issue 15).
+
+What it sets up, all on 127.0.0.1 and torn down afterwards:
+- a throwaway PostgreSQL database (--postgres-url), migrated, with the built-in library imported, a
+  tool key, and the demo LMS registered as a platform (what `flask platform add` does);
+- the demo LMS (lms_module.demo_lms, the Moodle 4.5 emulator) in its own process: gunicorn serving
+  bench/journey_lms.py (one process, threads) on http://localhost:P, with N learners enrolled and
+  one activity that plays the exam (--quiz, default accuracy-exam: 20 questions, one per page);
+- Kontor under gunicorn (--worker-class sync|gthread, --workers, --threads) on http://127.0.0.1:Q,
+  production profile over plain HTTP (loopback cookies as `flask demo` sends them), with
+  KONTOR_WORKER=external and --grade-workers `flask --app wsgi worker` processes.
+Kontor's rate limit on /lti/login and /lti/launch is switched off: every virtual student comes from
+127.0.0.1, while a class comes from as many addresses as it has students.
+
+Each virtual student is a thread with its own HTTP session (cookies), and does what a student does:
+open the activity in the LMS, go through the real OIDC login (Kontor's login, its cookie check, the
+LMS's auth endpoint signing an id_token, the launch; every redirect and auto-submitted form over
+HTTP), open the start page, start the exam, open every page, save an answer to every question by
+the page's autosave (some questions twice), open the summary, submit, open the result. Think time
+(--think 0, or a range such as 5-20 seconds) is spent between the steps a person takes.
+
+Reported per step: count, requests/s, p50/p95/p99 latency, errors (every failed request is printed;
+anything but 0 makes the exit status 1), and the CPU of the Kontor worker spent inside the request
+(measured in the worker by a WSGI wrapper, thread CPU time up to the response headers). Per process
+group (gunicorn workers, PostgreSQL backends, grade workers, demo LMS, this client) the CPU over the
+run and per Kontor request; the peak number of connections to the database (pg_stat_activity); the
+exam start (first launch until every student has the first question on screen) and the grade
+delivery (last submit until the LMS has accepted the last grade, polled from the LMS).
+
+    .venv/bin/python bench/journey.py --students 500 --think 0
+    .venv/bin/python bench/journey.py --students 200 --worker-class gthread --workers 2 --threads 8
+    .venv/bin/python bench/journey.py --students 1000 --until start     # the exam start only
+    .venv/bin/python bench/journey.py --students 100 --think 5-20 --json  # also bench/out/*.json
+
+Bounded: at most MAX_STUDENTS students and --max-seconds of wall time for the students (whoever is
+not done then counts as an error); it stops by itself. Results: bench/RESULTS.md ("Journey").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from html import unescape
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import psutil
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # support.form_browser: the forms a browser submits by itself
+
+from attempt import free_port, machine_line, throwaway_database  # noqa: E402  (bench/attempt.py)
+from support.form_browser import BrowserSession, autosubmit_form, parse_page  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+MAX_STUDENTS = 5000
+SECRET_KEY = "bench-journey-secret-key-not-for-production-0123456789"
+CLIENT_ID = "cobQ95GMgvUHJDN"  # the demo LMS's client id (lms_module.demo_lms.settings)
+REQUEST_TIMEOUT = 60
+
+KONTOR_WSGI = '''\
+"""Written by bench/journey.py: Kontor (wsgi.py), reporting each request's CPU in a header."""
+import time
+
+from wsgi import app as kontor
+
+
+def app(environ, start_response):
+    started = time.thread_time_ns()
+
+    def timed_start_response(status, headers, exc_info=None):
+        headers.append(("X-Bench-Cpu-Us", str((time.thread_time_ns() - started) // 1000)))
+        return start_response(status, headers, exc_info)
+
+    return kontor(environ, timed_start_response)
+'''
+
+# Which step a request is, by its path (Kontor's and the LMS's); the order is the table's.
+STEPS = [
+    ("lms: activity page", "lms", re.compile(r"^/course/view/\d+$")),
+    ("lms: login initiation", "lms", re.compile(r"^/launch/\d+$")),
+    ("login (OIDC)", "kontor", re.compile(r"^/lti/login$")),
+    ("lms: auth (signs id_token)", "lms", re.compile(r"^/auth$")),
+    ("launch", "kontor", re.compile(r"^/lti/launch$")),
+    ("landing", "kontor", re.compile(r"^/l/[^/]+/$")),
+    ("start page", "kontor", re.compile(r"^/l/[^/]+/quiz$")),
+    ("start exam (POST)", "kontor", re.compile(r"^/l/[^/]+/quiz/start$")),
+    ("question page", "kontor", re.compile(r"^/l/[^/]+/attempt/[^/]+/page/\d+$")),
+    ("answer save (autosave)", "kontor", re.compile(r"^/l/[^/]+/attempt/[^/]+/autosave$")),
+    ("summary", "kontor", re.compile(r"^/l/[^/]+/attempt/[^/]+/summary$")),
+    ("submit (POST)", "kontor", re.compile(r"^/l/[^/]+/attempt/[^/]+/submit$")),
+    ("result", "kontor", re.compile(r"^/l/[^/]+/attempt/[^/]+/result$")),
+]
+
+
+def step_of(url: str) -> tuple[str, str]:
+    path = urlsplit(url).path
+    for name, side, pattern in STEPS:
+        if pattern.match(path):
+            return name, side
+    return f"other {path}", "kontor"
+
+
+# --- setting up --------------------------------------------------------------------------------------
+
+
+def kontor_env(database_url: str, instance: Path, folder: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KONTOR_ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "KONTOR_HTTPS": "0",
+        # Production cookies over plain HTTP on loopback, as `flask demo` sends them (browsers treat
+        # 127.0.0.1 as secure); the virtual students' cookie jar does the same (support.form_browser).
+        "KONTOR_LOCALHOST_SECURE_COOKIES": "1",
+        "KONTOR_RATELIMIT_ENABLED": "0",
+        "KONTOR_WORKER": "external",
+        "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def prepare_database(database_url: str, instance: Path, lms_url: str) -> None:
+    """Migrate, import the library, make the tool key and register the demo LMS as a platform."""
+    from flask_migrate import upgrade
+
+    from lms_module import create_app
+    from lms_module.extensions import db
+    from lms_module.library.services import BUILTIN_QUIZZES, import_path
+    from lms_module.lti import keys
+    from lms_module.lti.registration import save_platform
+
+    app = create_app({"KONTOR_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
+                      "INSTANCE_PATH": str(instance), "KONTOR_HTTPS": False, "KONTOR_WORKER": "off"})
+    with app.app_context():
+        upgrade()
+        report = import_path(BUILTIN_QUIZZES)
+        if not report.ok:
+            raise SystemExit(f"library import failed: {report.errors[:3]}")
+        db.session.commit()
+        keys.ensure_tool_key()
+        save_platform(issuer=lms_url, client_id=CLIENT_ID, deployment_id="1", auth_login_url=lms_url + "/auth",
+                      auth_token_url=lms_url + "/token", key_set_url=lms_url + "/certs", name="Bench demo LMS")
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@contextmanager
+def process(name: str, command: list[str], env: dict, cwd: Path, folder: Path):
+    log = open(folder / f"{name}.log", "w")
+    proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, name: str, folder: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} stopped:\n" + (folder / f"{name}.log").read_text()[-3000:])
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{name} did not answer {url} within {seconds:g} s")
+
+
+def gunicorn_command(app: str, port: int, workers: int, worker_class: str, threads: int, chdir: Path) -> list[str]:
+    return [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--worker-class", worker_class,
+            "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--backlog", "4096", "--timeout", "120",
+            "--log-level", "warning", "--chdir", str(chdir), app]
+
+
+# --- the virtual student ------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    step: str
+    side: str  # "kontor" or "lms"
+    started: float  # time.time()
+    seconds: float
+    status: int
+    cpu_us: int | None  # Kontor worker CPU inside the request (its header)
+
+
+@dataclass
+class Failure:
+    student: int
+    step: str
+    detail: str
+
+
+@dataclass
+class StudentTimes:
+    launch_started: float | None = None
+    first_question: float | None = None
+    submitted: float | None = None
+    finished: float | None = None
+
+
+class JourneyError(Exception):
+    pass
+
+
+INPUT = re.compile(r"<input\b([^>]*)>", re.S)
+SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S)
+TEXTAREA = re.compile(r"<textarea\b([^>]*)>", re.S)
+OPTION = re.compile(r"<option\b([^>]*)>", re.S)
+ATTR = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
+SECTION = re.compile(r'<section class="question"[^>]*data-question="([^"]+)"(.*?)</section>', re.S)
+
+
+def attrs(raw: str) -> dict[str, str]:
+    return {k: unescape(v or "") for k, v in ATTR.findall(raw)}
+
+
+def answer_fields(section_html: str, question_id: str, rng: random.Random) -> dict[str, list[str]]:
+    """Some answer to one question, chosen from what its form offers (right or wrong, by chance)."""
+    prefix = f"q-{question_id}"
+    mine = lambda name: name == prefix or name.startswith(prefix + "__")  # noqa: E731
+    choices: dict[str, list[str]] = {}
+    kinds: dict[str, str] = {}
+    for raw in INPUT.findall(section_html):
+        a = attrs(raw)
+        name = a.get("name", "")
+        if not mine(name):
+            continue
+        kind = a.get("type", "text").lower()
+        kinds[name] = kind
+        choices.setdefault(name, []).append(a.get("value", ""))
+    fields: dict[str, list[str]] = {}
+    for name, values in choices.items():
+        kind = kinds[name]
+        if kind == "radio":
+            fields[name] = [rng.choice(values)]
+        elif kind == "checkbox":
+            fields[name] = rng.sample(values, k=rng.randint(1, min(2, len(values))))
+        else:
+            fields[name] = [rng.choice(["42", "12,50", "Rechnung", "2026-11-03", "DE89370400440532013000"])]
+    for raw, body in SELECT.findall(section_html):
+        name = attrs(raw).get("name", "")
+        if mine(name):
+            options = [attrs(o).get("value", "") for o in OPTION.findall(body)]
+            options = [o for o in options if o] or [""]
+            fields[name] = [rng.choice(options)]
+    for raw in TEXTAREA.findall(section_html):
+        name = attrs(raw).get("name", "")
+        if mine(name):
+            fields[name] = ["Geprüft und abgeglichen."]
+    return fields
+
+
+class Student:
+    def __init__(self, number: int, user_id: str, args, lms_url: str, cmid: int, hits: list, failures: list,
+                 stop_at: float) -> None:
+        self.number = number
+        self.user_id = user_id
+        self.args = args
+        self.lms_url = lms_url
+        self.cmid = cmid
+        self.hits = hits
+        self.failures = failures
+        self.stop_at = stop_at
+        self.times = StudentTimes()
+        self.rng = random.Random(f"student-{number}")
+        self.session = BrowserSession()
+        self.session.headers["User-Agent"] = "kontor-bench-journey"
+        self.session.headers["Accept-Language"] = "de,en;q=0.5" if number % 2 else "en,de;q=0.5"
+
+    # One request, following redirects by hand so that every hop is timed as its own step.
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+        for _ in range(10):
+            if time.monotonic() > self.stop_at:
+                raise JourneyError("the bench's time limit (--max-seconds) ran out")
+            step, side = step_of(url)
+            started = time.time()
+            t0 = time.perf_counter()
+            try:
+                response = self.session.request(method, url, allow_redirects=False, timeout=REQUEST_TIMEOUT, **kwargs)
+            except requests.RequestException as error:
+                self.hits.append(Hit(step, side, started, time.perf_counter() - t0, 0, None))
+                raise JourneyError(f"{step}: {method} {url}: {type(error).__name__}: {error}") from None
+            elapsed = time.perf_counter() - t0
+            cpu = response.headers.get("X-Bench-Cpu-Us")
+            self.hits.append(Hit(step, side, started, elapsed, response.status_code, int(cpu) if cpu else None))
+            if response.status_code in (301, 302, 303, 307, 308):
+                url = urljoin(url, response.headers["Location"])
+                if response.status_code != 307:
+                    method, kwargs = "GET", {}
+                continue
+            if response.status_code != 200:
+                raise JourneyError(f"{step}: {method} {url} answered {response.status_code}: "
+                                   f"{_text(response.text)[:300]}")
+            return response
+        raise JourneyError(f"more than 10 redirects from {url}")
+
+    def think(self) -> None:
+        low, high = self.args.think_range
+        if high > 0:
+            time.sleep(min(self.rng.uniform(low, high), max(self.stop_at - time.monotonic(), 0)))
+
+    def run(self) -> None:
+        try:
+            self.journey()
+        except JourneyError as error:
+            self.failures.append(Failure(self.number, str(error).split(":", 1)[0], str(error)))
+        except Exception as error:  # a bug in the bench or a page it cannot read: report, never hide
+            self.failures.append(Failure(self.number, "client", f"{type(error).__name__}: {error}"))
+        finally:
+            self.session.close()
+
+    def journey(self) -> None:
+        self.times.launch_started = time.time()
+        view = self.request("GET", f"{self.lms_url}/course/view/{self.cmid}?user={self.user_id}")
+        frames = parse_page(view).iframes
+        if not frames:
+            raise JourneyError("lms: activity page: no tool frame")
+        page = self.request("GET", frames[0]["src"])
+        for _ in range(8):  # the auto-submitted forms: login initiation, cookie check, id_token
+            form = autosubmit_form(parse_page(page))
+            if form is None:
+                break
+            if form.method == "post":
+                page = self.request("POST", form.action, data=form.fields)
+            else:
+                page = self.request("GET", form.action, params=form.fields)
+        if not re.search(r"/l/[^/]+/quiz$", urlsplit(page.url).path):
+            raise JourneyError(f"launch: ended on {page.url}, not the start page: {_text(page.text)[:300]}")
+        start = re.search(r'<form method="post" action="([^"]*/quiz/start)">\s*<input type="hidden" '
+                          r'name="csrf_token" value="([^"]+)"', page.text)
+        if not start:
+            raise JourneyError(f"start page: no start button: {_text(page.text)[:300]}")
+        self.think()
+        page = self.request("POST", urljoin(page.url, unescape(start.group(1))),
+                            data={"csrf_token": start.group(2)})
+        if "/page/1" not in page.url:
+            raise JourneyError(f"start exam (POST): ended on {page.url}")
+        self.times.first_question = time.time()
+        if self.args.until == "start":
+            self.times.finished = time.time()
+            return
+        pages = max(int(n) for n in re.findall(r'value="page-(\d+)"', page.text))
+        base = page.url.rsplit("/page/", 1)[0]
+        for number in range(1, pages + 1):
+            if number > 1:
+                self.think()
+                page = self.request("GET", f"{base}/page/{number}")
+            self.answer_page(page)
+        self.think()
+        summary = self.request("GET", f"{base}/summary")
+        submit = re.search(r'<form method="post" action="([^"]*/submit)">\s*<input type="hidden" '
+                           r'name="csrf_token" value="([^"]+)"', summary.text)
+        if not submit:
+            raise JourneyError(f"summary: no submit form: {_text(summary.text)[:300]}")
+        self.think()
+        self.times.submitted = time.time()
+        result = self.request("POST", urljoin(summary.url, unescape(submit.group(1))),
+                              data={"csrf_token": submit.group(2)})
+        if not result.url.endswith("/result"):
+            raise JourneyError(f"submit (POST): ended on {result.url}")
+        self.times.finished = time.time()
+
+    def answer_page(self, page: requests.Response) -> None:
+        form = re.search(r'<form id="attempt-form"(.*?)>', page.text, re.S)
+        if not form:
+            raise JourneyError(f"question page: no attempt form on {page.url}: {_text(page.text)[:300]}")
+        a = attrs(form.group(1))
+        save_url, token = urljoin(page.url, a["data-autosave-url"]), a["data-csrf"]
+        sections = SECTION.findall(page.text)
+        if not sections:
+            raise JourneyError(f"question page: no question on {page.url}")
+        for question_id, html in sections:
+            for _ in range(2 if self.rng.random() < self.args.twice else 1):
+                self.think_short()
+                body = {"question_id": question_id, "fields": answer_fields(html, question_id, self.rng),
+                        "flagged": False, "given_at": _now_iso()}
+                saved = self.request("POST", save_url, json=body, headers={"X-CSRFToken": token})
+                if not saved.json().get("ok"):
+                    raise JourneyError(f"answer save (autosave): refused: {saved.text[:300]}")
+
+    def think_short(self) -> None:
+        """Answering one question takes a part of the think time."""
+        low, high = self.args.think_range
+        if high > 0:
+            time.sleep(min(self.rng.uniform(low, high) / 2, max(self.stop_at - time.monotonic(), 0)))
+
+
+def _now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z"
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+# --- watching the processes -----------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    at: float
+    cpu: dict[str, float]  # seconds of CPU so far, per group
+    connections: int
+
+
+class Monitor:
+    """Samples the CPU of every process group and the database's connections, twice a second."""
+
+    def __init__(self, groups, database: str, postgres_url: str, interval: float = 0.5) -> None:
+        self.groups = groups  # name -> callable returning the pids of that group now
+        self.database = database
+        self.postgres_url = postgres_url
+        self.interval = interval
+        self.samples: list[Sample] = []
+        self.seen: dict[str, dict[int, float]] = {name: {} for name in groups}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="monitor", daemon=True)
+        self._me = psutil.Process()
+
+    def __enter__(self) -> Monitor:
+        self._conn = psycopg.connect(self.postgres_url, autocommit=True)
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        self.sample()
+        self._conn.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        now = time.time()
+        totals = {}
+        for name, pids in self.groups.items():
+            seen = self.seen[name]
+            for pid in pids():
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    continue
+                # A process that ends keeps its last figure (backends of closed connections).
+                seen[pid] = max(seen.get(pid, 0.0), times.user + times.system)
+            totals[name] = sum(seen.values())
+        own = self._me.cpu_times()
+        totals["bench client (this process)"] = own.user + own.system
+        connections = self._conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (self.database,)).fetchone()[0]
+        self.samples.append(Sample(now, totals, connections))
+
+    def cpu_between(self, start: float, end: float) -> dict[str, float]:
+        def at(moment: float) -> dict[str, float]:
+            before = [s for s in self.samples if s.at <= moment]
+            return (before[-1] if before else self.samples[0]).cpu
+        a, b = at(start), at(end)
+        return {name: b.get(name, 0.0) - a.get(name, 0.0) for name in b}
+
+    @property
+    def peak_connections(self) -> int:
+        return max(s.connections for s in self.samples)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [c.pid for c in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
+
+
+def postgres_backends(database: str):
+    def pids() -> list[int]:
+        found = []
+        for proc in psutil.process_iter(["cmdline"]):
+            line = " ".join(proc.info["cmdline"] or [])
+            if line.startswith("postgres:") and f" {database} " in line:
+                found.append(proc.pid)
+        return found
+    return pids
+
+
+# --- the report -------------------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return 0.0
+    k = (len(sorted_values) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def step_table(hits: list[Hit]) -> list[dict]:
+    rows = []
+    names = [name for name, _, _ in STEPS] + sorted({h.step for h in hits} - {n for n, _, _ in STEPS})
+    for name in names:
+        mine = [h for h in hits if h.step == name]
+        if not mine:
+            continue
+        latencies = sorted(h.seconds * 1000 for h in mine)
+        span = max(h.started + h.seconds for h in mine) - min(h.started for h in mine)
+        cpu = [h.cpu_us for h in mine if h.cpu_us is not None]
+        rows.append({
+            "step": name, "side": mine[0].side, "requests": len(mine),
+            "per_second": len(mine) / span if span > 0 else 0.0,
+            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99), "max_ms": latencies[-1],
+            "errors": sum(1 for h in mine if h.status not in (200, 302, 303)),
+            "worker_cpu_ms": statistics.fmean(cpu) / 1000 if cpu else None,
+        })
+    return rows
+
+
+def print_steps(rows: list[dict]) -> None:
+    header = (f"{'step':<28} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+              f"{'errors':>6} {'worker CPU ms/req':>18}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        cpu = f"{r['worker_cpu_ms']:.2f}" if r["worker_cpu_ms"] is not None else "–"
+        print(f"{r['step']:<28} {r['requests']:>8} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} "
+              f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.0f} {r['errors']:>6} {cpu:>18}")
+
+
+def window_rows(monitor: Monitor, hits: list[Hit], windows: list[tuple[str, float, float]], grades: int) -> list[dict]:
+    rows = []
+    for name, start, end in windows:
+        if end <= start:
+            continue
+        cpu = monitor.cpu_between(start, end)
+        kontor = sum(1 for h in hits if h.side == "kontor" and start <= h.started + h.seconds <= end)
+        lms = sum(1 for h in hits if h.side == "lms" and start <= h.started + h.seconds <= end)
+        rows.append({"window": name, "seconds": end - start, "kontor_requests": kontor, "lms_requests": lms,
+                     "cpu_seconds": cpu, "grades": grades if name == "whole run" else None})
+    return rows
+
+
+def print_windows(rows: list[dict], machine_busy: float) -> None:
+    groups = list(rows[0]["cpu_seconds"]) if rows else []
+    print(f"{'window':<34} {'seconds':>8} {'Kontor req':>10} " + " ".join(f"{g[:26]:>27}" for g in groups))
+    print(f"{'':<34} {'':>8} {'':>10} " + " ".join(f"{'CPU s (ms per Kontor req)':>27}" for _ in groups))
+    for r in rows:
+        n = max(r["kontor_requests"], 1)
+        cells = " ".join(f"{f'{s:.1f} ({s * 1000 / n:.2f})':>27}" for s in r["cpu_seconds"].values())
+        print(f"{r['window']:<34} {r['seconds']:>8.1f} {r['kontor_requests']:>10} {cells}")
+
+
+def run_all(students: list) -> None:
+    threads = [threading.Thread(target=s.run, daemon=True) for s in students]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+
+
+def parse_think(text: str) -> tuple[float, float]:
+    parts = [float(p) for p in text.split("-", 1)]
+    low, high = parts[0], parts[-1]
+    if low < 0 or high < low or high > 600:
+        raise argparse.ArgumentTypeError("think time: SECONDS or LOW-HIGH, 0 to 600")
+    return low, high
+
+
+def parse_args(argv=None):
+    cores = os.cpu_count() or 1
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--students", type=int, default=500, help=f"virtual students (at most {MAX_STUDENTS})")
+    p.add_argument("--think", type=parse_think, default=(0.0, 0.0), dest="think_range",
+                   help="seconds between a student's steps: 0, or a range LOW-HIGH such as 5-20")
+    p.add_argument("--ramp", type=float, default=0.0, help="seconds over which the students arrive (0: all at once)")
+    p.add_argument("--twice", type=float, default=0.25, help="share of questions answered twice")
+    p.add_argument("--until", choices=["result", "start"], default="result",
+                   help="'start': stop every student at the first question (the exam-start figure)")
+    p.add_argument("--max-seconds", type=float, default=900.0, help="wall time limit for the students")
+    p.add_argument("--warmup", type=int, default=None,
+                   help="students who take the exam before the measurement, on their own activity, without "
+                        "think time (default 2 per gunicorn worker; 0: measure cold workers)")
+    p.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    p.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers (default 2 x cores + 1)")
+    p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    p.add_argument("--grade-workers", type=int, default=1, help="`flask worker` processes")
+    p.add_argument("--lms-threads", type=int, default=16, help="threads of the demo LMS's server process")
+    p.add_argument("--quiz", default="accuracy-exam", help="the exam's slug (20 questions, one per page)")
+    p.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    p.add_argument("--grade-wait", type=float, default=180.0, help="longest wait for the grades after the last submit")
+    p.add_argument("--json", nargs="?", const="auto", default=None,
+                   help="also write the figures as JSON (default bench/out/journey-<time>.json)")
+    args = p.parse_args(argv)
+    if not 1 <= args.students <= MAX_STUDENTS:
+        p.error(f"--students must be 1 to {MAX_STUDENTS}")
+    if not 1 <= args.workers <= 64 or not 1 <= args.threads <= 64 or not 0 <= args.grade_workers <= 16:
+        p.error("--workers and --threads 1 to 64, --grade-workers 0 to 16")
+    if args.warmup is None:
+        args.warmup = min(2 * args.workers, 40)
+    if not 0 <= args.warmup <= 100:
+        p.error("--warmup 0 to 100")
+    if not 1 <= args.max_seconds <= 4 * 3600:
+        p.error("--max-seconds 1 to 14400")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    threading.stack_size(512 * 1024)
+    kontor_port, lms_port = free_port(), free_port()
+    kontor_url, lms_url = f"http://127.0.0.1:{kontor_port}", f"http://localhost:{lms_port}"
+    load_before = os.getloadavg()
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kontor-journey-")))
+        database_url, database = stack.enter_context(throwaway_database(args.postgres_url))
+        instance = folder / "instance"
+        started = time.monotonic()
+        prepare_database(database_url, instance, lms_url)
+        (folder / "bench_journey_wsgi.py").write_text(KONTOR_WSGI)
+        env = kontor_env(database_url, instance, folder)
+        lms_env = {**env, "BENCH_LMS_URL": lms_url, "BENCH_TOOL_URL": kontor_url,
+                   "BENCH_STUDENTS": str(args.students), "BENCH_WARMUP": str(args.warmup), "BENCH_QUIZ": args.quiz,
+                   "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)])}
+        lms = stack.enter_context(process("demo-lms", gunicorn_command(
+            "journey_lms:create()", lms_port, 1, "gthread", args.lms_threads, BENCH), lms_env, BENCH, folder))
+        kontor = stack.enter_context(process("kontor", gunicorn_command(
+            "bench_journey_wsgi:app", kontor_port, args.workers, args.worker_class, args.threads, folder),
+            env, folder, folder))
+        workers = [stack.enter_context(process(f"grade-worker-{i}", [
+            str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "worker"], env, ROOT, folder))
+            for i in range(args.grade_workers)]
+        wait_until_up(f"{lms_url}/_bench/info", lms, "demo-lms", folder)
+        wait_until_up(f"{kontor_url}/healthz", kontor, "kontor", folder)
+        info = requests.get(f"{lms_url}/_bench/info", timeout=10).json()
+        print(f"set up in {time.monotonic() - started:.1f} s: Kontor {kontor_url} (gunicorn {args.workers} x "
+              f"{args.worker_class}, {args.threads} thread(s)), demo LMS {lms_url} (own process), "
+              f"{args.grade_workers} grade worker(s); {args.students} students", flush=True)
+
+        groups = {
+            "Kontor workers (gunicorn)": lambda: children(kontor.pid),
+            "PostgreSQL backends": postgres_backends(database),
+            "grade workers": lambda: [w.pid for w in workers],
+            "demo LMS": lambda: [lms.pid, *children(lms.pid)],
+        }
+        if args.warmup:
+            # Fresh workers import, compile templates and fill caches on their first requests; a
+            # server in service has done that long before an exam. Same quiz, an activity of its own.
+            warm_failures: list[Failure] = []
+            quick = argparse.Namespace(**{**vars(args), "think_range": (0.0, 0.0), "until": "result"})
+            warm = [Student(i, uid, quick, lms_url, info["warmup_cmid"], [], warm_failures, time.monotonic() + 300)
+                    for i, uid in enumerate(info["warmup_users"])]
+            run_all(warm)
+            if warm_failures:
+                print("warm-up failed:\n" + "\n".join(f.detail for f in warm_failures[:10]))
+                return 1
+            print(f"warmed up: {len(warm)} students went through the whole exam first", flush=True)
+        hits: list[Hit] = []
+        failures: list[Failure] = []
+        stop_at = time.monotonic() + args.max_seconds
+        students = [Student(i, uid, args, lms_url, info["cmid"], hits, failures, stop_at)
+                    for i, uid in enumerate(info["users"][:args.students])]
+        with Monitor(groups, database, args.postgres_url) as monitor:
+            run_started = time.time()
+
+            def arrive(student: Student) -> None:
+                if args.ramp:
+                    time.sleep(args.ramp * student.number / len(students))
+                student.run()
+
+            threads = [threading.Thread(target=arrive, args=(s,), name=f"student-{s.number}", daemon=True)
+                       for s in students]
+            for t in threads:
+                t.start()
+            last_report = time.monotonic()
+            for t in threads:
+                while t.is_alive():
+                    t.join(1.0)
+                    if time.monotonic() - last_report > 10:
+                        done = sum(1 for s in students if s.times.finished)
+                        print(f"  {time.time() - run_started:6.0f} s: {done} of {len(students)} students done, "
+                              f"{len(hits)} requests, {len(failures)} failed", flush=True)
+                        last_report = time.monotonic()
+                    if time.monotonic() > stop_at + REQUEST_TIMEOUT + 10:
+                        break
+            students_done = time.time()
+            # The grades: poll the LMS until every submitted student's grade was accepted.
+            submitted = {s.user_id for s in students if s.times.finished and s.times.submitted}
+            accepted: dict[str, float] = {}
+            grade_report = {}
+            if args.until == "result" and submitted and args.grade_workers:
+                grade_deadline = time.monotonic() + args.grade_wait
+                while time.monotonic() < grade_deadline:
+                    grade_report = requests.get(f"{lms_url}/_bench/grades", timeout=10).json()
+                    accepted = grade_report["accepted"]
+                    if submitted <= set(accepted):
+                        break
+                    time.sleep(0.25)
+            grades_done = time.time()
+        load_after = os.getloadavg()
+        logs = {p.name: p.read_text(errors="replace") for p in folder.glob("*.log")}
+
+    # --- figures
+    first_launch = min((s.times.launch_started for s in students if s.times.launch_started), default=run_started)
+    first_questions = [s.times.first_question for s in students if s.times.first_question]
+    submits = [s.times.submitted for s in students if s.times.submitted and s.times.finished]
+    exam_start = (max(first_questions) - first_launch) if len(first_questions) == len(students) else None
+    last_grade = max((accepted[u] for u in submitted if u in accepted), default=None)
+    missing_grades = sorted(submitted - set(accepted))
+    grade_delay = (last_grade - max(submits)) if submits and last_grade and not missing_grades else None
+    windows = [("whole run (first launch..last grade)", first_launch, max(grades_done if last_grade else students_done,
+                                                                        students_done))]
+    if first_questions:
+        windows.append(("exam start (first launch..all on Q1)", first_launch, max(first_questions)))
+        windows.append(("exam (all on Q1..last result)", max(first_questions), students_done))
+    if submits and last_grade:
+        windows.append(("grades (last submit..last grade)", max(submits), last_grade))
+    steps = step_table(hits)
+    window_figures = window_rows(monitor, hits, windows, len(accepted))
+    busy = (load_before, load_after)
+
+    print()
+    print(f"machine: {machine_line(args.postgres_url)}; load average before {load_before[0]:.2f} "
+          f"(5 min {load_before[1]:.2f}), after {load_after[0]:.2f}")
+    print(f"Kontor: gunicorn {args.workers} {args.worker_class} worker(s) x {args.threads} thread(s), "
+          f"{args.grade_workers} grade worker(s); {len(students)} students, think {args.think_range[0]:g}-"
+          f"{args.think_range[1]:g} s, ramp {args.ramp:g} s, until {args.until}; quiz {args.quiz}")
+    print()
+    print_steps(steps)
+    print()
+    print_windows(window_figures, 0.0)
+    print("(CPU of each process group in the window; in brackets per Kontor request completed in it. Worker CPU ms/req\n"
+          " in the step table is measured inside the request by the worker itself, up to the response headers.)")
+    print()
+    done = sum(1 for s in students if s.times.finished)
+    print(f"students finished: {done} of {len(students)}; Kontor requests {sum(1 for h in hits if h.side == 'kontor')}, "
+          f"LMS requests by the students {sum(1 for h in hits if h.side == 'lms')}")
+    print(f"peak connections to the database: {monitor.peak_connections}")
+    if exam_start is not None:
+        print(f"exam start: {exam_start:.1f} s from the first launch until all {len(students)} students had the "
+              f"first question on screen")
+    else:
+        print(f"exam start: not reached by every student ({len(first_questions)} of {len(students)})")
+    if args.until == "result":
+        if grade_delay is not None:
+            print(f"grades: {len(accepted)} accepted by the LMS; the last {grade_delay:.1f} s after the last submit "
+                  f"(LMS: {grade_report.get('score_posts')} score posts, {grade_report.get('refused')} refused, "
+                  f"{grade_report.get('token_requests')} token requests)")
+        else:
+            print(f"grades: {len(missing_grades)} of {len(submitted)} not accepted by the LMS within "
+                  f"{args.grade_wait:g} s after the students finished")
+        jwks = grade_report.get("request_counts", {}).get("certs")
+        if jwks is not None:
+            print(f"platform key set (JWKS) requests to the LMS: {jwks} for {len(students)} launches")
+    errors = [h for h in hits if h.status not in (200, 302, 303)]
+    ok = not failures and not errors and done == len(students) and (args.until == "start" or not missing_grades)
+    if failures:
+        print(f"\nERRORS: {len(failures)} students failed; the first 20:")
+        for f in failures[:20]:
+            print(f"  student {f.student}: {f.detail}")
+    for name, text in logs.items():
+        if "Traceback" in text or " ERROR " in text or "[ERROR]" in text:
+            print(f"\n{name} log (tail):\n{text[-2500:]}")
+    print("\nresult:", "0 errors" if ok else "FAILED (see above)")
+
+    if args.json:
+        out = Path(args.json) if args.json != "auto" else BENCH / "out" / f"journey-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({
+            "arguments": {k: v for k, v in vars(args).items() if k != "json"},
+            "machine": machine_line(args.postgres_url), "load_average_before": busy[0], "load_average_after": busy[1],
+            "steps": steps, "windows": window_figures, "peak_connections": monitor.peak_connections,
+            "exam_start_seconds": exam_start, "grade_delay_seconds": grade_delay,
+            "students_finished": done, "grades_accepted": len(accepted), "lms": grade_report and {
+                k: v for k, v in grade_report.items() if k != "accepted"},
+            "failures": [asdict(f) for f in failures], "ok": ok,
+        }, indent=2))
+        print(f"figures written to {out}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
