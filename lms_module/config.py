@@ -52,6 +52,9 @@ class BaseConfig:
     KONTOR_JWT_LEEWAY_SECONDS = 10
     KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
     KONTOR_KEY_GRACE_DAYS = 7
+    # How long a platform's stored key set (JWKS) is used before it is fetched again; a token with
+    # an unknown kid fetches it sooner, at most once a minute per platform (lti/platform_keys.py).
+    KONTOR_PLATFORM_KEYS_MAX_AGE_HOURS = 24
     KONTOR_HTTP_TIMEOUT_SECONDS = 10
     # How long a request waits for the database (to connect, for a lock, for a pooled connection)
     # before the person gets the "cannot reach its database" page (503) instead of a hanging page.

@@ -6,7 +6,8 @@ deployment, message validators). Kontor closes its known gaps in this thin subcl
 - the nonce must be the one issued for this state and is usable once, across all worker processes
   (a unique row in the database, never process memory);
 - `exp`/`iat` get a small leeway for clock skew (PyJWT alone rejects an iat one second ahead);
-- an unknown `kid` refetches the platform's JWKS once (platforms rotate keys);
+- the platform's JWKS is kept in the database, not fetched per launch; an unknown `kid` refetches it
+  (platforms rotate keys), at most once a minute per platform (platform_keys.py);
 - only RS256 is accepted, so `alg: none` and HMAC-with-the-public-key tokens never reach a decoder;
 - oversized tokens are refused before any parsing.
 State and nonce live in the database so that any worker can finish a login another one started.
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import platform_keys
 from .http import LmsSession
 from .models import Deployment, OidcLogin, Platform, UsedNonce, utcnow
 from .tool_config import DatabaseToolConf, find_platform
@@ -91,7 +93,8 @@ class ValidatedLaunch:
 
 
 class KontorMessageLaunch(MessageLaunch):
-    def __init__(self, params: dict[str, str], *, secure: bool, leeway: int, timeout: float) -> None:
+    def __init__(self, params: dict[str, str], *, secure: bool, leeway: int, timeout: float,
+                 key_policy: platform_keys.KeyPolicy | None = None) -> None:
         super().__init__(
             FormRequest(params, secure),
             DatabaseToolConf(),
@@ -100,6 +103,7 @@ class KontorMessageLaunch(MessageLaunch):
             requests_session=LmsSession(timeout=timeout),
         )
         self._leeway = leeway
+        self._key_policy = key_policy or platform_keys.KeyPolicy(timeout=timeout)
         self._kontor_platform: Platform | None = None
         # Kontor runs the validation steps itself, in its own order (see validate_kontor).
         self.set_auto_validation(False)
@@ -118,15 +122,15 @@ class KontorMessageLaunch(MessageLaunch):
         return aud
 
     def get_public_key(self):
+        # The key set stored in the database (fetched only when missing, old, or for an unknown kid,
+        # rate-limited), never pylti1p3's fetch on every launch.
         try:
-            return super().get_public_key()
-        except LtiException:
-            # The platform may have rotated its key: refetch its JWKS once, then give up.
-            platform = self._platform()
-            fresh = self.fetch_public_key(platform.key_set_url)
-            platform.key_set = fresh
-            self._registration.set_key_set(fresh)
-            return super().get_public_key()
+            key_set = platform_keys.key_set_for(self._platform().id, self._jwt["header"].get("kid"),
+                                                self._key_policy)
+        except platform_keys.KeySetUnavailable as exc:
+            raise LtiException(f"the platform's key set could not be fetched ({exc})") from exc
+        self._registration.set_key_set(key_set)
+        return super().get_public_key()
 
     def validate_jwt_signature(self):
         public_key, alg = self.get_public_key()
@@ -337,6 +341,7 @@ def validate_launch(
         secure=secure,
         leeway=int(config["KONTOR_JWT_LEEWAY_SECONDS"]),
         timeout=float(config["KONTOR_HTTP_TIMEOUT_SECONDS"]),
+        key_policy=platform_keys.KeyPolicy.from_config(config),
     )
     return launch.validate_kontor(state_cookie, int(config["KONTOR_MAX_ID_TOKEN_BYTES"]))
 

@@ -26,8 +26,12 @@ class Platform(db.Model):
     auth_login_url: Mapped[str] = mapped_column(String(1024))
     auth_token_url: Mapped[str] = mapped_column(String(1024))
     key_set_url: Mapped[str] = mapped_column(String(1024))
-    # The platform's JWKS as last fetched; refetched once when a token names an unknown kid.
+    # The platform's JWKS as last fetched, shared by every process (lti/platform_keys.py): fetched
+    # again after KONTOR_PLATFORM_KEYS_MAX_AGE_HOURS, or for an unknown kid at most once a minute.
     key_set: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    key_set_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The last refetch for a kid the stored set did not hold (the rate limit of such refetches).
+    key_set_refetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Origins that frame Kontor for this platform beyond its issuer and login URL (a Canvas tenant's
     # own domain, learnt from the return_url of signed launches, or set by an administrator).
     frame_origins: Mapped[list] = mapped_column(JSON, default=list)

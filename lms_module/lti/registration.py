@@ -299,6 +299,7 @@ def save_platform(
     platform.auth_token_url = auth_token_url
     if platform.key_set_url != key_set_url:
         platform.key_set = None
+        platform.key_set_fetched_at = None
     platform.key_set_url = key_set_url
     platform.name = name or platform.name or issuer
     db.session.flush()
