@@ -106,10 +106,12 @@
   // ---- feedback after "Check answer" ------------------------------------------------------
   // The page comes back with #q-<id>-feedback: move focus to the feedback so that a screen reader
   // reads it and the keyboard continues from there (a fragment alone only scrolls).
+  // Again after "load": the browser's own scroll to the fragment comes later and resets focus.
   var hash = window.location.hash ? decodeURIComponent(window.location.hash.slice(1)) : "";
-  if (hash) {
-    var feedback = document.getElementById(/-feedback$/.test(hash) ? hash : hash + "-feedback");
-    if (feedback && feedback.classList.contains("question__review")) feedback.focus();
+  var feedback = hash && document.getElementById(/-feedback$/.test(hash) ? hash : hash + "-feedback");
+  if (feedback && feedback.classList.contains("question__review")) {
+    feedback.focus();
+    window.addEventListener("load", function () { if (document.activeElement !== feedback) feedback.focus(); });
   }
 
   // ---- countdown --------------------------------------------------------------------------
