@@ -81,14 +81,17 @@ class PeriodicJob(db.Model):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-def _job_due(name: str, now: datetime):
-    return and_(PeriodicJob.name == name, PeriodicJob.next_run_at <= now,
-                or_(PeriodicJob.claimed_until.is_(None), PeriodicJob.claimed_until < now))
+def _job_due(name: str, now: datetime, force: bool = False):
+    unclaimed = or_(PeriodicJob.claimed_until.is_(None), PeriodicJob.claimed_until < now)
+    if force:
+        return and_(PeriodicJob.name == name, unclaimed)
+    return and_(PeriodicJob.name == name, PeriodicJob.next_run_at <= now, unclaimed)
 
 
 def claim_job(name: str, worker_id: str, now: datetime, every: timedelta,
-              lease: timedelta = JOB_LEASE) -> tuple[bool, datetime]:
+              lease: timedelta = JOB_LEASE, force: bool = False) -> tuple[bool, datetime]:
     """Claim the job `name` when it is due at `now` (committed); returns (won, next due moment).
+    `force` (`flask worker --once`): also before it is due, but never while another worker runs it.
 
     PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` (a worker never waits for another's claim);
     SQLite: a compare-and-set UPDATE. The winner moves `next_run_at` to `now + every` at once."""
@@ -102,14 +105,14 @@ def claim_job(name: str, worker_id: str, now: datetime, every: timedelta,
     values = {"claimed_by": worker_id, "claimed_until": now + max(lease, timedelta(seconds=1)),
               "next_run_at": now + every}
     if db.engine.dialect.name == "postgresql":
-        name_due = db.session.scalar(select(PeriodicJob.name).where(_job_due(name, now))
+        name_due = db.session.scalar(select(PeriodicJob.name).where(_job_due(name, now, force))
                                      .with_for_update(skip_locked=True))
         won = name_due is not None
         if won:
             db.session.execute(update(PeriodicJob).where(PeriodicJob.name == name).values(**values)
                                .execution_options(synchronize_session=False))
     else:
-        won = db.session.execute(update(PeriodicJob).where(_job_due(name, now)).values(**values)
+        won = db.session.execute(update(PeriodicJob).where(_job_due(name, now, force)).values(**values)
                                  .execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
     if won:
@@ -131,7 +134,7 @@ def finish_job(name: str, worker_id: str, now: datetime) -> None:
 
 class Worker:
     def __init__(self, app: Flask, *, worker_id: str | None = None, poll_seconds: float | None = None,
-                 sweep_seconds: float | None = None, rosters: bool = True) -> None:
+                 sweep_seconds: float | None = None, rosters: bool = True, force_periodic: bool = False) -> None:
         from .grade_sync.delivery import DeliveryCache, DeliverySettings
         from .roster.sync import RosterSettings
 
@@ -141,6 +144,7 @@ class Worker:
         self.sweep_every = timedelta(seconds=float(sweep_seconds if sweep_seconds is not None
                                                    else app.config.get("KONTOR_SWEEP_SECONDS", 30)))
         self.rosters = rosters
+        self.force_periodic = force_periodic  # run the periodic jobs now, whenever they last ran
         self.delivery_settings = DeliverySettings.from_config(app.config)
         self.roster_settings = RosterSettings.from_config(app.config)
         self.cache = DeliveryCache()
@@ -177,7 +181,7 @@ class Worker:
 
         if self._next_sweep is not None and moment < self._next_sweep:
             return 0
-        won, self._next_sweep = claim_job("sweep", self.id, moment, self.sweep_every)
+        won, self._next_sweep = claim_job("sweep", self.id, moment, self.sweep_every, force=self.force_periodic)
         if not won:
             return 0
         try:
@@ -199,7 +203,7 @@ class Worker:
 
         if self._next_purge is not None and moment < self._next_purge:
             return
-        won, self._next_purge = claim_job("purge", self.id, moment, PURGE_EVERY)
+        won, self._next_purge = claim_job("purge", self.id, moment, PURGE_EVERY, force=self.force_periodic)
         if not won:
             return
         try:
@@ -282,7 +286,8 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def worker_command(once: bool) -> None:
     """Deliver grades to the LMS, submit overdue attempts and refresh rosters until stopped."""
-    worker = Worker(current_app._get_current_object())
+    # --once (by hand, or from cron): sweep and purge now, unless another worker is at it.
+    worker = Worker(current_app._get_current_object(), force_periodic=once)
     if once:
         report = worker.run_once()
         delivery = report.delivery

@@ -110,3 +110,15 @@ def test_a_failed_job_gives_its_claim_back(app, monkeypatch):
         row = db.session.get(PeriodicJob, "sweep")
         assert row.claimed_by is None and row.next_run_at > now  # tried again next period
     assert worker_module.JOB_LEASE >= timedelta(minutes=1)
+
+
+def test_worker_once_runs_the_jobs_now_but_not_beside_another_worker(app, runner, counted_jobs):
+    now = utcnow()
+    Worker(app, worker_id="long-running", rosters=False).run_once(now)
+    assert counted_jobs == {"sweep": 1, "purge": 1}
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0  # by hand: not due, runs anyway
+    assert counted_jobs == {"sweep": 2, "purge": 2}
+    with app.app_context():
+        claim_job("sweep", "busy", utcnow(), timedelta(seconds=30), force=True)  # another worker sweeps now
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    assert counted_jobs == {"sweep": 2, "purge": 3}

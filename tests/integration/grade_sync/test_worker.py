@@ -50,6 +50,7 @@ def test_thread_mode_starts_one_worker_thread_with_the_first_request(database_ur
             starter.worker.stop()
         for thread in [t for t in threading.enumerate() if t.name == "kontor-worker"]:
             thread.join(5)
+        empty_all_tables(app)  # the thread claimed the periodic jobs: the next test's sweep is due
         _dispose(app)
 
 
