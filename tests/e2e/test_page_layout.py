@@ -110,3 +110,63 @@ def test_essay_word_count_follows_typing_and_is_announced_politely(app, page):
     area.fill(" ".join(["Wort"] * 25))
     area.dispatch_event("input")
     assert page.locator(".q-words__shown").inner_text() == "25 Wörter – im verlangten Umfang"
+
+
+# --- layout of questions ------------------------------------------------------------------------
+
+
+def _box(locator):
+    return locator.evaluate("el => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, right: r.right, bottom: r.bottom}; }")
+
+
+def test_a_long_stem_stays_inside_its_box(app, page):
+    question, handler, layout = question_and_layout("incoterms")
+    view = handler.view(question, layout, "en", {})
+    view = {**view, "stem": "Match every Incoterms rule to its meaning, reading the whole long sentence carefully "
+                            "because this stem is deliberately long: " + "Lieferantenrechnungsnummernprüfung" * 3}
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.set_content(styled_page(rendered(app, "questions/_matching.html", "en", q=view, disabled=False)))
+    fieldset, legend = _box(page.locator("fieldset")), _box(page.locator("legend"))
+    assert legend["right"] <= fieldset["right"] + 0.5
+    assert legend["y"] >= fieldset["y"] + 0.5  # below the border line, not across it
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 420
+
+
+@pytest.mark.parametrize("width", [1100, 420])
+def test_matching_dropdowns_line_up_with_their_prompts(app, page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    question, handler, layout = question_and_layout("incoterms")
+    view = handler.view(question, layout, "de", {})
+    page.set_content(styled_page(rendered(app, "questions/_matching.html", "de", q=view, disabled=False), "de"))
+    rows = page.locator(".q-match__row")
+    lefts = set()
+    for index in range(rows.count()):
+        label, select = _box(rows.nth(index).locator("label")), _box(rows.nth(index).locator("select"))
+        lefts.add(round(select["x"]))
+        middle = (select["y"] + select["bottom"]) / 2
+        assert label["y"] - 1 <= middle <= label["bottom"] + 1, (label, select)  # on the prompt's line
+    assert len(lefts) == 1, lefts  # one column of dropdowns
+
+
+def test_document_check_has_one_wrong_column_with_a_checkbox_per_row(app, page):
+    question, handler, layout = question_and_layout("invoice-check")
+    view = handler.view(question, layout, "de", {})
+    page.set_content(styled_page(rendered(app, "questions/_document_check.html", "de", q=view, disabled=False), "de"))
+    assert page.locator(".q-doc__check thead th").last.inner_text() == "Fehlerhaft?"
+    assert "Dieses Feld ist falsch" not in page.locator(".q-doc--checked").inner_text()
+    rows = page.locator(".q-doc__check tbody tr")
+    assert rows.count() == page.locator(".q-doc__check input[type=checkbox]").count() > 1
+    columns = set()
+    for index in range(rows.count()):
+        label, box = _box(rows.nth(index).locator("th")), _box(rows.nth(index).locator("input"))
+        assert label["y"] - 1 <= (box["y"] + box["bottom"]) / 2 <= label["bottom"] + 1
+        columns.add(round(box["x"]))
+    assert len(columns) == 1
+    # Still keyboard-operable and labelled.
+    first = page.locator(".q-doc__check input").first
+    first.focus()
+    page.keyboard.press("Space")
+    assert first.is_checked()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.type") == "checkbox"
+    assert page.evaluate("() => document.activeElement.labels[0].textContent").startswith("Fehlerhaft? ")

@@ -133,7 +133,10 @@ def test_document_check_shows_reference_and_a_checkbox_per_field(quiz: Quiz) -> 
     html = dict(_rendered(quiz, disabled=False))["invoice-check"]
     page = _Page(html)
     assert len([a for a in page.all("input") if a.get("type") == "checkbox"]) == 4
-    assert "Purchase order 4711" in html and "<table" in html and "This field is wrong" in html
+    assert "Purchase order 4711" in html and "<table" in html
+    # One column "Wrong?" with a checkbox on each field's row, named after the column and the field.
+    assert html.count('<th scope="col" class="q-doc__mark-head"') == 1
+    assert [a.get("aria-label") for a in page.all("input")][0].startswith("Wrong? ")
 
 
 def test_review_partial(quiz: Quiz) -> None:

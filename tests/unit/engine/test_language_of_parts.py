@@ -74,4 +74,5 @@ def test_document_check_boxes_are_named_by_their_field(quiz: Quiz):
     view = _view(quiz, "invoice-check")
     page = _Page(_environment().get_template("questions/_document_check.html").render(q=view, disabled=False))
     names = [a["aria-label"] for a in page.all("input") if a.get("type") == "checkbox"]
-    assert names and all(n.startswith("This field is wrong: ") and " :" not in n for n in names)
+    # The column's visible words first ("Wrong?"), then the field (WCAG 2.5.3, label in name).
+    assert names and all(n.startswith("Wrong? ") and " :" not in n for n in names)
