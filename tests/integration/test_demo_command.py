@@ -37,6 +37,9 @@ def test_demo_serves_the_lms_on_another_site_and_launches_kontor(tmp_path):
                 break
         lms_url = f"http://localhost:{lms_port}"
         assert f"Demo LMS: open {lms_url}/ in your browser (Kontor runs on http://127.0.0.1:{port})" in "".join(printed), printed
+        # It says what it is doing, and prints no warnings (issue 13).
+        assert any(line.startswith("Preparing the database") for line in printed), printed
+        assert not [line for line in printed if "warning" in line.lower()], printed
         with FormBrowser() as browser:
             assert "Launch as student" in browser.get(lms_url + "/").text
             page = browser.open_iframe(browser.get(f"{lms_url}/course/view/2?user=4&locale=en"))
