@@ -126,7 +126,7 @@ def _destination(launch_id: str, attempt, number: int, go: str) -> str:
         target = min(max(int(go[5:]), 1), pages)
     if go.startswith("check-"):
         return url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=number,
-                       checked=go[6:], _anchor=f"q-{go[6:]}")
+                       checked=go[6:], _anchor=f"q-{go[6:]}-feedback")
     if go == "stay":
         target = number
     return url_for("attempts.page", launch_id=launch_id, attempt_id=attempt.public_id, number=target or number)

@@ -153,6 +153,7 @@ def test_every_page_reflows_at_320px_and_keyboard_and_errors_work(narrow_page, s
     frame.locator(".q--single input[type=radio]").first.check()
     _go(frame, ".question:has(.q--single) button[value^='check-']")
     frame.wait_for_selector(".question__review")
+    assert frame.url.endswith("-feedback"), "the page returns to the feedback, not to the question"
     focused = frame.evaluate("() => document.activeElement && document.activeElement.id")
     assert focused and focused.endswith("-feedback"), f"focus is on {focused!r}, not on the feedback"
     assert frame.evaluate("() => document.querySelectorAll('[id=\"' + document.activeElement.id + '\"]').length") == 1
