@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from ..engine import limits
 from ..engine.formats import ExportedFile, Finding, FormatError, ParsedBank, format_named
 from ..engine.loader import QuizLoadError, format_field, parse_quiz
 from ..engine.schema import QUESTION_TYPES, TOPICS, Question
-from ..engine.text import plain
+from ..engine.text import image_reference, plain
 from ..extensions import db
 from ..library.models import Quiz, QuizVersion
 from .bank_models import PENDING_IMPORT_HOURS, PendingBankImport
@@ -534,18 +535,42 @@ def _free_key(key: str, taken: set[str]) -> str:
     raise AssertionError("unreachable")
 
 
+# How an imported text names an embedded file (engine.formats' Moodle XML reader writes it so).
+_IMPORTED_IMAGE = re.compile(r"\[image: ([^\]\n]{1,255})\]")
+
+
+def link_imported_images(content, image_ids: dict[str, int]):
+    """`content` with every "[image: name]" of an image stored with the import replaced by the
+    editor's reference ![name](image:ID); names without a stored image (an SVG left out, a file
+    the export did not carry) stay as they are."""
+    if isinstance(content, str):
+        return _IMPORTED_IMAGE.sub(lambda m: image_reference(image_ids[m.group(1)], m.group(1))
+                                   if m.group(1) in image_ids else m.group(0), content)
+    if isinstance(content, dict):
+        return {key: link_imported_images(value, image_ids) for key, value in content.items()}
+    if isinstance(content, list):
+        return [link_imported_images(value, image_ids) for value in content]
+    return content
+
+
 def apply_import(course_id: int, plan: ImportPlan, user_id: int | None) -> int:
-    """Write a planned import (refused plans write nothing); returns how many questions were created."""
+    """Write a planned import (refused plans write nothing); returns how many questions were created.
+    The images come first, so that the questions' texts can point at them by id."""
     if plan.errors:
         raise BankError("the import has errors")
-    for content, tags, _ in plan.contents:
-        save_question(course_id, content, user_id=user_id, topic=plan.topic, tags=tags)
-    existing = set(db.session.scalars(select(BankImage.sha256).where(BankImage.course_id == course_id)))
+    existing = dict(db.session.execute(select(BankImage.sha256, BankImage.id).where(BankImage.course_id == course_id)).all())
+    image_ids: dict[str, int] = {}
     for name, (media_type, data) in plan.image_data.items():
         digest = hashlib.sha256(data).hexdigest()
         if digest not in existing:
-            db.session.add(BankImage(course_id=course_id, name=name, media_type=media_type, sha256=digest, data=data))
-            existing.add(digest)
+            image = BankImage(course_id=course_id, name=name, media_type=media_type, sha256=digest, data=data)
+            db.session.add(image)
+            db.session.flush()
+            existing[digest] = image.id
+        image_ids[name] = existing[digest]
+    for content, tags, _ in plan.contents:
+        save_question(course_id, link_imported_images(content, image_ids) if image_ids else content,
+                      user_id=user_id, topic=plan.topic, tags=tags)
     db.session.flush()
     return len(plan.contents)
 

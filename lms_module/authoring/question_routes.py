@@ -302,10 +302,7 @@ def _snippet(image: BankImage, alt: str | None) -> str:
 
 
 def _snippet_for(image_id: int, name: str) -> str:
-    # The description as the engine recognises it: one line, no brackets, bounded (a file name
-    # may be 255 characters or hold "[").
-    alt = " ".join(name.replace("[", "").replace("]", "").split())[: engine_text.MAX_IMAGE_ALT_CHARS]
-    return f"![{alt}](image:{image_id})"
+    return engine_text.image_reference(image_id, name)
 
 
 def _store_image(data: bytes, media: str, filename: str) -> BankImage:

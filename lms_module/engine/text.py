@@ -145,6 +145,13 @@ def _image_html(alt: str, image_id: int) -> str:
     return str(Markup('<img src="{}" alt="{}" loading="lazy">').format(url, alt))
 
 
+def image_reference(image_id: int, description: str) -> str:
+    """The reference to a course image as IMAGE_REFERENCE recognises it: the description on one
+    line, without brackets, at most MAX_IMAGE_ALT_CHARS (a file name may be longer or hold "[")."""
+    alt = " ".join(description.replace("[", "").replace("]", "").split())[:MAX_IMAGE_ALT_CHARS]
+    return f"![{alt}](image:{image_id})"
+
+
 def images_to_text(source: str) -> str:
     """The source with every image reference replaced by its description in brackets (for formats
     that hold plain text)."""

@@ -498,10 +498,12 @@ class _Reader:
         if parser.lossy:
             self.note("formatting beyond bold, italic, code and line breaks was reduced to plain text", line)
         for name in parser.images:
-            kept = ("the file is kept with the import" if name in self.files
-                    else "the file itself was not imported")
-            self.note(f"the text shows the image {name!r}; Kontor texts cannot show images yet, so it reads "
-                      f"[image: {name}] ({kept})", line)
+            if name in self.files:
+                self.note(f"the text shows the image {name!r}: the course's question bank stores the file and "
+                          f"shows it in the text (elsewhere the text reads [image: {name}])", line)
+            else:
+                self.note(f"the text shows the image {name!r}, but the file itself was not in the export; "
+                          f"the text reads [image: {name}]", line)
         if parser.external_images:
             self.note("an image linked from another site was left out of the text", line)
         return text
