@@ -6,9 +6,9 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
+from ..transaction import run_after_commit
 from ..web.cookies import cookie_attributes
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
@@ -21,8 +21,8 @@ from .invites import find_open_invite, use_invite
 from .registration import FAILURES as REGISTRATION_FAILURES
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically
 from .services_clients import CallLimits
-from .models import LaunchHandoff, OidcLogin, Platform
-from .services import create_handoff, record_launch, redeem_handoff
+from .models import LaunchHandoff, Platform
+from .services import create_handoff, end_refused_login, record_launch, redeem_handoff
 from .tool_config import find_platform
 
 
@@ -73,7 +73,6 @@ def login():
             platform = find_platform(params["iss"], params.get("client_id") or None)
             allow_framing_by(platform.id if platform else None)
         return render_error(400, rejected.reason, launch_error=True)
-    db.session.commit()
     allow_framing_by(started.platform_id)
     # The cookie check and the storage page continue with a form to the platform's sign-in.
     allow_form_target(started.auth_url)
@@ -130,27 +129,31 @@ def launch():
             lifetime=timedelta(hours=current_app.config["KONTOR_LAUNCH_LIFETIME_HOURS"]),
         )
     except LaunchRejected as rejected:
+        # The one early commit of this room: the refusal is a 4xx, so the boundary rolls the launch
+        # back, yet two writes must outlive it. They get their own short transaction here, after the
+        # launch's work is dropped: the login ends (its state and nonce cannot be posted again) and
+        # an unknown deployment is recorded, inactive, for an administrator to activate.
         db.session.rollback()
+        login_platform_id = end_refused_login(state)
         if rejected.after_rollback:
             rejected.after_rollback()
-            db.session.commit()
+        db.session.commit()
         log.warning("launch rejected (%s): %s", rejected.reason, rejected.detail)
         # Shown in the frame of the platform our login (the state) was started for, if any.
-        if state:
-            allow_framing_by(db.session.scalar(select(OidcLogin.platform_id).where(OidcLogin.state == state)))
+        allow_framing_by(login_platform_id)
         return render_error(rejected.status, rejected.reason, launch_error=True)
     log.info("launch accepted: %s", describe_claims_for_log(validated.claims))
-    # The launch may have taught the platform a new frame origin (its return URL).
-    frame_ancestors.invalidate(validated.platform_id)
+    # The launch may have taught the platform a new frame origin (its return URL): forget the cached
+    # header once that is committed (the boundary commits before the header hook reads it again).
+    platform_id = validated.platform_id
+    run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
     allow_framing_by(validated.platform_id)
     if validated.browser_bound:
-        db.session.commit()
         remember_launch(context.launch_id)
         response = redirect(url_for("web.landing", launch_id=context.launch_id))
     else:
         # No cookie came back, but the platform offered storage: the browser must prove it holds the state.
         token = create_handoff(context.launch_id, expected_state=validated.state)
-        db.session.commit()
         response = make_response(
             render_template(
                 "lti/storage_get.html",
@@ -176,7 +179,6 @@ def storage_confirm():
         log.warning("platform storage confirmation refused")
         return render_error(400, "state_not_bound", launch_error=True)
     check_token = create_handoff(launch_id)
-    db.session.commit()
     allow_framing_by_launch(launch_id)
     remember_launch(launch_id)
     return redirect(url_for("lti.check", token=check_token))
@@ -192,7 +194,6 @@ def check(token: str):
     allow_framing_by_launch(handoff.launch_id)
     if handoff.launch_id in session.get(SESSION_LAUNCHES, []):
         handoff.used = True
-        db.session.commit()
         return redirect(url_for("web.landing", launch_id=handoff.launch_id))
     return render_template("lti/new_window.html", enter_url=url_for("lti.enter", token=token))
 
@@ -203,9 +204,7 @@ def enter(token: str):
     """The new window (first-party) redeems the one-time ticket and gets its own session cookie."""
     launch_id = redeem_handoff(token)
     if launch_id is None:
-        db.session.rollback()
         return render_error(403, "launch_expired")
-    db.session.commit()
     remember_launch(launch_id)
     return redirect(url_for("web.landing", launch_id=launch_id))
 
@@ -213,8 +212,7 @@ def enter(token: str):
 @bp.route("/jwks")
 @public_route
 def jwks():
-    keys.ensure_tool_key()
-    db.session.commit()
+    keys.ensure_tool_key()  # a first key is committed by the boundary with this 200
     grace = timedelta(days=current_app.config["KONTOR_KEY_GRACE_DAYS"])
     response = jsonify({"keys": keys.published_keys(grace)})
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -262,8 +260,8 @@ def register():
         if failed.reason == "hosted_canvas":
             message = message % {"url": url_for("lti.canvas_json", _external=True)}
         return render_template("lti/registered.html", ok=False, reason=failed.reason, message=message), status
-    db.session.commit()
-    frame_ancestors.invalidate(platform.id)
+    platform_id = platform.id
+    run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
     allow_framing_by(platform.id)  # the LMS shows this page in its registration dialog
     log.info("dynamic registration: %s %s%s", platform.issuer, platform.client_id,
              f" (invite {invite.id})" if invite is not None else "")

@@ -17,7 +17,7 @@ from . import roles
 from .launch import (
     DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
 )
-from .models import LaunchHandoff, Platform
+from .models import LaunchHandoff, OidcLogin, Platform
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -225,6 +225,18 @@ def create_handoff(launch_id: str, expected_state: str | None = None, minutes: i
     )
     db.session.flush()
     return token
+
+
+def end_refused_login(state: str) -> int | None:
+    """A refused launch ends its login as an accepted one does: the state (and with it its nonce)
+    cannot be posted again, not even after an administrator fixed what the refusal was about.
+    Returns the platform the login was started for (None for an unknown state)."""
+    login = db.session.get(OidcLogin, state) if state and len(state) <= 128 else None
+    if login is None:
+        return None
+    db.session.delete(login)
+    db.session.flush()
+    return login.platform_id
 
 
 def redeem_handoff(token: str, presented_state: str | None = None) -> str | None:

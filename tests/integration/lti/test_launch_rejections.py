@@ -157,6 +157,26 @@ def test_unknown_deployment_is_recorded_and_can_be_activated(live, login):
     assert post_launch(browser, live, token2, state2).status_code == 302
 
 
+@pytest.mark.parametrize("refusal", ["before_the_nonce", "after_the_nonce"])
+def test_a_refused_launch_ends_its_login(live, login, refusal):
+    """The boundary rolls a refused launch back, yet its login stays ended (routes.launch's one
+    early commit): the same state cannot be posted again, not even with a token that would pass."""
+    browser, state, nonce = login
+    if refusal == "before_the_nonce":
+        token = live.kit.sign_id_token(claims_for(live, nonce), key=generate_adversary_key(live.kit.kid),
+                                       headers={"kid": live.kit.kid})
+        reason = "bad_signature"
+    else:  # refused while recording the launch, after the nonce was used
+        claims = claims_for(live, nonce)
+        claims[LTI + "resource_link"] = {**claims[LTI + "resource_link"], "id": "x" * 300}
+        token, reason = live.kit.sign_id_token(claims), "invalid_message"
+    assert_rejected(live, post_launch(browser, live, token, state), reason)
+    with live.app.app_context():
+        assert db.session.get(OidcLogin, state) is None
+    good = live.kit.sign_id_token(claims_for(live, nonce))
+    assert_rejected(live, post_launch(browser, live, good, state), "unknown_state")
+
+
 def test_replayed_nonce(live, login):
     browser, state, nonce = login
     token = live.kit.sign_id_token(claims_for(live, nonce))
