@@ -73,7 +73,7 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 MAX_STUDENTS = 5000
 SECRET_KEY = "bench-journey-secret-key-not-for-production-0123456789"
 CLIENT_ID = "cobQ95GMgvUHJDN"  # the demo LMS's client id (lms_module.demo_lms.settings)
-REQUEST_TIMEOUT = 60
+BROWSER_TIMEOUT = 300  # about how long a browser waits for an answer before it gives up
 
 KONTOR_WSGI = '''\
 """Written by bench/journey.py: Kontor (wsgi.py), reporting each request's CPU in a header."""
@@ -307,7 +307,7 @@ class Student:
             started = time.time()
             t0 = time.perf_counter()
             try:
-                response = self.session.request(method, url, allow_redirects=False, timeout=REQUEST_TIMEOUT, **kwargs)
+                response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout, **kwargs)
             except requests.RequestException as error:
                 self.hits.append(Hit(step, side, started, time.perf_counter() - t0, 0, None))
                 raise JourneyError(f"{step}: {method} {url}: {type(error).__name__}: {error}") from None
@@ -607,6 +607,8 @@ def parse_args(argv=None):
     p.add_argument("--until", choices=["result", "start"], default="result",
                    help="'start': stop every student at the first question (the exam-start figure)")
     p.add_argument("--max-seconds", type=float, default=900.0, help="wall time limit for the students")
+    p.add_argument("--timeout", type=float, default=BROWSER_TIMEOUT,
+                   help="seconds a student waits for an answer before it counts as an error")
     p.add_argument("--warmup", type=int, default=None,
                    help="students who take the exam before the measurement, on their own activity, without "
                         "think time (default 2 per gunicorn worker; 0: measure cold workers)")
@@ -629,6 +631,8 @@ def parse_args(argv=None):
         args.warmup = min(2 * args.workers, 40)
     if not 0 <= args.warmup <= 100:
         p.error("--warmup 0 to 100")
+    if not 1 <= args.timeout <= 600:
+        p.error("--timeout 1 to 600")
     if not 1 <= args.max_seconds <= 4 * 3600:
         p.error("--max-seconds 1 to 14400")
     return args
@@ -710,7 +714,7 @@ def main(argv=None) -> int:
                         print(f"  {time.time() - run_started:6.0f} s: {done} of {len(students)} students done, "
                               f"{len(hits)} requests, {len(failures)} failed", flush=True)
                         last_report = time.monotonic()
-                    if time.monotonic() > stop_at + REQUEST_TIMEOUT + 10:
+                    if time.monotonic() > stop_at + args.timeout + 10:
                         break
             students_done = time.time()
             # The grades: poll the LMS until every submitted student's grade was accepted.
@@ -784,7 +788,14 @@ def main(argv=None) -> int:
     errors = [h for h in hits if h.status not in (200, 302, 303)]
     ok = not failures and not errors and done == len(students) and (args.until == "start" or not missing_grades)
     if failures:
-        print(f"\nERRORS: {len(failures)} students failed; the first 20:")
+        kinds: dict[str, int] = {}
+        for f in failures:
+            why = re.search(r"answered \d+|\b\w+(Error|Timeout|Exception)\b|time limit", f.detail)
+            key = f"{f.step}: {why.group(0) if why else 'other'}"
+            kinds[key] = kinds.get(key, 0) + 1
+        print(f"\nERRORS: {len(failures)} students failed: "
+              + "; ".join(f"{n} x {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])))
+        print("the first 20:")
         for f in failures[:20]:
             print(f"  student {f.student}: {f.detail}")
     for name, text in logs.items():
