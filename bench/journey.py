@@ -198,6 +198,9 @@ def wait_until_up(url: str, proc: subprocess.Popen, name: str, folder: Path, sec
 def gunicorn_command(app: str, port: int, workers: int, worker_class: str, threads: int, chdir: Path) -> list[str]:
     return [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--worker-class", worker_class,
             "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--backlog", "4096", "--timeout", "120",
+            # Idle keep-alive connections stay open as long as behind a reverse proxy (nginx: 75 s); with
+            # gunicorn's 2 s a student's idle connection to the LMS was closed as it sent its next request.
+            "--keep-alive", "75",
             "--log-level", "warning", "--chdir", str(chdir), app]
 
 
@@ -307,7 +310,15 @@ class Student:
             started = time.time()
             t0 = time.perf_counter()
             try:
-                response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout, **kwargs)
+                try:
+                    response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout,
+                                                    **kwargs)
+                except requests.ConnectionError:
+                    if method != "GET":
+                        raise
+                    # A browser sends a GET again when the server closed the reused connection under it.
+                    response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout,
+                                                    **kwargs)
             except requests.RequestException as error:
                 self.hits.append(Hit(step, side, started, time.perf_counter() - t0, 0, None))
                 raise JourneyError(f"{step}: {method} {url}: {type(error).__name__}: {error}") from None
