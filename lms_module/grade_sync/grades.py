@@ -24,6 +24,7 @@ from ..attempts.grades import ActivityResult
 from ..courses.models import LaunchSession
 from ..extensions import db
 from ..lti import ags
+from ..web.numbers import percent_value
 from ..web.template_helpers import grading_label
 
 
@@ -76,7 +77,7 @@ def _comment(locale: str, fraction: float | None, method: str, awaiting: bool) -
     with force_locale(locale):
         if fraction is None:
             return _("Awaiting grading by the instructor.")
-        percent = format_decimal(round(fraction * 100, 1), format="#,##0.#", locale=locale)
+        percent = format_decimal(percent_value(fraction), format="#,##0.#", locale=locale)
         text = _("Kontor: %(percent)s %% (%(method)s).", percent=percent, method=str(grading_label(method)))
         if awaiting:
             text += " " + _("Another attempt awaits grading by the instructor.")
