@@ -31,12 +31,14 @@ from ..schema import (
 )
 from ..text import LocalText, render_markdown, resolve
 from . import ExportedFile, FormatError, Finding, ParsedBank, register, without_images
+from .language_marks import as_phrase_marks, mark_code, wrap_phrase
 from .safe_xml import local_name, parse_xml
 from .safe_zip import read_zip
 
 QTI21_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _QUESTION = TypeAdapter(Question)
 
 _LABELS = {
@@ -64,6 +66,36 @@ class _MarkupBuilder:
         self.parts: list[str] = []
         self.open_marks: list[int] = []  # indexes of opening marks still open
         self.lossy: set[str] = set()
+        # Elements with a language, innermost last: [tag, same tags opened inside, start, code].
+        self.languages: list[list[Any]] = []
+        self._opened_at = 0
+
+    def language(self, tag: str, raw: str | None) -> None:
+        """Called after open(tag): the element's lang/xml:lang, to become a phrase mark at close."""
+        if raw is None or tag in ("br", "hr", "img"):
+            return
+        code = mark_code(raw)
+        if code is None:
+            self.lossy.add(f'lang="{raw.strip()[:20]}"')
+            return
+        self.languages.append([tag, 0, self._opened_at, code])
+
+    def _close_language(self, tag: str) -> None:
+        if not self.languages or self.languages[-1][0] != tag:
+            return
+        entry = self.languages[-1]
+        if entry[1]:
+            entry[1] -= 1
+            return
+        self.languages.pop()
+        start, code = entry[2], entry[3]
+        content = "".join(self.parts[start:])
+        marked = wrap_phrase(content, code)
+        if marked is None:
+            if content.strip():
+                self.lossy.add(f'lang="{code}"')
+            return
+        self.parts[start:] = [marked]
 
     def text(self, data: str) -> None:
         data = re.sub(r"\s+", " ", data)
@@ -83,6 +115,9 @@ class _MarkupBuilder:
         self.parts.append(_BLOCK)
 
     def open(self, tag: str) -> None:
+        self._opened_at = len(self.parts)  # where a lang on this element starts its mark
+        if self.languages and self.languages[-1][0] == tag:
+            self.languages[-1][1] += 1
         if tag in _INLINE_MARKS:
             self.parts.append(_INLINE_MARKS[tag])
             self.open_marks.append(len(self.parts) - 1)
@@ -111,6 +146,7 @@ class _MarkupBuilder:
             self.parts.append(" ")
         elif tag in _BLOCKS:
             self.block()
+        self._close_language(tag)
 
     def result(self) -> str:
         joined = "".join(self.parts)
@@ -126,7 +162,10 @@ class _HtmlReader(HTMLParser):
         self.builder = builder
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
-        self.builder.open(tag.rsplit(":", 1)[-1].lower())
+        name = tag.rsplit(":", 1)[-1].lower()
+        self.builder.open(name)
+        attributes = dict(attrs)
+        self.builder.language(name, attributes.get("lang", attributes.get("xml:lang")))
 
     def handle_startendtag(self, tag: str, attrs: Any) -> None:
         self.handle_starttag(tag, attrs)
@@ -145,7 +184,7 @@ def html_to_markup(html: str) -> tuple[str, set[str]]:
     nh3 removes scripts, styles and every attribute first; what remains is read as events (never as
     markup to keep): simple marks become Markdown, everything else its text.
     """
-    cleaned = nh3.clean(html, attributes={}, strip_comments=True)
+    cleaned = nh3.clean(html, attributes={"*": {"lang", "xml:lang"}}, strip_comments=True)
     builder = _MarkupBuilder()
     reader = _HtmlReader(builder)
     reader.feed(cleaned)
@@ -173,6 +212,7 @@ def _walk(element: etree._Element, builder: _MarkupBuilder,
             builder.lossy.add(name)
         else:
             builder.open(name)
+            builder.language(name, child.get(XML_LANG, child.get("lang")))
             _walk(child, builder, on_interaction)
             builder.close(name)
         if child.tail:
@@ -310,8 +350,9 @@ class QtiFormat:
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
         questions, image_notes = without_images(questions)
+        questions, language_notes = as_phrase_marks(questions)
         exported = _write_package(questions, title=title, language="de" if language == "de" else "en")
-        exported.notes.extend(image_notes)
+        exported.notes.extend(image_notes + language_notes)
         return exported
 
 
@@ -991,6 +1032,10 @@ def _put_markup(parent: etree._Element, text: str, *, strip: bool = True) -> Non
     """Kontor markup as XHTML inside `parent` (rendered by Kontor's own renderer, so escaped)."""
     html = str(render_markdown(text, strip=strip)).replace("<br>\n", "<br/>")
     fragment = parse_xml(f'<div xmlns="{QTI21_NS}">{html}</div>'.encode(), what="text")
+    # QTI 2.1's body elements take xml:lang, not HTML's lang (which its schema refuses).
+    for span in fragment.iter(_q("span")):
+        if span.get("lang") is not None:
+            span.set(XML_LANG, span.attrib.pop("lang"))
     _append_text(parent, fragment.text or "")
     for child in list(fragment):
         parent.append(child)

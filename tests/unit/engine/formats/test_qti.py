@@ -468,3 +468,53 @@ def test_the_whole_library_exports_and_reimports_without_errors(language):
 def test_format_for_filename_does_not_guess_qti_for_xml_alone():
     # .xml is shared with Moodle XML: the caller must then say --format.
     assert format_for_filename("bank.zip") is QTI
+
+
+# --- language marks (issue 16, WCAG 3.1.2) -------------------------------------------------------
+
+LANG_MARKED = {
+    "type": "single", "points": 1,
+    "text": {"de": "Wie endet „[Dear Sir or Madam]{lang=en}“?", "en": "How does „[Dear Sir or Madam]{lang=en}“ end?"},
+    "options": [
+        {"id": "a", "text": "[Yours faithfully]{lang=en}", "correct": True},
+        {"id": "b", "text": {"de": "Mit freundlichen Grüßen", "en": "Kind regards", "lang": "de"}},
+    ],
+    "explanation": {"de": "Britisch: [**Yours faithfully**]{lang=en}.", "en": "British: [**Yours faithfully**]{lang=en}."},
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_marked_phrase_is_written_as_xml_lang_span_and_read_back_as_the_mark(language):
+    question = QUESTION.validate_python({"id": "letter", **LANG_MARKED})
+    exported = QTI.write([question], title="Marks", language=language)
+    item = zipfile.ZipFile(io.BytesIO(exported.data)).read("items/letter.xml").decode()
+    assert '<span xml:lang="en">Dear Sir or Madam</span>' in item
+    assert ' lang="' not in item  # HTML's lang is not valid QTI 2.1
+    [back] = QTI.read(exported.data, language=language).questions
+    assert back.text.model_dump()[language] == getattr(question.text, language)
+    assert [o.text.model_dump()[language] for o in back.options] == [
+        "[Yours faithfully]{lang=en}",
+        # a whole text's language has no place in QTI: it comes back as a mark around the text
+        "[Mit freundlichen Grüßen]{lang=de}" if language == "de" else "[Kind regards]{lang=de}",
+    ]
+    assert getattr(back.explanation, language).endswith("[**Yours faithfully**]{lang=en}.")
+
+
+def test_lang_on_any_html_element_becomes_a_mark_and_a_language_kontor_cannot_mark_is_noted():
+    assert html_to_markup('<p>Say <span lang="en-GB">cheers</span> and <em lang="de">tschüss</em></p>')[0] == (
+        "Say [cheers]{lang=en} and [*tschüss*]{lang=de}")
+    text, lossy = html_to_markup('<p><span lang="fr">merci</span> <span lang="en">a<br>b</span></p>')
+    assert text == "merci a\nb"
+    assert lossy == {'lang="fr"', 'lang="en"'}
+
+
+def test_a_documents_language_becomes_marks_around_its_texts():
+    from lms_module.engine.formats.language_marks import as_phrase_marks
+    [question] = [q for q in load_quiz(QUIZZES / "accuracy" / "accuracy-exam.yaml").questions
+                  if q.type == "data_entry" and q.document.lang == "en"]
+    [marked], _notes = as_phrase_marks([question])
+    assert marked.document.lang is None
+    first = marked.document.fields[0]
+    assert first.label.en == "[Invoice No.]{lang=en}"
+    assert first.label.de == "[Invoice No. (]{lang=en}[Rechnungsnummer]{lang=de})"  # the gloss stays German
+    assert first.value.de.startswith("[") and first.value.de.endswith("]{lang=en}")
