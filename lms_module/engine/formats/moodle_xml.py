@@ -35,6 +35,7 @@ from ..normalize import normalize_expected
 from ..schema import GAP_PLACEHOLDER, RULE_ERROR, Question
 from ..text import LocalText, plain, render_markdown, resolve
 from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
+from .language_marks import as_phrase_marks, mark_code, wrap_phrase
 from .safe_xml import local_name, parse_xml
 
 _QUESTION = TypeAdapter(Question)
@@ -72,7 +73,8 @@ class _HtmlToMarkdown(HTMLParser):
         self.images: list[str] = []  # @@PLUGINFILE@@ names the text refers to
         self.external_images = 0
         self._drop = 0
-        self._spans: list[bool] = []  # per open <span>: does it hide another language?
+        # Per open <span>: does it hide another language; where its phrase mark starts and its language.
+        self._spans: list[tuple[bool, int | None, str | None]] = []
         self._keep_language = keep_language
         self._code = 0
         self._cells = 0
@@ -95,7 +97,12 @@ class _HtmlToMarkdown(HTMLParser):
             other_language = ("multilang" in attributes.get("class", "").split()
                               and self._keep_language is not None
                               and attributes.get("lang", "")[:2].lower() != self._keep_language)
-            self._spans.append(other_language)
+            code = None
+            if "multilang" not in attributes.get("class", "").split() and "lang" in attributes:
+                code = mark_code(attributes["lang"])
+                if code is None:
+                    self.lossy = True
+            self._spans.append((other_language, len(self.out) if code and not self._drop else None, code))
             if other_language:
                 self._drop += 1
             return
@@ -138,8 +145,18 @@ class _HtmlToMarkdown(HTMLParser):
             self._drop = max(0, self._drop - 1)
             return
         if tag == "span":
-            if self._spans and self._spans.pop():
+            if not self._spans:
+                return
+            other_language, start, code = self._spans.pop()
+            if other_language:
                 self._drop = max(0, self._drop - 1)
+            if start is not None and code is not None:
+                content = "".join(self.out[start:])
+                marked = wrap_phrase(content, code)  # type: ignore[arg-type]
+                if marked is not None:
+                    self.out[start:] = [marked]
+                elif content.strip():
+                    self.lossy = True
             return
         if tag in _MARKERS:
             self._emit(_MARKERS[tag])
@@ -1160,11 +1177,12 @@ class MoodleXmlFormat:
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
         questions, image_notes = without_images(questions)
+        questions, language_notes = as_phrase_marks(questions)
         writer = _Writer(language)
         data = writer.write(questions, title)
         filename = (slugify(title, 80) or "questions") + ".moodle.xml"
         return ExportedFile(data=data, filename=filename, media_type="application/xml",
-                            notes=writer.notes + image_notes)
+                            notes=writer.notes + image_notes + language_notes)
 
 
 register(MoodleXmlFormat())

@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 ROOT = Path(__file__).resolve().parents[4]
 FIXTURE = ROOT / "tests/fixtures/formats/moodle_xml/all-features.xml"
 MOODLE = format_named("moodlexml")
+QUIZZES = Path(__file__).resolve().parents[4] / "quizzes"
 QUESTION = TypeAdapter(Question)
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC")
 
@@ -397,3 +398,35 @@ def test_library_exports_importably_and_reimports(path):
         bank = MOODLE.read(exported.data, language=language)
         assert bank.skipped == []
         assert [x.id for x in bank.questions] == [x.id for x in quiz.questions]
+
+
+# --- language marks (issue 16, WCAG 3.1.2) -------------------------------------------------------
+
+@pytest.mark.parametrize("language", ["de", "en", "both"])
+def test_a_marked_phrase_is_written_as_span_lang_and_read_back_as_the_mark(language):
+    question = TypeAdapter(Question).validate_python({
+        "id": "letter", "type": "single", "points": 1,
+        "text": {"de": "Wie endet „[Dear Sir or Madam]{lang=en}“?", "en": "How does „[Dear Sir or Madam]{lang=en}“ end?"},
+        "options": [{"id": "a", "text": "[Yours faithfully]{lang=en}", "correct": True},
+                    {"id": "b", "text": {"de": "Mit freundlichen Grüßen", "en": "Kind regards", "lang": "de"}}],
+    })
+    exported = MOODLE.write([question], title="Marks", language=language)
+    assert '<span lang="en">Dear Sir or Madam</span>' in html.unescape(exported.data.decode())
+    read_as = "de" if language == "de" else "en"
+    [back] = MOODLE.read(exported.data, language=read_as).questions
+    assert getattr(back.text, read_as) == getattr(question.text, read_as)
+    assert [getattr(o.text, read_as) for o in back.options] == [
+        "[Yours faithfully]{lang=en}",  # a whole text's lang comes back as a mark around it
+        "[Mit freundlichen Grüßen]{lang=de}" if read_as == "de" else "[Kind regards]{lang=de}",
+    ]
+
+
+def test_the_whole_library_keeps_its_language_marks_through_moodle_xml():
+    for path in sorted(QUIZZES.glob("*/*.yaml")):
+        quiz = load_quiz(path)
+        exported = MOODLE.write(quiz.questions, title="Library", language="de")
+        bank = MOODLE.read(exported.data, language="de")
+        back = {q.id: q for q in bank.questions}
+        for original in quiz.questions:
+            if original.id in back and original.type in ("single", "multiple"):
+                assert back[original.id].text.de == original.text.de, (path.name, original.id)
