@@ -1,12 +1,15 @@
 """Sending claimed outbox rows to the LMS.
 
-For each claimed row, in its own short transactions (never one held open across a network call):
+For each claimed batch, in short transactions (never one held open across a network call; one
+query reads what every row of the batch needs, and each step below is one statement for the
+batch, so a score costs its HTTP POST and a share of a few statements):
 1. a newer grade for the same student and activity queued or sent?  → superseded, nothing sent;
 2. the previous score for the student went out in this very second?  → back to pending until the
    next second (Moodle refuses a timestamp that is not strictly later in whole seconds);
-3. count the try, find the line item (found or created once per link), record the timestamp the
-   score will carry (so that a crash after the LMS stored it still moves later timestamps on);
-4. POST the score with an access token from the shared cache; a 401 renews the token once;
+3. find the line item (found or created once per link), count the tries and record the timestamp
+   the scores will carry (so that a crash after the LMS stored one still moves later timestamps on);
+4. POST each score with an access token from the shared cache over the worker's kept-alive HTTP
+   connection; a 401 renews the token once; sent rows are marked every few scores;
 5. sent; or pending again after a backoff (5xx, 429 with Retry-After, 409, timeouts, dropped
    connections, garbage), or failed with the LMS's answer (400/403/404, redirects, exhausted tries;
    a 422 -- Canvas: not an active student of the course -- fails at once as "not accepted").
@@ -22,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from ..db_types import utcnow
@@ -145,104 +148,210 @@ def deliver_due(
 
 def deliver_claimed(ids: list[int], *, worker_id: str, clock: Callable[[], datetime], settings: DeliverySettings,
                     cache: DeliveryCache, report: DeliveryReport, should_stop: Callable[[], bool] = lambda: False) -> None:
-    for position, row_id in enumerate(ids):
-        if should_stop():
-            report.released += release(ids[position:], worker_id)
-            return
-        try:
-            outcome = _deliver_one(row_id, worker_id, clock, settings, cache)
-        except Exception as exc:  # a bug must not stop the worker or lose the row
-            log.exception("grade outbox row %s: unexpected error", row_id)
-            db.session.rollback()
+    """Send a claimed batch: one query reads what every row needs, one statement records the
+    tries, one marks the sent rows (every few rows); only failures are handled row by row."""
+    if should_stop():
+        report.released += release(ids, worker_id)
+        return
+    try:
+        due = _read_batch(ids, worker_id)
+        to_send = _settle_unsendable(due, worker_id, clock(), report)
+    except Exception as exc:  # a bug must not stop the worker or lose the rows
+        log.exception("grade outbox rows %s: unexpected error", ids)
+        db.session.rollback()
+        for row_id in ids:
             outcome = _after_failure(row_id, worker_id, clock(), settings,
                                      ServiceFailure("retry", f"internal error in Kontor: {type(exc).__name__}: {exc}"))
-        if outcome:
-            report.add(outcome)
+            if outcome:
+                report.add(outcome)
+        return
+    by_link: dict[int, list[_Due]] = {}
+    for item in to_send:
+        by_link.setdefault(item.link_id, []).append(item)
+    for link_id, items in by_link.items():
+        _send_for_link(link_id, items, worker_id=worker_id, clock=clock, settings=settings, cache=cache,
+                       report=report, should_stop=should_stop)
 
 
-def _deliver_one(row_id: int, worker_id: str, clock, settings: DeliverySettings, cache: DeliveryCache) -> str | None:
-    row = _own_row(row_id, worker_id)
-    if row is None:
-        return None
-    now = clock()
-    siblings = _SIBLING
-    same_student = (siblings.resource_link_id == row.resource_link_id, siblings.user_id == row.user_id,
-                    siblings.id != row.id)
-    newer, last_sent, subject, sent_before = db.session.execute(
+@dataclass(frozen=True)
+class _Due:
+    """What sending one claimed row needs, read for the whole batch at once."""
+
+    id: int
+    link_id: int
+    user_id: int
+    subject: str
+    score_given: float | None
+    score_maximum: float | None
+    activity_progress: str
+    grading_progress: str
+    comment: str
+    submitted_at: datetime | None
+    last_sent: datetime | None  # its own last try and its siblings'
+    newer: bool  # a newer grade for the same student and activity is queued or sent
+    sent_before: bool  # this submission went out before (Canvas: not a new submission)
+
+
+def _read_batch(ids: list[int], worker_id: str) -> list[_Due]:
+    row, sibling = GradeOutbox, _SIBLING
+    same_student = (sibling.resource_link_id == row.resource_link_id, sibling.user_id == row.user_id,
+                    sibling.id != row.id)
+    result = db.session.execute(
         select(
-            exists().where(*same_student, siblings.graded_at > row.graded_at,
-                           siblings.status.in_((PENDING, SENDING, SENT))),
-            select(func.max(siblings.last_sent_timestamp)).where(*same_student).scalar_subquery(),
+            row.id, row.resource_link_id, row.user_id,
             select(User.subject).where(User.id == row.user_id).scalar_subquery(),
-            exists().where(*same_student, siblings.status == SENT, siblings.submitted_at == row.submitted_at),
-        )
-    ).one()
-    if newer:
-        _finish(row, SUPERSEDED)
-        db.session.commit()
-        return "superseded"
-    # Its own earlier try counts too: the LMS may have stored it although the answer was lost.
-    last_sent = max((t for t in (last_sent, row.last_sent_timestamp) if t is not None), default=None)
-    if not timing.may_send_at(now, last_sent):
-        row.status = PENDING
-        row.next_attempt_at = timing.next_send_second(last_sent)
-        row.claimed_by = row.claimed_until = None
-        db.session.commit()
-        return "waiting"
-    if not _finite(row.score_given, row.score_maximum):
-        # JSON has no Infinity or NaN; an LMS would store nonsense or refuse. Never send it.
-        _finish(row, FAILED)
-        row.last_error = (f"not sent: the score ({row.score_given} of {row.score_maximum}) is not a finite number; "
-                          "check the quiz's points")
-        log.error("grade outbox row %s: %s", row_id, row.last_error)
-        db.session.commit()
-        return "failed"
-    link = cache.link(row.resource_link_id)
-    client = cache.client(link.platform_id, link.scopes, settings.limits)
-    score = ags.Score(
-        user_id=subject,
-        score_given=row.score_given,
-        score_maximum=row.score_maximum,
-        activity_progress=row.activity_progress,
-        grading_progress=row.grading_progress,
-        timestamp=now,
-        comment=row.comment or "",
-        submitted_at=row.submitted_at,
-        new_submission=row.submitted_at is not None and not sent_before,
-        canvas=link.canvas,
-    )
-    link_id = row.resource_link_id
-    db.session.commit()  # no transaction stays open while the LMS answers
+            row.score_given, row.score_maximum, row.activity_progress, row.grading_progress, row.comment,
+            row.submitted_at, row.last_sent_timestamp,
+            select(func.max(sibling.last_sent_timestamp)).where(*same_student).scalar_subquery(),
+            select(sibling.id).where(*same_student, sibling.graded_at > row.graded_at,
+                                     sibling.status.in_((PENDING, SENDING, SENT))).exists(),
+            select(sibling.id).where(*same_student, sibling.status == SENT,
+                                     sibling.submitted_at == row.submitted_at).exists(),
+        ).where(row.id.in_(ids), row.status == SENDING, row.claimed_by == worker_id)
+    ).all()
+    db.session.commit()
+    order = {row_id: position for position, row_id in enumerate(ids)}
+    due = []
+    for (row_id, link_id, user_id, subject, given, maximum, activity, grading, comment, submitted, own_last,
+         siblings_last, newer, sent_before) in sorted(result, key=lambda r: order[r[0]]):
+        last_sent = max((t for t in (siblings_last, own_last) if t is not None), default=None)
+        due.append(_Due(row_id, link_id, user_id, subject, given, maximum, activity, grading, comment or "",
+                        submitted, last_sent, bool(newer), bool(sent_before)))
+    return due
 
+
+def _settle_unsendable(due: list[_Due], worker_id: str, now: datetime, report: DeliveryReport) -> list[_Due]:
+    """Superseded rows, rows that must wait for the next second and scores that are no numbers
+    are settled in one transaction; returns the rows to send."""
+    to_send, superseded = [], []
+    for item in due:
+        if item.newer:
+            superseded.append(item.id)
+        # Its own earlier try counts too: the LMS may have stored it although the answer was lost.
+        elif not timing.may_send_at(now, item.last_sent):
+            if _update_own(item.id, worker_id, status=PENDING, next_attempt_at=timing.next_send_second(item.last_sent),
+                           claimed_by=None, claimed_until=None):
+                report.add("waiting")
+        elif not _finite(item.score_given, item.score_maximum):
+            # JSON has no Infinity or NaN; an LMS would store nonsense or refuse. Never send it.
+            error = (f"not sent: the score ({item.score_given} of {item.score_maximum}) is not a finite number; "
+                     "check the quiz's points")
+            if _update_own(item.id, worker_id, status=FAILED, claimed_by=None, claimed_until=None, last_error=error):
+                log.error("grade outbox row %s: %s", item.id, error)
+                report.add("failed")
+        else:
+            to_send.append(item)
+    if superseded:
+        report.superseded += db.session.execute(
+            update(GradeOutbox)
+            .where(GradeOutbox.id.in_(superseded), GradeOutbox.status == SENDING, GradeOutbox.claimed_by == worker_id)
+            .values(status=SUPERSEDED, claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    db.session.commit()
+    return to_send
+
+
+MARK_SENT_EVERY = 10  # sent rows are marked in groups: a crash re-sends at most these (harmless, later timestamp)
+
+
+def _send_for_link(link_id: int, items: list[_Due], *, worker_id: str, clock, settings: DeliverySettings,
+                   cache: DeliveryCache, report: DeliveryReport, should_stop: Callable[[], bool]) -> None:
     try:
-        lineitem_url = link.lineitem_url or resolve_lineitem(link_id, client, score.score_maximum)
+        link = cache.link(link_id)
+        client = cache.client(link.platform_id, link.scopes, settings.limits)
+        db.session.commit()  # no transaction stays open while the LMS answers
+        lineitem_url = link.lineitem_url or resolve_lineitem(link_id, client, items[0].score_maximum)
         cache.links[link_id] = replace(link, lineitem_url=lineitem_url)
     except ServiceFailure as failure:
         db.session.rollback()
-        return _after_failure(row_id, worker_id, clock(), settings, failure, count_try=True)
-    stamp = max(clock(), now)
-    if not timing.may_send_at(stamp, last_sent):  # cannot happen with a sane clock; be safe
-        stamp = timing.next_send_second(last_sent)
-    # The try and the timestamp are recorded before the call: a worker that dies while the LMS
-    # stores the score leaves a row whose next try carries a later timestamp.
-    if not _update_own(row_id, worker_id, tries=GradeOutbox.tries + 1, last_sent_timestamp=stamp):
-        return None
+        for item in items:
+            outcome = _after_failure(item.id, worker_id, clock(), settings, failure, count_try=True)
+            if outcome:
+                report.add(outcome)
+        return
+    stamp = clock()
+    # The tries and the timestamps are recorded before the calls: a worker that dies while the LMS
+    # stores a score leaves a row whose next try carries a later timestamp.
+    stamps = {item.id: stamp if timing.may_send_at(stamp, item.last_sent) else timing.next_send_second(item.last_sent)
+              for item in items}  # the second case cannot happen with a sane clock; be safe
+    owned: set[int] = set()
+    for value in set(stamps.values()):
+        owned.update(db.session.scalars(
+            update(GradeOutbox)
+            .where(GradeOutbox.id.in_([i for i, s in stamps.items() if s == value]), GradeOutbox.status == SENDING,
+                   GradeOutbox.claimed_by == worker_id)
+            .values(tries=GradeOutbox.tries + 1, last_sent_timestamp=value)
+            .returning(GradeOutbox.id)
+            .execution_options(synchronize_session=False)
+        ).all())
     db.session.commit()
-    try:
-        ags.post_score(client, lineitem_url, replace(score, timestamp=stamp))
-    except ServiceFailure as failure:
-        db.session.rollback()
-        return _after_failure(row_id, worker_id, clock(), settings, failure)
+    items = [item for item in items if item.id in owned]
+    sent: list[dict] = []
+    for position, item in enumerate(items):
+        if should_stop():
+            _mark_sent(sent, worker_id)
+            report.released += _release_uncounted([i.id for i in items[position:]], worker_id)
+            return
+        score = ags.Score(
+            user_id=item.subject, score_given=item.score_given, score_maximum=item.score_maximum,
+            activity_progress=item.activity_progress, grading_progress=item.grading_progress,
+            timestamp=stamps[item.id], comment=item.comment, submitted_at=item.submitted_at,
+            new_submission=item.submitted_at is not None and not item.sent_before, canvas=link.canvas,
+        )
+        try:
+            ags.post_score(client, lineitem_url, score)
+        except Exception as exc:
+            db.session.rollback()
+            if not isinstance(exc, ServiceFailure):  # a bug must not stop the worker or lose the row
+                log.exception("grade outbox row %s: unexpected error", item.id)
+                exc = ServiceFailure("retry", f"internal error in Kontor: {type(exc).__name__}: {exc}")
+            outcome = _after_failure(item.id, worker_id, clock(), settings, exc)
+            if outcome:
+                report.add(outcome)
+            continue
+        sent_at = utcnow()
+        # Moodle stamps a score that is not fully graded (with a comment) with its own clock at
+        # arrival: count from then.
+        last = stamps[item.id] if score.grading_progress == ags.FULLY_GRADED else max(stamps[item.id], sent_at)
+        sent.append({"row_id": item.id, "at": sent_at, "last": last})
+        report.sent += 1
+        if len(sent) >= MARK_SENT_EVERY:
+            _mark_sent(sent, worker_id)
+            sent = []
+    _mark_sent(sent, worker_id)
 
-    sent_at = utcnow()
-    values = {"status": SENT, "sent_at": sent_at, "last_error": None, "claimed_by": None, "claimed_until": None}
-    if score.grading_progress != ags.FULLY_GRADED:
-        # Moodle stamps such a score (with a comment) with its own clock at arrival: count from then.
-        values["last_sent_timestamp"] = max(stamp, sent_at)
-    if not _update_own(row_id, worker_id, **values):
-        log.warning("grade outbox row %s was sent but its claim had been taken over", row_id)
+
+_TABLE = GradeOutbox.__table__
+
+
+def _mark_sent(sent: list[dict], worker_id: str) -> None:
+    if not sent:
+        return
+    result = db.session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status == SENDING, _TABLE.c.claimed_by == worker_id)
+        .values(status=SENT, sent_at=bindparam("at"), last_sent_timestamp=bindparam("last"), last_error=None,
+                claimed_by=None, claimed_until=None),
+        sent,
+    )
+    if result.rowcount not in (-1, len(sent)):
+        log.warning("grade outbox rows %s were sent but some claims had been taken over", [s["row_id"] for s in sent])
     db.session.commit()
-    return "sent"
+
+
+def _release_uncounted(row_ids: list[int], worker_id: str) -> int:
+    """Give back rows whose try was recorded but never made (the worker stops)."""
+    if not row_ids:
+        return 0
+    result = db.session.execute(
+        update(GradeOutbox)
+        .where(GradeOutbox.id.in_(row_ids), GradeOutbox.status == SENDING, GradeOutbox.claimed_by == worker_id)
+        .values(status=PENDING, claimed_by=None, claimed_until=None, tries=GradeOutbox.tries - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def _finite(*numbers: float | None) -> bool:

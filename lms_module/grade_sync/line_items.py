@@ -80,11 +80,12 @@ def _exclusive(link_id: int):
         if db.engine.dialect.name != "postgresql":
             yield
             return
+        # A transaction-level lock in a transaction of its own connection, held open while the LMS
+        # answers: behind PgBouncer in transaction mode an open transaction keeps its server
+        # connection, while a session-level lock and its unlock could land on two different ones.
         with db.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:c, :o)"), {"c": ADVISORY_CLASS, "o": link_id})
-            conn.commit()
+            conn.execute(text("SELECT pg_advisory_xact_lock(:c, :o)"), {"c": ADVISORY_CLASS, "o": link_id})
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:c, :o)"), {"c": ADVISORY_CLASS, "o": link_id})
-                conn.commit()
+                conn.rollback()  # ends the transaction, and with it the lock

@@ -4,8 +4,9 @@ The assertion is signed with the tool's key (RS256, PyJWT): iss = sub = client_i
 token URL, a fresh jti, iat and exp. Tokens are kept in the AccessToken table per platform and
 scope set and reused by every thread and process until shortly before they expire, so a class of
 500 submissions costs one token request. Within a process a lock per (platform, scope set) keeps
-threads from fetching the same token at once; across processes at most one fetch per process can
-happen when a token runs out, which is harmless.
+threads from fetching the same token at once; on PostgreSQL an advisory lock does the same across
+processes and machines (N worker processes that all need a token at once make one request); on
+SQLite at most one fetch per process can happen when a token runs out, which is harmless.
 
 Token rows are read and written in their own short transaction (a separate session), never in
 the caller's: a token is worth keeping even when the call that needed it fails. Callers must not
@@ -18,11 +19,12 @@ import json
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import jwt
 import requests
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,7 +77,7 @@ def access_token(endpoint: PlatformEndpoint, scopes, *, session: requests.Sessio
     memo = _memo.get(memo_key)
     if memo is not None and memo[1] > utcnow() and memo[0] != replace:
         return memo[0]
-    with _lock_for(endpoint.platform_id, key):
+    with _lock_for(endpoint.platform_id, key), _fetch_lock(endpoint.platform_id, key):
         cached = _cached(endpoint.platform_id, key)
         if cached is not None and cached[0] != replace:
             _memo[memo_key] = cached
@@ -83,6 +85,26 @@ def access_token(endpoint: PlatformEndpoint, scopes, *, session: requests.Sessio
         token, lifetime = _fetch(endpoint, sorted(set(scopes)), session, limits)
         _memo[memo_key] = (token, _store(endpoint.platform_id, key, token, lifetime))
         return token
+
+
+ADVISORY_CLASS = 0x4B4F544B  # "KOTK"
+
+
+@contextmanager
+def _fetch_lock(platform_id: int, key: str):
+    """One fetch at a time per (platform, scope set) across processes (PostgreSQL): the others
+    wait, then find the token stored. The lock's transaction holds a connection for the length of
+    one token request (bounded by the HTTP timeout; the wait by lock_timeout)."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    objid = int.from_bytes(hashlib.sha256(f"{platform_id}:{key}".encode()).digest()[:4], "big", signed=True)
+    with Session(db.engine) as s:
+        s.execute(select(func.pg_advisory_xact_lock(ADVISORY_CLASS, objid)))
+        try:
+            yield
+        finally:
+            s.rollback()  # ends the transaction, and with it the lock
 
 
 def forget_tokens(platform_id: int | None = None) -> None:
