@@ -19,6 +19,7 @@ given language (falling back to the other where a text has only one).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -89,6 +90,38 @@ def _replace_images(value: Any) -> Any:
         return {key: _replace_images(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_replace_images(item) for item in value]
+    return value
+
+
+LANGUAGE_NOTE = ("language marks are dropped: this format cannot say that a phrase or a text is in "
+                 "another language, so the phrase is written without its brackets")
+_PHRASE_MARK = re.compile(r"\[([^\[\]\n]+)\]\{lang=(?:de|en)\}")
+
+
+def without_language_marks(questions: Sequence[Question]) -> tuple[list[Question], list[Finding]]:
+    """The questions with every language mark removed (``[phrase]{lang=en}`` → ``phrase``, a text's
+    or a document's ``lang`` dropped), and a note for each question that had one. Writers of formats
+    that cannot carry the marks (GIFT, Aiken) call it, so their files never show the brackets."""
+    kept: list[Question] = []
+    notes: list[Finding] = []
+    for question in questions:
+        data = question.model_dump()
+        stripped = _strip_marks(data)
+        if stripped == data:
+            kept.append(question)
+            continue
+        kept.append(type(question).model_validate(stripped))
+        notes.append(Finding(LANGUAGE_NOTE, question=question.id))
+    return kept, notes
+
+
+def _strip_marks(value: Any) -> Any:
+    if isinstance(value, str):
+        return _PHRASE_MARK.sub(r"\1", value)
+    if isinstance(value, dict):
+        return {key: _strip_marks(item) for key, item in value.items() if key != "lang"}
+    if isinstance(value, (list, tuple)):
+        return [_strip_marks(item) for item in value]
     return value
 
 

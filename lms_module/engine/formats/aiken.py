@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, ParsedBank, register, without_images
+from . import ExportedFile, Finding, ParsedBank, register, without_images, without_language_marks
 from .line_formats import Malformed, QuestionIds, check_count, check_text, decode, local, raise_if, validate
 
 _OPTION = re.compile(r"^([A-Z])[.)]\s+(.*\S)\s*$")
@@ -93,6 +93,8 @@ class AikenFormat:
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
         questions, notes = without_images(questions)
+        questions, language_notes = without_language_marks(questions)
+        notes.extend(language_notes)
         chunks: list[str] = []
         for q in questions:
             if q.type != "single":

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
+from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images, without_language_marks
 from .line_formats import (
     Malformed,
     QuestionIds,
@@ -255,8 +255,9 @@ class GiftFormat:
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
         questions, image_notes = without_images(questions)
+        questions, language_notes = without_language_marks(questions)
         writer = _Writer(language)
-        writer.notes.extend(image_notes)
+        writer.notes.extend([*image_notes, *language_notes])
         chunks = [f"// {_one_line(title)}", "// Exported from Kontor (GIFT, Moodle's question text format)", ""]
         for question in questions:
             chunks.extend(writer.question(question))

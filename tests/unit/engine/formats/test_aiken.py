@@ -73,3 +73,19 @@ def test_the_writer_skips_other_types_with_a_note_per_question():
     assert sorted(n.question for n in skipped) == sorted(q.id for q in others)
     bank = AIKEN.read(exported.data, language="de")
     assert [q.text.de for q in bank.questions] == [" ".join(q.text.de.split()) for q in singles]
+
+
+def test_language_marks_are_written_as_plain_phrases():
+    from pydantic import TypeAdapter
+
+    from lms_module.engine.formats import format_named
+    from lms_module.engine.schema import Question
+
+    question = TypeAdapter(Question).validate_python({
+        "id": "closing", "type": "single", "text": "Which closing fits a formal English letter?",
+        "options": [{"id": "a", "text": "[Yours sincerely]{lang=en}", "correct": True},
+                    {"id": "b", "text": "[Cheers]{lang=en}"}],
+    })
+    exported = format_named("aiken").write([question], title="Marks", language="en")
+    assert "A. Yours sincerely" in exported.data.decode() and "{lang" not in exported.data.decode()
+    assert any("language marks are dropped" in note.message for note in exported.notes)

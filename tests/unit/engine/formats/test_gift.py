@@ -261,3 +261,22 @@ def test_the_whole_library_exports_and_imports_again(path, language):
     bank = GIFT.read(exported.data, language=language)
     assert not bank.skipped
     assert len(bank.questions) >= len(quiz.questions)
+
+
+def test_language_marks_are_written_as_plain_phrases_with_a_note():
+    """GIFT cannot say that a phrase is English: the phrase is written without Kontor's brackets."""
+    from pydantic import TypeAdapter
+
+    from lms_module.engine.formats import format_named
+    from lms_module.engine.schema import Question
+
+    question = TypeAdapter(Question).validate_python({
+        "id": "closing", "type": "true_false", "answer": True,
+        "text": {"de": "„[Yours sincerely]{lang=en}“ ist eine Grußformel.",
+                 "en": "“[Yours sincerely]{lang=en}” is a closing.", "lang": "de"},
+    })
+    exported = format_named("gift").write([question], title="Marks", language="de").data.decode()
+    assert "{lang" not in exported and "lang\\=" not in exported
+    gift = format_named("gift").write([question], title="Marks", language="de")
+    assert "Yours sincerely" in gift.data.decode()
+    assert any("language marks are dropped" in note.message for note in gift.notes)
