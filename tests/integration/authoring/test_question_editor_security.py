@@ -14,19 +14,8 @@ from sqlalchemy import func, select
 from lms_module.authoring.models import BankImage, BankQuestion
 from lms_module.engine import limits
 from lms_module.extensions import db
+from support.xss import XSS
 from test_question_editor import csrf, single
-
-XSS = [
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "<svg onload=alert(1)>",
-    '"><script>alert(1)</script>',
-    "javascript:alert(1)",
-    "[click](javascript:alert(1))",
-    "**<b onmouseover=alert(1)>x</b>**",
-    "{{7*7}}",
-    "</textarea><script>alert(1)</script>",
-]
 
 
 def png() -> bytes:
