@@ -44,7 +44,8 @@ class NewQuizForm(FlaskForm):
 
 class CopyQuizForm(FlaskForm):
     source = SelectField(_l("Quiz to copy"), choices=[])
-    slug = StringField(_l("Short name (slug) of the copy"), validators=_slug)
+    # Its own id: the page shows this form beside NewQuizForm, whose slug field is "slug".
+    slug = StringField(_l("Short name (slug) of the copy"), validators=_slug, id="copy-slug")
 
 
 class DetailsForm(FlaskForm):

@@ -332,3 +332,13 @@ def test_another_courses_bank_question_cannot_be_added(app, client, editor, make
                            data={"csrf_token": editor["token"], "questions": str(foreign)})
     assert response.status_code == 400  # not among the choices
     assert all(s.get("question") != foreign for s in _slots(app, editor["quiz"]))
+
+
+def test_the_quiz_list_page_has_unique_element_ids(client, teacher):
+    """Two forms on one page each have a slug field; one id for both sent the copy form's label to
+    the new-quiz field."""
+    page = client.get(f"/l/{teacher}/authoring/quizzes").get_data(as_text=True)
+    # (Each form's hidden CSRF input is id="csrf_token"; nothing labels or targets it.)
+    ids = [i for i in re.findall(r'\sid="([^"]+)"', page) if i != "csrf_token"]
+    assert ids and len(ids) == len(set(ids))
+    assert 'for="copy-slug"' in page
