@@ -33,9 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import ratelimit
 
     ratelimit.init_app(app)  # KONTOR_RATELIMIT_*: the limiter, its storage and the 429 page
-    from .web.locale import select_locale
+    from .web.locale import install_template_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
 
     if app.config["KONTOR_TRUSTED_PROXIES"]:

@@ -47,12 +47,13 @@ class PageView:
 
 def _nav(attempt: Attempt, answers, current_ids: list[str]) -> list[NavItem]:
     content = services.content_for(attempt)
+    per_page = questions_per_page(attempt)
     items = []
     for index, qid in enumerate(services.planned_ids(attempt)):
         answer = answers.get(qid)
         question = content.question(qid)
         answered = bool(answer and handler_for(question).is_answered(answer.response))
-        items.append(NavItem(index + 1, index // questions_per_page(attempt) + 1, qid, answered,
+        items.append(NavItem(index + 1, index // per_page + 1, qid, answered,
                              bool(answer and answer.flagged), qid in current_ids))
     return items
 
@@ -62,7 +63,7 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
     settings = services.settings_of(attempt)
     per_page = questions_per_page(attempt)
     ids = services.planned_ids(attempt)[(number - 1) * per_page: number * per_page]
-    answers = services.answers_by_question(attempt)
+    answers = services.answer_states(attempt)
     questions = []
     for qid in ids:
         question = content.question(qid)
@@ -112,7 +113,7 @@ class SummaryView:
 
 def build_summary(attempt: Attempt, locale: str) -> SummaryView:
     content = services.content_for(attempt)
-    nav = _nav(attempt, services.answers_by_question(attempt), [])
+    nav = _nav(attempt, services.answer_states(attempt), [])
     return SummaryView(
         title=resolve(content.title, locale),
         nav=nav,

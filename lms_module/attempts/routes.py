@@ -26,8 +26,19 @@ def _link() -> ResourceLink:
     return link
 
 
+def _with_attempt(query, view_args):
+    """For launch_required(also=...): the URL's attempt comes with the launch, in one query."""
+    return services.join_attempt(query, view_args.get("attempt_id", ""))
+
+
 def _attempt(public_id: str):
-    attempt = services.attempt_of(public_id, g.launch.user_id, g.launch.resource_link_id or -1)
+    extra = g.get("launch_extra") or ()
+    if extra:  # loaded with the launch (_with_attempt), by the rule of services.attempt_of
+        attempt, digest = extra
+        if attempt is not None:
+            services.remember_content_hash(attempt, digest)
+    else:
+        attempt = services.attempt_of(public_id, g.launch.user_id, g.launch.resource_link_id or -1)
     if attempt is None:  # the course's "practise my weak spots" attempts open under any of its launches
         attempt = course_practice.practice_attempt_of(public_id, g.launch.user_id, g.launch.course_id)
     if attempt is None:
@@ -64,7 +75,7 @@ def start(launch_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>")
-@launch_required()
+@launch_required(also=_with_attempt)
 def page(launch_id: str, attempt_id: str, number: int):
     attempt = _attempt(attempt_id)
     if attempt.status != IN_PROGRESS:
@@ -79,7 +90,7 @@ def page(launch_id: str, attempt_id: str, number: int):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>", methods=["POST"])
-@launch_required()
+@launch_required(also=_with_attempt)
 def save_page(launch_id: str, attempt_id: str, number: int):
     """The plain form post (works without JavaScript): save this page's answers, then navigate."""
     attempt = _attempt(attempt_id)
@@ -133,7 +144,7 @@ def _destination(launch_id: str, attempt, number: int, go: str) -> str:
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/autosave", methods=["POST"])
-@launch_required()
+@launch_required(also=_with_attempt)
 def autosave(launch_id: str, attempt_id: str):
     """The script's save of one question; JSON in and out. CSRF token in the X-CSRFToken header."""
     attempt = _attempt(attempt_id)
@@ -166,7 +177,7 @@ def _parse_time(value) -> datetime | None:
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/summary")
-@launch_required()
+@launch_required(also=_with_attempt)
 def summary(launch_id: str, attempt_id: str):
     attempt = _attempt(attempt_id)
     if attempt.status != IN_PROGRESS:
@@ -175,7 +186,7 @@ def summary(launch_id: str, attempt_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/submit", methods=["POST"])
-@launch_required()
+@launch_required(also=_with_attempt)
 def submit(launch_id: str, attempt_id: str):
     """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
     attempt = _attempt(attempt_id)
@@ -184,7 +195,7 @@ def submit(launch_id: str, attempt_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/result")
-@launch_required()
+@launch_required(also=_with_attempt)
 def result(launch_id: str, attempt_id: str):
     attempt = _attempt(attempt_id)
     if attempt.status == IN_PROGRESS:

@@ -23,8 +23,10 @@ from ..engine import (
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
-from ..library.services import content_by_version_id, content_of, latest_version_by_slug, visible_to
-from ..courses.models import ResourceLink
+from ..library.services import (
+    content_by_version_and_hash, content_by_version_id, content_of, latest_version_by_slug, visible_to,
+)
+from ..courses.models import LaunchSession, ResourceLink
 from . import policy
 from .grades import announce_graded
 from .models import (
@@ -250,6 +252,24 @@ def attempt_of(public_id: str, user_id: int, link_id: int) -> Attempt | None:
     ).first()
 
 
+def join_attempt(query, public_id: str):
+    """Add the launch's attempt `public_id` and its version's hash to the launch's query
+    (courses.load_context_and): the same rule as attempt_of, in the same round trip."""
+    return (
+        query.add_columns(Attempt, QuizVersion.content_hash)
+        .outerjoin(Attempt, (Attempt.public_id == public_id) & (Attempt.user_id == LaunchSession.user_id)
+                   & (Attempt.resource_link_id == LaunchSession.resource_link_id))
+        .outerjoin(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+    )
+
+
+def remember_content_hash(attempt: Attempt, digest: str) -> None:
+    """The parsed quiz for a hash read with the attempt: content_for then asks the database nothing."""
+    cache = db.session.info.setdefault("kontor_quiz_content", {})
+    if attempt.quiz_version_id not in cache:
+        cache[attempt.quiz_version_id] = content_by_version_and_hash(attempt.quiz_version_id, digest)
+
+
 def content_for(attempt: Attempt) -> QuizContent:
     """The quiz version the attempt started with: parsed once per process and version (the
     library's cache), its hash looked up once per database session (a request, a worker round),
@@ -278,6 +298,16 @@ def layout_of(attempt: Attempt, question_id: str) -> dict:
 
 def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
     return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+
+
+def answer_states(attempt: Attempt) -> dict:
+    """What the question pages and the summary show of each answer (response, flagged, checks), as
+    plain rows: cheaper than ORM objects on every page view. Writes use answers_by_question."""
+    rows = db.session.execute(
+        select(Answer.question_id, Answer.response, Answer.flagged, Answer.checks)
+        .where(Answer.attempt_id == attempt.id)
+    )
+    return {row.question_id: row for row in rows}
 
 
 # --- answering ---------------------------------------------------------------------------------------

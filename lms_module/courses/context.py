@@ -53,12 +53,19 @@ def _context(launch: LaunchSession, quiz_slug: str | None) -> LaunchContext:
 
 def load_context(launch_id: str) -> LaunchContext | None:
     """The launch and its activity's quiz in one query (every page of every launch asks)."""
-    row = db.session.execute(
+    return load_context_and(launch_id, None)[0]
+
+
+def load_context_and(launch_id: str, also) -> tuple[LaunchContext | None, tuple]:
+    """load_context, plus what `also(query)` joins and adds to the same query (a room above this one
+    loads the launch's attempt with it: one query per page instead of three). Returns the context
+    (None for an unknown or expired launch) and the added columns of the row."""
+    query = (
         select(LaunchSession, ResourceLink.quiz_slug)
         .outerjoin(ResourceLink, ResourceLink.id == LaunchSession.resource_link_id)
         .where(LaunchSession.id == launch_id)
-    ).first()
+    )
+    row = db.session.execute(also(query) if also is not None else query).first()
     if row is None or row[0].expires_at < utcnow():
-        return None
-    launch, quiz_slug = row
-    return _context(launch, quiz_slug)
+        return None, ()
+    return _context(row[0], row[1]), tuple(row[2:])

@@ -45,8 +45,10 @@ class QuizVersion(db.Model):
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    # The validated quiz as JSON (the file format's data model); immutable once written.
-    content: Mapped[dict] = mapped_column(JSON)
+    # The validated quiz as JSON (the file format's data model); immutable once written. Deferred:
+    # pages use the parsed quiz cached by id and hash (library.services), so loading a version
+    # does not read and decode tens of kilobytes each time; reading `.content` loads it.
+    content: Mapped[dict] = mapped_column(JSON, deferred=True)
     title_de: Mapped[str] = mapped_column(String(512))
     title_en: Mapped[str] = mapped_column(String(512))
     question_count: Mapped[int] = mapped_column(Integer)

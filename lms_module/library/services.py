@@ -164,6 +164,11 @@ def content_of(version: QuizVersion) -> QuizContent:
     return _parsed(version.id, version.content_hash)
 
 
+def content_by_version_and_hash(version_id: int, digest: str) -> QuizContent:
+    """content_of for a version whose hash the caller already read (e.g. joined to its attempt)."""
+    return _parsed(version_id, digest)
+
+
 def content_by_version_id(version_id: int) -> QuizContent:
     """Like content_of, reading only the version's hash unless the parsed quiz is not cached yet
     (the content column is large and attempt pages need it on every request)."""

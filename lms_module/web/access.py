@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, current_app, g, session
+from flask_wtf.csrf import generate_csrf
 
-from ..courses.context import LaunchContext, load_context
+from ..courses.context import LaunchContext, load_context, load_context_and
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.
@@ -20,15 +21,17 @@ def public_route(view):
     return view
 
 
-def remember_launch(launch_id: str) -> None:
+def remember_launch(launch_id: str, context: LaunchContext | None = None) -> None:
     """Let this browser use the launch (the ids live in the signed session cookie).
 
     A browser holds the launches of one person only: a launch by someone else (another user, or any
     user of another platform) clears the whole session first, so a student who launches after
     an instructor in a shared browser never inherits the instructor's pages. Every launch also drops
     the CSRF token, so Flask-WTF issues a fresh one: a token seen before the launch (or planted in
-    the browser) is worthless after it. Launches of the same person stay side by side (tabs)."""
-    context = load_context(launch_id)
+    the browser) is worthless after it. Launches of the same person stay side by side (tabs).
+    `context`: the launch's context when the caller has just created it (saves reading it again)."""
+    if context is None or context.launch_id != launch_id:
+        context = load_context(launch_id)
     if context is None:
         abort(403, description="launch_expired")
     owner = [context.platform_id, context.user_id]
@@ -39,6 +42,9 @@ def remember_launch(launch_id: str) -> None:
     csrf_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     session.pop(csrf_key, None)
     g.pop(csrf_key, None)
+    # The fresh token is made now, while the session is written anyway: the first page of the launch
+    # (a form with the token) then leaves the session as it is and sends no second cookie.
+    generate_csrf()
     session[SESSION_OWNER] = owner
     launches = [lid for lid in session.get(SESSION_LAUNCHES, []) if lid != launch_id]
     launches.append(launch_id)
@@ -46,24 +52,28 @@ def remember_launch(launch_id: str) -> None:
     session.permanent = False
 
 
-def _context_for(launch_id: str) -> LaunchContext:
+def _context_for(launch_id: str, also=None) -> LaunchContext:
     if launch_id not in session.get(SESSION_LAUNCHES, []):
         # Unknown to this browser: a URL copied elsewhere, or cookies blocked in the LMS frame.
         abort(403, description="launch_not_in_session")
-    context = load_context(launch_id)
+    context, extra = load_context_and(launch_id, also)
     if context is None:
         abort(403, description="launch_expired")
+    g.launch_extra = extra
     return context
 
 
-def launch_required(*roles: str):
+def launch_required(*roles: str, also=None):
     """The view takes `launch_id` from the URL; the launch must belong to this browser and have one
-    of `roles` (any role when none are given). The launch context is put on `g.launch`."""
+    of `roles` (any role when none are given). The launch context is put on `g.launch`.
+
+    `also(query, view_args)` may join more to the launch's query (courses.load_context_and); the
+    added columns are put on `g.launch_extra` (a view's own record, loaded in the same round trip)."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, launch_id: str, **kwargs):
-            context = _context_for(launch_id)
+            context = _context_for(launch_id, (lambda query: also(query, kwargs)) if also else None)
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")
             g.launch = context

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
+from flask_babel import get_translations
 
 from ..courses.locale import choose_locale
 
@@ -17,3 +18,30 @@ def select_locale() -> str:
         best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
         return choose_locale(None, best, current_app.config["BABEL_DEFAULT_LOCALE"])
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _translations():
+    """flask_babel's translations for this request, looked up once per request and locale.
+
+    flask_babel's own gettext resolves the context, the domain and the locale (and formats the
+    locale's name) on every call: about 30 times per question page. The result is kept on `g` with
+    the locale it belongs to, so `force_locale` (which swaps the locale) still gets its own."""
+    ctx = g.get("_flask_babel")
+    cached = g.get("_kontor_translations")
+    if cached is not None and ctx is not None and getattr(ctx, "babel_locale", None) is cached[0]:
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    g._kontor_translations = (getattr(ctx, "babel_locale", None), translations)
+    return translations
+
+
+def install_template_gettext(app) -> None:
+    """Templates' _(), ngettext() etc. through the per-request translations (after babel.init_app)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )

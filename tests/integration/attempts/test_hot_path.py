@@ -1,0 +1,95 @@
+"""The attempt's hot path does only what it must per request (issue 15): a question page, a save and
+the summary read the launch, the attempt and its quiz version in one query (plus the answers for
+the page), and neither sends the session cookie again; a launch writes the session once."""
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+
+from lms_module.extensions import db
+
+ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
+
+
+@contextmanager
+def statements(app):
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def selects(seen):
+    return [s for s in seen if s.upper().startswith("SELECT") and s.strip().upper() not in ("SELECT 1",)]
+
+
+def started(client, start, student):
+    response = start(student)
+    assert response.status_code == 302
+    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
+
+
+def test_a_question_page_reads_launch_attempt_and_version_in_one_query(app, client, student, start):
+    attempt_id = started(client, start, student)
+    client.get(f"/l/{student}/attempt/{attempt_id}/page/1")  # warm: the parsed quiz is cached per process
+    with statements(app) as seen:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 200 and 'class="question"' in page.get_data(as_text=True)
+    reads = selects(seen)
+    # 1: launch + resource link + attempt + quiz version hash; 2: the answers (nav and the page's state)
+    assert len(reads) == 2, reads
+    assert "lti_launch" in reads[0] and "attempt" in reads[0] and "quiz_version" in reads[0]
+    assert "quiz_version.content," not in " ".join(reads)  # the large JSON is never read per page
+    assert "Set-Cookie" not in page.headers
+
+
+def test_an_autosave_reads_once_and_sends_no_cookie(app, client, student, start):
+    attempt_id = started(client, start, student)
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
+    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    first = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
+    assert first.status_code == 200, first.get_data(as_text=True)
+    with statements(app) as seen:
+        again = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
+    assert again.status_code == 200 and again.get_json()["ok"] is True
+    assert len(selects(seen)) == 1, selects(seen)
+    assert "Set-Cookie" not in again.headers
+
+
+def test_someone_elses_attempt_id_is_still_unknown(app, client, make_launch, student, start):
+    """The joined query keeps attempt_of's rule: another student's attempt id answers 404."""
+    attempt_id = started(client, start, student)
+    other = make_launch("student", quiz_slug="all-types", user_sub="other")
+    assert client.get(f"/l/{other}/attempt/{attempt_id}/page/1").status_code == 404
+    assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 200
+
+
+def test_a_launch_writes_the_session_once(live):
+    """The launch response sets the session (with a fresh CSRF token); the start page it leads to,
+    whose form carries that token, sends no second cookie."""
+    from sqlalchemy import select
+
+    from lms_module.courses.models import ResourceLink
+    from lms_module.library.services import import_path
+
+    with live.browser() as browser:
+        live.launch(browser)  # the activity's link exists now: give it a quiz
+        with live.app.app_context():
+            assert import_path(ALL_TYPES, origin="import").ok
+            db.session.scalars(select(ResourceLink)).one().quiz_slug = "all-types"
+            db.session.commit()
+        page = live.launch(browser)
+    assert page.status_code == 200 and 'name="csrf_token"' in page.text  # the start page and its form
+    sets = [r for r in [*page.history, page] if "kontor_session" in r.headers.get("Set-Cookie", "")]
+    assert len(sets) == 1 and "/lti/launch" in sets[0].url, [(r.url, r.status_code) for r in sets]
