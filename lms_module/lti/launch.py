@@ -31,7 +31,7 @@ from ..extensions import db
 from . import platform_keys
 from .http import LmsSession
 from .models import Deployment, OidcLogin, Platform, UsedNonce, utcnow
-from .tool_config import DatabaseToolConf, find_platform
+from .tool_config import DatabaseToolConf
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,10 @@ class KontorMessageLaunch(MessageLaunch):
     def get_public_key(self):
         # The key set stored in the database (fetched only when missing, old, or for an unknown kid,
         # rate-limited), never pylti1p3's fetch on every launch.
+        platform = self._platform()
         try:
-            key_set = platform_keys.key_set_for(self._platform().id, self._jwt["header"].get("kid"),
-                                                self._key_policy)
+            key_set = platform_keys.key_set_for(platform.id, self._jwt["header"].get("kid"), self._key_policy,
+                                                stored=(platform.key_set, platform.key_set_fetched_at))
         except platform_keys.KeySetUnavailable as exc:
             raise LtiException(f"the platform's key set could not be fetched ({exc})") from exc
         self._registration.set_key_set(key_set)
@@ -163,7 +164,7 @@ class KontorMessageLaunch(MessageLaunch):
     def _platform(self) -> Platform:
         if self._kontor_platform is None:
             body = self._jwt["body"]
-            self._kontor_platform = find_platform(body.get("iss", ""), self.get_client_id())
+            self._kontor_platform = self._tool_config.platform(body.get("iss", ""), self.get_client_id())
         return self._kontor_platform
 
     def validate_kontor(self, state_cookie: str | None, max_bytes: int) -> ValidatedLaunch:

@@ -17,7 +17,7 @@ from pylti1p3.request import Request
 from ..extensions import db
 from .launch import login_lifetime
 from .models import OidcLogin, utcnow
-from .tool_config import DatabaseToolConf, find_platform
+from .tool_config import DatabaseToolConf
 
 
 class LoginRejected(Exception):
@@ -92,12 +92,13 @@ def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[st
     target = urlsplit(params["target_link_uri"])
     if f"{target.scheme}://{target.netloc}" not in tool_origins:
         raise LoginRejected("foreign_target_link_uri", params["target_link_uri"])
-    platform = find_platform(params["iss"], params.get("client_id") or None)
+    tool_conf = DatabaseToolConf()  # pylti1p3 asks it for this platform again: read once
+    platform = tool_conf.platform(params["iss"], params.get("client_id") or None)
     if platform is None:
         raise LoginRejected("unknown_issuer", f"{params['iss']} {params.get('client_id')}")
     recorder = _Recorder()
     login = _KontorOIDCLogin(
-        _ParamsRequest(params, secure), DatabaseToolConf(), session_service=recorder, cookie_service=recorder
+        _ParamsRequest(params, secure), tool_conf, session_service=recorder, cookie_service=recorder
     )
     try:
         redirect = login.get_redirect_object(launch_url)

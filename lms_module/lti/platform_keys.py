@@ -56,12 +56,13 @@ def has_kid(key_set: dict | None, kid: str | None) -> bool:
     return bool(key_set) and any(isinstance(k, dict) and k.get("kid") == kid for k in key_set.get("keys", []))
 
 
-def key_set_for(platform_id: int, kid: str | None, policy: KeyPolicy) -> dict:
+def key_set_for(platform_id: int, kid: str | None, policy: KeyPolicy, stored=None) -> dict:
     """The platform's key set to verify a token signed under `kid`, fetched only when needed.
+    `stored`: (key_set, key_set_fetched_at) as the caller just read them with the platform.
 
-    Commits the session (the claims must outlive a refused launch): call it before the launch
+    May commit the session (the claims must outlive a refused launch): call it before the launch
     writes anything. The answer may lack `kid`; the caller then refuses the token."""
-    key_set, fetched_at = _stored(platform_id)
+    key_set, fetched_at = stored if stored is not None else _stored(platform_id)
     now = utcnow()
     fresh = fetched_at is not None and now - fetched_at < policy.max_age
     if key_set and fresh and has_kid(key_set, kid):

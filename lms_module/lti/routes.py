@@ -149,7 +149,7 @@ def launch():
     run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
     allow_framing_by(validated.platform_id)
     if validated.browser_bound:
-        remember_launch(context.launch_id)
+        remember_launch(context.launch_id, context)
         response = redirect(url_for("web.landing", launch_id=context.launch_id))
     else:
         # No cookie came back, but the platform offered storage: the browser must prove it holds the state.

@@ -21,17 +21,27 @@ def find_platform(issuer: str, client_id: str | None) -> Platform | None:
 
 
 class KontorRegistration(Registration):
-    """A registration that names Kontor's signing key by its kid (pylti1p3 would derive none)."""
+    """A registration that names Kontor's signing key by its kid (pylti1p3 would derive none).
 
-    kontor_kid: str | None = None
+    The tool's key is read only when something signs with it (service tokens, deep linking
+    responses): logins and launches verify the platform's token and never need it."""
+
     kontor_platform_id: int | None = None
+    _kontor_key: tuple[str, str] | None = None
+
+    def _tool_key(self) -> tuple[str, str]:
+        if self._kontor_key is None:
+            self._kontor_key = keys.private_pem_and_kid()
+        return self._kontor_key
+
+    def get_tool_private_key(self):
+        return self._tool_key()[0]
 
     def get_kid(self):
-        return self.kontor_kid
+        return self._tool_key()[1]
 
 
 def to_registration(platform: Platform) -> KontorRegistration:
-    private_pem, kid = keys.private_pem_and_kid()
     registration = (
         KontorRegistration()
         .set_issuer(platform.issuer)
@@ -40,15 +50,26 @@ def to_registration(platform: Platform) -> KontorRegistration:
         .set_auth_token_url(platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
         .set_key_set(platform.key_set)
-        .set_tool_private_key(private_pem)
     )
     registration.kontor_platform_id = platform.id
-    registration.kontor_kid = kid
     return registration
 
 
 class DatabaseToolConf(ToolConfAbstract):
-    """Every issuer may have many client ids (one Kontor serves several LMSs and Canvas tenants)."""
+    """Every issuer may have many client ids (one Kontor serves several LMSs and Canvas tenants).
+
+    One instance serves one login or launch; pylti1p3 asks it for the same platform several times,
+    so each (issuer, client id) is read once per instance."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+
+    def platform(self, issuer: str, client_id: str | None) -> Platform | None:
+        key = (issuer, client_id)
+        if key not in self._platforms:
+            self._platforms[key] = find_platform(issuer, client_id)
+        return self._platforms[key]
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
@@ -57,19 +78,18 @@ class DatabaseToolConf(ToolConfAbstract):
         return True
 
     def find_registration_by_issuer(self, iss, *args, **kwargs):
-        platform = find_platform(iss, None)
+        platform = self.platform(iss, None)
         return to_registration(platform) if platform else None
 
     def find_registration_by_params(self, iss, client_id, *args, **kwargs):
-        platform = find_platform(iss, client_id)
+        platform = self.platform(iss, client_id)
         return to_registration(platform) if platform else None
 
     def find_deployment(self, iss, deployment_id):
-        platform = find_platform(iss, None)
-        return self._deployment(platform, deployment_id)
+        return self._deployment(self.platform(iss, None), deployment_id)
 
     def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
-        return self._deployment(find_platform(iss, client_id), deployment_id)
+        return self._deployment(self.platform(iss, client_id), deployment_id)
 
     @staticmethod
     def _deployment(platform: Platform | None, deployment_id: str) -> LtiDeployment | None:
