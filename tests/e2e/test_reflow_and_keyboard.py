@@ -203,3 +203,76 @@ def test_every_page_reflows_at_320px_and_keyboard_and_errors_work(narrow_page, s
     assert frame.locator("#extra-attempts").get_attribute("aria-invalid") is None
     assert_fits(frame, f"accommodation refused ({locale})")
     assert_accessible(frame, f"accommodation refused ({locale})")
+
+
+# --- the pages added since: question bank, course quizzes, question editor, images, progress -------
+# Their set-up is the one their own browser tests use (imported, so it stays one definition).
+import random  # noqa: E402
+import re  # noqa: E402
+
+from test_course_progress_browser import _take, course_with_attempts  # noqa: E402,F401  (a fixture)
+from test_quiz_editor import course_quiz  # noqa: E402,F401  (a fixture)
+
+from lms_module.authoring import bank  # noqa: E402
+from lms_module.authoring.models import BankImage  # noqa: E402
+from lms_module.courses.models import Course, LaunchSession, ResourceLink  # noqa: E402
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+
+
+@pytest.fixture
+def authored(course_with_attempts, course_quiz):
+    """The course of the progress tests (five students' attempts) with the quiz editor's course quiz,
+    a single choice question with long texts in the bank and an image with a long file name."""
+    live = course_with_attempts
+    with live.app.app_context():
+        course_id = db.session.scalars(select(Course.id)).one()
+        single = bank.save_question(course_id, {
+            "id": "reflow-single", "type": "single",
+            "text": {"de": "Welche Umsatzsteuer-Identifikationsnummer gehört zur Rechnungsempfängerin "
+                           "DE123456789-Musterfirma-Beispielhandelsgesellschaft?",
+                     "en": "Which VAT identification number belongs to the invoice recipient "
+                           "DE123456789-sample-company-trading-partnership?"},
+            "options": [{"id": "a", "text": "DE123456789012345678901234567890", "correct": True},
+                        {"id": "b", "text": "rechnungseingang.kreditorenbuchhaltung@beispiel-unternehmen.test"}]},
+            topic="Kreditorenbuchhaltung-Rechnungseingangsprüfung", tags=["Umsatzsteuer-Identifikationsnummer"])
+        db.session.add(BankImage(course_id=course_id, name="rechnungseingangsstempel-kreditorenbuchhaltung-2026.png",
+                                 media_type="image/png", sha256="0" * 64, data=PNG))
+        db.session.commit()
+        return live, single.question_id, course_quiz
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_new_pages_reflow_at_320px(narrow_page, authored, locale):
+    page, (live, question_id, quiz_id) = narrow_page, authored
+
+    # --- the instructor: overview, bank, course quizzes, question editor, images --------------------
+    frame = _open(page, live, 2, "3", locale)
+    base = re.match(r".*/l/[^/?#]+", frame.url).group(0)
+    for path, ready, label in [
+            ("/course/overview", "main svg.heat-map", "course overview"),
+            ("/authoring/bank", "main table", "question bank"),
+            ("/authoring/bank/import", "main h1", "bank import"),
+            ("/authoring/bank/export", "main h1", "bank export"),
+            ("/authoring/quizzes", "main h1", "course quiz list"),
+            (f"/authoring/quizzes/{quiz_id}", "ol.quiz-slots", "quiz editor"),
+            ("/authoring/questions/new", "main h1", "question type choice"),
+            ("/authoring/questions/new?type=single", "form.qe", "question editor: new single choice"),
+            (f"/authoring/questions/{question_id}/edit", "form.qe", "question editor: saved single choice"),
+            ("/authoring/questions/new?type=document_check", "form.qe", "question editor: document check"),
+            (f"/authoring/questions/{question_id}/preview", "main h1", "question preview"),
+            ("/authoring/images", "main h1", "images")]:
+        frame.goto(base + path)
+        frame.wait_for_selector(ready)
+        assert_fits(frame, f"{label} ({locale})")
+
+    # --- the student: the progress page ------------------------------------------------------------
+    frame = _open(page, live, 2, "4" if locale == "en" else "6", locale)
+    with live.app.app_context():  # the student who just launched takes the activity once
+        launch = db.session.scalars(select(LaunchSession).order_by(LaunchSession.created_at.desc())).first()
+        _take(db.session.get(ResourceLink, launch.resource_link_id), launch.user_id, random.Random(1), 0.4)
+        db.session.commit()
+    frame.goto(re.match(r".*/l/[^/?#]+", frame.url).group(0) + "/progress")
+    frame.wait_for_selector("table.progress-mine")
+    assert_fits(frame, f"progress page ({locale})")
