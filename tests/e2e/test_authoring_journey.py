@@ -142,10 +142,14 @@ def answer_and_submit(frame, live):
                 field.first.fill(values[0])
         following = frame.locator('#attempt-form button[value="next"]')
         if following.count():
-            following.click()
+            # Wait for the next page itself: "#attempt-form" is on the old page too, and a field
+            # looked up before the navigation ends belongs to the page that is going away.
+            with frame.expect_navigation():
+                following.click()
             frame.wait_for_selector("#attempt-form")
             continue
-        frame.locator('#attempt-form button[value="summary"]').click()
+        with frame.expect_navigation():
+            frame.locator('#attempt-form button[value="summary"]').click()
         break
     frame.wait_for_selector("form[action$='/submit']")
     frame.locator("form[action$='/submit'] button").click()
