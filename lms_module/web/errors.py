@@ -7,7 +7,7 @@ import logging
 from flask import g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
@@ -113,6 +113,17 @@ def init_app(app) -> None:
             log.warning("request %s: rollback after a database error failed", g.get("request_id"))
         body, status = render_error(503, "database_unavailable")
         return body, status, {"Retry-After": "60"}
+
+    @app.errorhandler(IntegrityError)
+    def conflicting_write(error):
+        # Two requests wrote the same thing at the same moment (two imports of one new slug, two
+        # saves of one question): the unique constraint kept the data right; this request's work is
+        # rolled back and the person is asked to reload, not shown a 500.
+        log.warning("request %s: conflicting write: %s", g.get("request_id"), error.orig)
+        from ..extensions import db
+
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(Exception)
     def unexpected_error(error):
