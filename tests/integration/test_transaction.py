@@ -68,5 +68,6 @@ def test_a_failed_commit_gets_the_error_page(app):
     app.add_url_rule("/_test/duplicate", view_func=duplicate)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/_test/duplicate")
-    assert response.status_code == 500
+    # A unique constraint that fails at the commit is a conflicting write: the 409 page (reload).
+    assert response.status_code == 409
     assert "saved" not in response.get_data(as_text=True)
