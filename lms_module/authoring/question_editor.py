@@ -47,8 +47,6 @@ ROWS: dict[str, dict[str, tuple[str, ...]]] = {
 # How many rows a new question of the type starts with.
 START_ROWS = {"options": 4, "pairs": 3, "distractors": 0, "items": 3, "gaps": 1, "check_fields": 3,
               "doc_fields": 2, "entry_fields": 1}
-# The fewest rows the engine accepts (the editor never removes below zero; the engine says "at least").
-ROW_PREFIX = {"options": "o", "items": "i", "gaps": "g", "check_fields": "f", "entry_fields": "f"}
 
 
 @dataclass(frozen=True)
