@@ -25,14 +25,19 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class NewQuizForm(FlaskForm):
-    slug = StringField(_l("Short name (slug)"), validators=_slug)
+def _filled(de: str | None, en: str | None) -> dict:
+    """A German/English pair of fields as a LocalText: the languages that were filled in."""
+    return {k: v for k, v in (("de", de), ("en", en)) if v and v.strip()}
+
+
+class _TitledForm(FlaskForm):
+    """A quiz's title in German and English, at least one of them given (new quiz and details)."""
+
     title_de = StringField(_l("Title (German)"), validators=_title)
     title_en = StringField(_l("Title (English)"), validators=_title)
-    topic = SelectField(_l("Topic"), choices=[])
 
     def title(self) -> dict:
-        return {k: v for k, v in (("de", self.title_de.data), ("en", self.title_en.data)) if v and v.strip()}
+        return _filled(self.title_de.data, self.title_en.data)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -42,15 +47,18 @@ class NewQuizForm(FlaskForm):
         return ok
 
 
+class NewQuizForm(_TitledForm):
+    slug = StringField(_l("Short name (slug)"), validators=_slug)
+    topic = SelectField(_l("Topic"), choices=[])
+
+
 class CopyQuizForm(FlaskForm):
     source = SelectField(_l("Quiz to copy"), choices=[])
     # Its own id: the page shows this form beside NewQuizForm, whose slug field is "slug".
     slug = StringField(_l("Short name (slug) of the copy"), validators=_slug, id="copy-slug")
 
 
-class DetailsForm(FlaskForm):
-    title_de = StringField(_l("Title (German)"), validators=_title)
-    title_en = StringField(_l("Title (English)"), validators=_title)
+class DetailsForm(_TitledForm):
     description_de = TextAreaField(_l("Description (German)"), validators=_text)
     description_en = TextAreaField(_l("Description (English)"), validators=_text)
     topic = SelectField(_l("Topic"), choices=[])
@@ -88,12 +96,8 @@ class DetailsForm(FlaskForm):
         if "pass_mark" in settings:
             self.pass_mark_percent.data = round(settings["pass_mark"] * 100)
 
-    def title(self) -> dict:
-        return {k: v for k, v in (("de", self.title_de.data), ("en", self.title_en.data)) if v and v.strip()}
-
     def description(self) -> dict | None:
-        text = {k: v for k, v in (("de", self.description_de.data), ("en", self.description_en.data)) if v and v.strip()}
-        return text or None
+        return _filled(self.description_de.data, self.description_en.data) or None
 
     def settings(self) -> dict:
         data = {name: getattr(self, name).data for name in ("mode", "grading", "feedback", "layout",
@@ -106,13 +110,6 @@ class DetailsForm(FlaskForm):
         if self.pass_mark_percent.data is not None:
             data["pass_mark"] = self.pass_mark_percent.data / 100
         return data
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if ok and not self.title():
-            self.title_de.errors.append(_l("Give the quiz a title in German or English."))
-            return False
-        return ok
 
 
 class AddQuestionsForm(FlaskForm):

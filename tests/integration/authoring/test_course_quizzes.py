@@ -179,6 +179,26 @@ def test_settings_are_checked_by_the_engine_with_the_message_next_to_the_field(a
     assert 'id="attempts-error"' in html and 'id="title_de-error"' in html
 
 
+def test_both_quiz_forms_want_a_title_in_one_language_and_keep_only_the_filled_ones(app, client, teacher):
+    token = _csrf(app, client)
+    new_url = f"/l/{teacher}/authoring/quizzes/new"
+    blank = client.post(new_url, data={"csrf_token": token, "slug": "t", "title_de": " ", "title_en": "", "topic": "career"})
+    assert blank.status_code == 400 and "Give the quiz a title in German or English." in blank.get_data(as_text=True)
+    created = client.post(new_url, data={"csrf_token": token, "slug": "t", "title_de": " ", "title_en": "Only English",
+                                         "topic": "career"})
+    quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
+    details_url = f"/l/{teacher}/authoring/quizzes/{quiz_id}/details"
+    base = {"csrf_token": token, "topic": "career", "mode": "exam", "attempts": "1", "grading": "last",
+            "pass_mark_percent": "50", "feedback": "after_submit", "layout": "one_per_page"}
+    refused = client.post(details_url, data={**base, "title_de": "", "title_en": "  "})
+    assert refused.status_code == 400 and "Give the quiz a title in German or English." in refused.get_data(as_text=True)
+    assert client.post(details_url, data={**base, "title_de": "Nur Deutsch", "title_en": " ",
+                                          "description_de": "", "description_en": "Why"}).status_code == 302
+    with app.app_context():
+        draft = db.session.scalars(select(CourseQuizDraft).where(CourseQuizDraft.quiz_id == quiz_id)).one()
+        assert draft.title == {"de": "Nur Deutsch"} and draft.description == {"en": "Why"}
+
+
 def test_an_attempt_started_on_v1_keeps_v1_after_republishing(app, client, editor, make_launch):
     _publish(client, editor)
     with app.app_context():
