@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import finish_config, load_config
+from .db_pool import install_idle_ping
 from .extensions import babel, csrf, db, install_engine_hooks, migrate
 from .version import __version__
 
@@ -28,6 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     install_engine_hooks()
     db.init_app(app)
+    with app.app_context():
+        install_idle_ping(db.engine, app.config["KONTOR_DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     from .web import ratelimit

@@ -32,7 +32,7 @@ class BaseConfig:
     INSTANCE_PATH = ""
     # The embedded default: one SQLite file under instance/, no other service needed.
     DATABASE_URL: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SECRET_KEY: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # attempts can run for hours; the token lives as long as the session
     BABEL_DEFAULT_LOCALE = "de"
@@ -59,6 +59,9 @@ class BaseConfig:
     # How long a request waits for the database (to connect, for a lock, for a pooled connection)
     # before the person gets the "cannot reach its database" page (503) instead of a hanging page.
     KONTOR_DB_TIMEOUT_SECONDS = 5
+    # A pooled connection unused for longer than this is checked (SELECT 1) before a request gets it;
+    # one used more recently is trusted without the round trip (db_pool.py).
+    KONTOR_DB_PING_IDLE_SECONDS = 5
     # PostgreSQL is reached through PgBouncer in transaction mode: no server-side prepared
     # statements (a prepared statement lives on one server connection, the next transaction may get
     # another) and no startup options (PgBouncer refuses them; set lock_timeout on the role instead).

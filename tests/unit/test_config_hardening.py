@@ -22,7 +22,9 @@ def test_database_waits_are_bounded(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://kontor@db.example/kontor")
     options = finish_config(load_config(), tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"] == {"connect_timeout": 5, "options": "-c lock_timeout=5000"}
-    assert options["pool_timeout"] == 5 and options["pool_pre_ping"] is True
+    assert options["pool_timeout"] == 5
+    # No ping on every checkout: db_pool pings a connection only after it sat idle.
+    assert "pool_pre_ping" not in options and load_config()["KONTOR_DB_PING_IDLE_SECONDS"] == 5
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/k.sqlite3")
     monkeypatch.setenv("KONTOR_DB_TIMEOUT_SECONDS", "3")
     assert finish_config(load_config(), tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"timeout": 3}
