@@ -11,6 +11,12 @@ reports students who got more than one score.
 
     .venv/bin/python bench/grade_delivery.py --workers 1 2 4            # PostgreSQL, 10,000 scores
     .venv/bin/python bench/grade_delivery.py --workers 4 --scores 2000
+    .venv/bin/python bench/grade_delivery.py --workers 1 --scores 2000 --profile /tmp/gd-prof
+
+--profile DIR runs every worker process under cProfile (DIR/worker-w<W>-<n>.prof) and profiles
+the LMS's request handling per thread (DIR/lms-w<W>.prof, the WSGI app only, not gunicorn's
+HTTP parsing), both in CPU time (on a shared machine wall time mostly shows waiting for a core);
+the figures of a profiled run are slower and not comparable.
 
 PostgreSQL only (several processes on one database): a database is created on the server of
 --postgres-url (default postgresql://postgres@127.0.0.1:5432/postgres) and dropped afterwards.
@@ -49,7 +55,7 @@ def free_port() -> int:
 # --- the LMS process -------------------------------------------------------------------------------
 
 
-def serve_lms(port: int, tool_url: str, members: int) -> None:
+def serve_lms(port: int, tool_url: str, members: int, profile: str | None = None) -> None:
     """Run the emulator under gunicorn (one process, so one gradebook in memory; threads; HTTP
     keep-alive as a real LMS behind nginx offers it: werkzeug's server closes every connection).
     GET /_bench/stats answers what the bench needs: the course, the members and the counters."""
@@ -86,6 +92,8 @@ def serve_lms(port: int, tool_url: str, members: int) -> None:
             return [body]
         return emulator(environ, start_response)
 
+    served = profiled_per_thread(app, profile) if profile else app
+
     class Server(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"127.0.0.1:{port}", "workers": 1, "worker_class": "gthread", "threads": 8,
@@ -93,9 +101,42 @@ def serve_lms(port: int, tool_url: str, members: int) -> None:
                 self.cfg.set(key, value)
 
         def load(self):
-            return app
+            return served
 
     Server().run()
+
+
+def profiled_per_thread(app, path: str):
+    """The WSGI app with a cProfile per server thread (a profiler sees only its own thread);
+    all of them are written together to `path` when the process ends (SIGTERM from the bench)."""
+    import atexit
+    import cProfile
+    import pstats
+
+    local, profiles, guard = threading.local(), [], threading.Lock()
+
+    def wrapped(environ, start_response):
+        profiler = getattr(local, "profiler", None)
+        if profiler is None:
+            profiler = local.profiler = cProfile.Profile(time.thread_time)
+            with guard:
+                profiles.append(profiler)
+        profiler.enable()
+        try:
+            return list(app(environ, start_response))
+        finally:
+            profiler.disable()
+
+    def dump() -> None:
+        with guard:
+            if profiles:
+                stats = pstats.Stats(profiles[0])
+                for other in profiles[1:]:
+                    stats.add(other)
+                stats.dump_stats(path)
+
+    atexit.register(dump)
+    return wrapped
 
 
 # --- the measuring process --------------------------------------------------------------------------
@@ -117,14 +158,14 @@ def postgres_database(server_url: str):
 
 
 class Lms:
-    def __init__(self, tool_url: str, members: int) -> None:
+    def __init__(self, tool_url: str, members: int, profile: str | None = None) -> None:
         import requests
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, __file__, "lms", "--port", str(self.port), "--tool-url", tool_url,
-             "--members", str(members)], cwd=ROOT)
+             "--members", str(members), *(["--profile", profile] if profile else [])], cwd=ROOT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -145,12 +186,18 @@ class Lms:
         self.process.wait(20)
 
 
-def start_workers(count: int, database_url: str, folder: Path) -> list[subprocess.Popen]:
+def start_workers(count: int, database_url: str, folder: Path, profile: str | None = None) -> list[subprocess.Popen]:
     env = {**os.environ, "KONTOR_ENV": "production", "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
            "INSTANCE_PATH": str(folder), "KONTOR_WORKER": "external", "KONTOR_WORKER_POLL_SECONDS": "1"}
     flask = str(Path(sys.executable).with_name("flask"))
-    return [subprocess.Popen([flask, "--app", "wsgi", "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL) for _ in range(count)]
+
+    def command(n: int) -> list[str]:
+        if profile is None:
+            return [flask, "--app", "wsgi", "worker"]
+        return [sys.executable, __file__, "profiled", f"{profile}-{n}.prof", flask, "--app", "wsgi", "worker"]
+
+    return [subprocess.Popen(command(n), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for n in range(1, count + 1)]
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> None:
@@ -162,6 +209,24 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def run_profiled(out: str, argv: list[str]) -> None:
+    """Run the script argv[0] as __main__ under cProfile in process CPU time; the profile is
+    written when it returns (a worker does after SIGTERM)."""
+    import cProfile
+    import runpy
+
+    sys.argv = argv
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    try:
+        runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit:
+        pass
+    finally:
+        profiler.disable()
+        profiler.dump_stats(out)
 
 
 def cpu_by_pid(pids: list[int]) -> dict[int, float]:
@@ -215,7 +280,7 @@ def postgres_pids() -> list[int]:
     return pids
 
 
-def one_run(workers: int, scores: int, postgres_url: str) -> dict:
+def one_run(workers: int, scores: int, postgres_url: str, profile: str | None = None) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import func, insert, select
     from werkzeug.serving import make_server
@@ -236,7 +301,10 @@ def one_run(workers: int, scores: int, postgres_url: str) -> dict:
         tool = make_server("127.0.0.1", 0, app, threaded=True)  # serves /lti/jwks to the LMS
         threading.Thread(target=tool.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         tool_url = f"http://127.0.0.1:{tool.server_port}"
-        lms = Lms(tool_url, scores)
+        if profile:
+            profile = str(Path(profile).resolve())  # the processes run in ROOT
+            Path(profile).mkdir(parents=True, exist_ok=True)
+        lms = Lms(tool_url, scores, profile and str(Path(profile) / f"lms-w{workers}.prof"))
         processes: list[subprocess.Popen] = []
         try:
             settings = DemoLmsSettings(base_url=lms.url, tool_base_url=tool_url)
@@ -261,7 +329,7 @@ def one_run(workers: int, scores: int, postgres_url: str) -> dict:
                 link_id = link.id
                 user_ids = db.session.scalars(select(User.id).where(User.platform_id == platform.id)).all()
                 db.session.remove()
-            processes = start_workers(workers, url, Path(folder))
+            processes = start_workers(workers, url, Path(folder), profile and str(Path(profile) / f"worker-w{workers}"))
             time.sleep(4)  # the workers import, connect and go idle
             lms_pids, pg_pids = with_children(lms.process.pid), postgres_pids()
             cpu_before = cpu_seconds([p.pid for p in processes])
@@ -311,19 +379,27 @@ def main() -> None:
     lms.add_argument("--port", type=int, required=True)
     lms.add_argument("--tool-url", required=True)
     lms.add_argument("--members", type=int, required=True)
+    lms.add_argument("--profile")
+    profiled = sub.add_parser("profiled", help="(internal) run a worker under cProfile")
+    profiled.add_argument("out")
+    profiled.add_argument("argv", nargs=argparse.REMAINDER)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker processes, one run each")
     parser.add_argument("--scores", type=int, default=10_000)
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the workers and the LMS's handlers into DIR")
     args = parser.parse_args()
     if args.command == "lms":
-        serve_lms(args.port, args.tool_url, args.members)
+        serve_lms(args.port, args.tool_url, args.members, args.profile)
+        return
+    if args.command == "profiled":
+        run_profiled(args.out, args.argv)
         return
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print("| Worker processes | Scores | Wall time | Scores/s | CPU per score: workers / LMS / PostgreSQL | "
           "Token requests | Score POSTs | Accepted | Students graded twice | Load average |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in args.workers:
-        r = one_run(count, args.scores, args.postgres_url)
+        r = one_run(count, args.scores, args.postgres_url, args.profile)
         print(f"| {r['workers']} | {r['scores']:,} | {r['seconds']:.1f} s | {r['per_second']:.0f} | "
               f"{r['worker_cpu_ms_per_score']:.2f} / {r['lms_cpu_ms_per_score']:.2f} / "
               f"{r['pg_cpu_ms_per_score']:.2f} ms | {r['token_requests']} | {r['score_posts']:,} | "
