@@ -12,6 +12,8 @@ IN_PROGRESS = "in_progress"
 SUBMITTING = "submitting"
 SUBMITTED = "submitted"  # graded completely
 AWAITING_GRADING = "awaiting_grading"  # an essay waits for the instructor
+# Not stored: how Attempt.shown_status names an in-progress attempt marked unsubmittable_at.
+UNSUBMITTABLE = "unsubmittable"
 
 
 class LinkSettings(db.Model):
@@ -52,8 +54,23 @@ class Attempt(db.Model):
     max_marks: Mapped[float] = mapped_column(Float, default=0.0)
     fraction: Mapped[float | None] = mapped_column(Float, nullable=True)
     passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The deadline sweep's failed tries to submit this overdue attempt: it waits until
+    # sweep_retry_at (a growing backoff, attempts.policy.sweep_retry_delay), so a bad row is not
+    # retried every sweep ahead of the others; unsubmittable_at marks it for the instructors after
+    # policy.SWEEP_TRIES_BEFORE_MARK tries (the sweep keeps trying, rarely).
+    sweep_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sweep_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    unsubmittable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     answers: Mapped[list[Answer]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
+
+    @property
+    def shown_status(self) -> str:
+        """The status as instructors see it: an overdue attempt the sweep could not submit is
+        UNSUBMITTABLE (still in progress in the database, so a later try or the student may finish it)."""
+        if self.status == IN_PROGRESS and self.unsubmittable_at is not None:
+            return UNSUBMITTABLE
+        return self.status
 
 
 class Answer(db.Model):

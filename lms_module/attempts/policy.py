@@ -117,6 +117,22 @@ def is_overdue(deadline: datetime | None, now: datetime) -> bool:
     return deadline is not None and now > deadline + GRACE
 
 
+# The deadline sweep backs off from an overdue attempt it cannot submit (a quiz version that cannot
+# be graded, a stored answer that raises): 1, 2, 4 … minutes after each failed try, at most
+# SWEEP_RETRY_CAP, so one bad row costs a try now and then instead of one every sweep. After
+# SWEEP_TRIES_BEFORE_MARK failed tries (about a quarter of an hour) the instructors see it marked;
+# the sweep still tries a few times a day, so a fix that is deployed later submits it unattended.
+SWEEP_RETRY_BASE = timedelta(minutes=1)
+SWEEP_RETRY_CAP = timedelta(hours=6)
+SWEEP_TRIES_BEFORE_MARK = 5
+
+
+def sweep_retry_delay(failures: int) -> timedelta:
+    """How long the sweep leaves an attempt alone after its `failures`-th failed try (from 1)."""
+    doublings = min(max(0, failures - 1), 20)  # 2**20 minutes is far beyond the cap
+    return min(SWEEP_RETRY_CAP, SWEEP_RETRY_BASE * 2 ** doublings)
+
+
 def clamp_client_time(claimed: datetime | None, started_at: datetime, now: datetime) -> datetime:
     """When the student gave an answer, as far as the server can believe the browser."""
     if claimed is None:

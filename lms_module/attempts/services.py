@@ -481,28 +481,69 @@ def regrade_attempt(attempt: Attempt) -> bool:
     return False
 
 
-def sweep_overdue(now: datetime, limit: int = 200) -> int:
+def sweep_overdue(now: datetime, limit: int = 200, max_batches: int = 50) -> int:
     """Submit attempts whose deadline (plus grace) has passed, also when the student never returns.
 
     A batch job, so unlike the other services it commits: each attempt in its own transaction.
-    One attempt that cannot be submitted (logged, rolled back, tried again next sweep) never
-    holds up another student's deadline."""
-    overdue = db.session.scalars(
+    One attempt that cannot be submitted never holds up another student's deadline: it is rolled
+    back, logged once per try and left alone for a growing while (`_note_sweep_failure`); the
+    sweep takes those that failed least first and goes on with further batches until no attempt is
+    due, so even a full batch of bad rows cannot starve a good one. `max_batches` bounds one sweep
+    should the failures themselves not be recorded (the database gone for a moment)."""
+    due = (
         select(Attempt.id)
-        .where(Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None), Attempt.deadline_at < now - policy.GRACE)
-        .order_by(Attempt.deadline_at)
+        .where(Attempt.status == IN_PROGRESS, Attempt.deadline_at.is_not(None), Attempt.deadline_at < now - policy.GRACE,
+               or_(Attempt.sweep_retry_at.is_(None), Attempt.sweep_retry_at <= now))
+        .order_by(Attempt.sweep_failures, Attempt.deadline_at, Attempt.id)
         .limit(limit)
-    ).all()
-    db.session.commit()
+    )
     swept = 0
-    for attempt_id in overdue:
-        try:
-            attempt = db.session.get(Attempt, attempt_id)
-            if attempt is not None and submit_attempt(attempt, now):
-                swept += 1
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("submitting overdue attempt %s failed; the sweep goes on", attempt_id)
+    for _ in range(max_batches):
+        batch = db.session.scalars(due).all()
+        db.session.commit()
+        for attempt_id in batch:
+            try:
+                attempt = db.session.get(Attempt, attempt_id)
+                if attempt is not None and submit_attempt(attempt, now):
+                    swept += 1
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                _note_sweep_failure(attempt_id, now)
+        if len(batch) < limit:
+            break
     return swept
 
+
+def _note_sweep_failure(attempt_id: int, now: datetime) -> None:
+    """Count the failed try, set the next one, mark the attempt for the instructors after
+    policy.SWEEP_TRIES_BEFORE_MARK tries, and log it once with the attempt id (committed). Called
+    while the submission's exception is handled, so the log carries its traceback."""
+    try:
+        row = db.session.execute(
+            select(Attempt.sweep_failures, Attempt.unsubmittable_at)
+            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
+        ).first()
+        if row is None:  # submitted meanwhile (the student, another try): nothing to note
+            db.session.commit()
+            return
+        failures = row.sweep_failures + 1
+        retry_at = now + policy.sweep_retry_delay(failures)
+        mark = row.unsubmittable_at is None and failures >= policy.SWEEP_TRIES_BEFORE_MARK
+        values = {"sweep_failures": failures, "sweep_retry_at": retry_at}
+        if mark:
+            values["unsubmittable_at"] = now
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("submitting overdue attempt %s failed, and so did noting the failure", attempt_id)
+        return
+    log.exception("submitting overdue attempt %s failed (try %s); next try at %s%s", attempt_id, failures,
+                  retry_at.isoformat(timespec="seconds"),
+                  "; marked as not submittable for the instructors" if mark else "")

@@ -39,6 +39,17 @@ FEEDBACK_LABELS = {
     "never": _l("no feedback"),
 }
 
+# The one table of an attempt's status in the instructors' words (reports: the student's attempts,
+# the attempt page), keyed by Attempt.shown_status; any other status reads "Graded".
+ATTEMPT_STATUS_LABELS = {
+    "in_progress": _l("In progress"),
+    "awaiting_grading": _l("Awaiting grading"),
+    "submitting": _l("Being submitted"),
+    "submitted": _l("Graded"),
+    # The deadline sweep could not submit it (attempts.services.sweep_overdue); it keeps trying.
+    "unsubmittable": _l("Could not be submitted"),
+}
+
 
 @dataclass(frozen=True)
 class InstructorLink:
@@ -67,6 +78,10 @@ def topic_label(topic: str):
 
 def grading_label(method: str):
     return GRADING_METHOD_LABELS.get(method, method)
+
+
+def attempt_status_label(status: str):
+    return ATTEMPT_STATUS_LABELS.get(status, ATTEMPT_STATUS_LABELS["submitted"])
 
 
 def _locale() -> str:
@@ -105,4 +120,5 @@ def init_app(app) -> None:
         topic_label=topic_label,
         grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
+        attempt_status_label=attempt_status_label,
     )

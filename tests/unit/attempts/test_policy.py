@@ -117,3 +117,11 @@ def test_custom_parameters_at_the_bounds_are_taken():
     assert policy.overrides_from_custom({"quiz_attempts": "101"}) == {}
     assert policy.settings_to_custom({"attempts": 3, "feedback": "never", "layout": "x"}) == {
         "quiz_attempts": "3", "quiz_feedback": "never"}
+
+
+def test_the_sweep_backs_off_from_an_attempt_it_cannot_submit_doubling_up_to_a_cap():
+    assert [policy.sweep_retry_delay(n) for n in (1, 2, 3, 4, 5)] == \
+        [timedelta(minutes=m) for m in (1, 2, 4, 8, 16)]
+    assert policy.sweep_retry_delay(9) == timedelta(minutes=256)
+    assert policy.sweep_retry_delay(10) == policy.sweep_retry_delay(10_000) == policy.SWEEP_RETRY_CAP == timedelta(hours=6)
+    assert policy.sweep_retry_delay(0) == timedelta(minutes=1)
