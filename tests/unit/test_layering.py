@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "lms_module"
 
 # Lowest first. A room may import rooms of lower layers only.
 LAYERS: list[set[str]] = [
-    {"version", "db_types", "config"},
+    {"version", "db_types", "db_pool", "config"},
     {"extensions", "engine"},
     {"transaction"},
     {"signals"},
