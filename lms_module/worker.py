@@ -9,8 +9,9 @@ How it runs (KONTOR_WORKER):
 - "off": nothing runs by itself (tests drive `Worker.run_once()` or `deliver_due(now)`).
 Any number of workers may run at once in any mix: rows are claimed (SKIP LOCKED on PostgreSQL,
 compare-and-set on SQLite) and claims expire, so a killed worker loses nothing. The periodic jobs
-(the deadline sweep, the purge) are claimed the same way through the `periodic_job` table, so N
-processes on any number of machines run each job once per period (rosters: roster_refresh).
+(the deadline sweep, the purge, the scan for stale rosters) are claimed the same way through the
+`periodic_job` table, so N processes on any number of machines run each job once per period (the
+roster refreshes themselves: roster_refresh).
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ class TickReport:
 
 
 PURGE_EVERY = timedelta(minutes=10)
+# The scan for courses whose roster is old (every course: too much for every tick of every process).
+ROSTER_SCAN_EVERY = timedelta(minutes=1)
 # How long a worker may run a periodic job before another may start it (a dead worker's claim ends).
 JOB_LEASE = timedelta(minutes=10)
 
@@ -150,8 +153,7 @@ class Worker:
         self.cache = DeliveryCache()
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._next_sweep: datetime | None = None
-        self._next_purge: datetime | None = None
+        self._next_due: dict[str, datetime] = {}  # per periodic job: not worth asking the database before
         _wake_events.add(self._wake)
 
     # --- one round ---------------------------------------------------------------------------------
@@ -170,53 +172,60 @@ class Worker:
                 report.delivery = deliver_due(now, worker_id=self.id, settings=self.delivery_settings,
                                               cache=self.cache, should_stop=self._stop.is_set)
                 if self.rosters and not self._stop.is_set():
+                    self._scan_rosters(moment)
                     report.rosters = refresh_due(now, settings=self.roster_settings, cache=self.cache,
-                                                 worker_id=self.id)
+                                                 worker_id=self.id, scan=False)
             finally:
                 db.session.remove()
         return report
 
-    def _sweep(self, moment: datetime) -> int:
-        from .attempts.services import sweep_overdue
-
-        if self._next_sweep is not None and moment < self._next_sweep:
-            return 0
-        won, self._next_sweep = claim_job("sweep", self.id, moment, self.sweep_every, force=self.force_periodic)
+    def _periodic(self, name: str, moment: datetime, every: timedelta, job, failure: str):
+        """Run `job(moment)` when this worker claims the periodic job `name` (see claim_job) and
+        commit; the claim is given back either way. Returns the job's result, or None when it was not
+        due, another worker has it, or it failed (logged with `failure`; it runs again next period)."""
+        next_due = self._next_due.get(name)
+        if next_due is not None and moment < next_due:
+            return None
+        won, self._next_due[name] = claim_job(name, self.id, moment, every, force=self.force_periodic)
         if not won:
-            return 0
+            return None
         try:
-            swept = sweep_overdue(moment)
+            result = job(moment)
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("sweeping overdue attempts failed")
-            return 0
+            log.exception(failure)
+            return None
         finally:
-            finish_job("sweep", self.id, moment)
+            finish_job(name, self.id, moment)
+        return result
+
+    def _sweep(self, moment: datetime) -> int:
+        """Submit overdue attempts (attempts.services.sweep_overdue backs off from one it cannot)."""
+        from .attempts.services import sweep_overdue
+
+        swept = self._periodic("sweep", moment, self.sweep_every, sweep_overdue, "sweeping overdue attempts failed")
         if swept:
             log.info("submitted %s overdue attempt(s)", swept)
-        return swept
+        return swept or 0
 
     def _purge(self, moment: datetime) -> None:
         """Now and then: drop expired logins, launches and nonces (see lti/cleanup.py)."""
         from .lti.cleanup import purge_expired
 
-        if self._next_purge is not None and moment < self._next_purge:
-            return
-        won, self._next_purge = claim_job("purge", self.id, moment, PURGE_EVERY, force=self.force_periodic)
-        if not won:
-            return
-        try:
-            counts = purge_expired(moment)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("purging expired launch data failed")
-            return
-        finally:
-            finish_job("purge", self.id, moment)
-        if any(counts.values()):
+        counts = self._periodic("purge", moment, PURGE_EVERY, purge_expired, "purging expired launch data failed")
+        if counts and any(counts.values()):
             log.info("purged expired launch data: %s", counts)
+
+    def _scan_rosters(self, moment: datetime) -> None:
+        """Once a minute for all processes: wish for the stale rosters of courses in use."""
+        from .roster.sync import wish_for_stale_courses
+
+        wished = self._periodic("roster_scan", moment, ROSTER_SCAN_EVERY,
+                                lambda at: wish_for_stale_courses(at, self.roster_settings),
+                                "scanning for stale rosters failed")
+        if wished:
+            log.info("rosters wished for %s stale course(s)", len(wished))
 
     # --- the loop ------------------------------------------------------------------------------------
 

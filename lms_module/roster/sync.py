@@ -9,7 +9,8 @@ as a `roster_refresh` row and wakes the process's worker. Workers of every proce
   dead worker loses nothing): one fetch per course, however many processes saw the page;
 - wish for the courses whose roster is older than KONTOR_ROSTER_MAX_AGE_MINUTES and that an
   instructor launched in the last KONTOR_ROSTER_ACTIVE_MINUTES (a recent instructor launch is the
-  durable sign that someone is looking at the course).
+  durable sign that someone is looking at the course): a scan of every course, so it is a periodic
+  job claimed through the database ("roster_scan", once a minute for all processes together).
 A wish names the moment after which the roster must have been read (`wanted_after`): a refresh
 that happened since satisfies it, so a worker that saw the course stale a moment ago does not
 fetch it a second time.
@@ -56,7 +57,10 @@ class RosterSettings:
     active_window: timedelta = timedelta(minutes=60)
     page_size: int = 100
     limits: CallLimits = CallLimits()
-    courses_per_run: int = 5
+    courses_per_run: int = 5  # refreshes a worker claims per tick
+    # Stale courses one scan wishes for: the scan runs once a minute (not every tick), and a wish
+    # is a row, so it takes many; the workers then work through them courses_per_run at a time.
+    courses_per_scan: int = 500
 
     @classmethod
     def from_config(cls, config) -> RosterSettings:
@@ -189,9 +193,11 @@ def _claimable(now: datetime):
     )
 
 
-def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inline") -> list[int]:
-    """Wish for stale courses an instructor looks at, then claim due refreshes for `worker_id`
-    (committed: another worker skips them until the claim expires)."""
+def wish_for_stale_courses(now: datetime, settings: RosterSettings) -> list[int]:
+    """Wish for the stale courses an instructor looks at (committed); returns their ids.
+
+    A scan of every course: the worker runs it as the periodic job "roster_scan", claimed through
+    the database (worker.claim_job), so N processes scan once per period, not once per tick each."""
     active = exists().where(
         LaunchSession.course_id == Course.id,
         LaunchSession.role == INSTRUCTOR,
@@ -203,11 +209,17 @@ def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inlin
                or_(Course.roster_synced_at.is_(None), Course.roster_synced_at < now - settings.max_age),
                active)
         .order_by(Course.roster_synced_at.is_not(None), Course.roster_synced_at)
-        .limit(settings.courses_per_run * 4)
+        .limit(settings.courses_per_scan)
     ).all()
     for course_id in stale:
         wish(course_id, now - settings.max_age)
     db.session.commit()
+    return list(stale)
+
+
+def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inline") -> list[int]:
+    """Claim due refreshes (wishes) for `worker_id` (committed: another worker skips them until
+    the claim expires)."""
     until = now + max(LEASE, timedelta(seconds=settings.limits.deadline * 4))
     candidates = select(RosterRefresh.course_id).where(exists().where(_claimable(now))) \
         .order_by(RosterRefresh.wanted_after).limit(settings.courses_per_run)
@@ -235,14 +247,17 @@ def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inlin
 
 
 def refresh_due(now: datetime | None = None, *, settings: RosterSettings | None = None,
-                cache: ClientCache | None = None, worker_id: str = "inline") -> list[RefreshResult]:
-    """Refresh the rosters that are due; failures are logged and tried again later."""
+                cache: ClientCache | None = None, worker_id: str = "inline", scan: bool = True) -> list[RefreshResult]:
+    """Refresh the rosters that are due; failures are logged and tried again later. `scan`: wish
+    for stale courses first (the worker scans as its own periodic job and passes False)."""
     now = now or utcnow()
     settings = settings or RosterSettings.from_config(current_app.config)
     own_cache = cache is None
     cache = cache or ClientCache()
     results = []
     try:
+        if scan:
+            wish_for_stale_courses(now, settings)
         for course_id in due_courses(now, settings, worker_id):
             try:
                 results.append(refresh_course(course_id, now=now, settings=settings, cache=cache))

@@ -153,6 +153,62 @@ def test_two_workers_of_two_processes_fetch_a_roster_once(rig):
     assert sorted(len(r.rosters) for r in reports) == [0, 1]
 
 
+def test_two_workers_scan_for_stale_rosters_once_per_period(rig, monkeypatch):
+    """Every worker of every process scanned all courses for stale rosters at every tick (each
+    second, or whenever woken). The scan is a periodic job claimed through the database now: N
+    processes scan once a minute together, and what it wishes for is still fetched once."""
+    import threading
+    import time
+
+    from lms_module.roster import sync
+
+    scans = []
+    real_scan = sync.wish_for_stale_courses
+
+    def counted_scan(now, settings):
+        scans.append(now)
+        time.sleep(0.2)  # the workers overlap
+        return real_scan(now, settings)
+
+    monkeypatch.setattr(sync, "wish_for_stale_courses", counted_scan)
+
+    def tick_together(workers, now):
+        barrier = threading.Barrier(len(workers))
+        reports = {}
+
+        def tick(worker):
+            barrier.wait(10)
+            reports[worker.id] = worker.run_once(now)
+
+        threads = [threading.Thread(target=tick, args=(w,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(reports) == len(workers)
+        return reports
+
+    course_id = _course_id(rig, rig.launch("3").launch_id)  # an instructor: the course is due by age
+    now = utcnow()
+    workers = [Worker(rig.app, worker_id=f"process-{n}") for n in (1, 2)]
+    reports = tick_together(workers, now)
+    assert scans == [now]
+    assert rig.lms.request_counts["nrps"] == 1  # the scan's wish, fetched by one of them
+    assert sorted(r.course_id for report in reports.values() for r in report.rosters) == [course_id]
+
+    for seconds in (1, 2, 30, 59):  # ticks within the minute, also of fresh processes
+        tick_together([*workers, Worker(rig.app, worker_id=f"fresh-{seconds}")], now + timedelta(seconds=seconds))
+    assert scans == [now]
+    tick_together(workers, now + timedelta(seconds=61))
+    assert scans == [now, now + timedelta(seconds=61)]
+    assert rig.lms.request_counts["nrps"] == 1  # the roster is fresh: the scan wished for nothing
+    with rig.app.app_context():
+        from lms_module.worker import PeriodicJob
+
+        job = db.session.get(PeriodicJob, "roster_scan")
+        assert job.claimed_by is None and job.next_run_at == now + timedelta(seconds=121)
+
+
 def test_a_wish_from_one_process_is_seen_by_the_workers_of_another(rig):
     course_id = _course_id(rig, rig.launch("4").launch_id)  # a student only: nothing is due by age
     with rig.app.test_request_context():
