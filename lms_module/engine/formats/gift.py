@@ -20,13 +20,13 @@ from decimal import Decimal, InvalidOperation
 from ..schema import Question
 from ..text import resolve
 from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images, without_language_marks
+from .html_markup import html_to_markup
 from .line_formats import (
     Malformed,
     QuestionIds,
     check_count,
     check_text,
     decode,
-    html_to_markdown,
     local,
     raise_if,
     validate,
@@ -304,8 +304,10 @@ class _Context:
             raw = raw[match.end():]
         text = _restore(raw).strip() if strip else _restore(raw)
         if fmt == "html":
-            text, lossy = html_to_markdown(text)
-            if lossy:
+            # GIFT's own [html] texts separate paragraphs; Kontor's blank line keeps them apart.
+            converted = html_to_markup(text, paragraph_break="\n\n")
+            text = converted.text
+            if converted.lost:
                 self.note("HTML that has no Markdown form (images, links, tables, ...) was reduced to its text")
         return check_text(text, self.line, what)
 

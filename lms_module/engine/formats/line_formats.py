@@ -1,15 +1,13 @@
 """What the two line-based text formats (GIFT, Aiken) share: decoding with limits, question ids,
-one-language texts, validation through the engine's own rules, and HTML → Kontor's Markdown subset.
+one-language texts and validation through the engine's own rules.
 
 Pure code: no Flask, no database.
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 
-import nh3
 from pydantic import TypeAdapter, ValidationError
 
 from .. import limits
@@ -102,33 +100,6 @@ def raise_if(errors: Iterable[Malformed]) -> None:
     findings = [e.finding for e in errors]
     if findings:
         raise FormatError(findings)
-
-
-# --- HTML from a file → Kontor's Markdown subset --------------------------------------------------------
-
-_SIMPLE_TAGS = [
-    (re.compile(r"<br\s*/?>", re.I), "\n"),
-    (re.compile(r"</p\s*>\s*<p(\s[^>]*)?>", re.I), "\n\n"),
-    (re.compile(r"</?p(\s[^>]*)?>", re.I), "\n"),
-    (re.compile(r"</?(b|strong)(\s[^>]*)?>", re.I), "**"),
-    (re.compile(r"</?(i|em)(\s[^>]*)?>", re.I), "*"),
-    (re.compile(r"</?(code|tt)(\s[^>]*)?>", re.I), "`"),
-]
-_ANY_TAG = re.compile(r"<[a-zA-Z/!?]")
-
-
-def html_to_markdown(source: str) -> tuple[str, bool]:
-    """Bold, italic, code, paragraphs and line breaks become Markdown; every other tag is stripped to
-    its text (nh3; script and style contents dropped) and entities are decoded. Returns the text and
-    whether something was lost (a tag that had no Markdown form)."""
-    text = source
-    for pattern, replacement in _SIMPLE_TAGS:
-        text = pattern.sub(replacement, text)
-    lossy = bool(_ANY_TAG.search(text))
-    text = html.unescape(nh3.clean(text, tags=set(), attributes={}, strip_comments=True))
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text, lossy
 
 
 def text_of(value, language: str) -> str:

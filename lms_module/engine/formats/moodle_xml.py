@@ -23,9 +23,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote
 
 from lxml import etree
 from pydantic import TypeAdapter, ValidationError
@@ -35,7 +33,8 @@ from ..normalize import normalize_expected
 from ..schema import GAP_PLACEHOLDER, RULE_ERROR, Question
 from ..text import LocalText, plain, render_markdown, resolve
 from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
-from .language_marks import as_phrase_marks, mark_code, wrap_phrase
+from .html_markup import file_name, html_to_markup
+from .language_marks import as_phrase_marks
 from .safe_xml import local_name, parse_xml
 
 _QUESTION = TypeAdapter(Question)
@@ -43,152 +42,6 @@ _QUESTION = TypeAdapter(Question)
 
 class _Skip(Exception):
     """This question cannot become a Kontor question; the message says why."""
-
-
-# --- HTML → Kontor's Markdown subset -----------------------------------------------------------
-
-_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr",
-               "blockquote", "pre", "dl", "dt", "dd", "hr", "figure", "figcaption", "section"}
-_SIMPLE_TAGS = {"b", "strong", "i", "em", "br", "p", "div", "span", "code", "tt", "kbd", "samp",
-                "html", "body", "font", "img"}  # an image gets its own note
-_MARKERS = {"b": "**", "strong": "**", "i": "*", "em": "*", "code": "`", "tt": "`", "kbd": "`", "samp": "`"}
-_DROPPED = {"script", "style", "head", "title", "object", "iframe", "svg", "math", "template", "noscript"}
-_VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
-_MULTILANG = re.compile(r"<span\b[^>]*\bclass\s*=\s*[\"'][^\"']*\bmultilang\b[^>]*>", re.IGNORECASE)
-_LANG_ATTR = re.compile(r"\blang\s*=\s*[\"']([A-Za-z_-]+)[\"']", re.IGNORECASE)
-
-
-class _HtmlToMarkdown(HTMLParser):
-    """Walks an HTML fragment and keeps what Kontor's Markdown subset can say.
-
-    Bold, italic and code become their markers, line breaks and blocks become line breaks, table
-    cells are separated by " | ", images become "[image: name]" (the file itself is kept apart);
-    everything else keeps its text only, and `lossy` records that something was lost.
-    """
-
-    def __init__(self, keep_language: str | None) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.lossy = False
-        self.images: list[str] = []  # @@PLUGINFILE@@ names the text refers to
-        self.external_images = 0
-        self._drop = 0
-        # Per open <span>: does it hide another language; where its phrase mark starts and its language.
-        self._spans: list[tuple[bool, int | None, str | None]] = []
-        self._keep_language = keep_language
-        self._code = 0
-        self._cells = 0
-
-    def _emit(self, text: str) -> None:
-        if not self._drop:
-            self.out.append(text)
-
-    def _newline(self) -> None:
-        if self.out and not self.out[-1].endswith("\n"):
-            self._emit("\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        if tag in _DROPPED:
-            self._drop += 1
-            self.lossy = True
-            return
-        if tag == "span":
-            other_language = ("multilang" in attributes.get("class", "").split()
-                              and self._keep_language is not None
-                              and attributes.get("lang", "")[:2].lower() != self._keep_language)
-            code = None
-            if "multilang" not in attributes.get("class", "").split() and "lang" in attributes:
-                code = mark_code(attributes["lang"])
-                if code is None:
-                    self.lossy = True
-            self._spans.append((other_language, len(self.out) if code and not self._drop else None, code))
-            if other_language:
-                self._drop += 1
-            return
-        if tag not in _SIMPLE_TAGS:
-            self.lossy = True
-        if tag in _MARKERS:
-            self._emit(_MARKERS[tag])
-            self._code += tag in ("code", "tt", "kbd", "samp")
-        elif tag == "br":
-            self._emit("\n")
-        elif tag == "img":
-            source = attributes.get("src", "")
-            if source.startswith("@@PLUGINFILE@@/"):
-                name = _file_name(unquote(source[len("@@PLUGINFILE@@/"):]))
-                self.images.append(name)
-                self._emit(f"[image: {name}]")
-            else:
-                self.external_images += 1
-                alt = " ".join(attributes.get("alt", "").split())
-                self._emit(f"[image: {alt}]" if alt else "[image]")
-        elif tag == "tr":
-            self._newline()
-            self._cells = 0
-        elif tag in ("td", "th"):
-            if self._cells:
-                self._emit(" | ")
-            self._cells += 1
-        elif tag in _BLOCK_TAGS:
-            self._newline()
-            if tag == "li":
-                self._emit("- ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROPPED:
-            self._drop = max(0, self._drop - 1)
-            return
-        if tag == "span":
-            if not self._spans:
-                return
-            other_language, start, code = self._spans.pop()
-            if other_language:
-                self._drop = max(0, self._drop - 1)
-            if start is not None and code is not None:
-                content = "".join(self.out[start:])
-                marked = wrap_phrase(content, code)  # type: ignore[arg-type]
-                if marked is not None:
-                    self.out[start:] = [marked]
-                elif content.strip():
-                    self.lossy = True
-            return
-        if tag in _MARKERS:
-            self._emit(_MARKERS[tag])
-            if tag in ("code", "tt", "kbd", "samp"):
-                self._code = max(0, self._code - 1)
-        elif tag in _BLOCK_TAGS:
-            self._newline()
-
-    def handle_data(self, data: str) -> None:
-        self._emit(re.sub(r"\s+", " ", data))
-
-    def result(self) -> str:
-        text = "".join(self.out)
-        text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
-        text = re.sub(r"\n{3,}", "\n\n", text)
-        return text.strip()
-
-
-def _multilang_choice(source: str, language: str) -> str | None:
-    """Which language of Moodle's multilang spans to keep: the wanted one, else the first."""
-    found = [m.group(1)[:2].lower() for tag in _MULTILANG.finditer(source)
-             for m in [_LANG_ATTR.search(tag.group(0))] if m]
-    if not found:
-        return None
-    return language if language in found else found[0]
-
-
-def html_to_markdown(source: str, language: str = "en") -> tuple[str, _HtmlToMarkdown]:
-    parser = _HtmlToMarkdown(_multilang_choice(source, language))
-    parser.feed(source)
-    parser.close()
-    return parser.result(), parser
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -201,12 +54,6 @@ def slugify(name: str, max_length: int = 56) -> str:
     ascii_text = folded.encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return slug[:max_length].strip("-")
-
-
-def _file_name(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    return cleaned[:120] or "file"
 
 
 def _option_id(index: int) -> str:
@@ -511,19 +358,19 @@ class _Reader:
             return raw.strip()
         if text_format == "moodle_auto_format":
             raw = raw.replace("\r\n", "\n").replace("\n", "<br>")
-        text, parser = html_to_markdown(raw, self.language)
-        if parser.lossy:
+        converted = html_to_markup(raw, multilang=self.language, images=True)
+        if converted.lost:
             self.note("formatting beyond bold, italic, code and line breaks was reduced to plain text", line)
-        for name in parser.images:
+        for name in converted.images:
             if name in self.files:
                 self.note(f"the text shows the image {name!r}: the course's question bank stores the file and "
                           f"shows it in the text (elsewhere the text reads [image: {name}])", line)
             else:
                 self.note(f"the text shows the image {name!r}, but the file itself was not in the export; "
                           f"the text reads [image: {name}]", line)
-        if parser.external_images:
+        if converted.external_images:
             self.note("an image linked from another site was left out of the text", line)
-        return text
+        return converted.text
 
     def local(self, text: str) -> dict[str, str]:
         return {self.language: text}
@@ -533,7 +380,7 @@ class _Reader:
 
     def _files(self, element: etree._Element) -> None:
         for file in element.findall("file"):
-            name = _file_name(file.get("name") or "file")
+            name = file_name(file.get("name") or "file")
             if (file.get("encoding") or "base64").strip().lower() != "base64":
                 self.note(f"the embedded file {name!r} is not base64-encoded; left out", file.sourceline)
                 continue
@@ -842,7 +689,7 @@ class _Reader:
         raw = _child_text(question_text, "text") or ""
         choices = []
         for choice in element.findall(tag):
-            text, _ = html_to_markdown(_child_text(choice, "text") or "", self.language)
+            text = html_to_markup(_child_text(choice, "text") or "", multilang=self.language, images=True).text
             choices.append((text, (_child_text(choice, "group") or "1").strip()))
         gaps: list[dict[str, Any]] = []
 

@@ -17,10 +17,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
 from typing import Any
 
-import nh3
 from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
@@ -31,7 +29,8 @@ from ..schema import (
 )
 from ..text import LocalText, render_markdown, resolve
 from . import ExportedFile, FormatError, Finding, ParsedBank, register, without_images
-from .language_marks import as_phrase_marks, mark_code, wrap_phrase
+from .html_markup import BLOCK, MarkupBuilder, html_to_markup
+from .language_marks import as_phrase_marks
 from .safe_xml import local_name, parse_xml
 from .safe_zip import read_zip
 
@@ -46,157 +45,15 @@ _LABELS = {
     "de": {"true": "Wahr", "false": "Falsch", "correct": "Wenn richtig:", "incorrect": "Wenn falsch:"},
 }
 
-# --- HTML and XHTML → Kontor's Markdown subset ---------------------------------------------------
-
-_INLINE_MARKS = {"b": "**", "strong": "**", "i": "*", "em": "*", "code": "`"}
-_BLOCKS = {
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "blockquote",
-    "pre", "dl", "dt", "dd", "section", "article", "header", "footer", "thead", "tbody", "tfoot",
-    "caption", "hr", "address", "figure", "figcaption", "prompt",
-}
-# Tags whose conversion loses nothing a reader needs (containers, the simple marks, breaks).
-_LOSSLESS = {*_INLINE_MARKS, "br", "p", "div", "span", "body", "html", "prompt", "itemBody", "blockquote"}
-_BLOCK = "\x00"  # a soft block boundary, folded into one line break at the end
-
-
-class _MarkupBuilder:
-    """Collects text, marks and breaks; notes tags it had to flatten (images, tables, links, ...)."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.open_marks: list[int] = []  # indexes of opening marks still open
-        self.lossy: set[str] = set()
-        # Elements with a language, innermost last: [tag, same tags opened inside, start, code].
-        self.languages: list[list[Any]] = []
-        self._opened_at = 0
-
-    def language(self, tag: str, raw: str | None) -> None:
-        """Called after open(tag): the element's lang/xml:lang, to become a phrase mark at close."""
-        if raw is None or tag in ("br", "hr", "img"):
-            return
-        code = mark_code(raw)
-        if code is None:
-            self.lossy.add(f'lang="{raw.strip()[:20]}"')
-            return
-        self.languages.append([tag, 0, self._opened_at, code])
-
-    def _close_language(self, tag: str) -> None:
-        if not self.languages or self.languages[-1][0] != tag:
-            return
-        entry = self.languages[-1]
-        if entry[1]:
-            entry[1] -= 1
-            return
-        self.languages.pop()
-        start, code = entry[2], entry[3]
-        content = "".join(self.parts[start:])
-        marked = wrap_phrase(content, code)
-        if marked is None:
-            if content.strip():
-                self.lossy.add(f'lang="{code}"')
-            return
-        self.parts[start:] = [marked]
-
-    def text(self, data: str) -> None:
-        data = re.sub(r"\s+", " ", data)
-        if not data:
-            return
-        if data.startswith(" ") and self.open_marks and self.open_marks[-1] == len(self.parts) - 1:
-            # "<b> x</b>" → " **x**": a mark must touch its text to render.
-            self.parts.insert(len(self.parts) - 1, " ")
-            self.open_marks[-1] += 1
-            data = data[1:]
-        self.parts.append(data)
-
-    def raw(self, data: str) -> None:
-        self.parts.append(data)
-
-    def block(self) -> None:
-        self.parts.append(_BLOCK)
-
-    def open(self, tag: str) -> None:
-        self._opened_at = len(self.parts)  # where a lang on this element starts its mark
-        if self.languages and self.languages[-1][0] == tag:
-            self.languages[-1][1] += 1
-        if tag in _INLINE_MARKS:
-            self.parts.append(_INLINE_MARKS[tag])
-            self.open_marks.append(len(self.parts) - 1)
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag in _BLOCKS:
-            self.block()
-            if tag == "li":
-                self.parts.append("- ")
-        if tag not in _LOSSLESS:
-            self.lossy.add(tag)
-
-    def close(self, tag: str) -> None:
-        if tag in _INLINE_MARKS:
-            mark = _INLINE_MARKS[tag]
-            start = self.open_marks.pop() if self.open_marks else None
-            if start is not None and start == len(self.parts) - 1:
-                self.parts.pop()  # an empty mark: drop it
-                return
-            trailing = ""
-            if self.parts and self.parts[-1].endswith(" "):
-                self.parts[-1] = self.parts[-1].rstrip(" ")
-                trailing = " "
-            self.parts.append(mark + trailing)
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-        elif tag in _BLOCKS:
-            self.block()
-        self._close_language(tag)
-
-    def result(self) -> str:
-        joined = "".join(self.parts)
-        joined = re.sub(r"[ \t]*\x00[\x00 \t]*", _BLOCK, joined)
-        joined = re.sub(r"\n?\x00+\n?", "\n", joined)
-        joined = re.sub(r"[ \t]*\n[ \t]*", "\n", joined)
-        return joined.strip()
-
-
-class _HtmlReader(HTMLParser):
-    def __init__(self, builder: _MarkupBuilder) -> None:
-        super().__init__(convert_charrefs=True)
-        self.builder = builder
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        name = tag.rsplit(":", 1)[-1].lower()
-        self.builder.open(name)
-        attributes = dict(attrs)
-        self.builder.language(name, attributes.get("lang", attributes.get("xml:lang")))
-
-    def handle_startendtag(self, tag: str, attrs: Any) -> None:
-        self.handle_starttag(tag, attrs)
-        self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        self.builder.close(tag.rsplit(":", 1)[-1].lower())
-
-    def handle_data(self, data: str) -> None:
-        self.builder.text(data)
-
-
-def html_to_markup(html: str) -> tuple[str, set[str]]:
-    """HTML from a file as Kontor markup, and the tags that were flattened to text.
-
-    nh3 removes scripts, styles and every attribute first; what remains is read as events (never as
-    markup to keep): simple marks become Markdown, everything else its text.
-    """
-    cleaned = nh3.clean(html, attributes={"*": {"lang", "xml:lang"}}, strip_comments=True)
-    builder = _MarkupBuilder()
-    reader = _HtmlReader(builder)
-    reader.feed(cleaned)
-    reader.close()
-    return builder.result(), builder.lossy
-
+# --- XHTML item bodies → Kontor's Markdown subset (HTML texts: html_markup) ----------------------
 
 # QTI 2.1 elements inside an item body that are not text.
 _SKIPPED_IN_TEXT = {"feedbackInline", "feedbackBlock", "modalFeedback", "templateBlock", "templateInline"}
+# QTI's own containers of text, read as the HTML element that behaves alike.
+_AS_HTML = {"prompt": "div", "itemBody": "body"}
 
 
-def _walk(element: etree._Element, builder: _MarkupBuilder,
+def _walk(element: etree._Element, builder: MarkupBuilder,
           on_interaction: Callable[[etree._Element], str | None], *, own_text: bool = True) -> None:
     if own_text and element.text:
         builder.text(element.text)
@@ -209,8 +66,9 @@ def _walk(element: etree._Element, builder: _MarkupBuilder,
         elif name in _SKIPPED_IN_TEXT or name == "rubricBlock" and "candidate" not in child.get("view", ""):
             pass
         elif name in ("img", "object", "math"):
-            builder.lossy.add(name)
+            builder.lost.add(name)
         else:
+            name = _AS_HTML.get(name, name)
             builder.open(name)
             builder.language(name, child.get(XML_LANG, child.get("lang")))
             _walk(child, builder, on_interaction)
@@ -221,9 +79,9 @@ def _walk(element: etree._Element, builder: _MarkupBuilder,
 
 def xhtml_to_markup(element: etree._Element,
                     on_interaction: Callable[[etree._Element], str | None] = lambda _e: None) -> tuple[str, set[str]]:
-    builder = _MarkupBuilder()
+    builder = MarkupBuilder()
     _walk(element, builder, on_interaction)
-    return builder.result(), builder.lossy
+    return builder.result(), builder.lost
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -492,8 +350,9 @@ def _mattext(element: etree._Element | None, notes: list[str]) -> str:
         return ""
     text = "".join(mattext.itertext())
     if "html" in (mattext.get("texttype") or "").lower():
-        text, lossy = html_to_markup(text)
-        notes.extend(_lossy_note(lossy))
+        converted = html_to_markup(text)
+        text = converted.text
+        notes.extend(_lossy_note(converted.lost))
     return text.strip()
 
 
@@ -783,7 +642,7 @@ def _item21(item: etree._Element, reader: _Reader, notes: list[str]) -> dict[str
             if prompt is not None:
                 text, lossy = xhtml_to_markup(prompt)
                 notes.extend(_lossy_note(lossy))
-                return _BLOCK + text + _BLOCK
+                return BLOCK + text + BLOCK
             return None
 
         stem, lossy = xhtml_to_markup(body, keep_prompt)

@@ -15,7 +15,6 @@ import pytest
 
 from lms_module.engine import load_quiz
 from lms_module.engine.formats import FormatError, format_for_filename, format_named
-from lms_module.engine.formats.qti import html_to_markup
 from lms_module.engine.schema import Question
 from pydantic import TypeAdapter
 
@@ -250,28 +249,6 @@ def test_a_single_qti21_item_file_reads_too():
     assert [q.type for q in bank.questions] == ["ordering"]
 
 
-# --- markup ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("html, expected", [
-    ("<p>a <b>bold</b> and <i>it</i></p>", "a **bold** and *it*"),
-    ("<p>one</p><p>two</p>", "one\ntwo"),
-    ("x<br>y", "x\ny"),
-    ("<strong> spaced </strong>word", " **spaced** word".strip()),
-    ("&lt;script&gt; &amp; &eacute;", "<script> & é"),
-    ("<script>alert(1)</script>safe<style>p{}</style>", "safe"),
-    ("<code>a*b</code>", "`a*b`"),
-])
-def test_html_becomes_kontor_markup(html, expected):
-    assert html_to_markup(html)[0] == expected
-
-
-def test_html_that_kontor_cannot_show_is_flattened_and_reported():
-    text, lossy = html_to_markup('<table><tr><td>A</td><td>B</td></tr></table><a href="x">link</a>')
-    assert "<" not in text and "A" in text and "link" in text
-    assert {"table", "a"} <= lossy
-
-
 # --- hostile and malformed input ------------------------------------------------------------------
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -498,14 +475,6 @@ def test_a_marked_phrase_is_written_as_xml_lang_span_and_read_back_as_the_mark(l
         "[Mit freundlichen Grüßen]{lang=de}" if language == "de" else "[Kind regards]{lang=de}",
     ]
     assert getattr(back.explanation, language).endswith("[**Yours faithfully**]{lang=en}.")
-
-
-def test_lang_on_any_html_element_becomes_a_mark_and_a_language_kontor_cannot_mark_is_noted():
-    assert html_to_markup('<p>Say <span lang="en-GB">cheers</span> and <em lang="de">tschüss</em></p>')[0] == (
-        "Say [cheers]{lang=en} and [*tschüss*]{lang=de}")
-    text, lossy = html_to_markup('<p><span lang="fr">merci</span> <span lang="en">a<br>b</span></p>')
-    assert text == "merci a\nb"
-    assert lossy == {'lang="fr"', 'lang="en"'}
 
 
 def test_a_documents_language_becomes_marks_around_its_texts():
