@@ -38,7 +38,6 @@ _LOSSLESS = {*_MARKS, "br", "p", "div", "span", "body", "html", "font", "blockqu
 _DROPPED = {"script", "style", "head", "title", "object", "iframe", "svg", "math", "template", "noscript"}
 _KEPT_TAGS = set(nh3.ALLOWED_TAGS) - _DROPPED
 _KEPT_ATTRIBUTES = {"*": {"lang", "xml:lang"}, "span": {"class", "lang"}, "img": {"src", "alt"}}
-_TAG_NAME = re.compile(r"<([A-Za-z][\w:.-]*)")
 _MULTILANG = re.compile(r"<span\b[^>]*\bclass\s*=\s*[\"'][^\"']*\bmultilang\b[^>]*>", re.IGNORECASE)
 _LANG_ATTR = re.compile(r"\blang\s*=\s*[\"']([A-Za-z_-]+)[\"']", re.IGNORECASE)
 _PLUGINFILE = "@@PLUGINFILE@@/"
@@ -235,6 +234,24 @@ class _HtmlReader(HTMLParser):
             self.builder.text(data)
 
 
+class _TagNames(HTMLParser):
+    """The elements of a fragment as an HTML parser sees them (not in comments, scripts or text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.names: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.names.add(tag.rsplit(":", 1)[-1].lower())
+
+
+def _tag_names(source: str) -> set[str]:
+    parser = _TagNames()
+    parser.feed(source)
+    parser.close()
+    return parser.names
+
+
 def file_name(name: str) -> str:
     """A file name from a path in a file, safe to store and show (no folders, no odd characters)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -263,7 +280,7 @@ def html_to_markup(source: str, *, paragraph_break: str = "\n", multilang: str |
         "[image: alt]" (from elsewhere, counted), instead of being reported as lost.
     """
     # Every tag of the source, also those nh3 removes or an HTML parser moves (a cell outside a table).
-    lost = {n.rsplit(":", 1)[-1].lower() for n in _TAG_NAME.findall(source)} - _LOSSLESS - ({"img"} if images else set())
+    lost = _tag_names(source) - _LOSSLESS - ({"img"} if images else set())
     cleaned = nh3.clean(source, tags=_KEPT_TAGS, clean_content_tags=_DROPPED, attributes=_KEPT_ATTRIBUTES,
                         strip_comments=True, link_rel=None)
     builder = MarkupBuilder(paragraph_break=paragraph_break)

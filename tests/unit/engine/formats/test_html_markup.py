@@ -35,6 +35,8 @@ def test_html_that_kontor_cannot_show_is_flattened_and_reported():
     assert "<" not in converted.text and "A" in converted.text and "link" in converted.text
     assert {"table", "a"} <= converted.lost
     assert html_to_markup("<p>a <b>b</b> <span>c</span><br></p>").lost == set()
+    # Tags are those an HTML parser sees: not inside a comment or a script.
+    assert html_to_markup('<!-- <table> -->ok<script>"<table>"</script>').lost == {"script"}
 
 
 def test_embedded_content_is_dropped_with_its_text_and_reported():
