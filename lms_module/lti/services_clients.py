@@ -98,14 +98,20 @@ def call(
     headers: dict[str, str] | None = None,
     data: Any = None,
     truncate: bool = False,
+    templates: RequestTemplates | None = None,
 ) -> ServiceResponse:
     """One HTTP request with a capped read. Network trouble raises ServiceFailure(RETRY).
 
     With `truncate`, a body over the cap is cut (for answers Kontor does not need, such as the
-    body of a score POST); without it, an oversized body is a REFUSED failure."""
+    body of a score POST); without it, an oversized body is a REFUSED failure. With `templates`
+    (a client that calls the same URLs again and again), what requests would work out anew for
+    every call is taken from there."""
     started = time.monotonic()
     try:
-        response = session.request(method, url, headers=headers, data=data, stream=True, timeout=limits.timeout)
+        if templates is not None and not session.cookies:
+            response = templates.send(session, method, url, headers or {}, data, limits.timeout)
+        else:
+            response = session.request(method, url, headers=headers, data=data, stream=True, timeout=limits.timeout)
     except requests.Timeout as exc:
         raise ServiceFailure(RETRY, f"the LMS did not answer {_short(url)} within {limits.timeout:g} s") from exc
     except requests.ConnectionError as exc:
@@ -117,6 +123,42 @@ def call(
     finally:
         response.close()
     return ServiceResponse(response.status_code, response.reason or "", response.headers, body, url)
+
+
+class RequestTemplates:
+    """Prepared requests per (method, URL, headers other than Authorization) for one session.
+
+    `Session.request` merges the session's headers, cookies and hooks into every call and reads
+    the environment for proxies and a CA bundle (walking os.environ twice: a third of the worker's
+    CPU per score). For one URL of one session that gives the same result every time, so it is
+    worked out once and each call copies the template, adds its Authorization and body and goes
+    through `Session.send` with the same proxies, TLS settings, adapters and hooks. Only used
+    while the session holds no cookies (an LMS that sets one gets the ordinary path, which sends
+    it back); never follows redirects (as LmsSession)."""
+
+    MAX_TEMPLATES = 64  # URLs differ per line item and per page of a paged list
+
+    def __init__(self) -> None:
+        self._prepared: dict[tuple, tuple[requests.PreparedRequest, dict[str, Any]]] = {}
+
+    def send(self, session: requests.Session, method: str, url: str, headers: dict[str, str], data: Any,
+             timeout: float) -> requests.Response:
+        fixed = tuple((name, value) for name, value in headers.items() if name.lower() != "authorization")
+        key = (method, url, fixed)
+        entry = self._prepared.get(key)
+        if entry is None:
+            template = session.prepare_request(requests.Request(method, url, headers=dict(fixed)))
+            settings = session.merge_environment_settings(template.url, {}, True, None, None)
+            if len(self._prepared) >= self.MAX_TEMPLATES:
+                self._prepared.clear()
+            entry = self._prepared[key] = (template, settings)
+        template, settings = entry
+        prepared = template.copy()
+        for name, value in headers.items():
+            if name.lower() == "authorization":
+                prepared.headers[name] = value
+        prepared.prepare_body(data, None)
+        return session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
 
 
 def _read_capped(response: requests.Response, limits: CallLimits, started: float, truncate: bool, url: str) -> bytes:
@@ -252,6 +294,7 @@ class ServiceClient:
         self.scopes = tuple(sorted(set(scopes)))
         self.limits = limits
         self.session = session or LmsSession(timeout=limits.timeout)
+        self.templates = RequestTemplates()
 
     def request(self, method: str, url: str, *, what: str, accept: str | None = None,
                 content_type: str | None = None, body: str | None = None, truncate: bool = False) -> ServiceResponse:
@@ -277,7 +320,8 @@ class ServiceClient:
         if content_type:
             headers["Content-Type"] = content_type
         data = body.encode("utf-8") if isinstance(body, str) else body
-        return call(self.session, method, url, limits=self.limits, headers=headers, data=data, truncate=truncate)
+        return call(self.session, method, url, limits=self.limits, headers=headers, data=data, truncate=truncate,
+                    templates=self.templates)
 
 
 class ClientCache:
