@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any, Literal
 
 from markupsafe import Markup, escape
@@ -159,7 +160,21 @@ def images_to_text(source: str) -> str:
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])", re.DOTALL)
 
 
+# Rendered texts kept per process: a question page renders the same stems, options and documents
+# for every student. Only texts without images (an image's URL belongs to the page's launch and
+# course, so it is made for each page) and of a bounded length, in a bounded number.
+_CACHED_TEXT_CHARS = 2_000
+
+
 def render_markdown(source: str, strip: bool = True) -> Markup:
+    """render_markdown_uncached, remembered for short texts without images (the result depends
+    on nothing else)."""
+    if len(source) <= _CACHED_TEXT_CHARS and "(image:" not in source:
+        return _render_markdown_cached(source, strip)
+    return render_markdown_uncached(source, strip)
+
+
+def render_markdown_uncached(source: str, strip: bool = True) -> Markup:
     """Render the Markdown subset (**bold**, *italic*, `code`, line breaks, course images
     ``![description](image:ID)`` through the `image_url` resolver) as safe HTML.
 
@@ -194,6 +209,11 @@ def render_markdown(source: str, strip: bool = True) -> Markup:
 
 
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
+
+
+@lru_cache(maxsize=4096)
+def _render_markdown_cached(source: str, strip: bool) -> Markup:
+    return render_markdown_uncached(source, strip)
 
 
 _STAR_RUN = re.compile(r"(\*+)")
