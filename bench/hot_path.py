@@ -10,15 +10,25 @@ Measured, on a throwaway PostgreSQL database (or --sqlite) with the built-in lib
 profile, worker off:
     page    GET  /l/<launch>/attempt/<attempt>/page/<n>     (accuracy-exam, 20 pages, per student)
     save    POST /l/<launch>/attempt/<attempt>/autosave     (JSON answer, X-CSRFToken)
-    launch  the four requests of a launch: POST /lti/login, POST /lti/launch (an RS256 id_token
+    launch  the requests of a launch: POST /lti/login, POST /lti/launch (an RS256 id_token
             signed by this script as the bench LMS; its key set is stored, as after the first
-            launch), GET the landing page, GET the start page it leads to
+            launch), then GET each redirect up to the start page (3 requests: the launch sends a
+            student straight there; until issue 15 through the landing page, 4 requests)
             (signing the token is the LMS's work and is not counted)
+    start   the two requests of an exam start, for a student launched but not started yet:
+            GET /l/<launch>/quiz (the start page), POST /l/<launch>/quiz/start (draws the questions,
+            inserts the attempt); question 1 is the page phase
+    finish  the three requests at the end, for a student who answered every question: GET the
+            summary, POST submit (grades, queues the grade for the LMS: this activity has a line
+            item), GET the result (review of every question, as feedback after_submit allows)
 
     floor   GET  /healthz (no database, no template): what Flask and the test client cost alone
 
     .venv/bin/python bench/hot_path.py                     # 3 rounds, median per phase
     .venv/bin/python bench/hot_path.py --profile page      # cProfile of one phase (top 40, CPU clock)
+    .venv/bin/python bench/hot_path.py --phases start,finish --rounds 5   # only some phases
+
+start and finish also print their requests' medians separately (e.g. "start page 4.1 + start 5.2").
 
 Results: bench/RESULTS.md ("Hot path (issue 15)").
 """
@@ -35,8 +45,12 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -167,14 +181,129 @@ def run_launches(app, key, meter: Meter, count: int) -> None:
             r.get_data()
         assert r.status_code == 302, (r.status_code, r.get_data()[:500])
         location = r.headers["Location"]
-        for _ in range(2):  # the landing page, then the start page it leads to
+        while True:  # the redirects the launch answers with, up to the start page
             with meter.measure(parts):
                 r = client.get(location)
                 r.get_data()
-            if r.status_code in (301, 302, 303):
-                location = r.headers["Location"]
-        assert r.status_code == 200 and len(parts) == 4, (r.status_code, len(parts), r.get_data()[:300])
+            if r.status_code not in (301, 302, 303) or len(parts) == 6:
+                break
+            location = r.headers["Location"]
+        assert r.status_code == 200 and location.endswith("/quiz"), (r.status_code, location, r.get_data()[:300])
         meter.samples.append(sum(parts))
+
+
+@dataclass
+class Fresh:
+    """A student who has launched the activity but not started (start), or has answered every
+    question of a started attempt (finish): each measured once, as a real student is."""
+    launch_id: str
+    cookie: str
+    csrf: str
+    attempt_id: str | None = None
+
+
+def fresh_students(app, count: int, graded_link: bool, tag: str) -> list[Fresh]:
+    """`count` students with a launch and a session each; with graded_link, on an activity of their
+    own that has a line item (so submit queues the grade), with an attempt whose every question is
+    answered with its key (an essay gets a sentence)."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from lms_module.attempts import services
+    from lms_module.courses.models import LaunchSession, Membership, ResourceLink, User
+    from lms_module.extensions import db
+    from lms_module.lti.models import utcnow
+    from lms_module.web.access import SESSION_LAUNCHES
+    from support.answer_keys import key_form
+
+    rows = []
+    with app.app_context():
+        link = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "bench-link")).one()
+        if graded_link:
+            link = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "bench-graded")).first() \
+                or ResourceLink(platform_id=link.platform_id, course_id=link.course_id, link_id="bench-graded",
+                                title="Bench exam (graded)", quiz_slug=link.quiz_slug,
+                                lineitem_url="https://lms.bench/lineitems/1/lineitem")
+            db.session.add(link)
+            db.session.flush()
+        now = utcnow()
+        for i in range(count):
+            user = User(platform_id=link.platform_id, subject=f"{tag}-{i}-{uuid.uuid4().hex[:6]}", name=f"Student {i}")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Membership(course_id=link.course_id, user_id=user.id, role="student"))
+            launch = LaunchSession(id=f"{tag}-{i}-{secrets.token_hex(6)}", platform_id=link.platform_id,
+                                   user_id=user.id, course_id=link.course_id, resource_link_id=link.id,
+                                   role="student", locale="de" if i % 2 else "en",
+                                   message_type="LtiResourceLinkRequest", expires_at=now + timedelta(hours=6))
+            db.session.add(launch)
+            db.session.flush()
+            attempt_id = None
+            if graded_link:
+                attempt = services.start_attempt(link, user.id, now)
+                content = services.content_for(attempt)
+                form, ids = {}, []
+                for entry in attempt.plan:
+                    question = content.question(entry["question_id"])
+                    form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["A short essay answer."]})
+                    ids.append(question.id)
+                services.save_answers(attempt, form, ids, now)
+                attempt_id = attempt.public_id
+            rows.append((launch.id, attempt_id))
+        db.session.commit()
+        db.session.remove()
+    serializer = app.session_interface.get_signing_serializer(app)
+    result = []
+    for launch_id, attempt_id in rows:
+        with app.test_request_context():  # a fresh `g` per student: its own CSRF token
+            session[SESSION_LAUNCHES] = [launch_id]
+            token = generate_csrf()
+            cookie = serializer.dumps(dict(session))
+        result.append(Fresh(launch_id, f"{app.config['SESSION_COOKIE_NAME']}={cookie}", token, attempt_id))
+    return result
+
+
+def run_starts(client, students: list[Fresh], meter: Meter, count: int, split: list[list[float]]) -> None:
+    """The start page, then the start (POST) of a student who has not started; one sample per student."""
+    for s in students[:count]:
+        parts: list[float] = []
+        with meter.measure(parts):
+            r = client.get(f"/l/{s.launch_id}/quiz", headers={"Cookie": s.cookie})
+            body = r.get_data()
+        assert r.status_code == 200 and b'name="csrf_token"' in body, (r.status_code, body[:300])
+        with meter.measure(parts):
+            r = client.post(f"/l/{s.launch_id}/quiz/start", data={"csrf_token": s.csrf}, headers={"Cookie": s.cookie})
+            r.get_data()
+        assert r.status_code == 302 and "/page/1" in r.headers["Location"], (r.status_code, r.get_data()[:300])
+        meter.samples.append(sum(parts))
+        for bucket, value in zip(split, parts):
+            bucket.append(value)
+
+
+def run_finishes(client, students: list[Fresh], meter: Meter, count: int, split: list[list[float]]) -> None:
+    """Summary, submit (POST) and result of a student who answered everything; one sample per student."""
+    for s in students[:count]:
+        base = f"/l/{s.launch_id}/attempt/{s.attempt_id}"
+        parts: list[float] = []
+        with meter.measure(parts):
+            r = client.get(f"{base}/summary", headers={"Cookie": s.cookie})
+            body = r.get_data()
+        assert r.status_code == 200 and b'/submit"' in body, (r.status_code, body[:300])
+        with meter.measure(parts):
+            r = client.post(f"{base}/submit", data={"csrf_token": s.csrf}, headers={"Cookie": s.cookie})
+            r.get_data()
+        assert r.status_code == 302 and r.headers["Location"].endswith("/result"), (r.status_code, r.get_data()[:300])
+        with meter.measure(parts):
+            r = client.get(f"{base}/result", headers={"Cookie": s.cookie})
+            body = r.get_data()
+        assert r.status_code == 200 and body.count(b"<h3>") >= 1, (r.status_code, body[:300])  # the review
+        meter.samples.append(sum(parts))
+        for bucket, value in zip(split, parts):
+            bucket.append(value)
+
+
+SPLIT_NAMES = {"start": ("start page", "start"), "finish": ("summary", "submit", "result")}
+UNITS = {"launch": "launch (4 requests)", "start": "start (2 requests)", "finish": "finish (3 requests)"}
 
 
 def main(argv=None) -> int:
@@ -183,9 +312,11 @@ def main(argv=None) -> int:
     p.add_argument("--pages", type=int, default=400, help="page requests measured per round")
     p.add_argument("--saves", type=int, default=400, help="autosaves measured per round")
     p.add_argument("--launches", type=int, default=60, help="launches measured per round")
+    p.add_argument("--starts", type=int, default=60, help="starts and finishes measured per round")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--phases", default="floor,page,save,launch")
-    p.add_argument("--profile", choices=["floor", "page", "save", "launch"], help="cProfile one phase, one round")
+    p.add_argument("--phases", default="floor,page,save,launch,start,finish")
+    p.add_argument("--profile", choices=["floor", "page", "save", "launch", "start", "finish"],
+                   help="cProfile one phase, one round")
     p.add_argument("--postgres-url", default=attempt_bench.DEFAULT_POSTGRES)
     p.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
     args = p.parse_args(argv)
@@ -204,6 +335,12 @@ def main(argv=None) -> int:
             run_pages(client, students, Meter(), 2 * students[0].pages)
             run_saves(client, students, Meter(), 10)
             run_launches(app, key, Meter(), 3)
+            fresh = {name: fresh_students(app, rounds * args.starts + 3, name == "finish", f"bench-{name}")
+                     for name in ("start", "finish") if name in phases}
+            runner = {"start": run_starts, "finish": run_finishes}
+            for name, people in fresh.items():  # warm-up: three of them, not measured
+                runner[name](client, people[:3], Meter(), 3, [[] for _ in SPLIT_NAMES[name]])
+                del people[:3]
             results: dict[str, list[float]] = {name: [] for name in phases}
             profiler = cProfile.Profile(time.process_time) if args.profile else None
             for _ in range(rounds):
@@ -215,13 +352,20 @@ def main(argv=None) -> int:
                         run_pages(client, students, meter, args.pages)
                     elif name == "save":
                         run_saves(client, students, meter, args.saves)
-                    else:
+                    elif name == "launch":
                         run_launches(app, key, meter, args.launches)
+                    split: list[list[float]] = [[] for _ in SPLIT_NAMES.get(name, ())]
+                    if name in runner:
+                        people = fresh[name]
+                        runner[name](client, people, meter, args.starts, split)
+                        del people[:args.starts]
                     ms = statistics.median(meter.samples) * 1000
                     results[name].append(ms)
-                    print(f"  {name}: {ms:.2f} ms CPU per {'launch (4 requests)' if name == 'launch' else 'request'}"
-                          f" (median; mean {statistics.mean(meter.samples) * 1000:.2f}, n={len(meter.samples)})",
-                          flush=True)
+                    parts = " + ".join(f"{label} {statistics.median(values) * 1000:.2f}"
+                                       for label, values in zip(SPLIT_NAMES.get(name, ()), split))
+                    print(f"  {name}: {ms:.2f} ms CPU per {UNITS.get(name, 'request')}"
+                          f" (median; mean {statistics.mean(meter.samples) * 1000:.2f}, n={len(meter.samples)})"
+                          + (f" [medians: {parts}]" if parts else ""), flush=True)
             with app.app_context():
                 from lms_module.extensions import db
                 db.session.remove()
