@@ -156,14 +156,10 @@ def fetch_first_roster(course_id: int, budget_seconds: float = 3.0, now: datetim
                           deadline=budget_seconds),
     )
     claim = f"request:{os.getpid()}:{threading.get_ident()}"[:64]
-    won = db.session.execute(
-        update(RosterRefresh)
-        .where(RosterRefresh.course_id == course_id, exists().where(_claimable(now)))
-        .values(claimed_by=claim, claimed_until=now + timedelta(seconds=budget_seconds * 4))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = _claim(select(RosterRefresh.course_id).where(RosterRefresh.course_id == course_id), now, claim,
+                 now + timedelta(seconds=budget_seconds * 4))
     db.session.commit()
-    if won == 1:
+    if won:
         try:
             refresh_course(course_id, now=now, settings=settings, give_up_at=time.monotonic() + budget_seconds)
         except Exception as exc:  # a slow or failing LMS: the workers take over, the page says so
@@ -223,27 +219,36 @@ def due_courses(now: datetime, settings: RosterSettings, worker_id: str = "inlin
     until = now + max(LEASE, timedelta(seconds=settings.limits.deadline * 4))
     candidates = select(RosterRefresh.course_id).where(exists().where(_claimable(now))) \
         .order_by(RosterRefresh.wanted_after).limit(settings.courses_per_run)
-    claimed: list[int] = []
-    if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True, of=RosterRefresh)))
-        if ids:
-            db.session.execute(update(RosterRefresh).where(RosterRefresh.course_id.in_(ids))
-                               .values(claimed_by=worker_id, claimed_until=until)
-                               .execution_options(synchronize_session=False))
-        claimed = ids
-    else:
-        for course_id in db.session.scalars(candidates).all():
-            # Compare-and-set: only if still claimable when the UPDATE runs.
-            won = db.session.execute(
-                update(RosterRefresh)
-                .where(RosterRefresh.course_id == course_id, exists().where(_claimable(now)))
-                .values(claimed_by=worker_id, claimed_until=until)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if won == 1:
-                claimed.append(course_id)
+    claimed = _claim(candidates, now, worker_id, until)
     db.session.commit()
     return claimed
+
+
+def _claim(candidates, now: datetime, claim: str, until: datetime) -> list[int]:
+    """Claim those of the wishes `candidates` selects that are claimable (not committed); returns
+    their course ids. The one way any worker or request claims a roster refresh.
+
+    The decision is a compare-and-set UPDATE, judged on the newest committed state. On PostgreSQL
+    the candidates are locked first (`FOR UPDATE SKIP LOCKED`: a wish another worker is claiming
+    right now is skipped, not waited for), and that lock alone does not decide: PostgreSQL rechecks
+    a row that changed after the statement's snapshot with the row's new version but the course as
+    the snapshot saw it. A worker whose statement had started before another worker claimed,
+    fetched, stored and released the same course would find it released and its roster "never
+    read", and fetch it a second time. The UPDATE is a new statement with a new snapshot, taken
+    while the wishes are locked, so it sees that refresh."""
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True, of=RosterRefresh)))
+    else:
+        ids = list(db.session.scalars(candidates))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        update(RosterRefresh)
+        .where(RosterRefresh.course_id.in_(ids), exists().where(_claimable(now)))
+        .values(claimed_by=claim, claimed_until=until)
+        .returning(RosterRefresh.course_id)
+        .execution_options(synchronize_session=False)
+    ))
 
 
 def refresh_due(now: datetime | None = None, *, settings: RosterSettings | None = None,

@@ -1,7 +1,11 @@
 """Course rosters from the emulated Moodle's NRPS service, refreshed by the worker only."""
+import threading
+import time
 from datetime import timedelta
 
-from sqlalchemy import select
+import psycopg
+import pytest
+from sqlalchemy import and_, select, text
 
 from lms_module.attempts.models import Attempt
 from lms_module.db_types import utcnow
@@ -10,6 +14,7 @@ from lms_module.courses.models import Course, LaunchSession, Membership, User
 from lms_module.lti.services_clients import CallLimits
 from lms_module.roster import RosterSettings, refresh_due, refresh_if_stale
 from lms_module.worker import Worker
+from support.databases import backend
 
 SMALL_PAGES = RosterSettings(page_size=3)
 
@@ -151,6 +156,57 @@ def test_two_workers_of_two_processes_fetch_a_roster_once(rig):
         thread.join(30)
     assert rig.lms.request_counts["nrps"] == 1
     assert sorted(len(r.rosters) for r in reports) == [0, 1]
+
+
+PAUSE_LOCK = 0x4B4F5254  # an advisory lock key of this test only
+
+
+@pytest.mark.skipif(backend() != "postgresql",
+                    reason="PostgreSQL's recheck of a row locked after the statement's snapshot")
+def test_a_worker_whose_claim_began_before_another_refresh_does_not_fetch_again(rig, monkeypatch, database_url):
+    """Under heavy load two workers fetched one roster twice. The late worker's claim (SELECT …
+    FOR UPDATE SKIP LOCKED) took its snapshot, then stalled while the other worker claimed,
+    fetched, stored and released the course; when it locked the row, PostgreSQL rechecked the
+    row's new version (released) with the course as the snapshot saw it (never read), so the late
+    worker claimed and fetched again. The stall is made certain here: the late worker's claim
+    statement waits for an advisory lock the test holds, after its snapshot, before it locks."""
+    from lms_module.roster import sync
+
+    rig.launch("3")
+    with rig.app.app_context():
+        sync.wish_for_stale_courses(utcnow(), RosterSettings())
+    claimable = sync._claimable
+
+    def stalling(now):
+        if threading.current_thread().name != "late-worker":
+            return claimable(now)
+        return and_(claimable(now), text(f"pg_advisory_xact_lock_shared({PAUSE_LOCK}) IS NOT NULL"))
+
+    monkeypatch.setattr(sync, "_claimable", stalling)
+    claimed = {}
+
+    def late_worker():
+        with rig.app.app_context():
+            try:
+                claimed["late"] = sync.due_courses(utcnow(), RosterSettings(), "late-worker")
+            finally:
+                db.session.remove()
+
+    with psycopg.connect(database_url, autocommit=True) as pause:
+        pause.execute("SELECT pg_advisory_lock(%s)", (PAUSE_LOCK,))
+        late = threading.Thread(target=late_worker, name="late-worker")
+        late.start()
+        deadline = time.monotonic() + 20
+        while not pause.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                                "AND objid = %s", (PAUSE_LOCK,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the late worker's claim never reached the pause"
+            time.sleep(0.01)
+        first = _refresh(rig, settings=RosterSettings())  # a whole refresh while the late claim stalls
+        pause.execute("SELECT pg_advisory_unlock(%s)", (PAUSE_LOCK,))
+        late.join(20)
+    assert len(first) == 1
+    assert claimed == {"late": []}
+    assert rig.lms.request_counts["nrps"] == 1
 
 
 def test_two_workers_scan_for_stale_rosters_once_per_period(rig, monkeypatch):
