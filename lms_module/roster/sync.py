@@ -4,9 +4,9 @@ No request handler calls the LMS, with one exception: the first report page of a
 never had a roster (see `fetch_first_roster`). A report page calls `refresh_if_stale(course_id,
 max_age)`: it looks at Course.roster_synced_at and, when the roster is older, records the wish
 as a `roster_refresh` row and wakes the process's worker. Workers of every process
-- claim wished-for refreshes through the database, as grade deliveries are claimed (on PostgreSQL
-  `SELECT … FOR UPDATE SKIP LOCKED`, elsewhere a compare-and-set UPDATE; a claim expires, so a
-  dead worker loses nothing): one fetch per course, however many processes saw the page;
+- claim wished-for refreshes through the database (a compare-and-set UPDATE, on PostgreSQL after
+  `SELECT … FOR UPDATE SKIP LOCKED`; see `_claim`; a claim expires, so a dead worker loses
+  nothing): one fetch per course, however many processes saw the page;
 - wish for the courses whose roster is older than KONTOR_ROSTER_MAX_AGE_MINUTES and that an
   instructor launched in the last KONTOR_ROSTER_ACTIVE_MINUTES (a recent instructor launch is the
   durable sign that someone is looking at the course): a scan of every course, so it is a periodic
