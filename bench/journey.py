@@ -13,12 +13,14 @@ What it sets up, all on 127.0.0.1 and torn down afterwards:
 Kontor's rate limit on /lti/login and /lti/launch is switched off: every virtual student comes from
 127.0.0.1, while a class comes from as many addresses as it has students.
 
-Each virtual student is a thread with its own HTTP session (cookies), and does what a student does:
-open the activity in the LMS, go through the real OIDC login (Kontor's login, its cookie check, the
-LMS's auth endpoint signing an id_token, the launch; every redirect and auto-submitted form over
-HTTP), open the start page, start the exam, open every page, save an answer to every question by
-the page's autosave (some questions twice), open the summary, submit, open the result. Think time
-(--think 0, or a range such as 5-20 seconds) is spent between the steps a person takes.
+Each virtual student has its own cookies and keep-alive connections (all students are asyncio tasks of
+one thread in this process, so that the client takes little of the CPU it measures: see "the virtual
+students' HTTP client" below) and does what a student does: open the activity in the LMS, go through
+the real OIDC login (Kontor's login, its cookie check, the LMS's auth endpoint signing an id_token,
+the launch; every redirect and auto-submitted form over HTTP), open the start page, start the exam,
+open every page, save an answer to every question by the page's autosave (some questions twice), open
+the summary, submit, open the result. Think time (--think 0, or a range such as 5-20 seconds) is spent
+between the steps a person takes.
 
 Reported per step: count, requests/s, p50/p95/p99 latency, errors (every failed request is printed;
 anything but 0 makes the exit status 1), and the CPU of the Kontor worker spent inside the request
@@ -39,23 +41,26 @@ not done then counts as an error); it stops by itself. Results: bench/RESULTS.md
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
 import re
-import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from email.utils import parsedate_to_datetime
 from html import unescape
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import psutil
 import psycopg
@@ -64,10 +69,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # support.form_browser: the forms a browser submits by itself
+sys.path.insert(0, str(ROOT / "tests"))  # support.form_browser: which forms a browser submits by itself
 
 from attempt import free_port, machine_line, throwaway_database  # noqa: E402  (bench/attempt.py)
-from support.form_browser import BrowserSession, autosubmit_form, parse_page  # noqa: E402
+from support.form_browser import KNOWN_AUTOSUBMIT_FORMS, TEXT_INPUT_TYPES  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 MAX_STUDENTS = 5000
@@ -204,10 +209,19 @@ def gunicorn_command(app: str, port: int, workers: int, worker_class: str, threa
             "--log-level", "warning", "--chdir", str(chdir), app]
 
 
-# --- the virtual student ------------------------------------------------------------------------------
+# --- the virtual students' HTTP client ------------------------------------------------------------------
+#
+# The client shares the machine's two cores with Kontor, so every millisecond it spends per request is
+# taken from what it measures. With a thread and a requests session per student (its cookie policy, its
+# connection pool, html.parser for the launch forms) it cost 2.3-4.2 ms of CPU per Kontor request, about as
+# much as Kontor's question page. So: every student is an asyncio task in one thread, speaks HTTP/1.1 itself
+# over keep-alive connections and reads the few things it needs from a page with precompiled expressions.
+# What goes over the wire is what the requests session sent: the same requests in the same order, with the
+# same headers, cookies and bodies, one keep-alive connection per student and server (a new one whenever
+# the server closes it, as gunicorn's sync workers do after every answer).
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     step: str
     side: str  # "kontor" or "lms"
@@ -236,16 +250,259 @@ class JourneyError(Exception):
     pass
 
 
+class ServerClosed(ConnectionError):
+    """The server closed the connection before it answered (http.client's RemoteDisconnected)."""
+
+
+class BadAnswer(Exception):
+    """An answer that is not HTTP/1.x as a browser reads it (broken off, unreadable headers)."""
+
+
+REDIRECTS = frozenset((301, 302, 303, 307, 308))
+
+
+@dataclass(slots=True)
+class Response:
+    url: str
+    status: int
+    headers: dict[str, str]  # lower-case names; a repeated header's values joined by ", " (not Set-Cookie)
+    body: bytes
+    _text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.body.decode("utf-8", "replace")  # Kontor and the demo LMS answer in UTF-8
+        return self._text
+
+    def json(self):
+        return json.loads(self.body)
+
+
+# The addresses a host name stands for, the one that last took a connection first: resolved once per host
+# (a browser caches its lookups too), not on every new connection.
+_ADDRESSES: dict[tuple[str, int], list[str]] = {}
+
+
+async def connect(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    addresses = _ADDRESSES.get((host, port))
+    if addresses is None:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = _ADDRESSES[(host, port)] = list(dict.fromkeys(info[4][0] for info in found))
+    error: OSError | None = None
+    for address in list(addresses):
+        try:
+            connection = await asyncio.open_connection(address, port)  # an address literal: no lookup
+        except OSError as refused:
+            error = refused
+            continue
+        if addresses[0] != address:
+            addresses.remove(address)
+            addresses.insert(0, address)
+        return connection
+    raise error or OSError(f"no address for {host}")
+
+
+async def read_answer(reader: asyncio.StreamReader, method: str) -> tuple[int, bool, dict[str, str], list[str], bytes]:
+    """Status, whether the connection stays open, headers, Set-Cookie lines and body of one answer."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as error:
+        if not error.partial:
+            raise ServerClosed("the server closed the connection without an answer") from None
+        raise BadAnswer("the answer broke off in its headers") from None
+    except asyncio.LimitOverrunError:
+        raise BadAnswer("headers longer than 64 KiB") from None
+    status_line, *lines = head[:-4].decode("latin-1").split("\r\n")
+    version, _, rest = status_line.partition(" ")
+    try:
+        status = int(rest[:3])
+    except ValueError:
+        raise BadAnswer(f"not an HTTP status line: {status_line[:80]!r}") from None
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for line in lines:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "set-cookie":
+            cookies.append(value)
+        elif name in headers:
+            headers[name] += ", " + value
+        else:
+            headers[name] = value
+    keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+    try:
+        if method == "HEAD" or status in (204, 304) or status < 200:
+            body = b""
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            body = await read_chunked(reader)
+        elif "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        else:  # the body ends with the connection
+            body = await reader.read()
+            keep = False
+    except asyncio.IncompleteReadError:
+        raise BadAnswer("the answer broke off in its body") from None
+    if headers.get("content-encoding") in ("gzip", "deflate"):  # asked for as requests asks; Kontor does not
+        body = zlib.decompress(body, 47)
+    return status, keep, headers, cookies, body
+
+
+async def read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts = []
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
+        if size == 0:
+            while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                pass
+            return b"".join(parts)
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+
+
+def _path_matches(path: str, cookie_path: str) -> bool:
+    """RFC 6265: the cookie's path is the request path or a directory above it."""
+    return path == cookie_path or path.startswith(cookie_path if cookie_path.endswith("/") else cookie_path + "/")
+
+
+class CookieJar:
+    """One student's cookies per host name, as a browser keeps them on loopback: Secure cookies are sent over
+    http://127.0.0.1 and http://localhost too (support.form_browser.BrowserCookiePolicy, what Kontor's
+    production cookies need here). Name, value, path and lifetime; Kontor and the demo LMS set no Domain."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, dict[tuple[str, str], tuple[str, float | None]]] = {}
+
+    def store(self, host: str, request_path: str, lines: list[str]) -> None:
+        jar = self.hosts.setdefault(host, {})
+        now = time.time()
+        for line in lines:
+            pair, *attributes = line.split(";")
+            name, equals, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if not equals or not name:
+                continue
+            path, expires, max_age, domain = None, None, None, None
+            for attribute in attributes:
+                key, _, given = attribute.partition("=")
+                key, given = key.strip().lower(), given.strip()
+                if key == "path" and given.startswith("/"):
+                    path = given
+                elif key == "max-age":
+                    try:
+                        max_age = int(given)
+                    except ValueError:
+                        pass
+                elif key == "expires":
+                    try:
+                        expires = parsedate_to_datetime(given).timestamp()
+                    except (TypeError, ValueError):
+                        pass
+                elif key == "domain" and given:
+                    domain = given.lstrip(".").lower()
+            if domain is not None and domain != host:
+                continue  # a cookie for another site: a browser refuses it
+            if path is None:  # RFC 6265: the request path's directory
+                path = request_path[:request_path.rfind("/")] or "/"
+            if max_age is not None:  # takes precedence over Expires
+                expires = now + max_age
+            if expires is not None and expires <= now:
+                jar.pop((name, path), None)  # how a server deletes a cookie
+            else:
+                jar[(name, path)] = (value, expires)
+
+    def header(self, host: str, path: str) -> str | None:
+        jar = self.hosts.get(host)
+        if not jar:
+            return None
+        now = time.time()
+        sent = [(cookie_path, name, value) for (name, cookie_path), (value, expires) in jar.items()
+                if (expires is None or expires > now) and _path_matches(path, cookie_path)]
+        if not sent:
+            return None
+        sent.sort(key=lambda c: -len(c[0]))  # longer paths first, as http.cookiejar sends them
+        return "; ".join(f"{name}={value}" for _, name, value in sent)
+
+
+# --- reading pages: only what a student needs, with precompiled expressions -----------------------------
+
 INPUT = re.compile(r"<input\b([^>]*)>", re.S)
 SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S)
 TEXTAREA = re.compile(r"<textarea\b([^>]*)>", re.S)
 OPTION = re.compile(r"<option\b([^>]*)>", re.S)
 ATTR = re.compile(r'([\w:-]+)(?:="([^"]*)")?')
 SECTION = re.compile(r'<section class="question"[^>]*data-question="([^"]+)"(.*?)</section>', re.S)
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S)
+IFRAME = re.compile(r"<iframe\b([^>]*)>", re.S)
+SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S)
+SUBMIT_CALL = re.compile(r"\.submit\s*\(\s*\)")
+ATTEMPT_FORM = re.compile(r'<form id="attempt-form"(.*?)>', re.S)
+START_FORM = re.compile(r'<form method="post" action="([^"]*/quiz/start)">\s*<input type="hidden" '
+                        r'name="csrf_token" value="([^"]+)"')
+SUBMIT_FORM = re.compile(r'<form method="post" action="([^"]*/submit)">\s*<input type="hidden" '
+                         r'name="csrf_token" value="([^"]+)"')
+PAGE_NUMBER = re.compile(r'value="page-(\d+)"')
+START_PAGE_PATH = re.compile(r"/l/[^/]+/quiz$")
 
 
 def attrs(raw: str) -> dict[str, str]:
     return {k: unescape(v or "") for k, v in ATTR.findall(raw)}
+
+
+@dataclass(slots=True)
+class Form:
+    action: str
+    method: str
+    fields: list[tuple[str, str]]
+
+
+def _is_html(page: Response) -> bool:
+    content_type = page.headers.get("content-type", "")
+    return "html" in content_type or not content_type
+
+
+def tool_frame(page: Response) -> str | None:
+    """The src of the page's first iframe (the LMS's activity page holds the tool in one), absolute."""
+    if not _is_html(page):
+        return None
+    frame = IFRAME.search(page.text)
+    return urljoin(page.url, attrs(frame.group(1)).get("src", "")) if frame else None
+
+
+def auto_form(page: Response) -> Form | None:
+    """The form a browser submits by itself on this page, by support.form_browser.autosubmit_form's rules:
+    a form marked data-autosubmit or named as Moodle names its launch forms, else the form an inline
+    script submits. Its fields as a browser sends them: text-like inputs, checked boxes and radios (the
+    forms that submit themselves in an LTI launch have nothing else)."""
+    if not _is_html(page):
+        return None
+    text = page.text
+    forms = [(attrs(raw), body) for raw, body in FORM.findall(text)]
+    chosen = next((f for f in forms if "data-autosubmit" in f[0] or f[0].get("name") in KNOWN_AUTOSUBMIT_FORMS
+                   or f[0].get("id") in KNOWN_AUTOSUBMIT_FORMS), None)
+    if chosen is None:
+        script = "\n".join(SCRIPT.findall(text))
+        if not forms or not SUBMIT_CALL.search(script):
+            return None
+        chosen = next((f for f in forms for handle in (f[0].get("name"), f[0].get("id"))
+                       if handle and re.search(rf"\b{re.escape(handle)}\b", script)), None)
+        if chosen is None:
+            chosen = forms[0] if len(forms) == 1 else None
+        if chosen is None:
+            return None
+    form, body = chosen
+    fields = []
+    for raw in INPUT.findall(body):
+        a = attrs(raw)
+        name = a.get("name")
+        kind = a.get("type", "").lower()
+        if not name:
+            continue
+        if kind in TEXT_INPUT_TYPES:
+            fields.append((name, a.get("value", "")))
+        elif kind in ("checkbox", "radio") and "checked" in a:
+            fields.append((name, a.get("value", "on")))
+    return Form(urljoin(page.url, form.get("action") or page.url), (form.get("method") or "get").lower(), fields)
 
 
 def answer_fields(section_html: str, question_id: str, rng: random.Random) -> dict[str, list[str]]:
@@ -297,113 +554,174 @@ class Student:
         self.stop_at = stop_at
         self.times = StudentTimes()
         self.rng = random.Random(f"student-{number}")
-        self.session = BrowserSession()
-        self.session.headers["User-Agent"] = "kontor-bench-journey"
-        self.session.headers["Accept-Language"] = "de,en;q=0.5" if number % 2 else "en,de;q=0.5"
+        self.language = "de,en;q=0.5" if number % 2 else "en,de;q=0.5"
+        self.cookies = CookieJar()
+        self.connections: dict[tuple[str, int], tuple[asyncio.StreamReader, asyncio.StreamWriter]] = {}
+        self.step = "lms: activity page"  # the step of the request under way (for a student cut off)
 
     # One request, following redirects by hand so that every hop is timed as its own step.
-    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+    async def request(self, method: str, url: str, *, form: list | dict | None = None, query: list | None = None,
+                      json_body: dict | None = None, headers: dict[str, str] | None = None) -> Response:
+        body, content_type = b"", None
+        if form is not None:
+            body, content_type = urlencode(form).encode("ascii"), "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body, content_type = json.dumps(json_body, allow_nan=False).encode("utf-8"), "application/json"
+        query_string = urlencode(query) if query else ""
         for _ in range(10):
             if time.monotonic() > self.stop_at:
                 raise JourneyError("the bench's time limit (--max-seconds) ran out")
+            if query_string:
+                url = f"{url}{'&' if '?' in url else '?'}{query_string}"
             step, side = step_of(url)
+            self.step = step
             started = time.time()
             t0 = time.perf_counter()
             try:
                 try:
-                    response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout,
-                                                    **kwargs)
-                except requests.ConnectionError:
+                    response = await self.send(method, url, body, content_type, headers)
+                except TimeoutError:  # an OSError too, but not sent again
+                    raise
+                except OSError:  # refused, reset, or closed by the server (ServerClosed)
                     if method != "GET":
                         raise
                     # A browser sends a GET again when the server closed the reused connection under it.
-                    response = self.session.request(method, url, allow_redirects=False, timeout=self.args.timeout,
-                                                    **kwargs)
-            except requests.RequestException as error:
+                    response = await self.send(method, url, body, content_type, headers)
+            except (OSError, BadAnswer) as error:
                 self.hits.append(Hit(step, side, started, time.perf_counter() - t0, 0, None))
-                raise JourneyError(f"{step}: {method} {url}: {type(error).__name__}: {error}") from None
+                why = str(error) or f"no answer within {self.args.timeout:g} s"
+                raise JourneyError(f"{step}: {method} {url}: {type(error).__name__}: {why}") from None
             elapsed = time.perf_counter() - t0
-            cpu = response.headers.get("X-Bench-Cpu-Us")
-            self.hits.append(Hit(step, side, started, elapsed, response.status_code, int(cpu) if cpu else None))
-            if response.status_code in (301, 302, 303, 307, 308):
-                url = urljoin(url, response.headers["Location"])
-                if response.status_code != 307:
-                    method, kwargs = "GET", {}
+            cpu = response.headers.get("x-bench-cpu-us")
+            self.hits.append(Hit(step, side, started, elapsed, response.status, int(cpu) if cpu else None))
+            if response.status in REDIRECTS:
+                url = urljoin(url, response.headers["location"])
+                if response.status != 307:
+                    method, body, content_type, headers = "GET", b"", None, None
+                    query_string = ""
                 continue
-            if response.status_code != 200:
-                raise JourneyError(f"{step}: {method} {url} answered {response.status_code}: "
+            if response.status != 200:
+                raise JourneyError(f"{step}: {method} {url} answered {response.status}: "
                                    f"{_text(response.text)[:300]}")
             return response
         raise JourneyError(f"more than 10 redirects from {url}")
 
-    def think(self) -> None:
+    async def send(self, method: str, url: str, body: bytes, content_type: str | None,
+                   headers: dict[str, str] | None) -> Response:
+        """One HTTP exchange on this student's keep-alive connection to the server (headers as requests sent)."""
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or 80
+        path = parts.path or "/"
+        lines = [f"{method} {path}{'?' + parts.query if parts.query else ''} HTTP/1.1", f"Host: {parts.netloc}",
+                 "User-Agent: kontor-bench-journey", "Accept-Encoding: gzip, deflate", "Accept: */*",
+                 "Connection: keep-alive", f"Accept-Language: {self.language}"]
+        if headers:
+            lines.extend(f"{name}: {value}" for name, value in headers.items())
+        if body or method == "POST":
+            lines.append(f"Content-Length: {len(body)}")
+        if content_type:
+            lines.append(f"Content-Type: {content_type}")
+        cookie = self.cookies.header(host, path)
+        if cookie:
+            lines.append(f"Cookie: {cookie}")
+        message = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+        key = (host, port)
+        connection = self.connections.pop(key, None)
+        if connection is not None and connection[0].at_eof():  # the server closed it while it was idle
+            connection[1].close()
+            connection = None
+        keep = False
+        try:
+            async with asyncio.timeout(self.args.timeout):
+                if connection is None:
+                    connection = await connect(host, port)
+                connection[1].write(message)
+                status, keep, answer_headers, cookies, answer = await read_answer(connection[0], method)
+        finally:
+            if connection is not None:
+                if keep:
+                    self.connections[key] = connection
+                else:
+                    connection[1].close()
+        if cookies:
+            self.cookies.store(host, path, cookies)
+        return Response(url, status, answer_headers, answer)
+
+    def close(self) -> None:
+        for _, writer in self.connections.values():
+            writer.close()
+        self.connections.clear()
+
+    async def think(self) -> None:
         low, high = self.args.think_range
         if high > 0:
-            time.sleep(min(self.rng.uniform(low, high), max(self.stop_at - time.monotonic(), 0)))
+            await asyncio.sleep(min(self.rng.uniform(low, high), max(self.stop_at - time.monotonic(), 0)))
 
-    def run(self) -> None:
+    async def run(self) -> None:
         try:
-            self.journey()
+            await self.journey()
         except JourneyError as error:
             self.failures.append(Failure(self.number, str(error).split(":", 1)[0], str(error)))
+        except asyncio.CancelledError:  # still waiting when the bench stopped waiting for the students
+            self.failures.append(Failure(self.number, self.step, f"{self.step}: still under way when the bench "
+                                                                  f"stopped waiting (--max-seconds, --timeout)"))
+            raise
         except Exception as error:  # a bug in the bench or a page it cannot read: report, never hide
             self.failures.append(Failure(self.number, "client", f"{type(error).__name__}: {error}"))
         finally:
-            self.session.close()
+            self.close()
 
-    def journey(self) -> None:
+    async def journey(self) -> None:
         self.times.launch_started = time.time()
-        view = self.request("GET", f"{self.lms_url}/course/view/{self.cmid}?user={self.user_id}")
-        frames = parse_page(view).iframes
-        if not frames:
+        view = await self.request("GET", f"{self.lms_url}/course/view/{self.cmid}?user={self.user_id}")
+        frame = tool_frame(view)
+        if not frame:
             raise JourneyError("lms: activity page: no tool frame")
-        page = self.request("GET", frames[0]["src"])
+        page = await self.request("GET", frame)
         for _ in range(8):  # the auto-submitted forms: login initiation, cookie check, id_token
-            form = autosubmit_form(parse_page(page))
+            form = auto_form(page)
             if form is None:
                 break
             if form.method == "post":
-                page = self.request("POST", form.action, data=form.fields)
+                page = await self.request("POST", form.action, form=form.fields)
             else:
-                page = self.request("GET", form.action, params=form.fields)
-        if not re.search(r"/l/[^/]+/quiz$", urlsplit(page.url).path):
+                page = await self.request("GET", form.action, query=form.fields)
+        if not START_PAGE_PATH.search(urlsplit(page.url).path):
             raise JourneyError(f"launch: ended on {page.url}, not the start page: {_text(page.text)[:300]}")
-        start = re.search(r'<form method="post" action="([^"]*/quiz/start)">\s*<input type="hidden" '
-                          r'name="csrf_token" value="([^"]+)"', page.text)
+        start = START_FORM.search(page.text)
         if not start:
             raise JourneyError(f"start page: no start button: {_text(page.text)[:300]}")
-        self.think()
-        page = self.request("POST", urljoin(page.url, unescape(start.group(1))),
-                            data={"csrf_token": start.group(2)})
+        await self.think()
+        page = await self.request("POST", urljoin(page.url, unescape(start.group(1))),
+                                  form={"csrf_token": start.group(2)})
         if "/page/1" not in page.url:
             raise JourneyError(f"start exam (POST): ended on {page.url}")
         self.times.first_question = time.time()
         if self.args.until == "start":
             self.times.finished = time.time()
             return
-        pages = max(int(n) for n in re.findall(r'value="page-(\d+)"', page.text))
+        pages = max(int(n) for n in PAGE_NUMBER.findall(page.text))
         base = page.url.rsplit("/page/", 1)[0]
         for number in range(1, pages + 1):
             if number > 1:
-                self.think()
-                page = self.request("GET", f"{base}/page/{number}")
-            self.answer_page(page)
-        self.think()
-        summary = self.request("GET", f"{base}/summary")
-        submit = re.search(r'<form method="post" action="([^"]*/submit)">\s*<input type="hidden" '
-                           r'name="csrf_token" value="([^"]+)"', summary.text)
+                await self.think()
+                page = await self.request("GET", f"{base}/page/{number}")
+            await self.answer_page(page)
+        await self.think()
+        summary = await self.request("GET", f"{base}/summary")
+        submit = SUBMIT_FORM.search(summary.text)
         if not submit:
             raise JourneyError(f"summary: no submit form: {_text(summary.text)[:300]}")
-        self.think()
+        await self.think()
         self.times.submitted = time.time()
-        result = self.request("POST", urljoin(summary.url, unescape(submit.group(1))),
-                              data={"csrf_token": submit.group(2)})
+        result = await self.request("POST", urljoin(summary.url, unescape(submit.group(1))),
+                                    form={"csrf_token": submit.group(2)})
         if not result.url.endswith("/result"):
             raise JourneyError(f"submit (POST): ended on {result.url}")
         self.times.finished = time.time()
 
-    def answer_page(self, page: requests.Response) -> None:
-        form = re.search(r'<form id="attempt-form"(.*?)>', page.text, re.S)
+    async def answer_page(self, page: Response) -> None:
+        form = ATTEMPT_FORM.search(page.text)
         if not form:
             raise JourneyError(f"question page: no attempt form on {page.url}: {_text(page.text)[:300]}")
         a = attrs(form.group(1))
@@ -413,18 +731,18 @@ class Student:
             raise JourneyError(f"question page: no question on {page.url}")
         for question_id, html in sections:
             for _ in range(2 if self.rng.random() < self.args.twice else 1):
-                self.think_short()
+                await self.think_short()
                 body = {"question_id": question_id, "fields": answer_fields(html, question_id, self.rng),
                         "flagged": False, "given_at": _now_iso()}
-                saved = self.request("POST", save_url, json=body, headers={"X-CSRFToken": token})
+                saved = await self.request("POST", save_url, json_body=body, headers={"X-CSRFToken": token})
                 if not saved.json().get("ok"):
                     raise JourneyError(f"answer save (autosave): refused: {saved.text[:300]}")
 
-    def think_short(self) -> None:
+    async def think_short(self) -> None:
         """Answering one question takes a part of the think time."""
         low, high = self.args.think_range
         if high > 0:
-            time.sleep(min(self.rng.uniform(low, high) / 2, max(self.stop_at - time.monotonic(), 0)))
+            await asyncio.sleep(min(self.rng.uniform(low, high) / 2, max(self.stop_at - time.monotonic(), 0)))
 
 
 def _now_iso() -> str:
@@ -433,6 +751,27 @@ def _now_iso() -> str:
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+async def play(students: list[Student], ramp: float, give_up_at: float, progress=None) -> None:
+    """Every student's journey at once (or arriving over `ramp` seconds); who is still under way at
+    `give_up_at` (monotonic) is cut off and counted as failed. `progress()` is called every 10 s."""
+    async def arrive(student: Student) -> None:
+        if ramp:
+            await asyncio.sleep(ramp * student.number / len(students))
+        await student.run()
+
+    pending = {asyncio.create_task(arrive(s), name=f"student-{s.number}") for s in students}
+    while pending:
+        left = give_up_at - time.monotonic()
+        if left <= 0:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            return
+        _, pending = await asyncio.wait(pending, timeout=min(10.0, left))
+        if pending and progress:
+            progress()
 
 
 # --- watching the processes -----------------------------------------------------------------------------
@@ -591,14 +930,6 @@ def print_windows(rows: list[dict], machine_busy: float) -> None:
         print(f"{r['window']:<34} {r['seconds']:>8.1f} {r['kontor_requests']:>10} {cells}")
 
 
-def run_all(students: list) -> None:
-    threads = [threading.Thread(target=s.run, daemon=True) for s in students]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-
-
 def parse_think(text: str) -> tuple[float, float]:
     parts = [float(p) for p in text.split("-", 1)]
     low, high = parts[0], parts[-1]
@@ -651,7 +982,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    threading.stack_size(512 * 1024)
     kontor_port, lms_port = free_port(), free_port()
     kontor_url, lms_url = f"http://127.0.0.1:{kontor_port}", f"http://localhost:{lms_port}"
     load_before = os.getloadavg()
@@ -694,7 +1024,7 @@ def main(argv=None) -> int:
             quick = argparse.Namespace(**{**vars(args), "think_range": (0.0, 0.0), "until": "result"})
             warm = [Student(i, uid, quick, lms_url, info["warmup_cmid"], [], warm_failures, time.monotonic() + 300)
                     for i, uid in enumerate(info["warmup_users"])]
-            run_all(warm)
+            asyncio.run(play(warm, 0.0, time.monotonic() + 300 + args.timeout))
             if warm_failures:
                 print("warm-up failed:\n" + "\n".join(f.detail for f in warm_failures[:10]))
                 return 1
@@ -707,26 +1037,14 @@ def main(argv=None) -> int:
         with Monitor(groups, database, args.postgres_url) as monitor:
             run_started = time.time()
 
-            def arrive(student: Student) -> None:
-                if args.ramp:
-                    time.sleep(args.ramp * student.number / len(students))
-                student.run()
+            def progress() -> None:
+                done = sum(1 for s in students if s.times.finished)
+                print(f"  {time.time() - run_started:6.0f} s: {done} of {len(students)} students done, "
+                      f"{len(hits)} requests, {len(failures)} failed", flush=True)
 
-            threads = [threading.Thread(target=arrive, args=(s,), name=f"student-{s.number}", daemon=True)
-                       for s in students]
-            for t in threads:
-                t.start()
-            last_report = time.monotonic()
-            for t in threads:
-                while t.is_alive():
-                    t.join(1.0)
-                    if time.monotonic() - last_report > 10:
-                        done = sum(1 for s in students if s.times.finished)
-                        print(f"  {time.time() - run_started:6.0f} s: {done} of {len(students)} students done, "
-                              f"{len(hits)} requests, {len(failures)} failed", flush=True)
-                        last_report = time.monotonic()
-                    if time.monotonic() > stop_at + args.timeout + 10:
-                        break
+            # Whoever is still waiting for an answer when the time limit and one more timeout have run
+            # out is cut off and counted as failed.
+            asyncio.run(play(students, args.ramp, stop_at + args.timeout + 10, progress))
             students_done = time.time()
             # The grades: poll the LMS until every submitted student's grade was accepted.
             submitted = {s.user_id for s in students if s.times.finished and s.times.submitted}
