@@ -20,7 +20,8 @@ class GradeOutbox(db.Model):
     crash can delay a grade but never lose it. The row is the record of truth for its delivery."""
 
     __tablename__ = "grade_outbox"
-    __table_args__ = (Index("ix_grade_outbox_due", "status", "next_attempt_at"),)
+    # In the claim's order (oldest due first, then id), so a claim reads only the rows it takes.
+    __table_args__ = (Index("ix_grade_outbox_due", "status", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_link_id: Mapped[int] = mapped_column(ForeignKey("lti_resource_link.id", ondelete="CASCADE"), index=True)

@@ -135,8 +135,12 @@ def _due(now: datetime):
     )
 
 
+# Another row of the same student and activity (built once: building an alias per claim is slow).
+_OTHER = aliased(GradeOutbox, name="other")
+
+
 def _no_live_sibling(now: datetime):
-    other = aliased(GradeOutbox)
+    other = _OTHER
     return ~exists().where(
         other.resource_link_id == GradeOutbox.resource_link_id,
         other.user_id == GradeOutbox.user_id,
@@ -150,15 +154,21 @@ def claim_due(worker_id: str, now: datetime, limit: int, lease: timedelta) -> li
     """Claim up to `limit` due rows for `worker_id`, oldest due first, and commit the claim."""
     until = now + lease
     if db.engine.dialect.name == "postgresql":
-        ids = list(
-            db.session.scalars(
-                select(GradeOutbox.id)
-                .where(_due(now), _no_live_sibling(now))
+        # One walk along ix_grade_outbox_due per kind of due row, each stopping after `limit`
+        # rows it could lock: one query with the OR read and sorted every due row for every batch
+        # (10,000 rows due at once: 5-15 ms of database CPU per claim). The two are merged in the
+        # same order; rows locked beyond `limit` are let go at the commit, unclaimed.
+        found = []
+        for kind in (and_(GradeOutbox.status == PENDING, GradeOutbox.next_attempt_at <= now),
+                     and_(GradeOutbox.status == SENDING, GradeOutbox.claimed_until < now)):
+            found += db.session.execute(
+                select(GradeOutbox.next_attempt_at, GradeOutbox.id)
+                .where(kind, _no_live_sibling(now))
                 .order_by(GradeOutbox.next_attempt_at, GradeOutbox.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=GradeOutbox)
-            )
-        )
+            ).all()
+        ids = [row_id for _, row_id in sorted(found)[:limit]]
         if ids:
             db.session.execute(
                 update(GradeOutbox)
