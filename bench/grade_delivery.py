@@ -292,8 +292,11 @@ def one_run(workers: int, scores: int, postgres_url: str, profile: str | None = 
     from lms_module.demo_lms.settings import DemoLmsSettings
     from lms_module.extensions import db
     from lms_module.grade_sync.models import PENDING, SENT, GradeOutbox
+    from lms_module.grade_sync.outbox import STATES
     from lms_module.lti import keys
     from lms_module.lti.registration import save_platform
+
+    unsent = [state for state in STATES if state != SENT]
 
     with postgres_database(postgres_url) as url, tempfile.TemporaryDirectory() as folder:
         app = create_app({"KONTOR_ENV": "test", "DATABASE_URL": url, "INSTANCE_PATH": folder, "SECRET_KEY": SECRET,
@@ -345,7 +348,9 @@ def one_run(workers: int, scores: int, postgres_url: str, profile: str | None = 
                 db.session.commit()
                 started = time.perf_counter()
                 while True:
-                    left = db.session.scalar(select(func.count()).where(GradeOutbox.status != SENT))
+                    # Every state but SENT, named: the count reads the due index instead of the
+                    # whole table 20 times a second (the bench's own PostgreSQL CPU, counted too).
+                    left = db.session.scalar(select(func.count()).where(GradeOutbox.status.in_(unsent)))
                     db.session.commit()
                     if left == 0:
                         break
