@@ -26,7 +26,8 @@ Reported per step: count, requests/s, p50/p95/p99 latency, errors (every failed 
 anything but 0 makes the exit status 1), and the CPU of the Kontor worker spent inside the request
 (measured in the worker by a WSGI wrapper, thread CPU time up to the response headers). Per process
 group (gunicorn workers, PostgreSQL backends, grade workers, demo LMS, this client) the CPU over the
-run and per Kontor request; the peak number of connections to the database (pg_stat_activity); the
+run and per Kontor request, the client's CPU per request it sent, and how much of the workers' CPU was
+spent inside the requests; the peak number of connections to the database (pg_stat_activity); the
 exam start (first launch until every student has the first question on screen) and the grade
 delivery (last submit until the LMS has accepted the last grade, polled from the LMS).
 
@@ -776,6 +777,9 @@ async def play(students: list[Student], ramp: float, give_up_at: float, progress
 
 # --- watching the processes -----------------------------------------------------------------------------
 
+WORKERS_GROUP = "Kontor workers (gunicorn)"
+CLIENT_GROUP = "bench client (this process)"
+
 
 @dataclass
 class Sample:
@@ -785,15 +789,20 @@ class Sample:
 
 
 class Monitor:
-    """Samples the CPU of every process group and the database's connections, twice a second."""
+    """Samples the CPU of every process group and the database's connections, twice a second.
+
+    The PostgreSQL group (a group given as None) is the database's backends as pg_stat_activity lists
+    them, from the query that counts the connections anyway: walking every process of the machine for
+    their command lines cost 12 ms per sample, charged to the bench client."""
 
     def __init__(self, groups, database: str, postgres_url: str, interval: float = 0.5) -> None:
-        self.groups = groups  # name -> callable returning the pids of that group now
+        self.groups = groups  # name -> callable returning the pids of that group now (None: the backends)
         self.database = database
         self.postgres_url = postgres_url
         self.interval = interval
         self.samples: list[Sample] = []
         self.seen: dict[str, dict[int, float]] = {name: {} for name in groups}
+        self.thread_cpu = 0.0  # CPU seconds of the sampling thread itself (part of the bench client's)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="monitor", daemon=True)
         self._me = psutil.Process()
@@ -813,26 +822,32 @@ class Monitor:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.sample()
+            self.thread_cpu = time.thread_time()
+
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.Error:
+            return None
+        return times.user + times.system
 
     def sample(self) -> None:
         now = time.time()
+        backends = [row[0] for row in self._conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.database,))]
         totals = {}
         for name, pids in self.groups.items():
             seen = self.seen[name]
-            for pid in pids():
-                try:
-                    times = psutil.Process(pid).cpu_times()
-                except psutil.Error:
-                    continue
-                # A process that ends keeps its last figure (backends of closed connections).
-                seen[pid] = max(seen.get(pid, 0.0), times.user + times.system)
+            for pid in (backends if pids is None else pids()):
+                cpu = self._cpu(pid)
+                if cpu is not None:
+                    # A process that ends keeps its last figure (backends of closed connections).
+                    seen[pid] = max(seen.get(pid, 0.0), cpu)
             totals[name] = sum(seen.values())
         own = self._me.cpu_times()
-        totals["bench client (this process)"] = own.user + own.system
-        connections = self._conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (self.database,)).fetchone()[0]
-        self.samples.append(Sample(now, totals, connections))
+        totals[CLIENT_GROUP] = own.user + own.system
+        self.samples.append(Sample(now, totals, len(backends)))
 
     def cpu_between(self, start: float, end: float) -> dict[str, float]:
         def at(moment: float) -> dict[str, float]:
@@ -847,21 +862,20 @@ class Monitor:
 
 
 def children(pid: int) -> list[int]:
+    """The child processes of `pid`. Linux lists them per thread in /proc (a few microseconds to read);
+    psutil reads every process of the machine to find them (5 ms, twice a sample, on the client's CPU)."""
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as listed:
+                found.extend(int(child) for child in listed.read().split())
+        return found
+    except OSError:  # the process has ended, or a kernel without these files
+        pass
     try:
         return [c.pid for c in psutil.Process(pid).children()]
     except psutil.Error:
         return []
-
-
-def postgres_backends(database: str):
-    def pids() -> list[int]:
-        found = []
-        for proc in psutil.process_iter(["cmdline"]):
-            line = " ".join(proc.info["cmdline"] or [])
-            if line.startswith("postgres:") and f" {database} " in line:
-                found.append(proc.pid)
-        return found
-    return pids
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -915,8 +929,10 @@ def window_rows(monitor: Monitor, hits: list[Hit], windows: list[tuple[str, floa
         cpu = monitor.cpu_between(start, end)
         kontor = sum(1 for h in hits if h.side == "kontor" and start <= h.started + h.seconds <= end)
         lms = sum(1 for h in hits if h.side == "lms" and start <= h.started + h.seconds <= end)
+        inside = sum(h.cpu_us for h in hits if h.cpu_us is not None and start <= h.started + h.seconds <= end)
         rows.append({"window": name, "seconds": end - start, "kontor_requests": kontor, "lms_requests": lms,
-                     "cpu_seconds": cpu, "grades": grades if name == "whole run" else None})
+                     "cpu_seconds": cpu, "worker_cpu_seconds_inside_requests": inside / 1e6,
+                     "grades": grades if name.startswith("whole run") else None})
     return rows
 
 
@@ -1012,8 +1028,8 @@ def main(argv=None) -> int:
               f"{args.grade_workers} grade worker(s); {args.students} students", flush=True)
 
         groups = {
-            "Kontor workers (gunicorn)": lambda: children(kontor.pid),
-            "PostgreSQL backends": postgres_backends(database),
+            WORKERS_GROUP: lambda: children(kontor.pid),
+            "PostgreSQL backends": None,  # the monitor's own query lists them
             "grade workers": lambda: [w.pid for w in workers],
             "demo LMS": lambda: [lms.pid, *children(lms.pid)],
         }
@@ -1074,7 +1090,8 @@ def main(argv=None) -> int:
                                                                         students_done))]
     if first_questions:
         windows.append(("exam start (first launch..all on Q1)", first_launch, max(first_questions)))
-        windows.append(("exam (all on Q1..last result)", max(first_questions), students_done))
+        if args.until == "result":
+            windows.append(("exam (all on Q1..last result)", max(first_questions), students_done))
     if submits and last_grade:
         windows.append(("grades (last submit..last grade)", max(submits), last_grade))
     steps = step_table(hits)
@@ -1093,6 +1110,16 @@ def main(argv=None) -> int:
     print_windows(window_figures, 0.0)
     print("(CPU of each process group in the window; in brackets per Kontor request completed in it. Worker CPU ms/req\n"
           " in the step table is measured inside the request by the worker itself, up to the response headers.)")
+    if window_figures:
+        whole = window_figures[0]
+        client, workers = whole["cpu_seconds"][CLIENT_GROUP], whole["cpu_seconds"][WORKERS_GROUP]
+        sent, inside = whole["kontor_requests"] + whole["lms_requests"], whole["worker_cpu_seconds_inside_requests"]
+        print(f"bench client: {client:.1f} s of CPU in the whole run for the {sent} requests it sent to Kontor and the "
+              f"LMS, {client * 1000 / max(sent, 1):.2f} ms per request ({monitor.thread_cpu:.1f} s of it sampling "
+              f"the processes)")
+        print(f"Kontor workers: {inside:.1f} of their {workers:.1f} s of CPU in the whole run inside the requests (the "
+              f"step table's figures, {100 * inside / workers if workers else 0:.0f} %); the rest is gunicorn's own "
+              f"(accepting, reading and writing connections)")
     print()
     done = sum(1 for s in students if s.times.finished)
     print(f"students finished: {done} of {len(students)}; Kontor requests {sum(1 for h in hits if h.side == 'kontor')}, "
