@@ -28,13 +28,14 @@ def _translations():
     flask_babel's own gettext resolves the context, the domain and the locale (and formats the
     locale's name) on every call: about 30 times per question page. The result is kept on `g` with
     the locale it belongs to, so `force_locale` (which swaps the locale) still gets its own."""
-    ctx = g.get("_flask_babel")
-    cached = g.get("_kontor_translations")
+    request_g = g._get_current_object()  # once through the proxy, not on every attribute
+    ctx = getattr(request_g, "_flask_babel", None)
+    cached = getattr(request_g, "_kontor_translations", None)
     if cached is not None and ctx is not None and getattr(ctx, "babel_locale", None) is cached[0]:
         return cached[1]
     translations = get_translations()
-    ctx = g.get("_flask_babel")
-    g._kontor_translations = (getattr(ctx, "babel_locale", None), translations)
+    ctx = getattr(request_g, "_flask_babel", None)
+    request_g._kontor_translations = (getattr(ctx, "babel_locale", None), translations)
     return translations
 
 
