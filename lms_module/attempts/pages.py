@@ -1,9 +1,12 @@
 """Prepared data for the attempt templates (templates render, they do not decide)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from markupsafe import Markup
 
 from ..engine import handler_for, resolve
 from ..engine.display import quiz_numbers
@@ -56,6 +59,40 @@ def _nav(attempt: Attempt, answers, current_ids: list[str]) -> list[NavItem]:
         items.append(NavItem(index + 1, index // per_page + 1, qid, answered,
                              bool(answer and answer.flagged), qid in current_ids))
     return items
+
+
+# One navigation button, exactly as a Jinja loop over the items wrote it (the page stays byte for
+# byte the same). A page shows a button per question: 20 times the template's tests, filters and
+# escapes cost a quarter of a millisecond per page; formatting prepared pieces costs a tenth of that.
+_NAV_ITEM = (
+    '\n    <li class="q-nav__item{current_class}">'
+    '\n      <button type="submit" form="attempt-form" name="go" value="page-{page}" class="q-nav__button"'
+    '\n        {current_attr}'
+    '\n        aria-label="{label}: {state}{flag_label}">'
+    '\n        {number}{flag_mark}{answered_mark}'
+    '\n      </button>'
+    '\n    </li>\n  '
+)
+
+
+def nav_buttons(nav: Sequence[NavItem], question_label: str, answered_label: str, unanswered_label: str,
+                flagged_label: str) -> Markup:
+    """The list items of the question navigation (attempts/_nav.html). The labels come translated
+    from the template; `question_label` holds ``__N__`` where the question's number goes."""
+    question_label, answered_label, unanswered_label, flagged_label = (
+        str(Markup.escape(label)) for label in (question_label, answered_label, unanswered_label, flagged_label))
+    flag_label = ", " + flagged_label
+    return Markup("".join(_NAV_ITEM.format(
+        current_class=" q-nav__item--current" if item.current else "",
+        page=int(item.page),
+        current_attr='aria-current="step"' if item.current else "",
+        label=question_label.replace("__N__", str(int(item.number))),
+        state=answered_label if item.answered else unanswered_label,
+        flag_label=flag_label if item.flagged else "",
+        number=int(item.number),
+        flag_mark='<span aria-hidden="true"> \u2691</span>' if item.flagged else "",
+        answered_mark='<span aria-hidden="true"> \u2713</span>' if item.answered else "",
+    ) for item in nav))
 
 
 def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None) -> PageView:

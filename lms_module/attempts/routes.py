@@ -14,7 +14,7 @@ from ..web.access import launch_required
 from . import course_practice, policy, services
 from .messages import refusal_message
 from .models import IN_PROGRESS
-from .pages import build_page, build_result, build_summary, page_count
+from .pages import build_page, build_result, build_summary, nav_buttons, page_count
 
 bp = Blueprint("attempts", __name__, template_folder="templates")
 
@@ -211,6 +211,9 @@ def question_partial(question_type: str) -> str:
     handler_for(question_type)  # unknown types fail loudly here, not as a missing template
     return f"questions/_{question_type}.html"
 
+
+
+bp.add_app_template_global(nav_buttons)
 
 
 @bp.app_template_global("refusal")
