@@ -1,0 +1,32 @@
+"""The one time label (web/template_helpers.datetime_label) is formatted once per time, language
+and time zone: a question page shows the attempt's deadline on every page."""
+from datetime import datetime, timezone
+
+from flask import render_template_string
+from flask_babel import force_locale
+
+from lms_module.web import template_helpers
+from support.apps import make_app
+
+DEADLINE = datetime(2026, 12, 6, 9, 45, tzinfo=timezone.utc)
+
+
+def label(app, locale, value=DEADLINE):
+    with app.test_request_context("/"), force_locale(locale):
+        return render_template_string("{{ datetime_text(t) }}", t=value)
+
+
+def test_each_language_and_zone_gets_its_own_label_formatted_once(database_url, tmp_path, monkeypatch):
+    formats = []
+    real = template_helpers.format_datetime
+    monkeypatch.setattr(template_helpers, "format_datetime", lambda *a, **k: formats.append(a) or real(*a, **k))
+    template_helpers._datetime_label.cache_clear()
+    utc = make_app(database_url, tmp_path / "utc")
+    berlin = make_app(database_url, tmp_path / "berlin", BABEL_DEFAULT_TIMEZONE="Europe/Berlin")
+    assert [label(utc, "de") for _ in range(3)] == ["06.12.2026, 09:45 UTC"] * 3
+    assert len(formats) == 1  # the zone's name: formatted the first time only
+    assert label(utc, "en") == "Dec 6, 2026, 9:45\u202fAM UTC"
+    assert label(berlin, "de") == "06.12.2026, 10:45 MEZ"
+    assert label(berlin, "en") == "Dec 6, 2026, 10:45\u202fAM Europe/Berlin"
+    assert label(utc, "de", datetime(2026, 12, 6, 10, 45, tzinfo=timezone.utc)) == "06.12.2026, 10:45 UTC"
+    assert label(utc, "de", None) == "–"
