@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db_types import utcnow
 from ..extensions import db
@@ -56,16 +56,44 @@ def load_context(launch_id: str) -> LaunchContext | None:
     return load_context_and(launch_id, None)[0]
 
 
-def load_context_and(launch_id: str, also) -> tuple[LaunchContext | None, tuple]:
+# The launch's columns that make its context (not the whole row: fewer columns for the driver to
+# describe and convert on every page of every launch).
+_CONTEXT_COLUMNS = (
+    LaunchSession.id, LaunchSession.platform_id, LaunchSession.user_id, LaunchSession.course_id,
+    LaunchSession.resource_link_id, LaunchSession.role, LaunchSession.locale, LaunchSession.message_type,
+    LaunchSession.expires_at, ResourceLink.quiz_slug,
+)
+
+
+def launch_query(also=None):
+    """The query of load_context_and for the launch in the bound parameter `launch_id`, with what
+    `also(query)` joins and adds. Built once and executed with values: building it costs more CPU
+    than running it."""
+    query = (
+        select(*_CONTEXT_COLUMNS)
+        .outerjoin(ResourceLink, ResourceLink.id == LaunchSession.resource_link_id)
+        .where(LaunchSession.id == bindparam("launch_id"))
+    )
+    return also(query) if also is not None else query
+
+
+_LAUNCH_ONLY = launch_query()
+
+
+def load_context_and(launch_id: str, also, statement=None, params: dict | None = None
+                     ) -> tuple[LaunchContext | None, tuple]:
     """load_context, plus what `also(query)` joins and adds to the same query (a room above this one
     loads the launch's attempt with it: one query per page instead of three). Returns the context
-    (None for an unknown or expired launch) and the added columns of the row."""
-    query = (
-        select(LaunchSession, ResourceLink.quiz_slug)
-        .outerjoin(ResourceLink, ResourceLink.id == LaunchSession.resource_link_id)
-        .where(LaunchSession.id == launch_id)
-    )
-    row = db.session.execute(also(query) if also is not None else query).first()
-    if row is None or row[0].expires_at < utcnow():
+    (None for an unknown or expired launch) and the added columns of the row. `statement`:
+    launch_query(also) built before, run with `params` for the bound parameters `also` added."""
+    if statement is None:
+        statement = launch_query(also) if also is not None else _LAUNCH_ONLY
+    row = db.session.execute(statement, {**(params or {}), "launch_id": launch_id}).first()
+    if row is None or row[8] < utcnow():  # expires_at
         return None, ()
-    return _context(row[0], row[1]), tuple(row[2:])
+    columns = len(_CONTEXT_COLUMNS)
+    context = LaunchContext(
+        launch_id=row[0], platform_id=row[1], user_id=row[2], course_id=row[3], resource_link_id=row[4],
+        role=row[5], locale=row[6], message_type=row[7], quiz_slug=row[9],
+    )
+    return context, tuple(row[columns:])

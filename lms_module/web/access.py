@@ -6,8 +6,9 @@ from functools import wraps
 
 from flask import abort, current_app, g, session
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import bindparam
 
-from ..courses.context import LaunchContext, load_context, load_context_and
+from ..courses.context import LaunchContext, launch_query, load_context, load_context_and
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.
@@ -52,11 +53,22 @@ def remember_launch(launch_id: str, context: LaunchContext | None = None) -> Non
     session.permanent = False
 
 
-def _context_for(launch_id: str, also=None) -> LaunchContext:
+def _context_for(launch_id: str, also=None, view_args: dict | None = None, statements: dict | None = None
+                 ) -> LaunchContext:
     if launch_id not in session.get(SESSION_LAUNCHES, []):
         # Unknown to this browser: a URL copied elsewhere, or cookies blocked in the LMS frame.
         abort(403, description="launch_not_in_session")
-    context, extra = load_context_and(launch_id, also)
+    statement = params = None
+    if also is not None:
+        # The view's arguments enter the query as bound parameters, so that it is built once per
+        # view (and set of arguments) and then only executed with each request's values.
+        names = tuple(sorted(view_args or {}))
+        statement = statements.get(names)
+        if statement is None:
+            bound = {name: bindparam(f"view_{name}") for name in names}
+            statement = statements[names] = launch_query(lambda query: also(query, bound))
+        params = {f"view_{name}": value for name, value in (view_args or {}).items()}
+    context, extra = load_context_and(launch_id, None, statement, params)
     if context is None:
         abort(403, description="launch_expired")
     g.launch_extra = extra
@@ -68,12 +80,16 @@ def launch_required(*roles: str, also=None):
     of `roles` (any role when none are given). The launch context is put on `g.launch`.
 
     `also(query, view_args)` may join more to the launch's query (courses.load_context_and); the
-    added columns are put on `g.launch_extra` (a view's own record, loaded in the same round trip)."""
+    added columns are put on `g.launch_extra` (a view's own record, loaded in the same round trip).
+    The query is built once per view: `view_args` holds bound parameters in place of the URL's
+    values, for use in SQL expressions only (`Attempt.public_id == view_args["attempt_id"]`)."""
 
     def decorator(view):
+        statements: dict = {}  # the launch's query with `also`, per set of view arguments
+
         @wraps(view)
         def wrapper(*args, launch_id: str, **kwargs):
-            context = _context_for(launch_id, (lambda query: also(query, kwargs)) if also else None)
+            context = _context_for(launch_id, also, kwargs, statements)
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")
             g.launch = context

@@ -67,6 +67,28 @@ def test_an_autosave_reads_once_and_sends_no_cookie(app, client, student, start)
     assert "Set-Cookie" not in again.headers
 
 
+def test_the_launch_query_is_built_once_and_run_with_each_requests_values(app, client, student, start):
+    """launch_required builds a view's launch query once (the URL's values are bound parameters):
+    building it cost more CPU than running it."""
+    attempt_id = started(client, start, student)
+    ran = []
+
+    def record(conn, clauseelement, multiparams, params, execution_options):
+        if "lti_launch" in str(clauseelement):
+            ran.append((clauseelement, dict(params or (multiparams[0] if multiparams else {}))))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_execute", record)
+    try:
+        for _ in range(3):
+            assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 200
+    finally:
+        event.remove(engine, "before_execute", record)
+    assert len(ran) == 3 and ran[0][0] is ran[1][0] is ran[2][0]
+    assert ran[0][1]["launch_id"] == student and ran[0][1]["view_attempt_id"] == attempt_id
+
+
 def test_someone_elses_attempt_id_is_still_unknown(app, client, make_launch, student, start):
     """The joined query keeps attempt_of's rule: another student's attempt id answers 404."""
     attempt_id = started(client, start, student)
