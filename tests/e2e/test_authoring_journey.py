@@ -22,6 +22,7 @@ from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.accessibility import assert_accessible
 from support.answer_keys import key_form
+from support.lms_frame import launch_base, launched_frame
 
 # What the editor's form needs per type beyond key, texts, points and tags (the integration test's
 # minimal valid input, with German and English side by side where the type has texts).
@@ -71,9 +72,8 @@ def go(frame, url):
 
 def instructor_frame(page, live, locale):
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
-    frame = page.frames[-1]
-    return frame, re.match(r"(.*/l/[^/]+)/", frame.url).group(1)
+    frame = launched_frame(page)
+    return frame, launch_base(frame)
 
 
 def fields_of(qtype: str) -> dict[str, str]:
@@ -228,8 +228,7 @@ def test_an_instructor_builds_a_quiz_of_every_type_and_a_student_grade_reaches_t
         student_page = student.new_page()
         student_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
-        student_page.frame_locator("iframe").first.locator("form[action$='/quiz/start']").wait_for(timeout=15000)
-        sframe = student_page.frames[-1]
+        sframe = launched_frame(student_page, "form[action$='/quiz/start']")
         sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
         sframe.wait_for_selector("#attempt-form")
         answer_and_submit(sframe, live)

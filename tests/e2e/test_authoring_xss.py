@@ -14,6 +14,7 @@ from lms_module.authoring import bank, course_quizzes as cq
 from lms_module.courses.models import Course, ResourceLink
 from lms_module.extensions import db
 from test_authoring_journey import answer_and_submit, go
+from support.lms_frame import launch_base, launched_frame
 from support.xss import XSS
 
 ALL = " ".join(XSS)
@@ -59,9 +60,8 @@ def test_payloads_in_every_authored_field_stay_text_in_a_real_browser(page, chro
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale=en")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
-    frame = page.frames[-1]
-    base = re.match(r"(.*/l/[^/]+)/", frame.url).group(1)
+    frame = launched_frame(page)
+    base = launch_base(frame)
     with live.app.app_context():
         course_id = db.session.scalars(select(Course.id)).one()
         ids = [bank.save_question(course_id, q).question_id for q in hostile_questions()]
@@ -92,8 +92,7 @@ def test_payloads_in_every_authored_field_stay_text_in_a_real_browser(page, chro
         student_page = student.new_page()
         student_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
-        student_page.frame_locator("iframe").first.locator("form[action$='/quiz/start']").wait_for(timeout=15000)
-        sframe = student_page.frames[-1]
+        sframe = launched_frame(student_page, "form[action$='/quiz/start']")
         sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
         sframe.wait_for_selector("#attempt-form")
         assert_inert(sframe, "student's question page")

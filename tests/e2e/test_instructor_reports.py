@@ -14,6 +14,7 @@ from lms_module.courses.models import Course, Membership, ResourceLink, User
 from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
 from support.answer_keys import key_form
+from support.lms_frame import launch_base, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -55,10 +56,8 @@ def class_with_attempts(live):
 
 def instructor_frame(page, live, path, ready):
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale=en")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
-    frame = page.frames[-1]
-    launch_path = frame.url.split("/instructor")[0]
-    frame.goto(launch_path + path)
+    frame = launched_frame(page)
+    frame.goto(launch_base(frame) + path)
     frame.wait_for_selector(ready)
     return frame
 

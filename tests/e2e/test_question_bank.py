@@ -7,12 +7,13 @@ from lms_module.authoring import bank
 from lms_module.courses.models import Course
 from lms_module.extensions import db
 from support.accessibility import assert_accessible
+from support.lms_frame import launch_base, launched_frame
 
 
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_the_bank_is_accessible(page, live, locale):
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
+    frame = launched_frame(page)
     with live.app.app_context():  # the instructor launch made the course
         course_id = db.session.scalars(select(Course.id)).one()
         for n, text in enumerate([{"de": "Welche Frist gilt?", "en": "Which deadline applies?"}, {"de": "Nur Deutsch"}]):
@@ -20,8 +21,7 @@ def test_the_bank_is_accessible(page, live, locale):
                                            "options": [{"id": "a", "text": "A", "correct": True}, {"id": "b", "text": "B"}]},
                                topic="compliance", tags=["Fristen"])
         db.session.commit()
-    frame = page.frames[-1]
-    frame.goto(frame.url.split("/instructor")[0] + "/authoring/bank")
+    frame.goto(launch_base(frame) + "/authoring/bank")
     frame.wait_for_selector("main table")
     assert frame.locator("main table tbody tr").count() == 2
     assert_accessible(frame, f"question bank ({locale})")

@@ -7,15 +7,15 @@ from sqlalchemy import select
 from lms_module.authoring.models import BankQuestion, BankQuestionVersion
 from lms_module.extensions import db
 from support.accessibility import assert_accessible
+from support.lms_frame import launch_base, launched_frame
 
 PAYLOAD = '<img src=x onerror="alert(1)">'
 
 
 def editor_frame(page, live, locale, path="/authoring/questions/new?type=single"):
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
-    frame = page.frames[-1]
-    frame.goto(frame.url.split("/instructor")[0] + path)
+    frame = launched_frame(page)
+    frame.goto(launch_base(frame) + path)
     frame.wait_for_selector("form.qe")
     return frame
 

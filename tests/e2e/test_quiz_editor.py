@@ -10,6 +10,7 @@ from lms_module.authoring import bank, course_quizzes as cq
 from lms_module.courses.models import Course
 from lms_module.extensions import db
 from support.accessibility import assert_accessible
+from support.lms_frame import launch_base, launched_frame
 
 
 def _tf(key: str) -> dict:
@@ -33,9 +34,8 @@ def course_quiz(live):
 
 def _editor(page, live, quiz_id: int, locale: str):
     page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
-    page.frame_locator("iframe").first.locator("main h1").first.wait_for(timeout=15000)
-    frame = page.frames[-1]
-    frame.goto(frame.url.split("/instructor")[0] + f"/authoring/quizzes/{quiz_id}")
+    frame = launched_frame(page)
+    frame.goto(launch_base(frame) + f"/authoring/quizzes/{quiz_id}")
     frame.wait_for_selector("ol.quiz-slots")
     return frame
 

@@ -16,6 +16,7 @@ from lms_module.courses.models import User
 from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.accessibility import assert_accessible
+from support.lms_frame import launched_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_TYPES = ROOT / "tests" / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -69,8 +70,7 @@ def narrow_page(chromium, request):
 
 
 def _frame(page, ready):
-    page.frame_locator("iframe").first.locator(ready).first.wait_for(timeout=15000)
-    return page.frames[-1]
+    return launched_frame(page, ready)
 
 
 def _open(page, live, cmid, user, locale, ready="main h1"):

@@ -12,6 +12,7 @@ from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.answer_keys import key_form
+from support.lms_frame import launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -26,9 +27,8 @@ def quiz_activity(live):
 
 
 def kontor_frame(page, ready_selector):
-    """The tool's iframe once it shows `ready_selector` (after the OIDC hops have settled)."""
-    page.frame_locator("iframe").first.locator(ready_selector).first.wait_for(timeout=15000)
-    return page.frames[-1]
+    """The tool's iframe once the launch has landed and shows `ready_selector`."""
+    return launched_frame(page, ready_selector)
 
 
 def open_activity(page, live, user="4", locale="en"):

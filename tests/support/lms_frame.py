@@ -1,0 +1,30 @@
+"""Kontor inside the demo LMS's activity page, as the browser tests reach it after a launch."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Frame, Page
+
+# A page of a launch: /l/<launch id>/…, where every launch ends (the landing page and all after it).
+LAUNCHED = re.compile(r"/l/[^/?#]+/")
+
+
+def launched_frame(page: Page, ready: str = "main h1", timeout: float = 15000) -> Frame:
+    """Kontor's frame in the LMS page, once the launch has landed on a page of its own and that page
+    shows `ready`.
+
+    On its way the frame shows other pages: the LMS's auto-submitted forms and Kontor's cookie check,
+    whose "Opening the activity…" is a `main h1` too. A wait for a selector alone could stop there;
+    a test that then took the frame's URL or navigated it raced the launch still under way. The frame
+    is the one the LMS's tool iframe holds (not the last one the page lists: with platform storage the
+    LMS adds a hidden frame)."""
+    frame = page.locator("iframe#contentframe").element_handle(timeout=timeout).content_frame()
+    assert frame is not None, "the LMS page has no tool frame"
+    frame.wait_for_url(LAUNCHED, timeout=timeout)
+    frame.locator(ready).first.wait_for(timeout=timeout)
+    return frame
+
+
+def launch_base(frame: Frame) -> str:
+    """The launch's own URL prefix (…/l/<launch id>), for the pages a test opens in the frame."""
+    return re.match(r".*/l/[^/?#]+", frame.url).group(0)
