@@ -16,7 +16,12 @@ REFUSALS = {
     "unknown_position": _l("The answer contains a position that does not exist. Nothing was saved; please reload the page."),
     "too_long": _l("The answer is too long. Nothing was saved; please shorten it."),
     "number_too_long": _l("A number in your answer has more than 20 digits. Nothing was saved; please check the number."),
+    # services.submit_by_student: the submission itself fails (e.g. the quiz changed under the attempt).
+    "not_submittable": _l("Your saved answers are kept, but a problem on our side stops this attempt from being "
+                          "submitted. It has been recorded for your teacher, who will look into it; you do not need "
+                          "to do anything now."),
 }
+NOT_SUBMITTABLE_HEADING = _l("Your attempt could not be submitted")
 
 
 def refusal_message(reason: str):

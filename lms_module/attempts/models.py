@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, and_, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
@@ -64,13 +65,21 @@ class Attempt(db.Model):
 
     answers: Mapped[list[Answer]] = relationship(back_populates="attempt", cascade="all, delete-orphan")
 
-    @property
+    @hybrid_property
     def shown_status(self) -> str:
-        """The status as instructors see it: an overdue attempt the sweep could not submit is
-        UNSUBMITTABLE (still in progress in the database, so a later try or the student may finish it)."""
+        """The status every page and export shows: an overdue attempt that could not be submitted
+        is UNSUBMITTABLE (still in progress in the database, so a later try may finish it). The
+        words: web.template_helpers.ATTEMPT_STATUS_LABELS (instructors), STUDENT_ATTEMPT_STATUS_LABELS."""
         if self.status == IN_PROGRESS and self.unsubmittable_at is not None:
             return UNSUBMITTABLE
         return self.status
+
+    @shown_status.inplace.expression
+    @classmethod
+    def _shown_status_sql(cls):
+        """The same rule in SQL, for the reports' queries and exports."""
+        return case((and_(cls.status == IN_PROGRESS, cls.unsubmittable_at.is_not(None)), UNSUBMITTABLE),
+                    else_=cls.status)
 
 
 class Answer(db.Model):

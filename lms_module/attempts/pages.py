@@ -25,6 +25,12 @@ def page_count(attempt: Attempt) -> int:
     return max(1, -(-len(attempt.plan) // per_page))
 
 
+def page_question_ids(attempt: Attempt, number: int) -> list[str]:
+    """The questions on page `number`, from the plan alone (nothing rendered, no question looked up)."""
+    per_page = questions_per_page(attempt)
+    return services.planned_ids(attempt)[(number - 1) * per_page: number * per_page]
+
+
 @dataclass
 class NavItem:
     number: int
@@ -99,7 +105,7 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
     content = services.content_for(attempt)
     settings = services.settings_of(attempt)
     per_page = questions_per_page(attempt)
-    ids = services.planned_ids(attempt)[(number - 1) * per_page: number * per_page]
+    ids = page_question_ids(attempt, number)
     answers = services.answer_states(attempt)
     questions = []
     for qid in ids:

@@ -12,9 +12,9 @@ from ..extensions import db
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
 from . import course_practice, policy, services
-from .messages import refusal_message
+from .messages import NOT_SUBMITTABLE_HEADING, refusal_message
 from .models import IN_PROGRESS
-from .pages import build_page, build_result, build_summary, nav_buttons, page_count
+from .pages import build_page, build_result, build_summary, nav_buttons, page_count, page_question_ids
 
 bp = Blueprint("attempts", __name__, template_folder="templates")
 
@@ -81,7 +81,8 @@ def page(launch_id: str, attempt_id: str, number: int):
     if attempt.status != IN_PROGRESS:
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if policy.is_overdue(attempt.deadline_at, _now()):
-        services.submit_attempt(attempt, _now())
+        if not _submitted_by_student(attempt):
+            return _not_submittable()
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if not 1 <= number <= page_count(attempt):
         abort(404)
@@ -96,7 +97,9 @@ def save_page(launch_id: str, attempt_id: str, number: int):
     attempt = _attempt(attempt_id)
     if not 1 <= number <= page_count(attempt):
         abort(404)
-    question_ids = build_page(attempt, number, g.launch.locale).question_ids
+    # From the plan, not a rendered page: an overdue attempt whose plan names a question the quiz
+    # lacks reaches save_answers, which gives the student their page (services.submit_by_student).
+    question_ids = page_question_ids(attempt, number)
     form = request.form.to_dict(flat=False)
     flags = {qid: f"flag-{qid}" in form for qid in question_ids}
     go = request.form.get("go", "next")
@@ -111,6 +114,8 @@ def save_page(launch_id: str, attempt_id: str, number: int):
         _finish_refused(error)
         if error.reason in ("already_submitted", "deadline_passed"):
             return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
+        if error.reason == "not_submittable":
+            return _not_submittable()
         return render_template("attempts/refused.html", message=refusal_message(error.reason)), 400
     except InvalidAnswer as error:
         db.session.rollback()
@@ -119,13 +124,31 @@ def save_page(launch_id: str, attempt_id: str, number: int):
 
 
 def _finish_refused(error: services.AttemptError) -> None:
-    """Nothing the request sent is kept; but an attempt found overdue was submitted, and that stays."""
-    if error.reason == "deadline_passed":
+    """Nothing the request sent is kept; but an attempt found overdue was submitted (or its failed
+    submission counted, services.submit_by_student), and that stays."""
+    if error.reason in ("deadline_passed", "not_submittable"):
         # Committed here, not at the boundary: the response refuses (4xx), which rolls back, but
         # the submission of the overdue attempt must stay.
         db.session.commit()
     else:
         db.session.rollback()
+
+
+def _submitted_by_student(attempt) -> bool:
+    """Submit (services.submit_by_student); False if it cannot be submitted, its failure counted
+    and committed here, as the refusal's response would roll it back."""
+    try:
+        services.submit_by_student(attempt, _now())
+    except services.AttemptError as error:
+        _finish_refused(error)
+        return False
+    return True
+
+
+def _not_submittable():
+    """The student's page for an attempt that cannot be submitted (no stack trace, no retry loop)."""
+    return render_template("attempts/refused.html", heading=NOT_SUBMITTABLE_HEADING,
+                           message=refusal_message("not_submittable")), 409
 
 
 def _destination(launch_id: str, attempt, number: int, go: str) -> str:
@@ -158,7 +181,7 @@ def autosave(launch_id: str, attempt_id: str):
         result = services.save_answers(attempt, fields, [payload["question_id"]], _now(), given_at=given_at, flags=flags)
     except services.AttemptError as error:
         _finish_refused(error)
-        status = 409 if error.reason in ("already_submitted", "deadline_passed") else 400
+        status = 409 if error.reason in ("already_submitted", "deadline_passed", "not_submittable") else 400
         return jsonify(ok=False, error=error.reason, message=refusal_message(error.reason)), status
     except InvalidAnswer as error:
         db.session.rollback()
@@ -190,7 +213,8 @@ def summary(launch_id: str, attempt_id: str):
 def submit(launch_id: str, attempt_id: str):
     """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
     attempt = _attempt(attempt_id)
-    services.submit_attempt(attempt, _now())
+    if not _submitted_by_student(attempt):
+        return _not_submittable()
     return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
 
 
@@ -200,7 +224,8 @@ def result(launch_id: str, attempt_id: str):
     attempt = _attempt(attempt_id)
     if attempt.status == IN_PROGRESS:
         if policy.is_overdue(attempt.deadline_at, _now()):
-            services.submit_attempt(attempt, _now())
+            if not _submitted_by_student(attempt):
+                return _not_submittable()
         else:
             return redirect(url_for("attempts.summary", launch_id=launch_id, attempt_id=attempt_id))
     return render_template("attempts/result.html", view=build_result(attempt, g.launch.locale, _now()), attempt=attempt)

@@ -318,7 +318,7 @@ def ensure_open(attempt: Attempt, now: datetime) -> None:
     if attempt.status != IN_PROGRESS:
         raise AttemptError("already_submitted")
     if policy.is_overdue(attempt.deadline_at, now):
-        submit_attempt(attempt, now)
+        submit_by_student(attempt, now)
         raise AttemptError("deadline_passed")
 
 
@@ -515,35 +515,69 @@ def sweep_overdue(now: datetime, limit: int = 200, max_batches: int = 50) -> int
     return swept
 
 
-def _note_sweep_failure(attempt_id: int, now: datetime) -> None:
-    """Count the failed try, set the next one, mark the attempt for the instructors after
-    policy.SWEEP_TRIES_BEFORE_MARK tries, and log it once with the attempt id (committed). Called
-    while the submission's exception is handled, so the log carries its traceback."""
+def submit_by_student(attempt: Attempt, now: datetime) -> bool:
+    """submit_attempt for the student's own request (the submit button, an overdue attempt they
+    open or save to). An attempt whose submission raises (as in the sweep) is not a server error:
+    only that try is rolled back (a savepoint), it is counted, backed off and marked exactly as the
+    sweep's tries are (`_count_submit_failure`), and AttemptError("not_submittable") tells the
+    view, which commits the count. While the backoff runs it is not tried again, so reloading the
+    page costs no grading and no log line."""
+    if attempt.sweep_retry_at is not None and attempt.sweep_retry_at > now:
+        raise AttemptError("not_submittable")
     try:
-        row = db.session.execute(
-            select(Attempt.sweep_failures, Attempt.unsubmittable_at)
-            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
-        ).first()
-        if row is None:  # submitted meanwhile (the student, another try): nothing to note
-            db.session.commit()
-            return
-        failures = row.sweep_failures + 1
-        retry_at = now + policy.sweep_retry_delay(failures)
-        mark = row.unsubmittable_at is None and failures >= policy.SWEEP_TRIES_BEFORE_MARK
-        values = {"sweep_failures": failures, "sweep_retry_at": retry_at}
-        if mark:
-            values["unsubmittable_at"] = now
-        db.session.execute(
-            update(Attempt)
-            .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        with db.session.begin_nested():
+            return submit_attempt(attempt, now)
+    except Exception:
+        noted = _count_submit_failure(attempt.id, now)
+        if noted is None:  # submitted meanwhile (the sweep, another tab)
+            db.session.refresh(attempt)
+            return False
+        _log_submit_failure(attempt.id, *noted)
+        raise AttemptError("not_submittable") from None
+
+
+def _count_submit_failure(attempt_id: int, now: datetime) -> tuple[int, datetime, bool] | None:
+    """Count a failed try to submit an attempt, set the next one, mark it for the instructors after
+    policy.SWEEP_TRIES_BEFORE_MARK tries (flushed, not committed). (failures, next try, marked now),
+    or None if it is no longer in progress."""
+    row = db.session.execute(
+        select(Attempt.sweep_failures, Attempt.unsubmittable_at)
+        .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
+    ).first()
+    if row is None:
+        return None
+    failures = row.sweep_failures + 1
+    retry_at = now + policy.sweep_retry_delay(failures)
+    mark = row.unsubmittable_at is None and failures >= policy.SWEEP_TRIES_BEFORE_MARK
+    values = {"sweep_failures": failures, "sweep_retry_at": retry_at}
+    if mark:
+        values["unsubmittable_at"] = now
+    db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == IN_PROGRESS)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return failures, retry_at, mark
+
+
+def _log_submit_failure(attempt_id: int, failures: int, retry_at: datetime, mark: bool) -> None:
+    """Once per try, with the traceback: called while the submission's exception is handled."""
+    log.exception("submitting overdue attempt %s failed (try %s); next try at %s%s", attempt_id, failures,
+                  retry_at.isoformat(timespec="seconds"),
+                  "; marked as not submittable for the instructors" if mark else "")
+
+
+def _note_sweep_failure(attempt_id: int, now: datetime) -> None:
+    """The sweep's failed try: counted and committed (`_count_submit_failure`), logged once with
+    the attempt id. Called while the submission's exception is handled, so the log carries its
+    traceback."""
+    try:
+        noted = _count_submit_failure(attempt_id, now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("submitting overdue attempt %s failed, and so did noting the failure", attempt_id)
         return
-    log.exception("submitting overdue attempt %s failed (try %s); next try at %s%s", attempt_id, failures,
-                  retry_at.isoformat(timespec="seconds"),
-                  "; marked as not submittable for the instructors" if mark else "")
+    if noted is not None:  # None: submitted meanwhile (the student, another try), nothing to note
+        _log_submit_failure(attempt_id, *noted)

@@ -96,11 +96,12 @@ def gradebook_table(rows: Iterable[gradebook_queries.GradebookRow]) -> tuple[lis
     header = [_("Name"), _("Email"), _("LMS user id"), _("Course membership"), _("Attempts"), _("Grade (%)"),
               _("Best score (%)"), _("Last score (%)"), _("Passed"), _("Time spent (seconds)"),
               _("Last activity (UTC)"), _("Awaiting grading"), _("LMS sync"), _("LMS sync time (UTC)"),
-              _("LMS sync error")]
+              _("LMS sync error"), _("Status")]
     return header, (
         [r.name, r.email, r.subject, r.member_status or "", r.attempts, _percent(r.grade), _percent(r.best),
          _percent(r.last), r.passed, None if r.seconds is None else round(r.seconds), r.last_activity,
-         r.awaiting, r.sync_status or "", r.sync_at if r.sync_status else None, r.sync_error]
+         r.awaiting, r.sync_status or "", r.sync_at if r.sync_status else None, r.sync_error,
+         gradebook_queries.student_state(r)]
         for r in rows
     )
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, false, func, select, true
 from sqlalchemy.sql import ColumnElement
 
-from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, Accommodation, Attempt
+from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, UNSUBMITTABLE, Accommodation, Attempt
 from ..extensions import db
 from ..grade_sync.models import GradeOutbox
 from ..courses.models import LaunchSession, Membership, User
@@ -29,7 +29,8 @@ class GradebookRow:
     subject: str
     member_status: str | None  # active | inactive | None (not in the roster: launched only)
     attempts: int
-    open_attempts: int
+    open_attempts: int  # in progress, not counting the unsubmittable ones
+    unsubmittable: int  # Attempt.shown_status UNSUBMITTABLE: overdue, could not be submitted
     awaiting: int
     grade: float | None
     best: float | None
@@ -74,6 +75,21 @@ def _counts_for_grade():
     return func.coalesce(Attempt.settings["graded"].as_boolean(), false())
 
 
+def student_state(row: GradebookRow) -> str:
+    """The one state the gradebook shows first (the filters test each condition on its own):
+    "not_started" or an Attempt.shown_status, in the words of ATTEMPT_STATUS_LABELS. An attempt
+    that could not be submitted comes first: it needs the instructor."""
+    if row.attempts == 0:
+        return "not_started"
+    if row.unsubmittable:
+        return UNSUBMITTABLE
+    if row.open_attempts:
+        return IN_PROGRESS
+    if row.awaiting:
+        return AWAITING_GRADING
+    return SUBMITTED if row.grade is not None else IN_PROGRESS
+
+
 def gradebook_query(scope: Scope, grading: str, pass_mark: float):
     """One row per listed student, as a subquery (filtering, sorting and paging happen on it)."""
     return gradebook_select(scope, grading, pass_mark).subquery("book")
@@ -84,7 +100,8 @@ def gradebook_select(scope: Scope, grading: str, pass_mark: float):
     activity = select(
         Attempt.user_id,
         func.count().label("attempts"),
-        func.sum(case((Attempt.status == IN_PROGRESS, 1), else_=0)).label("open_attempts"),
+        func.sum(case((Attempt.shown_status == IN_PROGRESS, 1), else_=0)).label("open_attempts"),
+        func.sum(case((Attempt.shown_status == UNSUBMITTABLE, 1), else_=0)).label("unsubmittable"),
         func.sum(case((Attempt.status == AWAITING_GRADING, 1), else_=0)).label("awaiting"),
         func.sum(
             case((Attempt.submitted_at.is_not(None), seconds_between(Attempt.started_at, Attempt.submitted_at)))
@@ -141,6 +158,7 @@ def gradebook_select(scope: Scope, grading: str, pass_mark: float):
             Membership.status.label("member_status"),
             func.coalesce(activity.c.attempts, 0).label("attempts"),
             func.coalesce(activity.c.open_attempts, 0).label("open_attempts"),
+            func.coalesce(activity.c.unsubmittable, 0).label("unsubmittable"),
             func.coalesce(activity.c.awaiting, 0).label("awaiting"),
             grade.label("grade"),
             graded.c.best,
@@ -229,7 +247,8 @@ def gradebook_rows(scope: Scope, grading: str, pass_mark: float) -> Iterator[Gra
 def _row(r) -> GradebookRow:
     return GradebookRow(
         user_id=r.user_id, name=r.name, email=r.email, subject=r.subject, member_status=r.member_status,
-        attempts=int(r.attempts), open_attempts=int(r.open_attempts), awaiting=int(r.awaiting),
+        attempts=int(r.attempts), open_attempts=int(r.open_attempts),
+        unsubmittable=int(r.unsubmittable), awaiting=int(r.awaiting),
         grade=r.grade, best=r.best, last=r.last, passed=None if r.passed is None else bool(r.passed),
         seconds=r.seconds, last_activity=r.last_activity, sync_status=r.sync_status, sync_at=r.sync_at,
         sync_error=r.sync_error, has_accommodation=bool(r.has_accommodation),

@@ -1,6 +1,7 @@
 """Prepared data for the report templates (templates render, they do not decide or query)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,16 +18,7 @@ from . import charts, formulas, gradebook_queries, queue_queries, summary_querie
 from .scope import Scope, display_name, student_attempts
 from ..web.template_helpers import topic_label
 
-
-def student_state(row: gradebook_queries.GradebookRow) -> str:
-    """The one state the gradebook shows first (the filters test each condition on its own)."""
-    if row.attempts == 0:
-        return "not_started"
-    if row.open_attempts:
-        return "in_progress"
-    if row.awaiting:
-        return "awaiting_grading"
-    return "graded" if row.grade is not None else "in_progress"
+log = logging.getLogger("kontor.reports")
 
 
 # --- attempt review ------------------------------------------------------------------------------
@@ -47,7 +39,7 @@ class QuestionReview:
     quiz_number: int | None  # the stable label: number in the quiz (file order)
     question_id: str
     answer_id: int | None
-    review: dict[str, Any]
+    review: dict[str, Any] | None  # None: the question cannot be shown (`_question_review`)
     marks: float | None  # as they count; None while awaiting grading
     auto_marks: float | None
     max_marks: float
@@ -90,10 +82,8 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
     questions = []
     in_quiz = quiz_numbers(content)
     for number, qid in enumerate(attempts.planned_ids(attempt), start=1):
-        question = content.question(qid)
         answer = answers.get(qid)
-        response = answer.response if answer else {}
-        review = handler_for(question).review(question, attempts.layout_of(attempt, qid), locale, response or {})
+        question, review = _question_review(attempt, content, qid, answer, locale)
         answered_at = answer.answered_at if answer else None
         questions.append(QuestionReview(
             number=number,
@@ -103,7 +93,7 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
             review=review,
             marks=attempts.effective_marks(answer) if answer else None,
             auto_marks=None if answer is None or answer.needs_manual else answer.marks,
-            max_marks=answer.max_marks if answer else float(question.points),
+            max_marks=answer.max_marks if answer else float(question.points if question else 0),
             manual=bool(answer and answer.manual_marks is not None),
             pending=bool(answer and answer.needs_manual and answer.manual_marks is None),
             comment=answer.manual_comment if answer else None,
@@ -115,6 +105,24 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
     seconds = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else None
     return AttemptReviewView(attempt, names.get(attempt.user_id, ""), resolve(content.title, locale), questions,
                              attempt.status in attempts.FINISHED, seconds)
+
+
+def _question_review(attempt: Attempt, content, qid: str, answer: Answer | None, locale: str):
+    """(question, review) of one planned question; (None or the question, None) when it cannot be
+    shown: the attempt's plan names a question its quiz version lacks, or the stored answer no
+    longer fits the question. Such an attempt cannot be submitted either (attempts.services
+    .submit_by_student); its page must still show the instructor every other question."""
+    try:
+        question = content.question(qid)
+    except KeyError:
+        log.warning("attempt %s: planned question %r is not in its quiz version", attempt.id, qid)
+        return None, None
+    try:
+        return question, handler_for(question).review(question, attempts.layout_of(attempt, qid), locale,
+                                                      (answer.response if answer else None) or {})
+    except Exception:  # a handler's error on a stored answer: this question only, with its traceback
+        log.exception("attempt %s: question %r cannot be reviewed", attempt.id, qid)
+        return question, None
 
 
 # --- grading queue -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def response_rows(scope: Scope, batch: int = 5000) -> Iterator:
     name = name_sql().label("name")
     query = (
         select(Attempt.user_id, name, User.subject, Attempt.number.label("attempt_number"),
-               Attempt.status.label("attempt_status"), Attempt.started_at, Attempt.submitted_at,
+               Attempt.shown_status.label("attempt_status"), Attempt.started_at, Attempt.submitted_at,
                Attempt.quiz_version_id, Answer.question_id, cast(Answer.response, Text).label("response"),
                Answer.marks, Answer.manual_marks, Answer.max_marks, Answer.needs_manual,
                Answer.manual_comment.label("comment"), Answer.answered_at, Attempt.plan)

@@ -140,7 +140,7 @@ def gradebook(launch_id: str):
     filter_by = filter_by if filter_by in gradebook_queries.FILTERS else "all"
     book = gradebook_queries.gradebook(scope, grading, pass_mark, sort=sort, descending=descending, filter_by=filter_by,
                              page=_int_arg("page", 1), per_page=PER_PAGE)
-    rows = [(row, pages.student_state(row)) for row in book.rows]
+    rows = [(row, gradebook_queries.student_state(row)) for row in book.rows]
     return render_template(
         "reports/gradebook.html", link=link, quiz=quiz, book=book, rows=rows, sort=sort, descending=descending,
         filter_by=filter_by, filters=gradebook_queries.FILTERS, sorts=gradebook_queries.SORTS, grading=grading,

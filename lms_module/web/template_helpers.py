@@ -40,8 +40,9 @@ FEEDBACK_LABELS = {
     "never": _l("no feedback"),
 }
 
-# The one table of an attempt's status in the instructors' words (reports: the student's attempts,
-# the attempt page), keyed by Attempt.shown_status; any other status reads "Graded".
+# The one table of an attempt's status in the instructors' words (reports: the gradebook, the
+# student's attempts, the attempt page), keyed by Attempt.shown_status (the CSV exports write the
+# key itself, docs/reports.md); any other status reads "Graded".
 ATTEMPT_STATUS_LABELS = {
     "in_progress": _l("In progress"),
     "awaiting_grading": _l("Awaiting grading"),
@@ -50,6 +51,16 @@ ATTEMPT_STATUS_LABELS = {
     # The deadline sweep could not submit it (attempts.services.sweep_overdue); it keeps trying.
     "unsubmittable": _l("Could not be submitted"),
 }
+# The same statuses in the students' own words (the start page's list of attempts, the result page):
+# a claimed attempt is already "Submitted" to them, an essay "Waiting for grading".
+STUDENT_ATTEMPT_STATUS_LABELS = {
+    "in_progress": _l("In progress"),
+    "awaiting_grading": _l("Waiting for grading"),
+    "submitting": _l("Submitted"),
+    "submitted": _l("Graded"),
+    "unsubmittable": _l("Could not be submitted"),
+}
+assert set(STUDENT_ATTEMPT_STATUS_LABELS) == set(ATTEMPT_STATUS_LABELS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,10 @@ def grading_label(method: str):
 
 def attempt_status_label(status: str):
     return ATTEMPT_STATUS_LABELS.get(status, ATTEMPT_STATUS_LABELS["submitted"])
+
+
+def student_attempt_status_label(status: str):
+    return STUDENT_ATTEMPT_STATUS_LABELS.get(status, STUDENT_ATTEMPT_STATUS_LABELS["submitted"])
 
 
 def _locale() -> str:
@@ -130,4 +145,5 @@ def init_app(app) -> None:
         grading_method_label=grading_label,
         feedback_label=lambda feedback: FEEDBACK_LABELS.get(feedback, feedback),
         attempt_status_label=attempt_status_label,
+        student_attempt_status_label=student_attempt_status_label,
     )

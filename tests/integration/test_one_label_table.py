@@ -42,3 +42,28 @@ def test_the_lms_comment_and_the_pages_name_a_method_alike(app, method):
         with force_locale("de"):
             label = str(template_helpers.grading_label(method))
         assert label in grades._comment("de", 0.5, method, False)
+
+
+def test_every_attempt_status_is_worded_once_for_instructors_and_once_for_students(app):
+    """The reports and the students' pages take an attempt's status from their table in
+    web.template_helpers (keyed by Attempt.shown_status), not from words inlined in a macro."""
+    from lms_module.attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, SUBMITTING, UNSUBMITTABLE
+
+    statuses = {IN_PROGRESS, SUBMITTING, SUBMITTED, AWAITING_GRADING, UNSUBMITTABLE}
+    tables = {"reports/_macros.html": ("attempt_status", template_helpers.ATTEMPT_STATUS_LABELS),
+              "attempts/_macros.html": ("status_label", template_helpers.STUDENT_ATTEMPT_STATUS_LABELS)}
+    with app.test_request_context():
+        for template, (macro, table) in tables.items():
+            assert set(table) == statuses
+            render = app.jinja_env.from_string(
+                f'{{% import "{template}" as m with context %}}{{{{ m.{macro}(status) }}}}').render
+            for locale in ("de", "en"):
+                with force_locale(locale):
+                    for status in statuses:
+                        assert render(status=status) == str(table[status])
+            with force_locale("de"):
+                assert render(status=UNSUBMITTABLE) == "Konnte nicht abgegeben werden"
+    # Deliberately different words where a student reads them differently.
+    with app.test_request_context(), force_locale("en"):
+        assert str(template_helpers.STUDENT_ATTEMPT_STATUS_LABELS[AWAITING_GRADING]) == "Waiting for grading"
+        assert str(template_helpers.ATTEMPT_STATUS_LABELS[AWAITING_GRADING]) == "Awaiting grading"

@@ -1,0 +1,228 @@
+"""An attempt that cannot be submitted (its plan names a question its quiz version lacks, a stored
+answer the handler cannot read) is never a stack trace: the student gets a page in their language
+and each try is counted and backed off as the deadline sweep's tries are; the instructor's attempt
+page shows it with its label and every question that can be shown; every view names it the same."""
+import csv
+import io
+import logging
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lms_module.attempts import policy
+from lms_module.attempts.models import IN_PROGRESS, Answer, Attempt
+from lms_module.db_types import utcnow
+from lms_module.extensions import db
+from lms_module.worker import Worker
+from support.apps import attempt_row, csrf_from
+
+GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
+CLOSED_EN = "Your attempt could not be submitted"
+CLOSED_DE = "Ihr Versuch konnte nicht abgegeben werden"
+
+
+def _attempt_id(response):
+    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
+
+
+def _poison(app, public_id, **values):
+    """The attempt's plan gains a question its quiz version lacks; `values` are set as well."""
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        attempt.plan = [*attempt.plan, GHOST]
+        for name, value in values.items():
+            setattr(attempt, name, value)
+        db.session.commit()
+
+
+def _set(app, public_id, **values):
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        for name, value in values.items():
+            setattr(attempt, name, value)
+        db.session.commit()
+
+
+def _tries_logged(caplog, app, public_id):
+    with app.app_context():
+        attempt_id = db.session.scalars(select(Attempt.id).where(Attempt.public_id == public_id)).one()
+    pattern = re.compile(rf"submitting overdue attempt {attempt_id} failed \(try (\d+)\)")
+    return [int(m.group(1)) for r in caplog.records if (m := pattern.match(r.getMessage()))]
+
+
+def _overdue_and_broken(app, client, student, start):
+    """A started attempt (its first page's CSRF token read) that is overdue and cannot be submitted."""
+    attempt_id = _attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
+    return attempt_id, token
+
+
+# --- the student ---------------------------------------------------------------------------------
+
+
+def test_the_student_opening_it_gets_a_clear_page_and_the_try_is_counted_and_backed_off(
+        app, client, student, start, caplog):
+    caplog.set_level(logging.INFO, logger="kontor.attempts")
+    attempt_id, _ = _overdue_and_broken(app, client, student, start)
+
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert f"<h1>{CLOSED_EN}</h1>" in html
+    assert "It has been recorded for your teacher" in html
+    row = attempt_row(app, attempt_id)
+    assert (row.status, row.sweep_failures, row.unsubmittable_at) == (IN_PROGRESS, 1, None)
+    assert row.sweep_retry_at is not None and row.sweep_retry_at > utcnow()
+    assert _tries_logged(caplog, app, attempt_id) == [1]
+
+    # Reloading while the backoff runs: the same page, no new try, no new log line.
+    for url in (f"/l/{student}/attempt/{attempt_id}/page/1", f"/l/{student}/attempt/{attempt_id}/result"):
+        again = client.get(url)
+        assert again.status_code == 409 and CLOSED_EN in again.get_data(as_text=True)
+    assert attempt_row(app, attempt_id).sweep_failures == 1
+    assert _tries_logged(caplog, app, attempt_id) == [1]
+
+
+def test_the_students_tries_count_towards_the_same_mark_as_the_sweeps(app, client, student, start, caplog):
+    caplog.set_level(logging.INFO, logger="kontor.attempts")
+    attempt_id, _ = _overdue_and_broken(app, client, student, start)
+    worker = Worker(app, worker_id="sweeper", rosters=False)
+    now = utcnow()
+    worker.run_once(now)  # the sweep's first try
+    assert attempt_row(app, attempt_id).sweep_failures == 1
+
+    for expected in range(2, policy.SWEEP_TRIES_BEFORE_MARK + 1):
+        _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))  # the backoff is over
+        assert client.get(f"/l/{student}/attempt/{attempt_id}/result").status_code == 409
+        row = attempt_row(app, attempt_id)
+        assert row.sweep_failures == expected
+        assert (row.unsubmittable_at is not None) == (expected >= policy.SWEEP_TRIES_BEFORE_MARK)
+    assert _tries_logged(caplog, app, attempt_id) == list(range(1, policy.SWEEP_TRIES_BEFORE_MARK + 1))
+
+    # The student's own list names it as the instructors' pages do.
+    start_page = client.get(f"/l/{student}/quiz").get_data(as_text=True)
+    assert "<td>Could not be submitted</td>" in start_page
+    assert "<td>In progress</td>" not in start_page
+
+
+def test_saving_and_submitting_it_give_the_same_answer_and_count_the_try(app, client, student, start):
+    attempt_id, token = _overdue_and_broken(app, client, student, start)
+
+    saved = client.post(f"/l/{student}/attempt/{attempt_id}/page/1", data={"csrf_token": token, "go": "next"})
+    assert saved.status_code == 409 and CLOSED_EN in saved.get_data(as_text=True)
+    assert attempt_row(app, attempt_id).sweep_failures == 1  # committed although the answer is refused
+
+    _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
+    autosave = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                           json={"question_id": "vat-docs", "fields": {}})
+    assert autosave.status_code == 409
+    assert autosave.get_json()["error"] == "not_submittable"
+    assert "recorded for your teacher" in autosave.get_json()["message"]
+    assert attempt_row(app, attempt_id).sweep_failures == 2
+
+    _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
+    submitted = client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
+    assert submitted.status_code == 409 and CLOSED_EN in submitted.get_data(as_text=True)
+    row = attempt_row(app, attempt_id)
+    assert (row.status, row.sweep_failures) == (IN_PROGRESS, 3)
+    with app.app_context():  # the failed try left nothing behind: no answers written for the plan
+        assert db.session.scalars(select(Answer).where(Answer.attempt_id == row.id)).all() == []
+
+
+def test_the_page_is_german_for_a_german_launch(app, client, make_launch, student, start):
+    attempt_id, _ = _overdue_and_broken(app, client, student, start)
+    german = make_launch("student", quiz_slug="all-types", user_sub="sam", locale="de")
+    page = client.get(f"/l/{german}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert f"<h1>{CLOSED_DE}</h1>" in html
+    assert "Es wurde für Ihre Lehrkraft festgehalten" in html
+
+
+def test_once_the_cause_is_gone_the_student_opening_it_submits_it(app, client, student, start):
+    attempt_id, _ = _overdue_and_broken(app, client, student, start)
+    assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 409
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
+        attempt.plan = [entry for entry in attempt.plan if entry != GHOST]
+        attempt.sweep_retry_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 302 and page.headers["Location"].endswith(f"/attempt/{attempt_id}/result")
+    assert attempt_row(app, attempt_id).status != IN_PROGRESS
+
+
+# --- the instructors -----------------------------------------------------------------------------
+
+
+def _teacher(app, make_launch, locale="en"):
+    teacher_client = app.test_client()
+    launch = make_launch("instructor", quiz_slug="all-types", user_sub=f"teacher-{locale}", locale=locale,
+                         test_client=teacher_client)
+    return teacher_client, launch
+
+
+def test_the_attempt_page_shows_it_with_its_label_a_message_and_every_question_it_can(
+        app, client, make_launch, student, start):
+    attempt_id = _attempt_id(start(student))
+    planned = len(attempt_row(app, attempt_id).plan)
+    _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
+            unsubmittable_at=utcnow())
+    for locale, label, message, missing in (
+            ("en", "Could not be submitted", "Kontor could not submit it", "This question cannot be shown"),
+            ("de", "Konnte nicht abgegeben werden", "Kontor konnte ihn nicht abgeben",
+             "Diese Frage kann nicht angezeigt werden")):
+        teacher_client, teacher = _teacher(app, make_launch, locale)
+        page = teacher_client.get(f"/l/{teacher}/reports/attempts/{attempt_id}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f"<dd>{label}</dd>" in html
+        assert message in html
+        assert html.count('<section class="report-question"') == planned + 1
+        assert html.count(missing) == 1  # only the ghost
+
+
+def test_a_stored_answer_the_question_cannot_read_hides_that_question_only(
+        app, client, make_launch, student, start, caplog):
+    attempt_id = _attempt_id(start(student))
+    row = attempt_row(app, attempt_id)
+    with app.app_context():
+        db.session.add(Answer(attempt_id=row.id, question_id="vat-docs", response={"choices": 7}, saved_at=utcnow()))
+        db.session.commit()
+    teacher_client, teacher = _teacher(app, make_launch)
+    page = teacher_client.get(f"/l/{teacher}/reports/attempts/{attempt_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count("This question cannot be shown") == 1
+    assert html.count('<section class="report-question"') == len(row.plan)
+    assert any("cannot be reviewed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_the_gradebook_and_its_exports_name_it_as_the_attempt_pages_do(app, client, make_launch, student, start):
+    attempt_id = _attempt_id(start(student))
+    _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
+            unsubmittable_at=utcnow())
+    teacher_client, teacher = _teacher(app, make_launch)
+    gradebook = teacher_client.get(f"/l/{teacher}/reports/").get_data(as_text=True)
+    assert "<td>Could not be submitted</td>" in gradebook
+    assert "<td>In progress</td>" not in gradebook
+    rows = list(csv.DictReader(io.StringIO(
+        teacher_client.get(f"/l/{teacher}/reports/gradebook.csv").get_data().decode("utf-8-sig"))))
+    assert [r["Status"] for r in rows if r["Name"] == "Test Student sam"] == ["unsubmittable"]
+
+
+def test_the_status_in_sql_is_the_status_in_python(app, client, student, start):
+    """Attempt.shown_status is one rule for the pages (Python) and the queries and exports (SQL)."""
+    attempt_id = _attempt_id(start(student))
+    cases = [("in_progress", None), ("in_progress", utcnow()), ("submitted", None), ("submitted", utcnow()),
+             ("awaiting_grading", None), ("submitting", utcnow())]
+    for status, marked in cases:
+        _set(app, attempt_id, status=status, unsubmittable_at=marked)
+        with app.app_context():
+            attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
+            in_sql = db.session.scalar(select(Attempt.shown_status).where(Attempt.id == attempt.id))
+            assert in_sql == attempt.shown_status
+            assert in_sql == ("unsubmittable" if (status, marked is not None) == ("in_progress", True) else status)
