@@ -26,15 +26,26 @@ def _link() -> ResourceLink:
     return link
 
 
+def _with_link(query, view_args):
+    """For launch_required(also=...): the launch's activity as a whole row, from the resource link
+    the launch's query joins already; _link()'s session.get then finds it without a query."""
+    return query.add_columns(ResourceLink)
+
+
 def _with_attempt(query, view_args):
     """For launch_required(also=...): the URL's attempt comes with the launch, in one query."""
     return services.join_attempt(query, view_args.get("attempt_id", ""))
 
 
+def _with_attempt_and_link(query, view_args):
+    """_with_attempt, and the activity (_with_link): submitting announces the grade with it."""
+    return _with_link(_with_attempt(query, view_args), view_args)
+
+
 def _attempt(public_id: str):
     extra = g.get("launch_extra") or ()
     if extra:  # loaded with the launch (_with_attempt), by the rule of services.attempt_of
-        attempt, digest = extra
+        attempt, digest = extra[0], extra[1]
         if attempt is not None:
             services.remember_content_hash(attempt, digest)
     else:
@@ -51,7 +62,7 @@ def _now() -> datetime:
 
 
 @bp.route("/l/<launch_id>/quiz")
-@launch_required()
+@launch_required(also=_with_link)
 def start_page(launch_id: str):
     link = _link()
     try:
@@ -63,7 +74,7 @@ def start_page(launch_id: str):
 
 
 @bp.route("/l/<launch_id>/quiz/start", methods=["POST"])
-@launch_required()
+@launch_required(also=_with_link)
 def start(launch_id: str):
     link = _link()
     try:
@@ -209,7 +220,7 @@ def summary(launch_id: str, attempt_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/submit", methods=["POST"])
-@launch_required(also=_with_attempt)
+@launch_required(also=_with_attempt_and_link)
 def submit(launch_id: str, attempt_id: str):
     """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
     attempt = _attempt(attempt_id)

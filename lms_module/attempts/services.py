@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..engine import (
@@ -24,7 +25,7 @@ from ..engine.schema import Quiz as QuizContent
 from ..extensions import db
 from ..library.models import QuizVersion
 from ..library.services import (
-    content_by_version_and_hash, content_by_version_id, content_of, latest_version_by_slug, visible_to,
+    content_by_version_and_hash, content_by_version_id, content_of, latest_version_and_owner, owner_lets_see,
 )
 from ..courses.models import LaunchSession, ResourceLink
 from . import policy
@@ -52,7 +53,12 @@ class AttemptError(Exception):
 def link_overrides(link: ResourceLink) -> dict:
     """Settings chosen when the activity was added (custom parameters), then the instructor's own."""
     row = db.session.get(LinkSettings, link.id)
-    return {**policy.overrides_from_custom(link.custom), **(dict(row.overrides) if row else {})}
+    return _merged_overrides(link, row.overrides if row else None)
+
+
+def _merged_overrides(link: ResourceLink, saved: dict | None) -> dict:
+    """link_overrides from the instructor's saved overrides (LinkSettings.overrides; None: no row)."""
+    return {**policy.overrides_from_custom(link.custom), **(dict(saved) if saved else {})}
 
 
 def accommodation_for(link_id: int, user_id: int) -> Accommodation | None:
@@ -68,14 +74,19 @@ class QuizForLink:
     settings: policy.EffectiveSettings
 
 
-def quiz_for_link(link: ResourceLink) -> QuizForLink:
+def quiz_for_link(link: ResourceLink, overrides: dict | None = None) -> QuizForLink:
+    """The activity's quiz (its latest version) with its effective settings. `overrides`:
+    link_overrides(link), when the caller has read them already (start_info: with the attempts)."""
     if not link.quiz_slug:
         raise AttemptError("no_quiz")
-    version = latest_version_by_slug(link.quiz_slug, link.course_id)  # the course's own quiz first
-    if version is None or not visible_to(version.quiz_id, link.course_id):
+    found = latest_version_and_owner(link.quiz_slug, link.course_id)  # the course's own quiz first
+    if found is None or not owner_lets_see(found[1], link.course_id):
         raise AttemptError("unknown_quiz")
+    version = found[0]
     content = content_of(version)
-    return QuizForLink(version, content, policy.effective_settings(content.settings, link_overrides(link)))
+    if overrides is None:
+        overrides = link_overrides(link)
+    return QuizForLink(version, content, policy.effective_settings(content.settings, overrides))
 
 
 @dataclass(frozen=True)
@@ -91,12 +102,45 @@ class StartInfo:
 
 
 def start_info(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> StartInfo:
-    quiz = quiz_for_link(link)
-    attempts = user_attempts(link.id, user_id, is_preview)
-    accommodation = accommodation_for(link.id, user_id)
-    close_at = (accommodation.close_at if accommodation and accommodation.close_at else None) or quiz.settings.close_at
-    extra_attempts = accommodation.extra_attempts if accommodation else 0
-    left = None if is_preview else policy.attempts_left(len(attempts), quiz.settings.attempts, extra_attempts)
+    return _start_info(link, user_id, now, is_preview)[0]
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """The student on the activity, as the start reads it: the instructor's saved settings, the
+    accommodation's values (0 and None without one) and every attempt, previews too, by number."""
+    saved_overrides: dict | None
+    extra_attempts: int
+    extra_minutes: int
+    close_at: datetime | None
+    attempts: list[Attempt]
+
+
+def _standing(link_id: int, user_id: int) -> _Standing:
+    """One query instead of three (settings, accommodation, attempts) on every start page and start:
+    the link's row outer-joined to its settings and the student's accommodation (at most one of
+    each) and attempts, so one row per attempt (one row without attempts)."""
+    rows = db.session.execute(
+        select(LinkSettings.overrides, Accommodation.extra_attempts, Accommodation.extra_minutes,
+               Accommodation.close_at, Attempt)
+        .select_from(ResourceLink)
+        .outerjoin(LinkSettings, LinkSettings.resource_link_id == ResourceLink.id)
+        .outerjoin(Accommodation, (Accommodation.resource_link_id == ResourceLink.id) & (Accommodation.user_id == user_id))
+        .outerjoin(Attempt, (Attempt.resource_link_id == ResourceLink.id) & (Attempt.user_id == user_id))
+        .where(ResourceLink.id == link_id)
+        .order_by(Attempt.number)
+    ).all()
+    first = rows[0] if rows else (None, None, None, None, None)
+    return _Standing(first[0], first[1] or 0, first[2] or 0, first[3], [row[4] for row in rows if row[4] is not None])
+
+
+def _start_info(link: ResourceLink, user_id: int, now: datetime, is_preview: bool) -> tuple[StartInfo, int]:
+    """start_info, and the number the student's next attempt on the link gets (previews count too)."""
+    standing = _standing(link.id, user_id)
+    quiz = quiz_for_link(link, _merged_overrides(link, standing.saved_overrides))
+    attempts = [a for a in standing.attempts if a.is_preview == is_preview]
+    close_at = standing.close_at or quiz.settings.close_at
+    left = None if is_preview else policy.attempts_left(len(attempts), quiz.settings.attempts, standing.extra_attempts)
     open_attempt = next((a for a in attempts if a.status == IN_PROGRESS), None)
     refusal = None
     if open_attempt is None:
@@ -104,26 +148,17 @@ def start_info(link: ResourceLink, user_id: int, now: datetime, *, is_preview: b
             refusal = "closed"
         elif left == 0:
             refusal = "no_attempts_left"
-    return StartInfo(
+    info = StartInfo(
         quiz=quiz,
         attempts=attempts,
         attempts_left=left,
         open_attempt=open_attempt,
         close_at=close_at,
-        extra_minutes=accommodation.extra_minutes if accommodation else 0,
+        extra_minutes=standing.extra_minutes,
         refusal=refusal,
         grade=grade_of(attempts, quiz.settings.grading),
     )
-
-
-def user_attempts(link_id: int, user_id: int, is_preview: bool = False) -> list[Attempt]:
-    return list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.resource_link_id == link_id, Attempt.user_id == user_id, Attempt.is_preview.is_(is_preview))
-            .order_by(Attempt.number)
-        )
-    )
+    return info, 1 + max((a.number for a in standing.attempts), default=0)
 
 
 def grade_of(attempts_by_number: Sequence[Attempt], method: GradingMethod) -> ActivityGrade | None:
@@ -171,7 +206,7 @@ def counted_attempt(attempt: Attempt) -> CountedAttempt:
 def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview: bool = False) -> Attempt:
     """A new attempt, or the one still in progress (a second tab or a double click resumes it)."""
     _lock_starts(link.id, user_id, now)
-    info = start_info(link, user_id, now, is_preview=is_preview)
+    info, number = _start_info(link, user_id, now, is_preview)  # read under the lock
     if info.open_attempt is not None:
         return info.open_attempt
     if info.refusal:
@@ -182,9 +217,6 @@ def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview
         info.quiz.content, seed, settings.shuffle_questions, settings.shuffle_options, settings.questions_per_attempt
     )
     deadline = policy.deadline_for(now, settings.time_limit_minutes, info.extra_minutes, info.close_at)
-    number = 1 + (db.session.scalar(
-        select(func.max(Attempt.number)).where(Attempt.resource_link_id == link.id, Attempt.user_id == user_id)
-    ) or 0)
     attempt = Attempt(
         public_id=secrets.token_urlsafe(16),
         resource_link_id=link.id,
@@ -200,44 +232,35 @@ def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview
         deadline_at=deadline.at,
         max_marks=float(sum(info.quiz.content.question(p.question_id).points for p in plan)),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(attempt)
-    except IntegrityError:
-        # Another request started one at the same moment: use that one.
-        existing = next((a for a in user_attempts(link.id, user_id, is_preview) if a.status == IN_PROGRESS), None)
-        if existing is None:
-            raise AttemptError("conflict") from None
-        return existing
+    # No savepoint and no retry: under the start lock no other start of this student on this
+    # activity counts or inserts until this transaction ends, so the unique (link, user, number)
+    # cannot fail here. Were it ever to, the request ends in the conflict page with nothing kept.
+    db.session.add(attempt)
+    db.session.flush()
     return attempt
+
+
+_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
     """Hold the student's start lock for this activity until the transaction ends.
 
     The unique (link, user, number) alone let two parallel starts both count the attempts before
-    either inserted, then insert numbers 1 and 2. The lock is an UPDATE of the student's StartLock
-    row: on PostgreSQL that takes a row lock (like SELECT ... FOR UPDATE) that a parallel start
-    waits for, and it then counts under READ COMMITTED what the first one committed; on SQLite any
-    write takes the database's single write lock, and the start's reads come after it. The first
-    start creates the row; a parallel first start waits on that insert, fails on the primary key and
-    locks the committed row instead."""
-    for _ in range(3):
-        locked = db.session.execute(
-            update(StartLock)
-            .where(StartLock.resource_link_id == link_id, StartLock.user_id == user_id)
-            .values(locked_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if locked.rowcount:
-            return
-        try:
-            with db.session.begin_nested():
-                db.session.add(StartLock(resource_link_id=link_id, user_id=user_id, locked_at=now))
-            return
-        except IntegrityError:
-            continue
-    raise AttemptError("conflict")
+    either inserted, then insert numbers 1 and 2. The lock is a write of the student's StartLock
+    row, in one statement, INSERT ... ON CONFLICT DO UPDATE (the first start creates the row, later
+    ones update it). On PostgreSQL the update takes the row lock (like SELECT ... FOR UPDATE) that a
+    parallel start waits for, and the start then counts under READ COMMITTED what the first one
+    committed; a parallel first start waits for the other's uncommitted insert, then updates and
+    locks the committed row. On SQLite any write takes the database's single write lock, and the
+    start's reads come after it."""
+    upsert = _UPSERTS[db.session.get_bind().dialect.name](StartLock).values(
+        resource_link_id=link_id, user_id=user_id, locked_at=now
+    )
+    db.session.execute(
+        upsert.on_conflict_do_update(index_elements=[StartLock.resource_link_id, StartLock.user_id],
+                                     set_={"locked_at": now})
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -403,16 +426,17 @@ def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale
 
 def submit_attempt(attempt: Attempt, now: datetime) -> bool:
     """Grade the attempt once. True if this call graded it, False if it was already submitted."""
+    # The claim returns the claimed row: the attempt is refreshed in the same round trip.
     claimed = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
         .values(status=SUBMITTING)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+        .returning(Attempt)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).scalars().first()
+    if claimed is None:
         db.session.refresh(attempt)
         return False
-    db.session.refresh(attempt)
     content = content_for(attempt)
     answers = answers_by_question(attempt)
     scores = []

@@ -135,22 +135,41 @@ def latest_version(quiz_id: int) -> QuizVersion | None:
     ).first()
 
 
-def quiz_by_slug(slug: str, course_id: int | None = None) -> Quiz | None:
+def _quiz_by_slug_query(slug: str, course_id: int | None):
     """The quiz a course means by a slug: its own quiz of that slug, else the library's. Without a
     course, only the library. Other courses' quizzes are never found."""
     if course_id is None:
-        return db.session.scalars(select(Quiz).where(Quiz.slug == slug, Quiz.course_id.is_(None))).first()
-    return db.session.scalars(
+        return select(Quiz).where(Quiz.slug == slug, Quiz.course_id.is_(None)).limit(1)
+    return (
         select(Quiz)
         .where(Quiz.slug == slug, Quiz.course_id.is_(None) | (Quiz.course_id == course_id))
         .order_by(Quiz.course_id.is_(None))  # false (the course's own) sorts first
         .limit(1)
+    )
+
+
+def quiz_by_slug(slug: str, course_id: int | None = None) -> Quiz | None:
+    """The quiz a course means by a slug (_quiz_by_slug_query)."""
+    return db.session.scalars(_quiz_by_slug_query(slug, course_id)).first()
+
+
+def latest_version_and_owner(slug: str, course_id: int | None = None) -> tuple[QuizVersion, int | None] | None:
+    """The latest version of the quiz that quiz_by_slug finds, and the course that quiz belongs to
+    (None: the library), in one query: the start page and the start ask for it on every request."""
+    quiz_id = _quiz_by_slug_query(slug, course_id).with_only_columns(Quiz.id).scalar_subquery()
+    row = db.session.execute(
+        select(QuizVersion, Quiz.course_id)
+        .join(Quiz, Quiz.id == QuizVersion.quiz_id)
+        .where(QuizVersion.quiz_id == quiz_id)
+        .order_by(QuizVersion.number.desc())
+        .limit(1)
     ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def latest_version_by_slug(slug: str, course_id: int | None = None) -> QuizVersion | None:
-    quiz = quiz_by_slug(slug, course_id)
-    return latest_version(quiz.id) if quiz else None
+    found = latest_version_and_owner(slug, course_id)
+    return found[0] if found is not None else None
 
 
 @lru_cache(maxsize=256)
@@ -198,7 +217,11 @@ def list_library(course_id: int | None = None) -> list[QuizVersion]:
 
 
 def visible_to(quiz_id: int, course_id: int | None) -> bool:
-    owner = db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id))
+    return owner_lets_see(db.session.scalar(select(Quiz.course_id).where(Quiz.id == quiz_id)), course_id)
+
+
+def owner_lets_see(owner: int | None, course_id: int | None) -> bool:
+    """A quiz of the library (no owner) is for every course; a course's own quiz for that course only."""
     return owner is None or owner == course_id
 
 
