@@ -84,3 +84,31 @@ def test_histogram_has_a_text_alternative(page, class_with_attempts):
     assert svg.get_attribute("role") == "img"
     assert svg.locator("title").count() == 1
     assert frame.locator("main table").count() >= 1
+
+
+def test_an_attempt_that_could_not_be_submitted_is_shown_accessibly(page, class_with_attempts):
+    from datetime import timedelta
+
+    live = class_with_attempts
+    with live.app.app_context():
+        platform = db.session.scalars(select(Platform)).one()
+        course = db.session.scalars(select(Course)).one()
+        link = db.session.scalars(select(ResourceLink)).one()
+        user = User(platform_id=platform.id, subject="s-stuck", name="Student Stuck")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
+        attempt = services.start_attempt(link, user.id, utcnow())
+        # As the sweep leaves it: overdue, its plan names a question the quiz lacks, marked.
+        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.deadline_at = utcnow() - timedelta(hours=1)
+        attempt.sweep_failures, attempt.unsubmittable_at = 5, utcnow()
+        db.session.commit()
+        public_id = attempt.public_id
+    frame = instructor_frame(page, live, f"/reports/attempts/{public_id}", "main h1")
+    main = frame.locator("main").inner_text()
+    assert "Could not be submitted" in main and "This question cannot be shown" in main
+    assert_accessible(frame, "attempt that could not be submitted")
+    frame = instructor_frame(page, live, "/reports/", "main table")
+    assert "Could not be submitted" in frame.locator("main table").inner_text()
+    assert_accessible(frame, "gradebook with an attempt that could not be submitted")

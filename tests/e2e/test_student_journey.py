@@ -125,3 +125,25 @@ def test_the_accessibility_check_finds_violations(page):
     page.set_content('<html><body><img src="data:,"><input type="text"></body></html>')
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page, "deliberately broken page")
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_an_attempt_that_cannot_be_submitted_gives_the_student_a_clear_accessible_page(page, quiz_activity, locale):
+    from datetime import timedelta
+
+    from lms_module.db_types import utcnow
+
+    live = quiz_activity
+    frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    with live.app.app_context():  # overdue, and its plan names a question the quiz does not have
+        attempt = db.session.scalars(select(Attempt)).one()
+        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.deadline_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    frame.goto(frame.url)  # the student comes back to the page
+    frame.wait_for_selector("main h1")
+    heading = {"en": "Your attempt could not be submitted", "de": "Ihr Versuch konnte nicht abgegeben werden"}
+    assert frame.locator("main h1").inner_text() == heading[locale]
+    assert_accessible(frame, f"attempt that cannot be submitted ({locale})")
