@@ -15,7 +15,6 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
@@ -385,28 +384,27 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
     values = {"response": response, "answered_at": moment, "saved_at": now}
     if flag is not None:
         values["flagged"] = flag
-    for _ in range(2):
-        result = db.session.execute(
-            update(Answer)
-            .where(
-                Answer.attempt_id == attempt_id,
-                Answer.question_id == qid,
-                or_(Answer.answered_at.is_(None), Answer.answered_at <= moment),
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount:
-            return True
-        if db.session.scalar(select(Answer.id).where(Answer.attempt_id == attempt_id, Answer.question_id == qid)):
-            return False  # a newer answer is already stored
-        try:
-            with db.session.begin_nested():
-                db.session.add(Answer(attempt_id=attempt_id, question_id=qid, **{"flagged": False, **values}))
-            return True
-        except IntegrityError:
-            continue  # a concurrent save inserted it first: compare timestamps on the next round
-    return False
+    newer_or_same = or_(Answer.answered_at.is_(None), Answer.answered_at <= moment)
+    # Most saves overwrite the answer (autosave on every change): one UPDATE.
+    result = db.session.execute(
+        update(Answer)
+        .where(Answer.attempt_id == attempt_id, Answer.question_id == qid, newer_or_same)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        return True
+    # No row, or a newer answer: insert, or on a conflict (the row exists, or a concurrent save
+    # inserted it first) update it under the same rule, in one statement. Not the first statement
+    # of every save, as each INSERT draws an id from the sequence, conflict or not.
+    insert = _UPSERTS[db.session.get_bind().dialect.name](Answer).values(
+        attempt_id=attempt_id, question_id=qid, **{"flagged": False, **values})
+    stored = db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Answer.attempt_id, Answer.question_id], set_=values, where=newer_or_same
+        ).returning(Answer.id)
+    ).first()
+    return stored is not None  # None: a newer answer is already stored
 
 
 def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale: str) -> dict:

@@ -67,6 +67,24 @@ def test_an_autosave_reads_once_and_sends_no_cookie(app, client, student, start)
     assert "Set-Cookie" not in again.headers
 
 
+def test_a_first_save_inserts_in_one_statement_without_a_savepoint(app, client, student, start):
+    """The answer's first save: the UPDATE finds no row, then one INSERT ... ON CONFLICT DO UPDATE
+    (before: UPDATE, SELECT, SAVEPOINT, INSERT, RELEASE)."""
+    attempt_id = started(client, start, student)
+    page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
+    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    with statements(app) as seen:
+        first = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
+    assert first.status_code == 200 and first.get_json()["saved"] == [question_id], first.get_data(as_text=True)
+    writes = [s.split()[0].upper() for s in seen if not s.upper().startswith(("SELECT", "COMMIT", "BEGIN"))]
+    assert writes == ["UPDATE", "INSERT"], seen
+    assert "ON CONFLICT" in [s for s in seen if s.upper().startswith("INSERT")][0].upper()
+    assert len(selects(seen)) == 1 and not any("SAVEPOINT" in s.upper() for s in seen)
+    assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True).count(" checked") >= 1
+
+
 def test_the_launch_query_is_built_once_and_run_with_each_requests_values(app, client, student, start):
     """launch_required builds a view's launch query once (the URL's values are bound parameters):
     building it cost more CPU than running it."""
