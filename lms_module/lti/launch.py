@@ -17,17 +17,17 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.request import Request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
 
-from ..extensions import db
+from ..extensions import db, upsert_insert
 from . import platform_keys
 from .http import LmsSession
 from .models import Deployment, OidcLogin, Platform, UsedNonce, utcnow
@@ -84,12 +84,25 @@ class _NoCookies:
 
 
 @dataclass(frozen=True)
+class _Login:
+    """The login a launch finishes, as taken out of the database (the launch ends it either way)."""
+
+    state: str
+    nonce: str
+    platform_id: int
+    storage_target: str | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class ValidatedLaunch:
     platform_id: int
     claims: dict
     state: str
     storage_target: str | None
     browser_bound: bool
+    # The platform's row as the validation read it (recording the launch may learn a frame origin).
+    platform: Platform
 
 
 class KontorMessageLaunch(MessageLaunch):
@@ -105,6 +118,8 @@ class KontorMessageLaunch(MessageLaunch):
         self._leeway = leeway
         self._key_policy = key_policy or platform_keys.KeyPolicy(timeout=timeout)
         self._kontor_platform: Platform | None = None
+        self._kontor_deployment: Deployment | None = None
+        self._platform_read = False
         # Kontor runs the validation steps itself, in its own order (see validate_kontor).
         self.set_auto_validation(False)
 
@@ -123,15 +138,27 @@ class KontorMessageLaunch(MessageLaunch):
 
     def get_public_key(self):
         # The key set stored in the database (fetched only when missing, old, or for an unknown kid,
-        # rate-limited), never pylti1p3's fetch on every launch.
+        # rate-limited), never pylti1p3's fetch on every launch. The key is chosen by pylti1p3's rule
+        # (same kid, same alg, RS256 when the JWK names none), but handed to PyJWT as the parsed key
+        # object cached per process instead of pylti1p3's JWK -> PEM -> key on every launch.
         platform = self._platform()
+        header = self._jwt["header"]
+        kid, alg = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LtiException("JWT KID not found")
         try:
-            key_set = platform_keys.key_set_for(platform.id, self._jwt["header"].get("kid"), self._key_policy,
+            key_set = platform_keys.key_set_for(platform.id, kid, self._key_policy,
                                                 stored=(platform.key_set, platform.key_set_fetched_at))
         except platform_keys.KeySetUnavailable as exc:
             raise LtiException(f"the platform's key set could not be fetched ({exc})") from exc
-        self._registration.set_key_set(key_set)
-        return super().get_public_key()
+        for key in key_set.get("keys", []):
+            key_alg = key.get("alg", "RS256")
+            if key.get("kid") == kid and key_alg == alg:
+                try:
+                    return platform_keys.public_key(key), key_alg
+                except ValueError as exc:
+                    raise LtiException("Can't convert JWT key to a public key") from exc
+        raise LtiException("Unable to find public key")
 
     def validate_jwt_signature(self):
         public_key, alg = self.get_public_key()
@@ -161,10 +188,16 @@ class KontorMessageLaunch(MessageLaunch):
 
     # --- Kontor's sequence -----------------------------------------------------------------------
 
-    def _platform(self) -> Platform:
-        if self._kontor_platform is None:
+    def _platform(self) -> Platform | None:
+        if not self._platform_read:
+            # The platform and the row of the token's deployment id in one query (checked later, in
+            # _validate_deployment); pylti1p3's lookups of the platform then hit the tool config's cache.
             body = self._jwt["body"]
-            self._kontor_platform = self._tool_config.platform(body.get("iss", ""), self.get_client_id())
+            deployment_id = body.get(DEPLOYMENT_CLAIM)
+            self._kontor_platform, self._kontor_deployment = self._tool_config.platform_and_deployment(
+                body.get("iss", ""), self.get_client_id(), deployment_id if isinstance(deployment_id, str) else None
+            )
+            self._platform_read = True
         return self._kontor_platform
 
     def validate_kontor(self, state_cookie: str | None, max_bytes: int) -> ValidatedLaunch:
@@ -189,6 +222,7 @@ class KontorMessageLaunch(MessageLaunch):
             state=login.state,
             storage_target=login.storage_target,
             browser_bound=state_cookie == login.state,
+            platform=self._platform(),
         )
 
     def _run(self, step, reason: str) -> None:
@@ -234,11 +268,11 @@ class KontorMessageLaunch(MessageLaunch):
             known_issuer = db.session.scalar(select(Platform.id).where(Platform.issuer == body["iss"]).limit(1))
             raise LaunchRejected("wrong_audience" if known_issuer else "unknown_issuer", detail)
 
-    def _validate_state(self, state_cookie: str | None) -> OidcLogin:
+    def _validate_state(self, state_cookie: str | None) -> _Login:
         state = self._request.get_param("state")
         if not state:
             raise LaunchRejected("missing_state")
-        login = db.session.get(OidcLogin, state)
+        login = _take_login(state)
         if login is None or login.platform_id != self._platform().id:
             raise LaunchRejected("unknown_state")
         if login.expires_at < utcnow():
@@ -282,11 +316,7 @@ class KontorMessageLaunch(MessageLaunch):
         if not deployment_id or not isinstance(deployment_id, str):
             raise LaunchRejected("missing_deployment_id")
         platform = self._platform()
-        row = db.session.scalars(
-            select(Deployment).where(
-                Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
-            )
-        ).first()
+        row = self._kontor_deployment  # read with the platform (_platform)
         if row is None:
             # LMSs mint new deployment ids per course or install: keep it for an admin to activate.
             platform_id = platform.id
@@ -299,17 +329,43 @@ class KontorMessageLaunch(MessageLaunch):
         if not row.active:
             raise LaunchRejected("unknown_deployment", f"{deployment_id} (inactive)", status=403)
 
-    def _consume_nonce(self, login: OidcLogin) -> None:
+    def _consume_nonce(self, login: _Login) -> None:
         nonce = self._jwt["body"].get("nonce")
         if not nonce or nonce != login.nonce:
             raise LaunchRejected("wrong_nonce")
-        try:
-            with db.session.begin_nested():
-                db.session.add(UsedNonce(platform_id=login.platform_id, nonce=nonce))
-        except IntegrityError as exc:
-            raise LaunchRejected("replayed_nonce") from exc
-        # The login is finished either way; a second post of the same form must fail.
-        db.session.delete(login)
+        # The unique row makes a replay fail in every process; a nonce already used inserts nothing
+        # (and a concurrent launch with the same nonce waits for this one's commit, then does so too).
+        statement = _use_nonce_statement(db.session.get_bind().dialect.name)
+        if db.session.execute(statement, {"platform_id": login.platform_id, "nonce": nonce}).first() is None:
+            raise LaunchRejected("replayed_nonce")
+
+
+@lru_cache(maxsize=2)
+def _use_nonce_statement(dialect: str):
+    used = UsedNonce.__table__
+    return (upsert_insert(used, dialect).on_conflict_do_nothing(index_elements=[used.c.platform_id, used.c.nonce])
+            .returning(used.c.id))
+
+
+_LOGIN = OidcLogin.__table__
+# Built once: a launch binds only its state.
+_TAKE_LOGIN = (
+    delete(_LOGIN).where(_LOGIN.c.state == bindparam("state"))
+    .returning(_LOGIN.c.nonce, _LOGIN.c.platform_id, _LOGIN.c.storage_target, _LOGIN.c.expires_at)
+)
+
+
+def _take_login(state: str) -> _Login | None:
+    """Read and delete the login of `state` in one statement. The login is finished whatever the
+    launch's outcome, so a second post of the same form fails: an accepted launch commits the
+    delete, a refused one is rolled back and ends the login again (services.end_refused_login)."""
+    if len(state) > 128:  # longer than any state Kontor issues
+        return None
+    row = db.session.execute(_TAKE_LOGIN, {"state": state}).first()
+    if row is None:
+        return None
+    return _Login(state=state, nonce=row.nonce, platform_id=row.platform_id, storage_target=row.storage_target,
+                  expires_at=row.expires_at)
 
 
 def _is_web_url(url) -> bool:

@@ -19,6 +19,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from jwt.algorithms import RSAAlgorithm
+from jwt.exceptions import InvalidKeyError
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -50,6 +53,30 @@ class KeyPolicy:
 
 class KeySetUnavailable(Exception):
     """No key set could be had for the platform (the fetch failed and none is stored)."""
+
+
+# Parsed public keys by the JWK they came from (its JSON, keys sorted). A platform signs every launch
+# with the same key for months, so the key is parsed once per process, not once per launch. Keyed by the
+# key material itself, so one platform's JWK can never stand for another's; bounded.
+_PARSED_KEYS: dict[str, RSAPublicKey] = {}
+MAX_PARSED_KEYS = 256
+
+
+def public_key(jwk: dict) -> RSAPublicKey:
+    """The RSA public key of a JWK, to verify a token with; ValueError if it is not an RSA key."""
+    text = json.dumps(jwk, sort_keys=True)
+    key = _PARSED_KEYS.get(text)
+    if key is None:
+        try:
+            key = RSAAlgorithm.from_jwk(jwk)
+        except (InvalidKeyError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an RSA public key: {exc}") from exc
+        if isinstance(key, RSAPrivateKey):  # a platform that published its private part: verify only
+            key = key.public_key()
+        if len(_PARSED_KEYS) >= MAX_PARSED_KEYS:
+            _PARSED_KEYS.clear()
+        _PARSED_KEYS[text] = key
+    return key
 
 
 def has_kid(key_set: dict | None, kid: str | None) -> bool:

@@ -1,10 +1,12 @@
 """pylti1p3 reads platforms and deployments from the database through this tool configuration."""
 from __future__ import annotations
 
+from functools import cache
+
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
 from . import keys
@@ -12,12 +14,35 @@ from .models import Deployment, Platform
 
 
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
-    query = select(Platform).where(Platform.issuer == issuer)
-    if client_id is not None:
-        query = query.where(Platform.client_id == client_id)
-    platforms = db.session.scalars(query.limit(2)).all()
+    return find_platform_and_deployment(issuer, client_id, None)[0]
+
+
+def find_platform_and_deployment(
+    issuer: str, client_id: str | None, deployment_id: str | None
+) -> tuple[Platform | None, Deployment | None]:
+    """The platform, and its row for `deployment_id` (active or not, None if unknown) in the same
+    query: a launch needs both, and a query costs more than the join."""
+    rows = db.session.execute(
+        _platform_query(client_id is not None),
+        {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id},
+    ).all()
     # Without a client_id only an unambiguous issuer is accepted (several Canvas clients share one).
-    return platforms[0] if len(platforms) == 1 else None
+    # (deployment ids are unique per platform, so the join adds no rows)
+    return (rows[0][0], rows[0][1]) if len(rows) == 1 else (None, None)
+
+
+@cache
+def _platform_query(by_client_id: bool):
+    # Built once per process; each login and launch binds its values (deployment NULL: no row).
+    query = (
+        select(Platform, Deployment)
+        .outerjoin(Deployment, and_(Deployment.platform_id == Platform.id,
+                                    Deployment.deployment_id == bindparam("deployment_id")))
+        .where(Platform.issuer == bindparam("issuer"))
+    )
+    if by_client_id:
+        query = query.where(Platform.client_id == bindparam("client_id"))
+    return query.limit(2)
 
 
 class KontorRegistration(Registration):
@@ -70,6 +95,14 @@ class DatabaseToolConf(ToolConfAbstract):
         if key not in self._platforms:
             self._platforms[key] = find_platform(issuer, client_id)
         return self._platforms[key]
+
+    def platform_and_deployment(
+        self, issuer: str, client_id: str, deployment_id: str | None
+    ) -> tuple[Platform | None, Deployment | None]:
+        """platform(), with the row of a deployment id read in the same query (a launch's first read)."""
+        platform, deployment = find_platform_and_deployment(issuer, client_id, deployment_id)
+        self._platforms[(issuer, client_id)] = platform
+        return platform, deployment
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         return False
