@@ -143,10 +143,6 @@ def launch():
         allow_framing_by(login_platform_id)
         return render_error(rejected.status, rejected.reason, launch_error=True)
     log.info("launch accepted: %s", describe_claims_for_log(validated.claims))
-    # The launch may have taught the platform a new frame origin (its return URL): forget the cached
-    # header once that is committed (the boundary commits before the header hook reads it again).
-    platform_id = validated.platform_id
-    run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
     allow_framing_by(validated.platform_id)
     if validated.browser_bound:
         remember_launch(context.launch_id, context)

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, insert, select
 
 from ..courses.context import LaunchContext, context_of
 from ..courses.locale import choose_locale
 from ..courses.models import Course, LaunchSession, Membership, ResourceLink, User
 from ..db_types import utcnow
-from ..extensions import db
+from ..extensions import db, upsert_insert
+from ..transaction import run_after_commit
+from ..web.security import frame_ancestors
 from . import roles
 from .launch import (
     DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
@@ -28,45 +31,93 @@ def _text(value) -> str | None:
     return value.strip()[:255] if isinstance(value, str) and value.strip() else None
 
 
-def _insert_or_take(row, find):
-    """Insert `row`, or take the row a concurrent launch inserted first with the same key.
+@dataclass(frozen=True)
+class _Known:
+    """The rows Kontor already has for a launch (None where it has none yet)."""
 
-    A class starting an exam together sends its first launches of a new course and link in the same
-    second: each sees no row yet and inserts one, and all but the first hit the unique constraint.
-    The insert runs in a savepoint, so the refused one rolls back alone and the launch goes on with
-    the winner's row (PostgreSQL makes the loser wait until the winner commits, so `find` sees it)."""
-    db.session.flush()  # what is pending so far stays out of the savepoint
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-        return row
-    except IntegrityError:
-        existing = find()
-        if existing is None:
-            raise
-        return existing
+    user: User | None
+    course: Course | None
+    link: ResourceLink | None
+    membership: Membership | None
 
 
-def _upsert_user(platform_id: int, claims: dict) -> User:
-    def find():
-        return db.session.scalars(
-            select(User).where(User.platform_id == platform_id, User.subject == claims["sub"])
-        ).first()
+@cache
+def _known_query():
+    # Built once per process (a launch only binds its values). A launch without a context or a
+    # resource link binds NULL, and `= NULL` matches no row.
+    return (
+        select(User, Course, ResourceLink, Membership)
+        .select_from(Platform)
+        .outerjoin(User, and_(User.platform_id == Platform.id, User.subject == bindparam("subject")))
+        .outerjoin(Course, and_(Course.platform_id == Platform.id,
+                                Course.deployment_id == bindparam("deployment_id"),
+                                Course.context_id == bindparam("context_id")))
+        .outerjoin(ResourceLink, and_(ResourceLink.platform_id == Platform.id,
+                                      ResourceLink.deployment_id == bindparam("deployment_id"),
+                                      ResourceLink.link_id == bindparam("link_id")))
+        .outerjoin(Membership, and_(Membership.course_id == Course.id, Membership.user_id == User.id))
+        .where(Platform.id == bindparam("platform_id"))
+    )
 
-    user = find()
-    if user is None:
-        user = _insert_or_take(_with_profile(User(platform_id=platform_id, subject=claims["sub"]), claims), find)
-    return _with_profile(user, claims)
+
+def _known_records(platform_id: int, deployment_id: str, subject: str, context_id: str | None,
+                   link_id: str | None) -> _Known:
+    """User, course, resource link and membership of a launch in one query. Most launches are of
+    people and activities Kontor knows: those then write only their membership and the launch."""
+    row = db.session.execute(_known_query(), {
+        "platform_id": platform_id, "deployment_id": deployment_id, "subject": subject,
+        "context_id": context_id, "link_id": link_id,
+    }).one()
+    return _Known(*row)
 
 
-def _with_profile(user: User, claims: dict) -> User:
+@lru_cache(maxsize=32)
+def _upsert_statement(dialect: str, table, key: tuple, values: tuple, returning: tuple):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET values RETURNING id, returning; built once per
+    process and shape, the values are bound when it runs."""
+    statement = upsert_insert(table, dialect)
+    return (
+        statement.on_conflict_do_update(index_elements=[table.c[name] for name in key],
+                                        set_={name: statement.excluded[name] for name in values})
+        .returning(table.c.id, *(table.c[name] for name in returning))
+    )
+
+
+def _insert_or_update(model, key: dict, values: dict, *, insert_only: dict | None = None, returning=()):
+    """Insert the row of `key` with `values`, or, if it exists (a concurrent launch inserted it first),
+    set `values` on it: one statement, and the loser of a race goes on with the winner's row (on
+    PostgreSQL it waits until the winner commits). Returns the row's id and the `returning` columns."""
+    statement = _upsert_statement(db.session.get_bind().dialect.name, model.__table__, tuple(key), tuple(values),
+                                  tuple(returning))
+    return db.session.execute(statement, {**key, **values, **(insert_only or {})}).one()
+
+
+def _set(row, values: dict) -> None:
+    # Only values that differ are set: an unchanged row is not even dirty (no UPDATE, and the flushes
+    # before the next statements have nothing to look at).
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _upsert_user(platform_id: int, claims: dict, user: User | None) -> int:
+    profile = _profile(claims)
+    if user is not None:
+        _set(user, profile)
+        return user.id
+    return _insert_or_update(User, {"platform_id": platform_id, "subject": claims["sub"]},
+                             {**profile, "updated_at": utcnow()}).id
+
+
+def _profile(claims: dict) -> dict:
     # Only what the platform shares is stored; a field it stops sharing is not kept stale.
-    user.name = _text(claims.get("name"))
-    user.given_name = _text(claims.get("given_name"))
-    user.family_name = _text(claims.get("family_name"))
     email = claims.get("email")
-    user.email = email.strip()[:320] if isinstance(email, str) and "@" in email else None
-    return user
+    return {
+        "name": _text(claims.get("name")),
+        "given_name": _text(claims.get("given_name")),
+        "family_name": _text(claims.get("family_name")),
+        "email": email.strip()[:320] if isinstance(email, str) and "@" in email else None,
+    }
 
 
 def _identifier(value, what: str) -> str:
@@ -78,101 +129,124 @@ def _identifier(value, what: str) -> str:
     return text
 
 
-def _known(model, id_column, value: str, platform_id: int, deployment_id: str):
-    """The row for `value` under this deployment, else a row recorded before Kontor kept deployments
-    (which this launch claims for its deployment), else None."""
-    for deployment in (deployment_id, None):
-        row = db.session.scalars(
-            select(model).where(
-                model.platform_id == platform_id,
-                model.deployment_id.is_(None) if deployment is None else model.deployment_id == deployment,
-                id_column == value,
-            )
-        ).first()
-        if row is not None:
-            row.deployment_id = deployment_id
-            return row
-    return None
+def _recorded_before_deployments(model, id_column, value: str, platform_id: int, deployment_id: str):
+    """A row recorded before Kontor kept deployments (deployment NULL), which this launch claims for
+    its deployment, else None. Asked only when the deployment's own row is missing."""
+    row = db.session.scalars(
+        select(model).where(model.platform_id == platform_id, model.deployment_id.is_(None), id_column == value)
+    ).first()
+    if row is not None:
+        row.deployment_id = deployment_id
+    return row
 
 
-def _upsert_course(platform_id: int, deployment_id: str, claims: dict) -> Course | None:
+def _context_id(claims: dict) -> str | None:
     context = claims.get(LTI + "context")
     if not isinstance(context, dict) or not context.get("id"):
         return None
-    context_id = _identifier(context["id"], "context id")
-    course = _known(Course, Course.context_id, context_id, platform_id, deployment_id)
-    if course is None:
-        course = _insert_or_take(
-            Course(platform_id=platform_id, deployment_id=deployment_id, context_id=context_id),
-            lambda: _known(Course, Course.context_id, context_id, platform_id, deployment_id))
-    course.label = str(context.get("label") or "")[:255]
-    course.title = str(context.get("title") or "")[:512]
+    return _identifier(context["id"], "context id")
+
+
+def _upsert_course(platform_id: int, deployment_id: str, context_id: str | None, claims: dict,
+                   course: Course | None) -> int | None:
+    if context_id is None:
+        return None
+    context = claims[LTI + "context"]
+    values = {"label": str(context.get("label") or "")[:255], "title": str(context.get("title") or "")[:512]}
     nrps = claims.get(NRPS_CLAIM)
     if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
-        course.memberships_url = nrps["context_memberships_url"][:1024]
-    return course
+        values["memberships_url"] = nrps["context_memberships_url"][:1024]
+    if course is None:
+        course = _recorded_before_deployments(Course, Course.context_id, context_id, platform_id, deployment_id)
+    if course is not None:
+        _set(course, values)
+        return course.id
+    key = {"platform_id": platform_id, "deployment_id": deployment_id, "context_id": context_id}
+    return _insert_or_update(Course, key, values).id
 
 
-def _upsert_link(platform_id: int, deployment_id: str, course: Course | None, claims: dict) -> ResourceLink | None:
+def _link_id(claims: dict) -> str | None:
     link_claim = claims.get(LTI + "resource_link")
     if not isinstance(link_claim, dict) or not link_claim.get("id"):
         return None
-    link_id = _identifier(link_claim["id"], "resource link id")
-    course_id = course.id if course else None
-    link = _known(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id)
-    if link is None:
-        link = _insert_or_take(
-            ResourceLink(platform_id=platform_id, deployment_id=deployment_id, link_id=link_id, course_id=course_id),
-            lambda: _known(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id))
-    if link.course_id != course_id:
-        # A link id belongs to one placement (LTI: a copied link gets a new id). Moving it would
-        # hand its attempts and answers to the other course's instructors: refuse instead.
-        raise LaunchRejected(
-            "resource_link_in_other_course",
-            f"link {link_id!r} of course {link.course_id} launched from course {course_id}",
-            status=403,
-        )
-    link.title = str(link_claim.get("title") or "")[:512]
+    return _identifier(link_claim["id"], "resource link id")
+
+
+def _link_values(claims: dict) -> dict:
+    """What a launch says about its activity (and only that: what it does not say is kept)."""
+    link_claim = claims[LTI + "resource_link"]
     custom = claims.get(LTI + "custom")
     custom = custom if isinstance(custom, dict) else {}
-    link.custom = {str(k): str(v) for k, v in custom.items()}
+    values = {"title": str(link_claim.get("title") or "")[:512], "custom": {str(k): str(v) for k, v in custom.items()}}
     quiz = custom.get("quiz")
     # The LMS's custom parameter decides when it is set; otherwise the choice made in Kontor stays.
     if isinstance(quiz, str) and quiz.strip():
-        link.quiz_slug = quiz.strip()[:128]
+        values["quiz_slug"] = quiz.strip()[:128]
     ags = claims.get(AGS_CLAIM)
     if isinstance(ags, dict):
         # Keep a line item Kontor found or created when the launch names none (lineitems only).
         if isinstance(ags.get("lineitem"), str):
-            link.lineitem_url = ags["lineitem"]
-        link.lineitems_url = ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None
+            values["lineitem_url"] = ags["lineitem"]
+        values["lineitems_url"] = ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None
         scopes = ags.get("scope")
-        link.ags_scopes = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
-    return link
+        values["ags_scopes"] = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
+    return values
+
+
+def _upsert_link(platform_id: int, deployment_id: str, course_id: int | None, link_id: str | None, claims: dict,
+                 link: ResourceLink | None) -> int | None:
+    if link_id is None:
+        return None
+    values = _link_values(claims)
+    if link is None:
+        link = _recorded_before_deployments(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id)
+    if link is not None:
+        _refuse_moving(link_id, link.course_id, course_id)
+        _set(link, values)
+        return link.id
+    # A new activity, or one a concurrent launch is inserting: its course is the one it was first
+    # launched from (course_id is never overwritten), which the returned row tells.
+    key = {"platform_id": platform_id, "deployment_id": deployment_id, "link_id": link_id}
+    row = _insert_or_update(ResourceLink, key, values, insert_only={"course_id": course_id},
+                            returning=("course_id",))
+    _refuse_moving(link_id, row.course_id, course_id)
+    return row.id
+
+
+def _refuse_moving(link_id: str, link_course_id: int | None, course_id: int | None) -> None:
+    if link_course_id != course_id:
+        # A link id belongs to one placement (LTI: a copied link gets a new id). Moving it would
+        # hand its attempts and answers to the other course's instructors: refuse instead.
+        raise LaunchRejected(
+            "resource_link_in_other_course",
+            f"link {link_id!r} of course {link_course_id} launched from course {course_id}",
+            status=403,
+        )
 
 
 def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, lifetime: timedelta) -> LaunchContext:
     claims = validated.claims
     platform_id = validated.platform_id
     deployment_id = _identifier(claims[DEPLOYMENT_CLAIM], "deployment id")
-    user = _upsert_user(platform_id, claims)
-    course = _upsert_course(platform_id, deployment_id, claims)
-    db.session.flush()
-    link = _upsert_link(platform_id, deployment_id, course, claims)
+    context_id, link_id = _context_id(claims), _link_id(claims)
+    known = _known_records(platform_id, deployment_id, claims["sub"], context_id, link_id)
+    user_id = _upsert_user(platform_id, claims, known.user)
+    course_id = _upsert_course(platform_id, deployment_id, context_id, claims, known.course)
+    link_row_id = _upsert_link(platform_id, deployment_id, course_id, link_id, claims, known.link)
     role = roles.kontor_role(claims.get(LTI + "roles"))
-    if course is not None:
-        _upsert_membership(course.id, user.id, role)
+    if course_id is not None:
+        _upsert_membership(course_id, user_id, role, known.membership)
     presentation = claims.get(LTI + "launch_presentation")
     presentation = presentation if isinstance(presentation, dict) else {}
     locale = choose_locale(presentation.get("locale"), accept_language)
-    _learn_frame_origin(platform_id, presentation.get("return_url"))
+    _learn_frame_origin(validated.platform, presentation.get("return_url"))
     deep_linking = claims.get(DEEP_LINKING_SETTINGS_CLAIM)
     launch = LaunchSession(
         id=secrets.token_urlsafe(24),
         platform_id=platform_id,
-        user_id=user.id,
-        course_id=course.id if course else None,
-        resource_link_id=link.id if link else None,
+        user_id=user_id,
+        course_id=course_id,
+        resource_link_id=link_row_id,
         role=role,
         locale=locale,
         message_type=claims[MESSAGE_TYPE_CLAIM],
@@ -180,13 +254,17 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         deep_linking=deep_linking if isinstance(deep_linking, dict) else None,
         return_url=presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
         expires_at=utcnow() + lifetime,
+        created_at=utcnow(),
     )
-    db.session.add(launch)
-    db.session.flush()
-    return context_of(launch)
+    # Inserted as a plain row (the unit of work costs more than the statement for one new row);
+    # the object only carries the values to the launch's context.
+    db.session.execute(insert(LaunchSession.__table__), {
+        column.key: getattr(launch, column.key) for column in LaunchSession.__table__.columns
+    })
+    return context_of(launch)  # its activity's row is in the session already: no query (but for a new one)
 
 
-def _learn_frame_origin(platform_id: int, return_url) -> None:
+def _learn_frame_origin(platform: Platform, return_url) -> None:
     """The LMS page that launched us may sit on another origin than the issuer (Canvas tenants)."""
     if not isinstance(return_url, str):
         return
@@ -194,23 +272,22 @@ def _learn_frame_origin(platform_id: int, return_url) -> None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return
     origin = f"{parts.scheme}://{parts.netloc}"
-    platform = db.session.get(Platform, platform_id)
+    platform_id = platform.id
     known = list(platform.frame_origins or [])
     if origin not in known and len(known) < 20:
         platform.frame_origins = [*known, origin]
+        # This process's cached frame-ancestors header is forgotten once the new origin is committed
+        # (the boundary commits before the header hook reads it again); other processes within
+        # FrameAncestors.ttl_seconds.
+        run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
 
 
-def _upsert_membership(course_id: int, user_id: int, role: str) -> None:
-    def find():
-        return db.session.scalars(
-            select(Membership).where(Membership.course_id == course_id, Membership.user_id == user_id)
-        ).first()
-
-    membership = find()
-    if membership is None:
-        membership = _insert_or_take(Membership(course_id=course_id, user_id=user_id, role=role), find)
-    membership.role = role
-    membership.last_launch_at = utcnow()
+def _upsert_membership(course_id: int, user_id: int, role: str, membership: Membership | None) -> None:
+    now = utcnow()
+    if membership is not None:
+        _set(membership, {"role": role, "last_launch_at": now})
+        return
+    _insert_or_update(Membership, {"course_id": course_id, "user_id": user_id}, {"role": role, "last_launch_at": now})
 
 
 def create_handoff(launch_id: str, expected_state: str | None = None, minutes: int = 5) -> str:
