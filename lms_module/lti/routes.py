@@ -13,6 +13,7 @@ from ..web.cookies import cookie_attributes
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
 from ..web.ratelimit import login_limit, register_limit
+from ..web.routes import destination
 from ..web.security import allow_form_target, allow_framing_by, allow_framing_by_launch, frame_ancestors
 from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
@@ -146,7 +147,7 @@ def launch():
     allow_framing_by(validated.platform_id)
     if validated.browser_bound:
         remember_launch(context.launch_id, context)
-        response = redirect(url_for("web.landing", launch_id=context.launch_id))
+        response = redirect(destination(context) or url_for("web.landing", launch_id=context.launch_id))
     else:
         # No cookie came back, but the platform offered storage: the browser must prove it holds the state.
         token = create_handoff(context.launch_id, expected_state=validated.state)

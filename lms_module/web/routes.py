@@ -7,6 +7,7 @@ from flask import Blueprint, g, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..courses.context import LaunchContext
 from ..extensions import db
 from .access import launch_required, public_route
 
@@ -40,14 +41,23 @@ def readyz():
     return jsonify(status="ok")
 
 
+def destination(launch: LaunchContext) -> str | None:
+    """The page a launch opens, by message, role and whether its activity has a quiz yet; None when
+    the landing page itself has to say that the activity is not set up. The launch sends the browser
+    straight there (one request less per launch); the other ways into a launch go through landing."""
+    if launch.is_deep_linking:
+        return url_for("authoring.deep_linking", launch_id=launch.launch_id)
+    if launch.is_instructor:
+        return url_for("authoring.instructor_home", launch_id=launch.launch_id)
+    if launch.quiz_slug is None:
+        return None
+    return url_for("attempts.start_page", launch_id=launch.launch_id)
+
+
 @bp.route("/l/<launch_id>/")
 @launch_required()
 def landing(launch_id: str):
-    launch = g.launch
-    if launch.is_deep_linking:
-        return redirect(url_for("authoring.deep_linking", launch_id=launch_id))
-    if launch.is_instructor:
-        return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
-    if launch.quiz_slug is None:
+    target = destination(g.launch)
+    if target is None:
         return render_template("not_set_up.html"), 200
-    return redirect(url_for("attempts.start_page", launch_id=launch_id))
+    return redirect(target)

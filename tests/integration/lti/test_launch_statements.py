@@ -2,7 +2,7 @@
 launch are counted here, so that a change that adds a query to every launch of every student is
 seen. A launch reads the platform with the token's deployment, takes its login out and uses its
 nonce, reads what Kontor knows of the user, course, link and membership in one query, and writes
-only what is new or changed."""
+only what is new or changed; then the browser goes straight to the page the launch opens."""
 from __future__ import annotations
 
 import re
@@ -98,6 +98,21 @@ def test_a_changed_name_and_role_are_written_by_the_launch(live):
         user = db.session.scalars(select(User).where(User.subject == "5")).one()
         membership = db.session.scalars(select(Membership).where(Membership.user_id == user.id)).one()
     assert user.name == "Renamed Student" and membership.role == "instructor"
+
+
+def test_a_launch_opens_its_page_directly(live):
+    """Student with a quiz: the start page; instructor: the activity page; without a quiz: the landing
+    page, which says the activity is not set up. No extra landing request in between."""
+    with live.browser() as browser:
+        first = live.launch(browser, user="4")
+        assert "not set up yet" in first.text and re.search(r"/l/[^/]+/$", first.url)
+        with live.app.app_context():
+            db.session.scalars(select(ResourceLink)).one().quiz_slug = "accuracy-practice"
+            db.session.commit()
+        student, _ = launch(live, browser, user="4")
+        instructor, _ = launch(live, browser, user="3")  # the emulator's teacher
+    assert re.search(r"/l/[^/]+/quiz$", student.headers["Location"]), student.headers["Location"]
+    assert re.search(r"/l/[^/]+/instructor$", instructor.headers["Location"]), instructor.headers["Location"]
 
 
 @pytest.mark.parametrize("first_context", ["course-a", None])
