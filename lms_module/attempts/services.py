@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
     score_answer,
 )
 from ..engine.schema import Quiz as QuizContent
-from ..extensions import db
+from ..extensions import db, upsert_insert
 from ..library.models import QuizVersion
 from ..library.services import (
     content_by_version_and_hash, content_by_version_id, content_of, latest_version_and_owner, owner_lets_see,
@@ -239,9 +238,6 @@ def start_attempt(link: ResourceLink, user_id: int, now: datetime, *, is_preview
     return attempt
 
 
-_UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
 def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
     """Hold the student's start lock for this activity until the transaction ends.
 
@@ -253,7 +249,7 @@ def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
     committed; a parallel first start waits for the other's uncommitted insert, then updates and
     locks the committed row. On SQLite any write takes the database's single write lock, and the
     start's reads come after it."""
-    upsert = _UPSERTS[db.session.get_bind().dialect.name](StartLock).values(
+    upsert = upsert_insert(StartLock).values(
         resource_link_id=link_id, user_id=user_id, locked_at=now
     )
     db.session.execute(
@@ -397,7 +393,7 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
     # No row, or a newer answer: insert, or on a conflict (the row exists, or a concurrent save
     # inserted it first) update it under the same rule, in one statement. Not the first statement
     # of every save, as each INSERT draws an id from the sequence, conflict or not.
-    insert = _UPSERTS[db.session.get_bind().dialect.name](Answer).values(
+    insert = upsert_insert(Answer).values(
         attempt_id=attempt_id, question_id=qid, **{"flagged": False, **values})
     stored = db.session.execute(
         insert.on_conflict_do_update(
