@@ -19,11 +19,13 @@ import json
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import jwt
 import requests
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -45,8 +47,14 @@ RENEW_BEFORE = 60
 
 _locks: dict[tuple[int, str], threading.Lock] = {}
 _locks_guard = threading.Lock()
-# The last token each (platform, scope set) had in this process, to spare a query per call.
-_memo: dict[tuple[int, str, str, str], tuple[str, datetime]] = {}
+# The last token each (platform, scope set) had in this process, to spare a query per call; kept
+# per application, because platform ids only mean something within one app's database (two apps in
+# one process, as in the tests, must never hand each other a token).
+_memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo() -> dict[tuple[int, str, str, str], tuple[str, datetime]]:
+    return _memos.setdefault(current_app._get_current_object(), {})
 
 
 def scope_key(scopes) -> str:
@@ -74,16 +82,17 @@ def access_token(endpoint: PlatformEndpoint, scopes, *, session: requests.Sessio
     refused (401): it is not returned again, unless another worker already replaced it."""
     key = scope_key(scopes)
     memo_key = (endpoint.platform_id, endpoint.client_id, endpoint.token_url, key)
-    memo = _memo.get(memo_key)
+    memos = _memo()
+    memo = memos.get(memo_key)
     if memo is not None and memo[1] > utcnow() and memo[0] != replace:
         return memo[0]
     with _lock_for(endpoint.platform_id, key), _fetch_lock(endpoint.platform_id, key):
         cached = _cached(endpoint.platform_id, key)
         if cached is not None and cached[0] != replace:
-            _memo[memo_key] = cached
+            memos[memo_key] = cached
             return cached[0]
         token, lifetime = _fetch(endpoint, sorted(set(scopes)), session, limits)
-        _memo[memo_key] = (token, _store(endpoint.platform_id, key, token, lifetime))
+        memos[memo_key] = (token, _store(endpoint.platform_id, key, token, lifetime))
         return token
 
 
@@ -109,8 +118,9 @@ def _fetch_lock(platform_id: int, key: str):
 
 def forget_tokens(platform_id: int | None = None) -> None:
     """Drop cached tokens (all, or one platform's), e.g. after the platform's keys changed."""
-    for memo_key in [k for k in _memo if platform_id is None or k[0] == platform_id]:
-        _memo.pop(memo_key, None)
+    memos = _memo()
+    for memo_key in [k for k in memos if platform_id is None or k[0] == platform_id]:
+        memos.pop(memo_key, None)
     with Session(db.engine) as s:
         query = delete(AccessToken)
         if platform_id is not None:

@@ -20,7 +20,7 @@ from support.databases import backend
 def test_processes_needing_a_token_at_once_fetch_it_once(rig, monkeypatch):
     # Each thread plays a process of its own: no shared in-process lock, no shared memo.
     monkeypatch.setattr(tokens, "_lock_for", lambda platform_id, key: threading.Lock())
-    monkeypatch.setattr(tokens, "_memo", {})
+    monkeypatch.setattr(tokens, "_memo", dict)  # a fresh memo on every call
     with rig.app.app_context():
         platform = db.session.scalars(select(Platform)).one()
         endpoint = PlatformEndpoint(platform.id, platform.client_id, platform.auth_token_url)
