@@ -147,3 +147,43 @@ def test_an_attempt_that_cannot_be_submitted_gives_the_student_a_clear_accessibl
     heading = {"en": "Your attempt could not be submitted", "de": "Ihr Versuch konnte nicht abgegeben werden"}
     assert frame.locator("main h1").inner_text() == heading[locale]
     assert_accessible(frame, f"attempt that cannot be submitted ({locale})")
+
+
+def test_a_change_made_while_a_save_is_under_way_is_saved_even_in_the_same_millisecond(page, quiz_activity):
+    """Two changes of one answer can carry the same given_at (one millisecond). When the save of
+    the first comes back, the second must stay queued and be sent: the script once forgot it
+    (it compared given_at), so the page said "saved" and a reload showed the older answer."""
+    from lms_module.attempts.models import Answer
+
+    live = quiz_activity
+    frame = open_activity(page, live)
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    field = frame.locator("#attempt-form input[type=text]").first
+    # Every change gets one and the same given_at; every save waits at a gate the test opens.
+    frame.evaluate("""() => {
+        const fixed = new Date().toISOString();
+        Date.prototype.toISOString = function () { return fixed; };
+        let open;
+        window.__gate = new Promise(resolve => { open = resolve; });
+        window.__openGate = open;
+        window.__started = 0;
+        window.__inflight = 0;
+        const realFetch = window.fetch;
+        window.fetch = (url, init) => {
+            window.__started += 1;
+            window.__inflight += 1;
+            return window.__gate.then(() => realFetch(url, init))
+                .finally(() => { window.__inflight -= 1; });
+        };
+    }""")
+    field.fill("first answer")
+    frame.wait_for_function("() => window.__started >= 1")  # its save is under way, held at the gate
+    field.fill("second answer")
+    frame.evaluate("() => window.__openGate()")
+    page.wait_for_timeout(1500)  # the second change's own save timer (600 ms) has fired
+    frame.wait_for_function("() => window.__inflight === 0 && document.getElementById('attempt-form').dataset.unsent === '0'",
+                            timeout=15000)
+    with live.app.app_context():
+        responses = [str(answer.response) for answer in db.session.scalars(select(Answer))]
+    assert any("second answer" in response for response in responses), responses

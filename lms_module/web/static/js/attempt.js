@@ -60,16 +60,26 @@
       });
     }
 
+    // One flush at a time: two running at once sent the same question twice in either order, and
+    // a flush asked for while one runs starts when it ends, with the answers given meanwhile.
+    var flushing = false;
+    var flushAgain = false;
+
     function flush() {
+      if (flushing) { flushAgain = true; return; }
       var queue = loadQueue();
       var ids = Object.keys(queue);
       if (!ids.length) return;
+      flushing = true;
+      flushAgain = false;
       say(form.dataset.msgSaving);
       ids.reduce(function (chain, questionId) {
         return chain.then(function () {
           return send(questionId, queue[questionId]).then(function () {
+            // Forget the answer only if it is still the one just sent: each change has its own
+            // revision, as two changes can carry the same given_at (one millisecond).
             var latest = loadQueue();
-            if (latest[questionId] && latest[questionId].given_at === queue[questionId].given_at) {
+            if (latest[questionId] && latest[questionId].revision === queue[questionId].revision) {
               delete latest[questionId];
               storeQueue(latest);
             }
@@ -77,13 +87,24 @@
         });
       }, Promise.resolve())
         .then(function () { if (!Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
-        .catch(function () { say(form.dataset.msgOffline); });
+        .catch(function () { say(form.dataset.msgOffline); })
+        .then(function () {
+          flushing = false;
+          if (flushAgain) flush();
+        });
     }
+
+    var revisions = 0;
 
     function remember(questionId) {
       var queue = loadQueue();
       var flag = document.getElementById("flag-" + questionId);
-      queue[questionId] = { fields: fieldsOf(questionId), flagged: flag ? flag.checked : false, given_at: new Date().toISOString() };
+      revisions += 1;
+      queue[questionId] = {
+        fields: fieldsOf(questionId), flagged: flag ? flag.checked : false, given_at: new Date().toISOString(),
+        // Unique beyond this page: an answer left in the queue by an earlier page keeps its own.
+        revision: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + "-" + revisions
+      };
       storeQueue(queue);
       clearTimeout(timers[questionId]);
       timers[questionId] = setTimeout(flush, 600);
