@@ -8,24 +8,11 @@ from pathlib import Path
 from sqlalchemy import event
 
 from lms_module.extensions import db
+from support.sql_statements import statements
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
 
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def selects(seen):

@@ -5,34 +5,21 @@ statements, the submission claims and re-reads the attempt in one. And the one q
 start (the instructor's settings, the student's accommodation and attempts) decides what the
 separate queries decided."""
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms_module.attempts import services
 from lms_module.attempts.models import Accommodation, Attempt, LinkSettings
 from lms_module.courses.models import ResourceLink
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
+from support import sql_statements
 from support.apps import csrf_from
 
 
-@contextmanager
 def statements(app):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.strip().upper() != "SELECT 1":  # a pool's liveness check is not the route's
-            seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    return sql_statements.statements(app, without_pings=True)  # a pool's liveness check is not the route's
 
 
 def _heads(seen):

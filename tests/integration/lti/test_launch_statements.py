@@ -6,33 +6,19 @@ only what is new or changed; then the browser goes straight to the page the laun
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms_module.courses.models import LaunchSession, Membership, ResourceLink, User
 from lms_module.extensions import db
 from support.lti_forgery import begin_login, claims_for, post_launch
+from support.sql_statements import statements
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 
-@contextmanager
-def statements(app):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def kinds(seen: list[str]) -> list[str]:
