@@ -82,8 +82,10 @@ def test_payloads_in_every_authored_field_stay_text_in_a_real_browser(page, chro
         go(frame, f"{base}/authoring/questions/{ids[0]}/preview?lang={lang}")
         assert_inert(frame, f"preview ({lang})")
         frame.locator("main input[type=radio]").first.check()
-        frame.locator("main button[name='go'], main button[type=submit]").filter(has_text=re.compile("Check|Prüfen")).first.click()
-        frame.wait_for_load_state("load")
+        # Wait for the page the check answers with: a load-state wait could return for the page
+        # before the click, and the next goto would then collide with the check's navigation.
+        with frame.expect_navigation():
+            frame.locator("main button[name='go'], main button[type=submit]").filter(has_text=re.compile("Check|Prüfen")).first.click()
         assert_inert(frame, f"preview with feedback ({lang})")
 
     # The student's question pages and result.
