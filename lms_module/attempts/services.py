@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
@@ -321,11 +321,16 @@ def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
 def answer_states(attempt: Attempt) -> dict:
     """What the question pages and the summary show of each answer (response, flagged, checks), as
     plain rows: cheaper than ORM objects on every page view. Writes use answers_by_question."""
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.response, Answer.flagged, Answer.checks)
-        .where(Answer.attempt_id == attempt.id)
-    )
+    rows = db.session.execute(_ANSWER_STATES, {"attempt_id": attempt.id})
     return {row.question_id: row for row in rows}
+
+
+# Built once and run with values (as the launch query): building a statement and its cache key
+# costs more CPU than running it, and these run on every question page and every save.
+_ANSWER_STATES = (
+    select(Answer.question_id, Answer.response, Answer.flagged, Answer.checks)
+    .where(Answer.attempt_id == bindparam("attempt_id"))
+)
 
 
 # --- answering ---------------------------------------------------------------------------------------
@@ -377,30 +382,69 @@ def save_answers(
 def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, now: datetime,
                   flag: bool | None) -> bool:
     """Write the answer unless a newer one (by the time the student gave it) is stored already."""
-    values = {"response": response, "answered_at": moment, "saved_at": now}
+    params = {"a_attempt": attempt_id, "a_question": qid, "a_response": response, "a_moment": moment,
+              "a_now": now}
     if flag is not None:
-        values["flagged"] = flag
-    newer_or_same = or_(Answer.answered_at.is_(None), Answer.answered_at <= moment)
+        params["a_flagged"] = flag
     # Most saves overwrite the answer (autosave on every change): one UPDATE.
-    result = db.session.execute(
-        update(Answer)
-        .where(Answer.attempt_id == attempt_id, Answer.question_id == qid, newer_or_same)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_answer_update(flag is not None), params)
     if result.rowcount:
         return True
     # No row, or a newer answer: insert, or on a conflict (the row exists, or a concurrent save
     # inserted it first) update it under the same rule, in one statement. Not the first statement
     # of every save, as each INSERT draws an id from the sequence, conflict or not.
-    insert = upsert_insert(Answer).values(
-        attempt_id=attempt_id, question_id=qid, **{"flagged": False, **values})
-    stored = db.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[Answer.attempt_id, Answer.question_id], set_=values, where=newer_or_same
-        ).returning(Answer.id)
-    ).first()
+    dialect = db.session.get_bind().dialect.name
+    if flag is None:
+        params["a_flagged"] = False  # a new answer is not flagged; a stored one keeps its flag
+    stored = db.session.execute(_answer_upsert(dialect, flag is not None), params).first()
     return stored is not None  # None: a newer answer is already stored
+
+
+# The save's two statements, built once per variant (with or without the flag; per dialect) and run
+# with the values as bound parameters (named apart from the columns, which SQLAlchemy reserves).
+_ANSWER_TYPES = {"a_response": Answer.__table__.c.response.type, "a_moment": Answer.__table__.c.answered_at.type,
+                 "a_now": Answer.__table__.c.saved_at.type, "a_flagged": Answer.__table__.c.flagged.type}
+_answer_statements: dict[tuple, object] = {}
+
+
+def _param(name: str):
+    return bindparam(name, type_=_ANSWER_TYPES.get(name))
+
+
+def _answer_update(with_flag: bool):
+    key = ("update", with_flag)
+    statement = _answer_statements.get(key)
+    if statement is None:
+        values = {"response": _param("a_response"), "answered_at": _param("a_moment"), "saved_at": _param("a_now")}
+        if with_flag:
+            values["flagged"] = _param("a_flagged")
+        statement = _answer_statements[key] = (
+            update(Answer)
+            .where(Answer.attempt_id == _param("a_attempt"), Answer.question_id == _param("a_question"),
+                   or_(Answer.answered_at.is_(None), Answer.answered_at <= _param("a_moment")))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    return statement
+
+
+def _answer_upsert(dialect: str, with_flag: bool):
+    key = ("upsert", dialect, with_flag)
+    statement = _answer_statements.get(key)
+    if statement is None:
+        insert = upsert_insert(Answer, dialect).values(
+            attempt_id=_param("a_attempt"), question_id=_param("a_question"), response=_param("a_response"),
+            answered_at=_param("a_moment"), saved_at=_param("a_now"), flagged=_param("a_flagged"))
+        # On a conflict: the values this save proposed (`excluded`), if not older than the stored ones.
+        proposed = insert.excluded
+        set_ = {"response": proposed.response, "answered_at": proposed.answered_at, "saved_at": proposed.saved_at}
+        if with_flag:
+            set_["flagged"] = proposed.flagged
+        statement = _answer_statements[key] = insert.on_conflict_do_update(
+            index_elements=[Answer.attempt_id, Answer.question_id], set_=set_,
+            where=or_(Answer.answered_at.is_(None), Answer.answered_at <= proposed.answered_at),
+        ).returning(Answer.id)
+    return statement
 
 
 def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale: str) -> dict:
