@@ -12,16 +12,16 @@ the bank and the quiz editor holding all eleven, in English and then German."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select
 
-from lms_module.attempts import services
 from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.accessibility import assert_accessible
-from support.answer_keys import key_form
+from support.answer_keys import running_attempt_key_form
 from support.lms_frame import launch_base, launched_frame
 
 # What the editor's form needs per type beyond key, texts, points and tags (the integration test's
@@ -119,14 +119,25 @@ def post_editor_form(frame, base, qtype):
     return int(re.search(r"/questions/(\d+)/edit", url).group(1))
 
 
+@contextmanager
+def student_attempt(chromium, live, dialogs):
+    """Student 4 in a browser of their own, launched from the LMS, with the attempt started: the
+    frame on its first question page (dialogs that open are collected in `dialogs`)."""
+    student = chromium.new_context(locale="en-GB", viewport={"width": 1100, "height": 900})
+    try:
+        student_page = student.new_page()
+        student_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
+        sframe = launched_frame(student_page, "form[action$='/quiz/start']")
+        sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
+        sframe.wait_for_selector("#attempt-form")
+        yield sframe
+    finally:
+        student.close()
+
+
 def answer_and_submit(frame, live):
-    with live.app.app_context():
-        attempt = db.session.scalars(select(Attempt)).one()
-        content = services.content_for(attempt)
-        form = {}
-        for entry in attempt.plan:
-            question = content.question(entry["question_id"])
-            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["Date amount and rate match."]})
+    form = running_attempt_key_form(live.app, "Date amount and rate match.")
     while True:
         for name, values in form.items():
             field = frame.locator(f'#attempt-form [name="{name}"]')
@@ -223,17 +234,8 @@ def test_an_instructor_builds_a_quiz_of_every_type_and_a_student_grade_reaches_t
         assert_accessible(frame, f"question editor, {qtype} (de)")
 
     # A student launch answers every question and submits.
-    student = chromium.new_context(locale="en-GB", viewport={"width": 1100, "height": 900})
-    try:
-        student_page = student.new_page()
-        student_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
-        sframe = launched_frame(student_page, "form[action$='/quiz/start']")
-        sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
-        sframe.wait_for_selector("#attempt-form")
+    with student_attempt(chromium, live, dialogs) as sframe:
         answer_and_submit(sframe, live)
-    finally:
-        student.close()
 
     with live.app.app_context():
         attempt = db.session.scalars(select(Attempt)).one()

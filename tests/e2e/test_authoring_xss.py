@@ -13,7 +13,7 @@ from lms_module.attempts.models import Attempt
 from lms_module.authoring import bank, course_quizzes as cq
 from lms_module.courses.models import Course, ResourceLink
 from lms_module.extensions import db
-from test_authoring_journey import answer_and_submit, go
+from test_authoring_journey import answer_and_submit, go, student_attempt
 from support.lms_frame import launch_base, launched_frame
 from support.xss import XSS
 
@@ -89,19 +89,10 @@ def test_payloads_in_every_authored_field_stay_text_in_a_real_browser(page, chro
         assert_inert(frame, f"preview with feedback ({lang})")
 
     # The student's question pages and result.
-    student = chromium.new_context(locale="en-GB", viewport={"width": 1100, "height": 900})
-    try:
-        student_page = student.new_page()
-        student_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
-        sframe = launched_frame(student_page, "form[action$='/quiz/start']")
-        sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
-        sframe.wait_for_selector("#attempt-form")
+    with student_attempt(chromium, live, dialogs) as sframe:
         assert_inert(sframe, "student's question page")
         answer_and_submit(sframe, live)
         assert_inert(sframe, "student's result and review")
-    finally:
-        student.close()
 
     # The reports: the attempt's answers, item analysis, grading the essay.
     with live.app.app_context():

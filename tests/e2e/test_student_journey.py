@@ -11,7 +11,7 @@ from lms_module.attempts import services
 from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from support.answer_keys import key_form
+from support.answer_keys import running_attempt_key_form
 from support.lms_frame import launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -38,14 +38,7 @@ def open_activity(page, live, user="4", locale="en"):
 
 def planned_form(live):
     """The key for every question of the running attempt (the essay gets a sentence)."""
-    with live.app.app_context():
-        attempt = db.session.scalars(select(Attempt)).one()
-        content = services.content_for(attempt)
-        form = {}
-        for entry in attempt.plan:
-            question = content.question(entry["question_id"])
-            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["Because the invoice must match the order."]})
-        return form
+    return running_attempt_key_form(live.app, "Because the invoice must match the order.")
 
 
 def fill(frame, name, values):

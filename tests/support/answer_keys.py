@@ -57,3 +57,21 @@ def key_form(question: Any, layout: dict[str, Any]) -> dict[str, list[str]] | No
     if isinstance(question, DataEntryQuestion):
         return {f"{name}__{f.id}": [f.answer[0]] for f in question.fields}
     return None
+
+
+def running_attempt_key_form(app, essay_answer: str) -> dict[str, list[str]]:
+    """The key form for every question of the one attempt in the database; essays get `essay_answer`."""
+    from sqlalchemy import select
+
+    from lms_module.attempts import services
+    from lms_module.attempts.models import Attempt
+    from lms_module.extensions import db
+
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt)).one()
+        content = services.content_for(attempt)
+        form: dict[str, list[str]] = {}
+        for entry in attempt.plan:
+            question = content.question(entry["question_id"])
+            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": [essay_answer]})
+        return form

@@ -54,6 +54,22 @@ def attempt_row(app, public_id):
         return attempt
 
 
+def set_attempt(app, public_id, **values):
+    """Change the stored attempt's columns (a test's way to make it overdue, poisoned, ...)."""
+    from lms_module.attempts.models import Attempt
+
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        for name, value in values.items():
+            setattr(attempt, name, value)
+        db.session.commit()
+
+
+def started_attempt_id(response) -> str:
+    """The attempt's public id from the start's redirect to its first page."""
+    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
+
+
 def empty_all_tables(app) -> None:
     with app.app_context():
         db.session.rollback()

@@ -12,13 +12,9 @@ from lms_module.attempts.models import IN_PROGRESS, Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
-from support.apps import attempt_row
+from support.apps import attempt_row, set_attempt, started_attempt_id
 
 GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
-
-
-def _attempt_id(response):
-    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
 
 
 def _poison_copies(app, public_id, count, deadline):
@@ -37,18 +33,10 @@ def _poison_copies(app, public_id, count, deadline):
         return [a.id for a in bad]
 
 
-def _set(app, public_id, **values):
-    with app.app_context():
-        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
-        for name, value in values.items():
-            setattr(attempt, name, value)
-        db.session.commit()
-
-
 def test_two_hundred_bad_attempts_do_not_stop_a_good_one_in_the_same_tick(app, student, start):
     now = utcnow()
-    good = _attempt_id(start(student))
-    _set(app, good, deadline_at=now - timedelta(minutes=5))
+    good = started_attempt_id(start(student))
+    set_attempt(app, good, deadline_at=now - timedelta(minutes=5))
     bad = _poison_copies(app, good, 210, deadline=now - timedelta(hours=3))  # all before the good one
 
     report = Worker(app, worker_id="sweeper", rosters=False).run_once(now)
@@ -67,8 +55,8 @@ def test_two_hundred_bad_attempts_do_not_stop_a_good_one_in_the_same_tick(app, s
 def test_attempts_that_failed_before_wait_behind_those_that_never_failed(app, student, start):
     """Even in one batch of a given size, a due retry of a bad attempt comes after a fresh one."""
     now = utcnow()
-    good = _attempt_id(start(student))
-    _set(app, good, deadline_at=now - timedelta(minutes=5))
+    good = started_attempt_id(start(student))
+    set_attempt(app, good, deadline_at=now - timedelta(minutes=5))
     bad = _poison_copies(app, good, 5, deadline=now - timedelta(hours=3))
     with app.app_context():
         for attempt in db.session.scalars(select(Attempt).where(Attempt.id.in_(bad))):
@@ -87,9 +75,9 @@ def test_a_bad_attempt_is_tried_again_with_backoff_then_marked_for_the_instructo
         app, client, make_launch, student, start, caplog):
     caplog.set_level(logging.INFO, logger="kontor.attempts")
     t0 = utcnow()
-    first = _attempt_id(start(student))
+    first = started_attempt_id(start(student))
     [bad] = _poison_copies(app, first, 1, deadline=t0 - timedelta(hours=1))
-    _set(app, first, deadline_at=None)  # the student's other attempt plays no part
+    set_attempt(app, first, deadline_at=None)  # the student's other attempt plays no part
     worker = Worker(app, worker_id="sweeper", rosters=False)  # sweeps every 30 seconds
 
     tried_at = {}
@@ -139,12 +127,12 @@ def test_a_bad_attempt_is_tried_again_with_backoff_then_marked_for_the_instructo
 
 
 def test_the_attempt_page_names_an_attempt_that_could_not_be_submitted(app, client, make_launch, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     teacher_client = app.test_client()
     teacher = make_launch("instructor", quiz_slug="all-types", user_sub="teacher", test_client=teacher_client)
     page = teacher_client.get(f"/l/{teacher}/reports/attempts/{attempt_id}").get_data(as_text=True)
     assert "<dd>In progress</dd>" in page
-    _set(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
          unsubmittable_at=utcnow())  # as the sweep leaves an attempt it could not submit (above)
     page = teacher_client.get(f"/l/{teacher}/reports/attempts/{attempt_id}").get_data(as_text=True)
     assert "<dd>Could not be submitted</dd>" in page

@@ -15,15 +15,11 @@ from lms_module.attempts.models import IN_PROGRESS, Answer, Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
-from support.apps import attempt_row, csrf_from
+from support.apps import attempt_row, csrf_from, set_attempt, started_attempt_id
 
 GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
 CLOSED_EN = "Your attempt could not be submitted"
 CLOSED_DE = "Ihr Versuch konnte nicht abgegeben werden"
-
-
-def _attempt_id(response):
-    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
 
 
 def _poison(app, public_id, **values):
@@ -31,14 +27,6 @@ def _poison(app, public_id, **values):
     with app.app_context():
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         attempt.plan = [*attempt.plan, GHOST]
-        for name, value in values.items():
-            setattr(attempt, name, value)
-        db.session.commit()
-
-
-def _set(app, public_id, **values):
-    with app.app_context():
-        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         for name, value in values.items():
             setattr(attempt, name, value)
         db.session.commit()
@@ -53,7 +41,7 @@ def _tries_logged(caplog, app, public_id):
 
 def _overdue_and_broken(app, client, student, start):
     """A started attempt (its first page's CSRF token read) that is overdue and cannot be submitted."""
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
     _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
     return attempt_id, token
@@ -95,7 +83,7 @@ def test_the_students_tries_count_towards_the_same_mark_as_the_sweeps(app, clien
     assert attempt_row(app, attempt_id).sweep_failures == 1
 
     for expected in range(2, policy.SWEEP_TRIES_BEFORE_MARK + 1):
-        _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))  # the backoff is over
+        set_attempt(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))  # the backoff is over
         assert client.get(f"/l/{student}/attempt/{attempt_id}/result").status_code == 409
         row = attempt_row(app, attempt_id)
         assert row.sweep_failures == expected
@@ -115,7 +103,7 @@ def test_saving_and_submitting_it_give_the_same_answer_and_count_the_try(app, cl
     assert saved.status_code == 409 and CLOSED_EN in saved.get_data(as_text=True)
     assert attempt_row(app, attempt_id).sweep_failures == 1  # committed although the answer is refused
 
-    _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
+    set_attempt(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
     autosave = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
                            json={"question_id": "vat-docs", "fields": {}})
     assert autosave.status_code == 409
@@ -123,7 +111,7 @@ def test_saving_and_submitting_it_give_the_same_answer_and_count_the_try(app, cl
     assert "recorded for your teacher" in autosave.get_json()["message"]
     assert attempt_row(app, attempt_id).sweep_failures == 2
 
-    _set(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
+    set_attempt(app, attempt_id, sweep_retry_at=utcnow() - timedelta(seconds=1))
     submitted = client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
     assert submitted.status_code == 409 and CLOSED_EN in submitted.get_data(as_text=True)
     row = attempt_row(app, attempt_id)
@@ -167,7 +155,7 @@ def _teacher(app, make_launch, locale="en"):
 
 def test_the_attempt_page_shows_it_with_its_label_a_message_and_every_question_it_can(
         app, client, make_launch, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     planned = len(attempt_row(app, attempt_id).plan)
     _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
             unsubmittable_at=utcnow())
@@ -187,7 +175,7 @@ def test_the_attempt_page_shows_it_with_its_label_a_message_and_every_question_i
 
 def test_a_stored_answer_the_question_cannot_read_hides_that_question_only(
         app, client, make_launch, student, start, caplog):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     row = attempt_row(app, attempt_id)
     with app.app_context():
         db.session.add(Answer(attempt_id=row.id, question_id="vat-docs", response={"choices": 7}, saved_at=utcnow()))
@@ -202,7 +190,7 @@ def test_a_stored_answer_the_question_cannot_read_hides_that_question_only(
 
 
 def test_the_gradebook_and_its_exports_name_it_as_the_attempt_pages_do(app, client, make_launch, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     _poison(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5,
             unsubmittable_at=utcnow())
     teacher_client, teacher = _teacher(app, make_launch)
@@ -216,11 +204,11 @@ def test_the_gradebook_and_its_exports_name_it_as_the_attempt_pages_do(app, clie
 
 def test_the_status_in_sql_is_the_status_in_python(app, client, student, start):
     """Attempt.shown_status is one rule for the pages (Python) and the queries and exports (SQL)."""
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     cases = [("in_progress", None), ("in_progress", utcnow()), ("submitted", None), ("submitted", utcnow()),
              ("awaiting_grading", None), ("submitting", utcnow())]
     for status, marked in cases:
-        _set(app, attempt_id, status=status, unsubmittable_at=marked)
+        set_attempt(app, attempt_id, status=status, unsubmittable_at=marked)
         with app.app_context():
             attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
             in_sql = db.session.scalar(select(Attempt.shown_status).where(Attempt.id == attempt.id))
