@@ -52,10 +52,12 @@ demo-reset:
 	  $(or $(INSTANCE_PATH),instance)/kontor.sqlite3-wal $(or $(INSTANCE_PATH),instance)/kontor.sqlite3-shm
 	@echo "Done: the next \`make demo\` starts with a fresh course whose activity opens a quiz."
 
-## Set up and run the whole test suite: once on SQLite, once on PostgreSQL.
+## Set up and run the whole test suite: once on SQLite, once on PostgreSQL. The two passes run side
+## by side (one pass keeps one core busy, with the database server and Chromium beside it); each
+## pass's output is printed when it ends, and the run fails when a test fails in either.
 test: $(TEST_STAMP) browser services
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@echo "Running the suite on SQLite and on PostgreSQL side by side; each pass's report follows when it ends ..."
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(TEST_STAMP)
 	KONTOR_TEST_DATABASE=sqlite $(BIN)/pytest
