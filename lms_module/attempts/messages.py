@@ -20,8 +20,15 @@ REFUSALS = {
     "not_submittable": _l("Your saved answers are kept, but a problem on our side stops this attempt from being "
                           "submitted. It has been recorded for your teacher, who will look into it; you do not need "
                           "to do anything now."),
+    # services.planned_content: the attempt's plan names a question its quiz version lacks (corrupt data).
+    "plan_not_in_quiz": _l("Your saved answers are kept, but a problem on our side stops this attempt from being "
+                           "shown: it contains a question that its quiz does not have. Please tell your teacher."),
 }
-NOT_SUBMITTABLE_HEADING = _l("Your attempt could not be submitted")
+# The page's heading for the refusals that are Kontor's fault, not the student's (attempts/refused.html).
+HEADINGS = {
+    "not_submittable": _l("Your attempt could not be submitted"),
+    "plan_not_in_quiz": _l("Your attempt cannot be shown"),
+}
 
 
 def refusal_message(reason: str):

@@ -102,7 +102,7 @@ def nav_buttons(nav: Sequence[NavItem], question_label: str, answered_label: str
 
 
 def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None) -> PageView:
-    content = services.content_for(attempt)
+    content = services.planned_content(attempt)  # AttemptError if the plan does not fit
     settings = services.settings_of(attempt)
     per_page = questions_per_page(attempt)
     ids = page_question_ids(attempt, number)
@@ -155,7 +155,7 @@ class SummaryView:
 
 
 def build_summary(attempt: Attempt, locale: str) -> SummaryView:
-    content = services.content_for(attempt)
+    content = services.planned_content(attempt)  # AttemptError if the plan does not fit
     nav = _nav(attempt, services.answer_states(attempt), [])
     return SummaryView(
         title=resolve(content.title, locale),

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
 from . import course_practice, policy, services
-from .messages import NOT_SUBMITTABLE_HEADING, refusal_message
+from .messages import HEADINGS, refusal_message
 from .models import IN_PROGRESS
 from .pages import build_page, build_result, build_summary, nav_buttons, page_count, page_question_ids
 
@@ -93,12 +93,15 @@ def page(launch_id: str, attempt_id: str, number: int):
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if policy.is_overdue(attempt.deadline_at, _now()):
         if not _submitted_by_student(attempt):
-            return _not_submittable()
+            return _broken("not_submittable")
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
     if not 1 <= number <= page_count(attempt):
         abort(404)
-    checked = request.args.get("checked")
-    return render_template("attempts/page.html", view=build_page(attempt, number, g.launch.locale, checked), attempt=attempt)
+    try:
+        view = build_page(attempt, number, g.launch.locale, request.args.get("checked"))
+    except services.AttemptError as error:  # plan_not_in_quiz: nothing of it can be shown
+        return _broken(error.reason)
+    return render_template("attempts/page.html", view=view, attempt=attempt)
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>", methods=["POST"])
@@ -109,7 +112,8 @@ def save_page(launch_id: str, attempt_id: str, number: int):
     if not 1 <= number <= page_count(attempt):
         abort(404)
     # From the plan, not a rendered page: an overdue attempt whose plan names a question the quiz
-    # lacks reaches save_answers, which gives the student their page (services.submit_by_student).
+    # lacks reaches save_answers, which gives the student their page (services.submit_by_student;
+    # in time: services.planned_content).
     question_ids = page_question_ids(attempt, number)
     form = request.form.to_dict(flat=False)
     flags = {qid: f"flag-{qid}" in form for qid in question_ids}
@@ -125,8 +129,8 @@ def save_page(launch_id: str, attempt_id: str, number: int):
         _finish_refused(error)
         if error.reason in ("already_submitted", "deadline_passed"):
             return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
-        if error.reason == "not_submittable":
-            return _not_submittable()
+        if error.reason in HEADINGS:
+            return _broken(error.reason)
         return render_template("attempts/refused.html", message=refusal_message(error.reason)), 400
     except InvalidAnswer as error:
         db.session.rollback()
@@ -156,10 +160,10 @@ def _submitted_by_student(attempt) -> bool:
     return True
 
 
-def _not_submittable():
-    """The student's page for an attempt that cannot be submitted (no stack trace, no retry loop)."""
-    return render_template("attempts/refused.html", heading=NOT_SUBMITTABLE_HEADING,
-                           message=refusal_message("not_submittable")), 409
+def _broken(reason: str):
+    """The student's page for an attempt that Kontor cannot submit or show (a reason of
+    messages.HEADINGS): what happened in their language, no stack trace, no retry loop."""
+    return render_template("attempts/refused.html", heading=HEADINGS.get(reason), message=refusal_message(reason)), 409
 
 
 def _destination(launch_id: str, attempt, number: int, go: str) -> str:
@@ -192,7 +196,7 @@ def autosave(launch_id: str, attempt_id: str):
         result = services.save_answers(attempt, fields, [payload["question_id"]], _now(), given_at=given_at, flags=flags)
     except services.AttemptError as error:
         _finish_refused(error)
-        status = 409 if error.reason in ("already_submitted", "deadline_passed", "not_submittable") else 400
+        status = 409 if error.reason in ("already_submitted", "deadline_passed", *HEADINGS) else 400
         return jsonify(ok=False, error=error.reason, message=refusal_message(error.reason)), status
     except InvalidAnswer as error:
         db.session.rollback()
@@ -216,7 +220,11 @@ def summary(launch_id: str, attempt_id: str):
     attempt = _attempt(attempt_id)
     if attempt.status != IN_PROGRESS:
         return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
-    return render_template("attempts/summary.html", view=build_summary(attempt, g.launch.locale), attempt=attempt)
+    try:
+        view = build_summary(attempt, g.launch.locale)
+    except services.AttemptError as error:  # plan_not_in_quiz, as on the question pages
+        return _broken(error.reason)
+    return render_template("attempts/summary.html", view=view, attempt=attempt)
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/submit", methods=["POST"])
@@ -225,7 +233,7 @@ def submit(launch_id: str, attempt_id: str):
     """Idempotent: a double click, a second tab or a replayed post grades the attempt once."""
     attempt = _attempt(attempt_id)
     if not _submitted_by_student(attempt):
-        return _not_submittable()
+        return _broken("not_submittable")
     return redirect(url_for("attempts.result", launch_id=launch_id, attempt_id=attempt_id))
 
 
@@ -236,7 +244,7 @@ def result(launch_id: str, attempt_id: str):
     if attempt.status == IN_PROGRESS:
         if policy.is_overdue(attempt.deadline_at, _now()):
             if not _submitted_by_student(attempt):
-                return _not_submittable()
+                return _broken("not_submittable")
         else:
             return redirect(url_for("attempts.summary", launch_id=launch_id, attempt_id=attempt_id))
     return render_template("attempts/result.html", view=build_result(attempt, g.launch.locale, _now()), attempt=attempt)

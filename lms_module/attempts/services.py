@@ -299,6 +299,23 @@ def content_for(attempt: Attempt) -> QuizContent:
     return content
 
 
+def planned_content(attempt: Attempt) -> QuizContent:
+    """content_for, for the student's pages and saves of an attempt in progress: refused with
+    AttemptError("plan_not_in_quiz") when its plan names a question its quiz version lacks. That is
+    corrupt data (versions never change), nothing of the attempt can be shown or saved (every page
+    lists every planned question), so the view gives the student a page in their language instead
+    of a stack trace; the attempt id goes to the log. Submitting it is submit_by_student's."""
+    content = content_for(attempt)
+    known = {question.id for question in content.questions}
+    missing = [qid for qid in planned_ids(attempt) if qid not in known]
+    if missing:
+        log.error("attempt %s: its plan names %s question(s) that its quiz version %s lacks (%s); "
+                  "the student's page is refused", attempt.id, len(missing), attempt.quiz_version_id,
+                  ", ".join(repr(qid) for qid in missing[:5]))
+        raise AttemptError("plan_not_in_quiz")
+    return content
+
+
 def settings_of(attempt: Attempt) -> policy.EffectiveSettings:
     return policy.EffectiveSettings.from_json(attempt.settings)
 
@@ -362,7 +379,7 @@ def save_answers(
 ) -> SaveResult:
     """Store the answers to `question_ids` from `form`. All or nothing: one invalid answer stores none."""
     ensure_open(attempt, now)
-    content = content_for(attempt)
+    content = planned_content(attempt)
     plan = {entry["question_id"]: entry["layout"] for entry in attempt.plan}
     unknown = [qid for qid in question_ids if qid not in plan]
     if unknown:

@@ -143,6 +143,83 @@ def test_once_the_cause_is_gone_the_student_opening_it_submits_it(app, client, s
     assert attempt_row(app, attempt_id).status != IN_PROGRESS
 
 
+# --- the student, in time: the plan does not fit, nothing can be shown ------------------------------
+
+BROKEN_EN = "Your attempt cannot be shown"
+BROKEN_DE = "Ihr Versuch kann nicht angezeigt werden"
+
+
+def _in_time_and_broken(app, client, student, start):
+    """A started attempt (its first page's CSRF token read), still in time, whose plan names a
+    question its quiz version lacks."""
+    attempt_id = started_attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    set_attempt(app, attempt_id, plan=[*attempt_row(app, attempt_id).plan, GHOST])
+    return attempt_id, token
+
+
+def test_in_time_the_student_gets_a_clear_page_the_log_names_the_attempt_and_nothing_is_written(
+        app, client, student, start, caplog):
+    caplog.set_level(logging.INFO)
+    attempt_id, token = _in_time_and_broken(app, client, student, start)
+    base = f"/l/{student}/attempt/{attempt_id}"
+
+    for url in (f"{base}/page/1", f"{base}/summary"):
+        page = client.get(url)
+        assert page.status_code == 409, url
+        html = page.get_data(as_text=True)
+        assert f"<h1>{BROKEN_EN}</h1>" in html
+        assert "Please tell your teacher" in html and "Traceback" not in html
+    result = client.get(f"{base}/result")  # in time: the summary, which says the same
+    assert result.status_code == 302 and result.headers["Location"].endswith(f"{base}/summary")
+
+    saved = client.post(f"{base}/page/1", data={"csrf_token": token, "go": "next", "vat-docs": "a"})
+    assert saved.status_code == 409 and BROKEN_EN in saved.get_data(as_text=True)
+    autosave = client.post(f"{base}/autosave", headers={"X-CSRFToken": token},
+                           json={"question_id": "vat-docs", "fields": {"vat-docs": "a"}})
+    assert autosave.status_code == 409
+    assert autosave.get_json()["error"] == "plan_not_in_quiz"
+    assert "Please tell your teacher" in autosave.get_json()["message"]
+
+    row = attempt_row(app, attempt_id)
+    # No submission was tried: nothing counted, backed off or marked; no answer stored.
+    assert (row.status, row.sweep_failures, row.sweep_retry_at, row.unsubmittable_at) == (IN_PROGRESS, 0, None, None)
+    with app.app_context():
+        assert db.session.scalars(select(Answer).where(Answer.attempt_id == row.id)).all() == []
+    refused = [r for r in caplog.records if r.name == "kontor.attempts" and r.getMessage().startswith(
+        f"attempt {row.id}: its plan names 1 question(s) that its quiz version {row.quiz_version_id} lacks ('ghost')")]
+    assert len(refused) == 4 and all(  # pages, summary, save, autosave
+        r.levelno == logging.ERROR and not r.exc_info for r in refused)
+    assert not [r for r in caplog.records if r.name == "kontor.errors"]  # no unhandled error, no 500
+
+    # The start page still lists it, so the student can come back once it is repaired.
+    assert client.get(f"/l/{student}/quiz").status_code == 200
+
+
+def test_in_time_the_page_is_german_for_a_german_launch(app, client, make_launch, student, start):
+    attempt_id, _ = _in_time_and_broken(app, client, student, start)
+    german = make_launch("student", quiz_slug="all-types", user_sub="sam", locale="de")
+    for url in (f"/l/{german}/attempt/{attempt_id}/page/1", f"/l/{german}/attempt/{attempt_id}/summary"):
+        page = client.get(url)
+        assert page.status_code == 409
+        html = page.get_data(as_text=True)
+        assert f"<h1>{BROKEN_DE}</h1>" in html
+        assert "Bitte informieren Sie Ihre Lehrkraft" in html
+
+
+def test_in_time_the_instructors_pages_show_it(app, client, make_launch, student, start):
+    attempt_id, _ = _in_time_and_broken(app, client, student, start)
+    row = attempt_row(app, attempt_id)
+    teacher_client, teacher = _teacher(app, make_launch)
+    attempt_page = teacher_client.get(f"/l/{teacher}/reports/attempts/{attempt_id}")
+    assert attempt_page.status_code == 200
+    html = attempt_page.get_data(as_text=True)
+    assert "<dd>In progress</dd>" in html and html.count("This question cannot be shown") == 1
+    for page in ("", "students/%s" % row.user_id, "grading", "summary", "items", "gradebook.csv",
+                 "gradebook.xlsx", "responses.csv", "items.csv"):
+        assert teacher_client.get(f"/l/{teacher}/reports/{page}").status_code == 200, page
+
+
 # --- the instructors -----------------------------------------------------------------------------
 
 
