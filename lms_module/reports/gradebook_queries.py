@@ -18,7 +18,7 @@ from .scope import EPS, Scope, name_sql, own_attempts, people
 from .sql import plain_plans, seconds_between
 
 SORTS = ("name", "attempts", "grade", "best", "last", "time", "activity")
-FILTERS = ("all", "not_started", "in_progress", "awaiting_grading", "passed", "failed")
+FILTERS = ("all", "not_started", "in_progress", UNSUBMITTABLE, "awaiting_grading", "passed", "failed")
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ def _filter_condition(book, name: str):
         "all": true(),
         "not_started": book.c.attempts == 0,
         "in_progress": book.c.open_attempts > 0,
+        UNSUBMITTABLE: book.c.unsubmittable > 0,  # an attempt could not be submitted (student_state)
         "awaiting_grading": book.c.awaiting > 0,
         "passed": book.c.passed == 1,
         "failed": book.c.passed == 0,

@@ -2,6 +2,8 @@
 web.template_helpers.TOPIC_LABELS)."""
 from flask_babel import lazy_gettext as _l
 
+from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, UNSUBMITTABLE
+from ..web.template_helpers import ATTEMPT_STATUS_LABELS
 from . import formulas
 
 REFUSALS = {
@@ -45,11 +47,12 @@ FLAGS = {
     "too_hard": _l("Very hard: less than 20 percent of the marks were gained. Check the wording and the key."),
 }
 
+# The gradebook's filters (gradebook_queries.FILTERS); those named after an attempt's status say
+# what its one label table says.
 FILTERS = {
     "all": _l("All students"),
     "not_started": _l("Not started"),
-    "in_progress": _l("In progress"),
-    "awaiting_grading": _l("Awaiting grading"),
+    **{status: ATTEMPT_STATUS_LABELS[status] for status in (IN_PROGRESS, UNSUBMITTABLE, AWAITING_GRADING)},
     "passed": _l("Passed"),
     "failed": _l("Failed"),
 }

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms_module.attempts.models import LinkSettings
+from lms_module.attempts.models import Attempt, LinkSettings
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.models import GradeOutbox
@@ -85,8 +85,8 @@ def test_every_student_of_the_course_is_listed_with_their_numbers(app, course):
     assert (dora.attempts, dora.member_status, dora.last_activity) == (0, "inactive", None)
     assert (emil.attempts, emil.member_status, emil.sync_status) == (0, "active", None)
     assert emil.last_activity is not None  # the launch
-    assert book.counts == {"all": 5, "not_started": 2, "in_progress": 1, "awaiting_grading": 0, "passed": 1,
-                           "failed": 1}
+    assert book.counts == {"all": 5, "not_started": 2, "in_progress": 1, "unsubmittable": 0, "awaiting_grading": 0,
+                           "passed": 1, "failed": 1}
 
 
 def test_grading_methods(app, course):
@@ -119,6 +119,51 @@ def test_awaiting_grading_filter(app, course, make_launch, quizzes, student, att
     with app.app_context():
         book = gradebook_queries.gradebook(_scope(app, "link-mixed"), "last", 0.6, filter_by="awaiting_grading")
     assert [r.name for r in book.rows] == ["Fay Fuchs"] and book.rows[0].grade is None
+
+
+def _could_not_submit(app, public_id):
+    """As the sweep leaves an overdue attempt it could not submit (attempts.services)."""
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        attempt.deadline_at, attempt.sweep_failures, attempt.unsubmittable_at = utcnow() - timedelta(hours=1), 5, utcnow()
+        db.session.commit()
+
+
+@pytest.fixture
+def unsubmittable(app, course, attempt_for):
+    """Ben's second attempt and Cem's only one could not be submitted."""
+    _could_not_submit(app, attempt_for(course["Ben"], {"q1": RIGHT}, submit=False))
+    with app.app_context():
+        cem = db.session.scalars(select(Attempt.public_id).where(Attempt.user_id == course["Cem"])).one()
+    _could_not_submit(app, cem)
+
+
+def test_the_could_not_be_submitted_filter_counts_sorts_and_pages(app, unsubmittable):
+    book = _book(app, filter_by="unsubmittable")
+    assert [r.name for r in book.rows] == ["Ben Böhm", "Cem Çelik"] and book.total == 2
+    assert book.counts == {"all": 5, "not_started": 2, "in_progress": 0, "unsubmittable": 2, "awaiting_grading": 0,
+                           "passed": 1, "failed": 1}  # Cem is no longer "in progress"; Ben still failed
+    assert [r.name for r in _book(app, filter_by="unsubmittable", sort="attempts", descending=True).rows] == \
+        ["Ben Böhm", "Cem Çelik"]
+    assert [r.name for r in _book(app, filter_by="unsubmittable", sort="attempts").rows] == ["Cem Çelik", "Ben Böhm"]
+    second = _book(app, filter_by="unsubmittable", per_page=1, page=2)
+    assert (second.pages, second.total, [r.name for r in second.rows]) == (2, 2, ["Cem Çelik"])
+
+
+def test_the_could_not_be_submitted_filter_on_the_page_in_both_languages(app, client, make_launch, quizzes,
+                                                                         unsubmittable):
+    from lms_module.reports import messages
+    from lms_module.web.template_helpers import ATTEMPT_STATUS_LABELS
+
+    assert tuple(messages.FILTERS) == gradebook_queries.FILTERS
+    assert messages.FILTERS["unsubmittable"] is ATTEMPT_STATUS_LABELS["unsubmittable"]  # the one label table
+    for locale, label in (("en", "Could not be submitted"), ("de", "Konnte nicht abgegeben werden")):
+        teacher = make_launch("instructor", quiz_slug=quizzes["stats"], user_sub=f"teacher-{locale}", locale=locale)
+        html = client.get(f"/l/{teacher}/reports/?filter=unsubmittable&sort=attempts&dir=desc").get_data(as_text=True)
+        assert f'filter=unsubmittable&amp;sort=attempts&amp;dir=desc" aria-current="true">{label} (2)</a>' in html
+        assert html.count(f"<td>{label}</td>") == 2  # Ben's and Cem's state
+        assert "Anna Arendt" not in html
+        assert f"?sort=name&amp;dir=asc&amp;filter=unsubmittable" in html  # sorting keeps the filter
 
 
 def test_class_summary(app, course):
