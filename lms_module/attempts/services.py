@@ -611,7 +611,7 @@ def submit_by_student(attempt: Attempt, now: datetime) -> bool:
         if noted is None:  # submitted meanwhile (the sweep, another tab)
             db.session.refresh(attempt)
             return False
-        _log_submit_failure(attempt.id, *noted)
+        _log_submit_failure(attempt.id, *noted, by="student")
         raise AttemptError("not_submittable") from None
 
 
@@ -640,10 +640,23 @@ def _count_submit_failure(attempt_id: int, now: datetime) -> tuple[int, datetime
     return failures, retry_at, mark
 
 
-def _log_submit_failure(attempt_id: int, failures: int, retry_at: datetime, mark: bool) -> None:
-    """Once per try, with the traceback: called while the submission's exception is handled."""
-    log.exception("submitting overdue attempt %s failed (try %s); next try at %s%s", attempt_id, failures,
-                  retry_at.isoformat(timespec="seconds"),
+# Who tried to submit, in the log line of a failed try: the sweep (an overdue attempt nobody
+# returned to) or the student's own request (submit_by_student: the submit button, which may be in
+# time, or an overdue attempt opened or saved to).
+SUBMITTERS = {"sweep": "the deadline sweep", "student": "the student's own request"}
+
+
+def _log_submit_failure(attempt_id: int, failures: int | None = None, retry_at: datetime | None = None,
+                        mark: bool = False, *, by: str) -> None:
+    """The one log line of a failed try to submit, naming who tried (SUBMITTERS): once per try,
+    with the traceback, as it is called while the submission's exception is handled. Without
+    `failures`: the try could not even be counted."""
+    if failures is None:
+        log.exception("submitting attempt %s failed (tried by %s), and so did noting the failure",
+                      attempt_id, SUBMITTERS[by])
+        return
+    log.exception("submitting attempt %s failed (try %s, by %s); next try at %s%s", attempt_id, failures,
+                  SUBMITTERS[by], retry_at.isoformat(timespec="seconds"),
                   "; marked as not submittable for the instructors" if mark else "")
 
 
@@ -656,7 +669,7 @@ def _note_sweep_failure(attempt_id: int, now: datetime) -> None:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("submitting overdue attempt %s failed, and so did noting the failure", attempt_id)
+        _log_submit_failure(attempt_id, by="sweep")
         return
     if noted is not None:  # None: submitted meanwhile (the student, another try), nothing to note
-        _log_submit_failure(attempt_id, *noted)
+        _log_submit_failure(attempt_id, *noted, by="sweep")

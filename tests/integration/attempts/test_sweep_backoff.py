@@ -2,7 +2,6 @@
 deadline sweep cannot submit was tried again every sweep, first in line (oldest deadline), and
 never marked: 200 of them filled every batch and no other student's attempt was ever submitted."""
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.apps import attempt_row, set_attempt, started_attempt_id
+from support.submit_log import submit_tries_logged
 
 GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
 
@@ -67,8 +67,8 @@ def test_attempts_that_failed_before_wait_behind_those_that_never_failed(app, st
 
 
 def _tries_logged(caplog, attempt_id):
-    pattern = re.compile(rf"submitting overdue attempt {attempt_id} failed \(try (\d+)\)")
-    return [int(m.group(1)) for r in caplog.records if (m := pattern.match(r.getMessage()))]
+    """The numbers of the sweep's logged failed tries to submit the attempt."""
+    return [n for n, by in submit_tries_logged(caplog, attempt_id) if by == "sweep"]
 
 
 def test_a_bad_attempt_is_tried_again_with_backoff_then_marked_for_the_instructors(
@@ -98,7 +98,8 @@ def test_a_bad_attempt_is_tried_again_with_backoff_then_marked_for_the_instructo
     # 1, 2, 4, 8 minutes apart instead of every sweep; marked at the fifth try.
     assert tried_at == {1: 0, 2: 1, 3: 3, 4: 7, 5: 15}
     assert marked == t0 + timedelta(minutes=15)
-    logged = [r for r in caplog.records if r.getMessage().startswith(f"submitting overdue attempt {bad} ")]
+    logged = [r for r in caplog.records if r.getMessage().startswith(f"submitting attempt {bad} failed (try ")]
+    assert all(", by the deadline sweep)" in r.getMessage() for r in logged)
     assert ["marked as not submittable" in r.getMessage() for r in logged] == [False] * 4 + [True]
     assert all(r.exc_info for r in logged)  # with the reason it failed
 

@@ -5,7 +5,6 @@ page shows it with its label and every question that can be shown; every view na
 import csv
 import io
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.apps import attempt_row, csrf_from, set_attempt, started_attempt_id
+from support.submit_log import submit_tries_logged
 
 GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
 CLOSED_EN = "Your attempt could not be submitted"
@@ -33,10 +33,8 @@ def _poison(app, public_id, **values):
 
 
 def _tries_logged(caplog, app, public_id):
-    with app.app_context():
-        attempt_id = db.session.scalars(select(Attempt.id).where(Attempt.public_id == public_id)).one()
-    pattern = re.compile(rf"submitting overdue attempt {attempt_id} failed \(try (\d+)\)")
-    return [int(m.group(1)) for r in caplog.records if (m := pattern.match(r.getMessage()))]
+    """(try, who tried) of each logged failed try to submit the attempt."""
+    return submit_tries_logged(caplog, attempt_row(app, public_id).id)
 
 
 def _overdue_and_broken(app, client, student, start):
@@ -64,14 +62,14 @@ def test_the_student_opening_it_gets_a_clear_page_and_the_try_is_counted_and_bac
     row = attempt_row(app, attempt_id)
     assert (row.status, row.sweep_failures, row.unsubmittable_at) == (IN_PROGRESS, 1, None)
     assert row.sweep_retry_at is not None and row.sweep_retry_at > utcnow()
-    assert _tries_logged(caplog, app, attempt_id) == [1]
+    assert _tries_logged(caplog, app, attempt_id) == [(1, "student")]
 
     # Reloading while the backoff runs: the same page, no new try, no new log line.
     for url in (f"/l/{student}/attempt/{attempt_id}/page/1", f"/l/{student}/attempt/{attempt_id}/result"):
         again = client.get(url)
         assert again.status_code == 409 and CLOSED_EN in again.get_data(as_text=True)
     assert attempt_row(app, attempt_id).sweep_failures == 1
-    assert _tries_logged(caplog, app, attempt_id) == [1]
+    assert _tries_logged(caplog, app, attempt_id) == [(1, "student")]
 
 
 def test_the_students_tries_count_towards_the_same_mark_as_the_sweeps(app, client, student, start, caplog):
@@ -88,7 +86,8 @@ def test_the_students_tries_count_towards_the_same_mark_as_the_sweeps(app, clien
         row = attempt_row(app, attempt_id)
         assert row.sweep_failures == expected
         assert (row.unsubmittable_at is not None) == (expected >= policy.SWEEP_TRIES_BEFORE_MARK)
-    assert _tries_logged(caplog, app, attempt_id) == list(range(1, policy.SWEEP_TRIES_BEFORE_MARK + 1))
+    assert _tries_logged(caplog, app, attempt_id) == [
+        (1, "sweep"), *((n, "student") for n in range(2, policy.SWEEP_TRIES_BEFORE_MARK + 1))]
 
     # The student's own list names it as the instructors' pages do.
     start_page = client.get(f"/l/{student}/quiz").get_data(as_text=True)
@@ -194,6 +193,24 @@ def test_in_time_the_student_gets_a_clear_page_the_log_names_the_attempt_and_not
 
     # The start page still lists it, so the student can come back once it is repaired.
     assert client.get(f"/l/{student}/quiz").status_code == 200
+
+
+def test_the_log_line_says_who_tried_to_submit_the_student_or_the_sweep(app, client, student, start, caplog):
+    caplog.set_level(logging.INFO, logger="kontor.attempts")
+    attempt_id, token = _in_time_and_broken(app, client, student, start)
+    row_id = attempt_row(app, attempt_id).id
+
+    # The student's submit button, in time: not an overdue attempt, and not the sweep.
+    assert client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token}).status_code == 409
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1), sweep_retry_at=None)
+    Worker(app, worker_id="sweeper", rosters=False).run_once(utcnow())
+
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"submitting attempt {row_id} ")]
+    assert [line.split("; next try at ")[0] for line in lines] == [
+        f"submitting attempt {row_id} failed (try 1, by the student's own request)",
+        f"submitting attempt {row_id} failed (try 2, by the deadline sweep)",
+    ]
+    assert not any("overdue" in r.getMessage() for r in caplog.records)
 
 
 def test_in_time_the_page_is_german_for_a_german_launch(app, client, make_launch, student, start):
