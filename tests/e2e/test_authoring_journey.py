@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import select
 
 from lms_module.attempts.models import Attempt
