@@ -101,12 +101,15 @@ def nav_buttons(nav: Sequence[NavItem], question_label: str, answered_label: str
     ) for item in nav))
 
 
-def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None) -> PageView:
+def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None,
+               answers: dict[str, services.AnswerState] | None = None) -> PageView:
+    """`answers`: services.answer_states(attempt), when the caller has them already."""
     content = services.planned_content(attempt)  # AttemptError if the plan does not fit
     settings = services.settings_of(attempt)
     per_page = questions_per_page(attempt)
     ids = page_question_ids(attempt, number)
-    answers = services.answer_states(attempt)
+    if answers is None:
+        answers = services.answer_states(attempt)
     questions = []
     for qid in ids:
         question = content.question(qid)

@@ -37,6 +37,12 @@ def _with_attempt(query, view_args):
     return services.join_attempt(query, view_args.get("attempt_id", ""))
 
 
+def _with_attempt_and_answers(query, view_args):
+    """_with_attempt, and the attempt's answers (services.join_attempt_and_answers): a question
+    page is one query."""
+    return services.join_attempt_and_answers(query, view_args.get("attempt_id", ""))
+
+
 def _with_attempt_and_link(query, view_args):
     """_with_attempt, and the activity (_with_link): submitting announces the grade with it."""
     return _with_link(_with_attempt(query, view_args), view_args)
@@ -55,6 +61,15 @@ def _attempt(public_id: str):
     if attempt is None:
         abort(404)  # another user's attempt id looks exactly like an unknown one
     return attempt
+
+
+def _answers(attempt) -> dict:
+    """The attempt's answer states: loaded with the launch (_with_attempt_and_answers) when the
+    attempt came with it, else read now (a course practice attempt, found by _attempt)."""
+    extra = g.get("launch_extra") or ()
+    if len(extra) > 2 and extra[0] is attempt:
+        return services.answer_states_of(extra[2])
+    return services.answer_states(attempt)
 
 
 def _now() -> datetime:
@@ -86,7 +101,7 @@ def start(launch_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>")
-@launch_required(also=_with_attempt)
+@launch_required(also=_with_attempt_and_answers)
 def page(launch_id: str, attempt_id: str, number: int):
     attempt = _attempt(attempt_id)
     if attempt.status != IN_PROGRESS:
@@ -98,7 +113,7 @@ def page(launch_id: str, attempt_id: str, number: int):
     if not 1 <= number <= page_count(attempt):
         abort(404)
     try:
-        view = build_page(attempt, number, g.launch.locale, request.args.get("checked"))
+        view = build_page(attempt, number, g.launch.locale, request.args.get("checked"), answers=_answers(attempt))
     except services.AttemptError as error:  # plan_not_in_quiz: nothing of it can be shown
         return _broken(error.reason)
     return render_template("attempts/page.html", view=view, attempt=attempt)

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, update
 
@@ -19,6 +20,7 @@ from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
     score_answer,
 )
+from ..db_types import json_rows
 from ..engine.schema import Quiz as QuizContent
 from ..extensions import db, upsert_insert
 from ..library.models import QuizVersion
@@ -335,19 +337,41 @@ def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
     return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
 
 
-def answer_states(attempt: Attempt) -> dict:
-    """What the question pages and the summary show of each answer (response, flagged, checks), as
-    plain rows: cheaper than ORM objects on every page view. Writes use answers_by_question."""
+class AnswerState(NamedTuple):
+    """What the question pages and the summary show of an answer."""
+    question_id: str
+    response: dict | None
+    flagged: bool
+    checks: int
+
+
+def answer_states(attempt: Attempt) -> dict[str, AnswerState]:
+    """What the question pages and the summary show of each answer, as plain rows: cheaper than
+    ORM objects on every page view. Writes use answers_by_question."""
     rows = db.session.execute(_ANSWER_STATES, {"attempt_id": attempt.id})
-    return {row.question_id: row for row in rows}
+    return {row[0]: AnswerState(*row) for row in rows}
 
 
+def join_attempt_and_answers(query, public_id: str):
+    """join_attempt, and the attempt's answer_states as one more column (JSON, `json_rows`): a
+    question page is one query. Read the column with answer_states_of."""
+    answers = select(json_rows(*_ANSWER_STATE_COLUMNS)).where(_ANSWERS.c.attempt_id == Attempt.id).scalar_subquery()
+    return join_attempt(query, public_id).add_columns(answers)
+
+
+def answer_states_of(rows: list | None) -> dict[str, AnswerState]:
+    """answer_states from the column join_attempt_and_answers added (None or [] without answers)."""
+    return {row[0]: AnswerState(row[0], row[1], bool(row[2]), row[3]) for row in rows or ()}
+
+
+# The answer's table, not its mapped class, in statements that neither load nor change objects in
+# the session: the same SQL, but an ORM-enabled statement runs through the ORM's layers (for an
+# UPDATE or INSERT its bulk-persistence layer) on every execution.
+_ANSWERS = Answer.__table__
+_ANSWER_STATE_COLUMNS = (_ANSWERS.c.question_id, _ANSWERS.c.response, _ANSWERS.c.flagged, _ANSWERS.c.checks)
 # Built once and run with values (as the launch query): building a statement and its cache key
 # costs more CPU than running it, and these run on every question page and every save.
-_ANSWER_STATES = (
-    select(Answer.question_id, Answer.response, Answer.flagged, Answer.checks)
-    .where(Answer.attempt_id == bindparam("attempt_id"))
-)
+_ANSWER_STATES = select(*_ANSWER_STATE_COLUMNS).where(_ANSWERS.c.attempt_id == bindparam("attempt_id"))
 
 
 # --- answering ---------------------------------------------------------------------------------------
@@ -419,10 +443,7 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
 
 # The save's two statements, built once per variant (with or without the flag; per dialect) and run
 # with the values as bound parameters (named apart from the columns, which SQLAlchemy reserves).
-# They name the table, not the mapped class: the same SQL, but an ORM-enabled UPDATE or INSERT runs
-# through the ORM's bulk-persistence layer on every execution (a third of a first save's CPU, for
-# two statements that neither load nor change objects in the session).
-_ANSWERS = Answer.__table__
+# On the table (_ANSWERS): through the ORM's bulk-persistence layer, a first save cost a third more.
 _ANSWER_TYPES = {"a_response": _ANSWERS.c.response.type, "a_moment": _ANSWERS.c.answered_at.type,
                  "a_now": _ANSWERS.c.saved_at.type, "a_flagged": _ANSWERS.c.flagged.type}
 _answer_statements: dict[tuple, object] = {}

@@ -1,6 +1,7 @@
-"""The attempt's hot path does only what it must per request (issue 15): a question page, a save and
-the summary read the launch, the attempt and its quiz version in one query (plus the answers for
-the page), and neither sends the session cookie again; a launch writes the session once."""
+"""The attempt's hot path does only what it must per request (issue 15): a question page reads the
+launch, the attempt, its quiz version and its answers in one query, a save and the summary the first
+three in one (the summary its answers in a second), and neither sends the session cookie again; a
+launch writes the session once."""
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,16 +26,17 @@ def started(client, start, student):
     return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
 
 
-def test_a_question_page_reads_launch_attempt_and_version_in_one_query(app, client, student, start):
+def test_a_question_page_reads_launch_attempt_version_and_answers_in_one_query(app, client, student, start):
     attempt_id = started(client, start, student)
     client.get(f"/l/{student}/attempt/{attempt_id}/page/1")  # warm: the parsed quiz is cached per process
     with statements(app) as seen:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
     assert page.status_code == 200 and 'class="question"' in page.get_data(as_text=True)
     reads = selects(seen)
-    # 1: launch + resource link + attempt + quiz version hash; 2: the answers (nav and the page's state)
-    assert len(reads) == 2, reads
+    # launch + resource link + attempt + quiz version hash + the answers (nav and the page's state)
+    assert len(reads) == 1, reads
     assert "lti_launch" in reads[0] and "attempt" in reads[0] and "quiz_version" in reads[0]
+    assert "FROM answer" in reads[0]
     assert "quiz_version.content," not in " ".join(reads)  # the large JSON is never read per page
     assert "Set-Cookie" not in page.headers
 
@@ -148,3 +150,43 @@ def test_a_launch_writes_the_session_once(live):
     assert page.status_code == 200 and 'name="csrf_token"' in page.text  # the start page and its form
     sets = [r for r in [*page.history, page] if "kontor_session" in r.headers.get("Set-Cookie", "")]
     assert len(sets) == 1 and "/lti/launch" in sets[0].url, [(r.url, r.status_code) for r in sets]
+
+
+def test_the_answers_read_with_the_launch_are_those_of_their_own_query(app, client, student, start):
+    """The page's one query brings the answers as JSON (json_rows: json_agg on PostgreSQL,
+    json_group_array on SQLite); what the page gets from it is what answer_states reads row by row:
+    every question type's response, the flag, the checks, and no answers at all."""
+    from lms_module.attempts import services
+    from lms_module.attempts.models import Answer, Attempt
+    from lms_module.courses.context import load_context_and
+    from lms_module.db_types import utcnow
+    from sqlalchemy import select
+    from support.answer_keys import key_form
+
+    attempt_id = started(client, start, student)
+
+    def both():
+        context, extra = load_context_and(student, lambda query: services.join_attempt_and_answers(query, attempt_id))
+        attempt = extra[0]
+        assert attempt is not None and attempt.public_id == attempt_id
+        return services.answer_states_of(extra[2]), services.answer_states(attempt)
+
+    with app.app_context():
+        joined, own = both()
+        assert joined == own == {}
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
+        content = services.content_for(attempt)
+        form, ids = {}, []
+        for entry in attempt.plan:
+            question = content.question(entry["question_id"])
+            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["Ein Aufsatz über „Zeichen“ & <b>"]})
+            ids.append(question.id)
+        services.save_answers(attempt, form, ids, utcnow(), flags={ids[0]: True})
+        answer = db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == ids[1])).one()
+        answer.checks = 2
+        db.session.commit()
+        joined, own = both()
+    assert set(own) == set(ids) and len(ids) > 5
+    assert joined == own
+    assert own[ids[0]].flagged is True and own[ids[1]].checks == 2
+    assert all(type(state.flagged) is bool and isinstance(state.response, dict) for state in joined.values())
