@@ -355,7 +355,8 @@ def answer_states(attempt: Attempt) -> dict[str, AnswerState]:
 def join_attempt_and_answers(query, public_id: str):
     """join_attempt, and the attempt's answer_states as one more column (JSON, `json_rows`): a
     question page is one query. Read the column with answer_states_of."""
-    answers = select(json_rows(*_ANSWER_STATE_COLUMNS)).where(_ANSWERS.c.attempt_id == Attempt.id).scalar_subquery()
+    answers = (select(json_rows(*_ANSWER_STATE_COLUMNS))
+               .where(_ANSWER_TABLE.c.attempt_id == Attempt.id).scalar_subquery())
     return join_attempt(query, public_id).add_columns(answers)
 
 
@@ -367,11 +368,12 @@ def answer_states_of(rows: list | None) -> dict[str, AnswerState]:
 # The answer's table, not its mapped class, in statements that neither load nor change objects in
 # the session: the same SQL, but an ORM-enabled statement runs through the ORM's layers (for an
 # UPDATE or INSERT its bulk-persistence layer) on every execution.
-_ANSWERS = Answer.__table__
-_ANSWER_STATE_COLUMNS = (_ANSWERS.c.question_id, _ANSWERS.c.response, _ANSWERS.c.flagged, _ANSWERS.c.checks)
+_ANSWER_TABLE = Answer.__table__
+_ANSWER_STATE_COLUMNS = (_ANSWER_TABLE.c.question_id, _ANSWER_TABLE.c.response, _ANSWER_TABLE.c.flagged,
+                         _ANSWER_TABLE.c.checks)
 # Built once and run with values (as the launch query): building a statement and its cache key
 # costs more CPU than running it, and these run on every question page and every save.
-_ANSWER_STATES = select(*_ANSWER_STATE_COLUMNS).where(_ANSWERS.c.attempt_id == bindparam("attempt_id"))
+_ANSWER_STATES = select(*_ANSWER_STATE_COLUMNS).where(_ANSWER_TABLE.c.attempt_id == bindparam("attempt_id"))
 
 
 # --- answering ---------------------------------------------------------------------------------------
@@ -443,9 +445,9 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
 
 # The save's two statements, built once per variant (with or without the flag; per dialect) and run
 # with the values as bound parameters (named apart from the columns, which SQLAlchemy reserves).
-# On the table (_ANSWERS): through the ORM's bulk-persistence layer, a first save cost a third more.
-_ANSWER_TYPES = {"a_response": _ANSWERS.c.response.type, "a_moment": _ANSWERS.c.answered_at.type,
-                 "a_now": _ANSWERS.c.saved_at.type, "a_flagged": _ANSWERS.c.flagged.type}
+# On the table (_ANSWER_TABLE): through the ORM's bulk-persistence layer, a first save cost a third more.
+_ANSWER_TYPES = {"a_response": _ANSWER_TABLE.c.response.type, "a_moment": _ANSWER_TABLE.c.answered_at.type,
+                 "a_now": _ANSWER_TABLE.c.saved_at.type, "a_flagged": _ANSWER_TABLE.c.flagged.type}
 _answer_statements: dict[tuple, object] = {}
 
 
@@ -461,9 +463,9 @@ def _answer_update(with_flag: bool):
         if with_flag:
             values["flagged"] = _param("a_flagged")
         statement = _answer_statements[key] = (
-            update(_ANSWERS)
-            .where(_ANSWERS.c.attempt_id == _param("a_attempt"), _ANSWERS.c.question_id == _param("a_question"),
-                   or_(_ANSWERS.c.answered_at.is_(None), _ANSWERS.c.answered_at <= _param("a_moment")))
+            update(_ANSWER_TABLE)
+            .where(_ANSWER_TABLE.c.attempt_id == _param("a_attempt"), _ANSWER_TABLE.c.question_id == _param("a_question"),
+                   or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= _param("a_moment")))
             .values(**values)
         )
     return statement
@@ -473,7 +475,7 @@ def _answer_upsert(dialect: str, with_flag: bool):
     key = ("upsert", dialect, with_flag)
     statement = _answer_statements.get(key)
     if statement is None:
-        insert = upsert_insert(_ANSWERS, dialect).values(
+        insert = upsert_insert(_ANSWER_TABLE, dialect).values(
             attempt_id=_param("a_attempt"), question_id=_param("a_question"), response=_param("a_response"),
             answered_at=_param("a_moment"), saved_at=_param("a_now"), flagged=_param("a_flagged"))
         # On a conflict: the values this save proposed (`excluded`), if not older than the stored ones.
@@ -482,9 +484,9 @@ def _answer_upsert(dialect: str, with_flag: bool):
         if with_flag:
             set_["flagged"] = proposed.flagged
         statement = _answer_statements[key] = insert.on_conflict_do_update(
-            index_elements=[_ANSWERS.c.attempt_id, _ANSWERS.c.question_id], set_=set_,
-            where=or_(_ANSWERS.c.answered_at.is_(None), _ANSWERS.c.answered_at <= proposed.answered_at),
-        ).returning(_ANSWERS.c.id)
+            index_elements=[_ANSWER_TABLE.c.attempt_id, _ANSWER_TABLE.c.question_id], set_=set_,
+            where=or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= proposed.answered_at),
+        ).returning(_ANSWER_TABLE.c.id)
     return statement
 
 
