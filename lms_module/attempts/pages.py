@@ -1,6 +1,7 @@
 """Prepared data for the attempt templates (templates render, they do not decide)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,8 @@ from ..engine.display import quiz_numbers
 from ..engine.questions.base import Score, number_label, outcome
 from . import policy, services
 from .models import Attempt
+
+log = logging.getLogger("kontor.attempts")
 
 
 def questions_per_page(attempt: Attempt) -> int:
@@ -54,14 +57,22 @@ class PageView:
     question_ids: list[str] = field(default_factory=list)
 
 
-def _nav(attempt: Attempt, answers, current_ids: list[str]) -> list[NavItem]:
+def _responses(attempt: Attempt, content, answers) -> dict[str, dict]:
+    """Each stored answer's response as the page reads it (services.stored_response), read once
+    per page: a corrupt one is one log line, and the question and its button agree."""
+    stored = ((qid, answers.get(qid)) for qid in services.planned_ids(attempt))
+    return {qid: services.stored_response(attempt, content.question(qid), answer.response)
+            for qid, answer in stored if answer is not None and answer.response}
+
+
+def _nav(attempt: Attempt, answers, responses: dict[str, dict], current_ids: list[str]) -> list[NavItem]:
     content = services.content_for(attempt)
     per_page = questions_per_page(attempt)
     items = []
     for index, qid in enumerate(services.planned_ids(attempt)):
         answer = answers.get(qid)
         question = content.question(qid)
-        answered = bool(answer and handler_for(question).is_answered(answer.response))
+        answered = bool(responses.get(qid) and handler_for(question).is_answered(responses[qid]))
         items.append(NavItem(index + 1, index // per_page + 1, qid, answered,
                              bool(answer and answer.flagged), qid in current_ids))
     return items
@@ -110,13 +121,14 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
     ids = page_question_ids(attempt, number)
     if answers is None:
         answers = services.answer_states(attempt)
+    responses = _responses(attempt, content, answers)
     questions = []
     for qid in ids:
         question = content.question(qid)
         handler = handler_for(question)
         layout = services.layout_of(attempt, qid)
         answer = answers.get(qid)
-        response = answer.response if answer else None
+        response = responses.get(qid)
         entry = {
             "id": qid,
             "number": ids.index(qid) + 1 + (number - 1) * per_page,
@@ -127,13 +139,13 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
         }
         # Practice mode: a question the student just checked shows its feedback (key included).
         if checked == qid and settings.feedback == "immediate" and answer and answer.checks:
-            entry["review"] = handler.review(question, layout, locale, answer.response)
+            entry["review"] = handler.review(question, layout, locale, response or {})
         questions.append(entry)
     return PageView(
         number=number,
         pages=page_count(attempt),
         questions=questions,
-        nav=_nav(attempt, answers, ids),
+        nav=_nav(attempt, answers, responses, ids),
         deadline=attempt.deadline_at,
         deadline_reason=_deadline_reason(attempt, settings),
         practice=settings.feedback == "immediate",
@@ -159,7 +171,8 @@ class SummaryView:
 
 def build_summary(attempt: Attempt, locale: str) -> SummaryView:
     content = services.planned_content(attempt)  # AttemptError if the plan does not fit
-    nav = _nav(attempt, services.answer_states(attempt), [])
+    answers = services.answer_states(attempt)
+    nav = _nav(attempt, answers, _responses(attempt, content, answers), [])
     return SummaryView(
         title=resolve(content.title, locale),
         nav=nav,
@@ -193,11 +206,11 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         answers = services.answers_by_question(attempt)
         in_quiz = quiz_numbers(content)
         for qid in services.planned_ids(attempt):
-            question = content.question(qid)
             answer = answers.get(qid)
-            review = handler_for(question).review(
-                question, services.layout_of(attempt, qid), locale, answer.response if answer else {}
-            )
+            review = _result_review(attempt, content, qid, answer, locale)
+            if review is None:
+                reviews.append({"unshowable": True, "quiz_number": in_quiz.get(qid)})
+                continue
             reviews.append({**with_instructor_mark(review, answer, locale), "quiz_number": in_quiz.get(qid)})
     return ResultView(
         title=resolve(content.title, locale),
@@ -212,6 +225,24 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         reviews=reviews,
         graded=settings.graded,
     )
+
+
+def _result_review(attempt: Attempt, content, qid: str, answer, locale: str) -> dict[str, Any] | None:
+    """The review of one question on the result page; None when the question cannot be shown
+    (corrupt data after the submission: the plan names a question the quiz version lacks, or its
+    layout does not fit). The marks stand; the page shows the other questions and a notice."""
+    try:
+        question = content.question(qid)
+    except KeyError:
+        log.error("attempt %s: its plan names question %r, which its quiz version %s lacks; the result page "
+                  "shows a notice in its place", attempt.id, qid, attempt.quiz_version_id)
+        return None
+    response = services.stored_response(attempt, question, answer.response) if answer else {}
+    try:
+        return handler_for(question).review(question, services.layout_of(attempt, qid), locale, response)
+    except Exception:  # a layout that does not fit: this question only, with its traceback
+        log.exception("attempt %s: question %r cannot be reviewed on the result page", attempt.id, qid)
+        return None
 
 
 def with_instructor_mark(review: dict[str, Any], answer, locale: str) -> dict[str, Any]:

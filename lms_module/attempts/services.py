@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, or_, select, update
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
-    score_answer,
+    readable_response, score_answer,
 )
 from ..db_types import json_rows
 from ..engine.schema import Quiz as QuizContent
@@ -333,6 +333,20 @@ def layout_of(attempt: Attempt, question_id: str) -> dict:
     raise AttemptError("unknown_question")
 
 
+def stored_response(attempt: Attempt, question, response) -> dict:
+    """A stored answer as the student's pages, the submission and the result read it: {} (not
+    answered) when it does not fit its question (engine.readable_response: corrupt data, a wrong
+    shape or an unknown option). The student can answer again; the row keeps the bad value until
+    they do. Logged with the attempt and question id, the value cut short; the student never sees it."""
+    readable = readable_response(question, response)
+    if readable is None:
+        shown = repr(response)
+        log.error("attempt %s: the stored answer to question %r does not fit the question and is read as not "
+                  "answered: %s", attempt.id, question.id, shown if len(shown) <= 120 else shown[:120] + "...")
+        return {}
+    return readable
+
+
 def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
     return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
 
@@ -527,7 +541,7 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
         if answer is None:
             answer = Answer(attempt_id=attempt.id, question_id=qid, response={}, saved_at=now)
             db.session.add(answer)
-        score = score_answer(question, answer.response or {})
+        score = score_answer(question, stored_response(attempt, question, answer.response))  # corrupt: not answered
         answer.marks = None if score.needs_manual else score.marks
         answer.max_marks = score.max_marks
         answer.needs_manual = score.needs_manual

@@ -9,7 +9,9 @@ from .grading import (
 from .library_rules import check_difficulty_spread, check_library, library_summary
 from .loader import QuizFileError, QuizLoadError, check_path, load_quiz, parse_quiz, source_of
 from .planning import PlannedQuestion, plan_attempt
-from .questions import REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, register, score_answer
+from .questions import (
+    REGISTRY, InvalidAnswer, LayoutError, Part, QuestionType, Score, handler_for, readable_response, register, score_answer,
+)
 from .schema import AnyQuestion, Quiz, Settings
 from .text import LocalText, plain, render, render_markdown, resolve
 
@@ -44,6 +46,7 @@ __all__ = [
     "passed",
     "plain",
     "plan_attempt",
+    "readable_response",
     "register",
     "render",
     "render_markdown",

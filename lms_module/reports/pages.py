@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
-from ..engine import handler_for, resolve
+from ..engine import handler_for, readable_response, resolve
 from ..engine.display import quiz_numbers
 from ..extensions import db
 from ..courses.models import Membership, User
@@ -117,9 +117,12 @@ def _question_review(attempt: Attempt, content, qid: str, answer: Answer | None,
     except KeyError:
         log.warning("attempt %s: planned question %r is not in its quiz version", attempt.id, qid)
         return None, None
+    response = readable_response(question, answer.response if answer else None)
+    if response is None:  # the student's pages read it as not answered (attempts.services.stored_response)
+        log.warning("attempt %s: the stored answer to question %r does not fit the question", attempt.id, qid)
+        return question, None
     try:
-        return question, handler_for(question).review(question, attempts.layout_of(attempt, qid), locale,
-                                                      (answer.response if answer else None) or {})
+        return question, handler_for(question).review(question, attempts.layout_of(attempt, qid), locale, response)
     except Exception:  # a handler's error on a stored answer: this question only, with its traceback
         log.exception("attempt %s: question %r cannot be reviewed", attempt.id, qid)
         return question, None

@@ -21,6 +21,7 @@ from .base import (
     View,
     handler_for,
     input_name,
+    readable_response,
     register,
     score_answer,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "View",
     "handler_for",
     "input_name",
+    "readable_response",
     "register",
     "score_answer",
 ]

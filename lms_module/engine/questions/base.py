@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -124,6 +124,12 @@ class QuestionType(Generic[Q]):
     def is_answered(self, response: Response | None) -> bool:
         return bool(response)
 
+    def fits(self, question: Q, response: Response) -> bool:
+        """Whether a stored, non-empty response has the shape `parse` gives it and names only what
+        the question has (options, gaps, items, fields). Never raises, whatever JSON it is given:
+        a response that does not fit is corrupt data, which `readable_response` reads as none."""
+        raise NotImplementedError
+
     # --- shared pieces -------------------------------------------------------------------
 
     def base_view(self, question: Q, locale: str, response: Response | None) -> View:
@@ -185,6 +191,23 @@ def register(handler_class: H) -> H:
 def handler_for(question: AnyQuestion | str) -> QuestionType[Any]:
     """The handler of a question (or of a type name); KeyError for an unknown type."""
     return REGISTRY[question if isinstance(question, str) else question.type]
+
+
+def readable_response(question: AnyQuestion, response: Any) -> Response | None:
+    """A stored response as the question's handler can read it: {} when there is none, None when
+    it does not fit the question (`QuestionType.fits`: a wrong shape, an unknown option id). The
+    one check before a stored response reaches view, is_answered, score or review."""
+    if response is None or response == {}:
+        return {}
+    if isinstance(response, dict) and handler_for(question).fits(question, response):
+        return response
+    return None
+
+
+def only_from(values: Any, allowed: Collection[str]) -> bool:
+    """`values` is a list of distinct strings, each one of `allowed` (for `fits`)."""
+    return (isinstance(values, list) and all(isinstance(v, str) and v in allowed for v in values)
+            and len(set(values)) == len(values))
 
 
 def score_answer(question: AnyQuestion, response: Response) -> Score:

@@ -28,6 +28,7 @@ from .base import (
     form_values,
     input_name,
     laid_out_options,
+    only_from,
     option_layout,
     register,
     scaled,
@@ -87,6 +88,9 @@ class SingleChoice(_Choice):
         pairs = laid_out_options(question.options, layout.get("options"))
         return {"choice": choice_for_token(pairs, token).id}
 
+    def fits(self, question: SingleQuestion, response: Response) -> bool:
+        return only_from([response.get("choice")], {o.id for o in question.options})
+
     def score(self, question: SingleQuestion, response: Response) -> Score:
         right = next(o.id for o in question.options if o.correct)
         correct = response.get("choice") == right
@@ -106,6 +110,10 @@ class MultipleChoice(_Choice):
         if not chosen:
             return {}
         return {"choices": [o.id for o in question.options if o.id in chosen]}
+
+    def fits(self, question: MultipleQuestion, response: Response) -> bool:
+        chosen = response.get("choices")
+        return bool(chosen) and only_from(chosen, {o.id for o in question.options})
 
     def score(self, question: MultipleQuestion, response: Response) -> Score:
         chosen = self._chosen(response)
@@ -136,6 +144,9 @@ class TrueFalse(QuestionType[TrueFalseQuestion]):
         if value not in ("true", "false"):
             raise InvalidAnswer("unknown_choice")
         return {"value": value == "true"}
+
+    def fits(self, question: TrueFalseQuestion, response: Response) -> bool:
+        return isinstance(response.get("value"), bool)
 
     def score(self, question: TrueFalseQuestion, response: Response) -> Score:
         correct = response.get("value") is question.answer

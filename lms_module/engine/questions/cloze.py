@@ -172,6 +172,17 @@ class Cloze(QuestionType[ClozeQuestion]):
     def is_answered(self, response: Response | None) -> bool:
         return bool(_given(response))
 
+    def fits(self, question: ClozeQuestion, response: Response) -> bool:
+        gaps = response.get("gaps")
+        if not isinstance(gaps, dict) or not gaps:
+            return False
+        by_id = {gap.id: gap for gap in question.gaps}
+        return all(
+            gap_id in by_id and isinstance(value, str)
+            and (not isinstance(by_id[gap_id], ChoiceGap) or any(o.id == value for o in by_id[gap_id].options))
+            for gap_id, value in gaps.items()
+        )
+
     def review(self, question: ClozeQuestion, layout: Layout, locale: str, response: Response) -> Review:
         given = _given(response)
         numbers = _numbers(question, locale)

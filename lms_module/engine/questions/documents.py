@@ -34,6 +34,7 @@ from .base import (
     form_values,
     input_name,
     number_input,
+    only_from,
     register,
     scaled,
     score_parts,
@@ -110,6 +111,10 @@ class DocumentCheck(QuestionType[DocumentCheckQuestion]):
     def is_answered(self, response: Response | None) -> bool:
         return bool(_marked(response))
 
+    def fits(self, question: DocumentCheckQuestion, response: Response) -> bool:
+        marked = response.get("marked")
+        return bool(marked) and only_from(marked, {f.id for f in question.document.fields})
+
     def review(self, question: DocumentCheckQuestion, layout: Layout, locale: str, response: Response) -> Review:
         marked = _marked(response)
         rows = [
@@ -182,6 +187,11 @@ class DataEntry(QuestionType[DataEntryQuestion]):
 
     def is_answered(self, response: Response | None) -> bool:
         return bool(_entries(response))
+
+    def fits(self, question: DataEntryQuestion, response: Response) -> bool:
+        entries, ids = response.get("fields"), {f.id for f in question.fields}
+        return isinstance(entries, dict) and bool(entries) and all(
+            field_id in ids and isinstance(value, str) for field_id, value in entries.items())
 
     def review(self, question: DataEntryQuestion, layout: Layout, locale: str, response: Response) -> Review:
         entries = _entries(response)

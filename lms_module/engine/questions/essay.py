@@ -58,6 +58,9 @@ class Essay(QuestionType[EssayQuestion]):
     def is_answered(self, response: Response | None) -> bool:
         return _text(response) is not None
 
+    def fits(self, question: EssayQuestion, response: Response) -> bool:
+        return isinstance(response.get("text"), str)
+
     def review(self, question: EssayQuestion, layout: Layout, locale: str, response: Response) -> Review:
         text = _text(response)
         row = {"kind": "essay", "text": student_text(text), "word_count": word_count(text or "")}

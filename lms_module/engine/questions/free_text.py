@@ -79,6 +79,9 @@ class _TypedAnswer(QuestionType[NumericQuestion | ShortTextQuestion]):
             value = number_input(value)
         return {} if value is None else {"value": value}
 
+    def fits(self, question: NumericQuestion | ShortTextQuestion, response: Response) -> bool:
+        return isinstance(response.get("value"), str)
+
     def _correct(self, question: NumericQuestion | ShortTextQuestion, raw: str | None) -> bool:
         raise NotImplementedError
 

@@ -113,6 +113,11 @@ class Matching(QuestionType[MatchingQuestion]):
         given = (response or {}).get("pairs")
         return isinstance(given, list) and any(isinstance(g, str) for g in given)
 
+    def fits(self, question: MatchingQuestion, response: Response) -> bool:
+        given, refs = response.get("pairs"), _right_items(question)
+        return (isinstance(given, list) and len(given) == len(question.pairs) and any(given)
+                and all(g is None or (isinstance(g, str) and g in refs) for g in given))
+
     def review(self, question: MatchingQuestion, layout: Layout, locale: str, response: Response) -> Review:
         texts = _right_items(question)
         given = _pairs(response, len(question.pairs))

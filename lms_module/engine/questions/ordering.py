@@ -98,6 +98,13 @@ class Ordering(QuestionType[OrderingQuestion]):
     def is_answered(self, response: Response | None) -> bool:
         return bool(_positions(response))
 
+    def fits(self, question: OrderingQuestion, response: Response) -> bool:
+        given, count = response.get("positions"), len(question.items)
+        ids = {item.id for item in question.items}
+        return isinstance(given, dict) and bool(given) and all(
+            item_id in ids and isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= count
+            for item_id, p in given.items())
+
     def review(self, question: OrderingQuestion, layout: Layout, locale: str, response: Response) -> Review:
         positions = _positions(response)
         rows: list[dict[str, Any]] = [
