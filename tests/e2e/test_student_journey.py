@@ -1,6 +1,7 @@
 """A student takes a quiz in a real browser: launched by the demo LMS into its iframe, every
 question type answered (one keyboard-only), a reload mid-attempt, submit, result; axe-core on
 every page in English and German."""
+import json
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,44 @@ def test_a_change_made_while_a_save_is_under_way_is_saved_even_in_the_same_milli
     with live.app.app_context():
         responses = [str(answer.response) for answer in db.session.scalars(select(Answer))]
     assert any("second answer" in response for response in responses), responses
+
+
+CLOSED = {"en": "This attempt is closed. Reload the page.", "de": "Dieser Versuch ist beendet. Bitte laden Sie die Seite neu."}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_refused_autosave_shows_the_servers_reason_and_keeps_it_on_screen(page, quiz_activity, locale):
+    """An autosave the server refuses with 409 shows the message it sends, in the student's language
+    (here: an attempt whose plan names a question its quiz lacks), as text, and "saved" does not
+    replace it; a 409 without a message shows the page's own "closed" text. The script showed that
+    text for every 409, and then "All answers saved." over it."""
+    live = quiz_activity
+    frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    with live.app.app_context():  # still in time, and its plan names a question the quiz does not have
+        attempt = db.session.scalars(select(Attempt)).one()
+        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        db.session.commit()
+    field = frame.locator("#attempt-form input[type=text]").first
+    status = frame.locator("#save-status")
+    server_says = {"en": "Please tell your teacher.", "de": "Bitte informieren Sie Ihre Lehrkraft."}[locale]
+
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 409):
+        field.fill("an answer")
+    frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
+    page.wait_for_timeout(300)  # the flush has ended: its last word would be "saved"
+    assert status.inner_text().endswith(server_says)
+
+    # The server's text is text, never markup; a 409 without a message gets the page's own text.
+    markup = '<img src="x" onerror="window.__injected = 1">Closed'
+    answers = iter([{"status": 409, "content_type": "application/json", "body": json.dumps({"ok": False, "message": markup})},
+                    {"status": 409, "content_type": "text/html", "body": "<html>Conflict</html>"}])
+    page.route("**/autosave", lambda route: route.fulfill(**next(answers)))
+    field.fill("another answer")
+    frame.wait_for_function("text => document.getElementById('save-status').textContent === text", arg=markup)
+    assert frame.evaluate("() => window.__injected === undefined && !document.querySelector('#save-status img')")
+    field.fill("a third answer")  # queued at once (unsent: 1), refused 600 ms later
+    frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
+    page.wait_for_timeout(300)
+    assert status.inner_text() == CLOSED[locale]

@@ -51,10 +51,16 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf },
         body: JSON.stringify({ question_id: questionId, fields: entry.fields, flagged: entry.flagged, given_at: entry.given_at })
       }).then(function (response) {
-        if (response.status === 409) { say(form.dataset.msgClosed); return "closed"; }
         if (response.status >= 500) throw new Error("server " + response.status);
-        return response.json().then(function (body) {
-          if (!body.ok && body.message) say(body.message);
+        // A refusal (409: the attempt is closed or cannot be shown; 400: the answer was refused)
+        // says why in the student's language; a 409 without a message gets the page's own text.
+        // Any other answer that is not JSON keeps the answer queued (the catch in flush).
+        var parsed = response.json();
+        if (response.status === 409) parsed = parsed.catch(function () { return {}; });
+        return parsed.then(function (body) {
+          var message = body && !body.ok && typeof body.message === "string" ? body.message : "";
+          if (response.status === 409) message = message || form.dataset.msgClosed;
+          if (message) { say(message); return "refused"; }
           return "done";
         });
       });
@@ -72,10 +78,12 @@
       if (!ids.length) return;
       flushing = true;
       flushAgain = false;
+      var refused = false;  // the server's reason stays on screen, not "All answers saved."
       say(form.dataset.msgSaving);
       ids.reduce(function (chain, questionId) {
         return chain.then(function () {
-          return send(questionId, queue[questionId]).then(function () {
+          return send(questionId, queue[questionId]).then(function (outcome) {
+            if (outcome === "refused") refused = true;
             // Forget the answer only if it is still the one just sent: each change has its own
             // revision, as two changes can carry the same given_at (one millisecond).
             var latest = loadQueue();
@@ -86,7 +94,7 @@
           });
         });
       }, Promise.resolve())
-        .then(function () { if (!Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
+        .then(function () { if (!refused && !Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
         .catch(function () { say(form.dataset.msgOffline); })
         .then(function () {
           flushing = false;
