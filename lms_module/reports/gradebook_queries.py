@@ -11,11 +11,12 @@ from sqlalchemy import and_, case, false, func, select, true
 from sqlalchemy.sql import ColumnElement
 
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, SUBMITTED, UNSUBMITTABLE, Accommodation, Attempt
+from ..db_types import seconds_between
 from ..extensions import db
 from ..grade_sync.models import GradeOutbox
 from ..courses.models import LaunchSession, Membership, User
 from .scope import EPS, Scope, name_sql, own_attempts, people
-from .sql import plain_plans, seconds_between
+from .sql import plain_plans
 
 SORTS = ("name", "attempts", "grade", "best", "last", "time", "activity")
 FILTERS = ("all", "not_started", "in_progress", UNSUBMITTABLE, "awaiting_grading", "passed", "failed")

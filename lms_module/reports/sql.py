@@ -1,30 +1,7 @@
-"""SQL pieces that SQLite and PostgreSQL spell differently, as SQLAlchemy constructs."""
+"""Settings of the reports' queries (their SQL that the databases spell differently is in db_types)."""
 from __future__ import annotations
 
-from sqlalchemy import Float, text
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
-
-
-class seconds_between(FunctionElement):  # noqa: N801  (used like a SQL function)
-    """Seconds from the first timestamp to the second, as a float."""
-
-    type = Float()
-    name = "seconds_between"
-    inherit_cache = True
-
-
-@compiles(seconds_between)
-def _seconds_postgresql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return (f"CAST(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
-            " AS DOUBLE PRECISION)")
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)})) * 86400.0)"
+from sqlalchemy import text
 
 
 def plain_plans() -> None:

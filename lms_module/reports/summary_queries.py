@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import case, false, func, literal_column, or_, select
 
 from ..attempts.models import SUBMITTED, Attempt
+from ..db_types import seconds_between
 from ..extensions import db
 from ..library.models import Quiz, QuizVersion
 from . import formulas
 from .gradebook_queries import gradebook_select
 from .scope import EPS, FINISHED, Scope, own_attempts
-from .sql import plain_plans, seconds_between
+from .sql import plain_plans
 
 @dataclass(frozen=True)
 class ClassSummary:
