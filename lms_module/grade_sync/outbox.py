@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import ARRAY, Integer, String, and_, any_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ARRAY, BigInteger, Integer, String, and_, any_, bindparam, cast, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..attempts.grades import ActivityResult, activity_result
@@ -166,6 +166,16 @@ _CLAIM_ROW = _CLAIM.where(GradeOutbox.id == bindparam("c_id", type_=Integer))  #
 # PostgreSQL, the batch at once. The ids go as one array: psycopg caches a query's conversion only
 # up to 50 parameters, and 50 ids, one parameter each, cost 0.8 ms of CPU per statement to convert.
 _CLAIM_ROWS = _CLAIM.where(GradeOutbox.id == any_(bindparam("c_ids", type_=_IDS))).returning(GradeOutbox.id)
+# Per candidate, its student's lock on the activity, held until the claim commits (`try`: a claim
+# never waits for another). A key of PostgreSQL's one-bigint advisory keys, which Kontor uses for
+# nothing else (its named locks take two int4 keys, line_items.ADVISORY_CLASS): link id * 2^32 +
+# user id, both int4, so no two students share one. Evaluated in the select list, so only for the
+# rows the WHERE picked (a filter could be evaluated first, on every row a scan reads).
+_STUDENT_LOCKS = (
+    select(GradeOutbox.id, func.pg_try_advisory_xact_lock(
+        cast(GradeOutbox.resource_link_id, BigInteger) * 2**32 + GradeOutbox.user_id))
+    .where(GradeOutbox.id == any_(bindparam("c_ids", type_=_IDS)))
+)
 
 
 def claim_due(worker_id: str, now: datetime, limit: int, lease: timedelta) -> list[int]:
@@ -177,10 +187,19 @@ def claim_due(worker_id: str, now: datetime, limit: int, lease: timedelta) -> li
     lock alone does not decide: the walk judges "no live sibling" on its statement's snapshot, so
     a walk that stalled while another worker claimed a sibling would lock the row all the same
     (PostgreSQL rechecks only a row that itself changed). The UPDATE is a new statement with a
-    new snapshot, taken while the candidates are locked, so it sees that claim."""
+    new snapshot, taken while the candidates are locked, so it sees that claim.
+
+    A compare-and-set of one row cannot see another claim that is deciding at the same moment:
+    two workers that had each locked one of a student's two due rows (an expired claim and the
+    newer grade behind it) would each judge the other's row unclaimed and both win. So on
+    PostgreSQL the claim first takes its candidates' student locks (_STUDENT_LOCKS) and leaves out
+    the rows whose lock another claim holds; a claim that gets a lock only after the holder
+    committed runs its UPDATE later, on a snapshot that sees the holder's claim."""
     values = {"c_now": now, "c_worker": worker_id, "c_until": now + lease}
     if db.engine.dialect.name == "postgresql":
         ids = _lock_candidates(now, limit)
+        if ids:
+            ids = [row_id for row_id, got in db.session.execute(_STUDENT_LOCKS, {"c_ids": ids}) if got]
         if ids:
             won = set(db.session.scalars(_CLAIM_ROWS, {**values, "c_ids": ids}))
             ids = [row_id for row_id in ids if row_id in won]

@@ -63,9 +63,10 @@ def test_a_claim_takes_the_oldest_due_rows_of_both_kinds_in_one_order(rig):
 
 
 @pytest.mark.skipif(backend() != "postgresql", reason="the statements of PostgreSQL's claim")
-def test_a_claim_on_postgresql_is_three_statements(rig):
-    """Two walks of the due index (pending rows, expired claims) and the compare-and-set UPDATE,
-    however many rows it takes."""
+def test_a_claim_on_postgresql_is_four_statements(rig):
+    """Two walks of the due index (pending rows, expired claims), the candidates' student locks
+    and the compare-and-set UPDATE, however many rows it takes (the decision costs one statement
+    more than the plain UPDATE of the SKIP LOCKED claim before it)."""
     members = rig.lms.add_members(30)
     link_id = rig.launch("4").link_id
     now = utcnow()
@@ -81,7 +82,7 @@ def test_a_claim_on_postgresql_is_three_statements(rig):
             claimed = claim_due("w1", now, 20, timedelta(minutes=5))
         db.session.remove()
     assert len(claimed) == 20
-    assert [statement.split()[0] for statement in seen] == ["SELECT", "SELECT", "UPDATE"]
+    assert [statement.split()[0] for statement in seen] == ["SELECT", "SELECT", "SELECT", "UPDATE"]
 
 
 PAUSE_LOCK = 0x4B4F4753  # an advisory lock key of these tests only
@@ -158,4 +159,50 @@ def test_a_claim_that_stalled_does_not_take_a_row_whose_sibling_went_out_meanwhi
     assert claimed == {"other-worker": [older], "late-worker": []}
     with rig.app.app_context():
         assert db.session.get(GradeOutbox, newer).status == PENDING
+        db.session.remove()
+
+
+# Makes the late worker's claim UPDATE wait for PAUSE_LOCK when it is about to write a row: after
+# the statement took its snapshot and judged the row. The test drops it again.
+PAUSE_TRIGGER = f"""
+CREATE FUNCTION kontor_test_pause_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.claimed_by = 'late-worker' THEN PERFORM pg_advisory_xact_lock_shared({PAUSE_LOCK}); END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER kontor_test_pause_claim BEFORE UPDATE ON grade_outbox
+    FOR EACH ROW EXECUTE FUNCTION kontor_test_pause_claim();
+"""
+
+
+@pytest.mark.skipif(backend() != "postgresql",
+                    reason="two transactions of PostgreSQL's READ COMMITTED, each judging the other's row")
+def test_two_workers_never_claim_two_siblings_at_the_same_moment(rig, database_url):
+    """A compare-and-set judges the sibling it did not lock as of its UPDATE's snapshot: two
+    workers that had locked one of Sam's two due grades each, and ran their UPDATEs before either
+    committed, both won (each saw the other's row not yet claimed). Here the late worker's walk
+    finds the older grade locked (by the test) and takes the newer; its UPDATE waits after its
+    snapshot while the other worker claims what is left."""
+    now = utcnow()
+    older, newer = _older_grade_taken_over_and_newer_one(rig, now)
+    claimed = {}
+    with psycopg.connect(database_url, autocommit=True) as pause, psycopg.connect(database_url) as holder:
+        pause.execute(PAUSE_TRIGGER)
+        try:
+            pause.execute("SELECT pg_advisory_lock(%s)", (PAUSE_LOCK,))
+            holder.execute("SELECT id FROM grade_outbox WHERE id = %s FOR UPDATE", (older,))
+            late = _claim_in_thread(rig, "late-worker", now, claimed)
+            _wait_until_paused(pause)
+            holder.rollback()  # the older grade is free again; the newer one is locked by the late worker
+            with rig.app.app_context():
+                claimed["other-worker"] = claim_due("other-worker", now, 10, LEASE)
+                db.session.remove()
+            pause.execute("SELECT pg_advisory_unlock(%s)", (PAUSE_LOCK,))
+            late.join(20)
+        finally:
+            pause.execute("DROP TRIGGER kontor_test_pause_claim ON grade_outbox; DROP FUNCTION kontor_test_pause_claim()")
+    assert claimed == {"late-worker": [newer], "other-worker": []}
+    with rig.app.app_context():
+        row = db.session.get(GradeOutbox, older)
+        assert (row.status, row.claimed_by) == (SENDING, "dead-worker")  # still the dead worker's, expired
         db.session.remove()
