@@ -23,11 +23,15 @@ REFUSALS = {
     # services.planned_content: the attempt's plan names a question its quiz version lacks (corrupt data).
     "plan_not_in_quiz": _l("Your saved answers are kept, but a problem on our side stops this attempt from being "
                            "shown: it contains a question that its quiz does not have. Please tell your teacher."),
+    # services.layout_refused: a question's stored layout (its options, items) does not fit it (corrupt data).
+    "layout_not_in_quiz": _l("Your saved answers are kept, but a problem on our side stops this attempt from being "
+                             "shown: one of its questions no longer fits its quiz. Please tell your teacher."),
 }
 # The page's heading for the refusals that are Kontor's fault, not the student's (attempts/refused.html).
 HEADINGS = {
     "not_submittable": _l("Your attempt could not be submitted"),
     "plan_not_in_quiz": _l("Your attempt cannot be shown"),
+    "layout_not_in_quiz": _l("Your attempt cannot be shown"),
 }
 
 

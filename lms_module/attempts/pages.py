@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..engine import handler_for, resolve
+from ..engine import LayoutError, handler_for, resolve
 from ..engine.display import quiz_numbers
 from ..engine.questions.base import Score, number_label, outcome
 from . import policy, services
@@ -115,7 +115,7 @@ def nav_buttons(nav: Sequence[NavItem], question_label: str, answered_label: str
 def build_page(attempt: Attempt, number: int, locale: str, checked: str | None = None,
                answers: dict[str, services.AnswerState] | None = None) -> PageView:
     """`answers`: services.answer_states(attempt), when the caller has them already."""
-    content = services.planned_content(attempt)  # AttemptError if the plan does not fit
+    content = services.planned_content(attempt)  # AttemptError if the plan (or below, a layout) does not fit
     settings = services.settings_of(attempt)
     per_page = questions_per_page(attempt)
     ids = page_question_ids(attempt, number)
@@ -129,11 +129,15 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
         layout = services.layout_of(attempt, qid)
         answer = answers.get(qid)
         response = responses.get(qid)
+        try:
+            view = handler.view(question, layout, locale, response)
+        except LayoutError:
+            raise services.layout_refused(attempt, qid) from None
         entry = {
             "id": qid,
             "number": ids.index(qid) + 1 + (number - 1) * per_page,
             "type": question.type,
-            "view": handler.view(question, layout, locale, response),
+            "view": view,
             "flagged": bool(answer and answer.flagged),
             "review": None,
         }

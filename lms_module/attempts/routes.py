@@ -114,7 +114,7 @@ def page(launch_id: str, attempt_id: str, number: int):
         abort(404)
     try:
         view = build_page(attempt, number, g.launch.locale, request.args.get("checked"), answers=_answers(attempt))
-    except services.AttemptError as error:  # plan_not_in_quiz: nothing of it can be shown
+    except services.AttemptError as error:  # plan_not_in_quiz, layout_not_in_quiz: it cannot be shown
         return _broken(error.reason)
     return render_template("attempts/page.html", view=view, attempt=attempt)
 

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, or_, select, update
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
-    readable_response, score_answer,
+    LayoutError, readable_response, score_answer,
 )
 from ..db_types import json_rows
 from ..engine.schema import Quiz as QuizContent
@@ -318,6 +318,16 @@ def planned_content(attempt: Attempt) -> QuizContent:
     return content
 
 
+def layout_refused(attempt: Attempt, question_id: str) -> AttemptError:
+    """The refusal of a student's page or save of an attempt in progress when a question's stored
+    layout does not fit the question (engine LayoutError: corrupt data, as versions never change):
+    that question cannot be shown or read, so the view gives the student a page in their language,
+    as for planned_content; nothing is written. Logged with the attempt and question id."""
+    log.error("attempt %s: the stored layout of question %r does not fit the question; the student's page is "
+              "refused", attempt.id, question_id)
+    return AttemptError("layout_not_in_quiz")
+
+
 def settings_of(attempt: Attempt) -> policy.EffectiveSettings:
     return policy.EffectiveSettings.from_json(attempt.settings)
 
@@ -427,7 +437,10 @@ def save_answers(
     responses = {}
     for qid in question_ids:
         question = content.question(qid)
-        responses[qid] = handler_for(question).parse(question, plan[qid], form)  # may raise InvalidAnswer
+        try:
+            responses[qid] = handler_for(question).parse(question, plan[qid], form)  # may raise InvalidAnswer
+        except LayoutError:
+            raise layout_refused(attempt, qid) from None
     moment = policy.clamp_client_time(given_at, attempt.started_at, now)
     saved, kept = [], []
     for qid, response in responses.items():

@@ -181,3 +181,41 @@ def test_the_instructors_attempt_page_shows_what_it_can(app, client, make_launch
     html = page.get_data(as_text=True)
     assert html.count("This question cannot be shown") == 1
     assert html.count('<section class="report-question"') == len(before.plan) + 1
+
+
+# --- an attempt in time whose stored layout of a question does not fit the question ----------------
+
+
+def test_a_layout_that_does_not_fit_gives_the_student_a_clear_page_and_writes_nothing(
+        app, client, make_launch, student, start, caplog):
+    caplog.set_level(logging.INFO)
+    attempt_id = started_attempt_id(start(student))
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    row = attempt_row(app, attempt_id)
+    plan = [{**e, "layout": {"options": [{"id": "no-such-option", "token": "t"}]}} if e["question_id"] == "fob" else e
+            for e in row.plan]
+    set_attempt(app, attempt_id, plan=plan)
+    base = f"/l/{student}/attempt/{attempt_id}"
+
+    page = client.get(f"{base}/page/1")
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert "<h1>Your attempt cannot be shown</h1>" in html and "Please tell your teacher" in html
+    assert "no-such-option" not in html and "Traceback" not in html
+    saved = client.post(f"{base}/page/1", data={"csrf_token": token, "go": "next", "q-gross": "1190", "q-fob": "t"})
+    assert saved.status_code == 409 and "Your attempt cannot be shown" in saved.get_data(as_text=True)
+    autosave = client.post(f"{base}/autosave", headers={"X-CSRFToken": token},
+                           json={"question_id": "fob", "fields": {"q-fob": "t"}})
+    assert autosave.status_code == 409 and autosave.get_json()["error"] == "layout_not_in_quiz"
+    assert "Please tell your teacher" in autosave.get_json()["message"]
+
+    assert _stored(app, attempt_id) == {}  # nothing written, not even the other questions of the page
+    refused = [r.getMessage() for r in caplog.records if r.name == "kontor.attempts" and r.getMessage().startswith(
+        f"attempt {row.id}: the stored layout of question 'fob' does not fit the question")]
+    assert len(refused) == 3  # page, save, autosave
+    assert not [r for r in caplog.records if r.name == "kontor.errors"]
+
+    german = make_launch("student", quiz_slug="all-types", user_sub="sam", locale="de")
+    page = client.get(f"/l/{german}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 409
+    assert "<h1>Ihr Versuch kann nicht angezeigt werden</h1>" in page.get_data(as_text=True)
