@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 from sqlalchemy import delete, select
 
 from lms_module.extensions import db
 from support.apps import dispose_created_apps, empty_all_tables, make_app
 from support.databases import backend, throwaway_database
+
+
+# Property tests check results, never speed: no per-example deadline and no "input generation is
+# slow" health check, both of which fail on a loaded machine (two passes side by side, helpers)
+# for reasons that say nothing about Kontor. Speed is measured by bench/, not by tests.
+settings.register_profile("kontor", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kontor")
 
 
 def pytest_report_header(config):
