@@ -7,8 +7,9 @@ How it runs (KONTOR_WORKER):
 - "external": web processes deliver nothing; run `flask --app wsgi worker` processes (any number,
   on PostgreSQL; see docs/grade-sync.md);
 - "off": nothing runs by itself (tests drive `Worker.run_once()` or `deliver_due(now)`).
-Any number of workers may run at once in any mix: rows are claimed (SKIP LOCKED on PostgreSQL,
-compare-and-set on SQLite) and claims expire, so a killed worker loses nothing. The periodic jobs
+Any number of workers may run at once in any mix: rows are claimed (found with SKIP LOCKED on
+PostgreSQL, decided by a compare-and-set on both databases; grade_sync.outbox.claim_due) and claims
+expire, so a killed worker loses nothing. The periodic jobs
 (the deadline sweep, the purge, the scan for stale rosters) are claimed the same way through the
 `periodic_job` table, so N processes on any number of machines run each job once per period (the
 roster refreshes themselves: roster_refresh).
