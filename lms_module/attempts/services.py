@@ -308,8 +308,7 @@ def planned_content(attempt: Attempt) -> QuizContent:
     lists every planned question), so the view gives the student a page in their language instead
     of a stack trace; the attempt id goes to the log. Submitting it is submit_by_student's."""
     content = content_for(attempt)
-    known = {question.id for question in content.questions}
-    missing = [qid for qid in planned_ids(attempt) if qid not in known]
+    missing = content.lacking(planned_ids(attempt))  # the quiz's index of ids, built once per parsed version
     if missing:
         log.error("attempt %s: its plan names %s question(s) that its quiz version %s lacks (%s); "
                   "the student's page is refused", attempt.id, len(missing), attempt.quiz_version_id,

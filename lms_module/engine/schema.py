@@ -545,10 +545,25 @@ class Quiz(_Model):
 
     def question(self, question_id: str) -> AnyQuestion:
         """The question with `question_id`; KeyError if there is none."""
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(question_id)
+        return self._questions_by_id()[question_id]
+
+    def lacking(self, question_ids: Iterable[str]) -> list[str]:
+        """Those of `question_ids` that name no question of this quiz, in their order."""
+        by_id = self._questions_by_id()
+        return [question_id for question_id in question_ids if question_id not in by_id]
+
+    def _questions_by_id(self) -> dict[str, AnyQuestion]:
+        """The questions by id, built on first use: a validated quiz does not change, the library
+        keeps each parsed version for the process, and a question page looks up every planned
+        question. Kept with the list it indexes, as model_copy(update=...) copies it along."""
+        kept = self.__dict__.get("_kontor_questions_by_id")
+        if kept is None or kept[0] is not self.questions:
+            by_id: dict[str, AnyQuestion] = {}
+            for question in self.questions:
+                by_id.setdefault(question.id, question)
+            kept = (self.questions, by_id)
+            object.__setattr__(self, "_kontor_questions_by_id", kept)  # not a field: never dumped or compared
+        return kept[1]
 
 
 AnyQuestion = (
