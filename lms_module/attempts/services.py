@@ -328,7 +328,14 @@ def layout_refused(attempt: Attempt, question_id: str) -> AttemptError:
 
 
 def settings_of(attempt: Attempt) -> policy.EffectiveSettings:
-    return policy.EffectiveSettings.from_json(attempt.settings)
+    """The attempt's settings, read once per stored value and database session (a question page
+    asks six times). Kept with the JSON they come from: settings assigned anew are read anew."""
+    data = attempt.settings
+    cache = db.session.info.setdefault("kontor_attempt_settings", {})
+    found = cache.get(id(data))  # the cache holds `data`, so its id is not reused while cached
+    if found is None:
+        found = cache[id(data)] = (data, policy.EffectiveSettings.from_json(data))
+    return found[1]
 
 
 def planned_ids(attempt: Attempt) -> list[str]:

@@ -190,3 +190,39 @@ def test_the_answers_read_with_the_launch_are_those_of_their_own_query(app, clie
     assert joined == own
     assert own[ids[0]].flagged is True and own[ids[1]].checks == 2
     assert all(type(state.flagged) is bool and isinstance(state.response, dict) for state in joined.values())
+
+
+def test_a_question_page_reads_the_attempts_settings_once(client, student, start, monkeypatch):
+    """The page, its navigation and its page count all ask for the settings: read once per request."""
+    from lms_module.attempts import policy
+
+    attempt_id = started(client, start, student)
+    assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 200  # warm
+    read = policy.EffectiveSettings.from_json.__func__
+    calls = []
+
+    def counted(cls, data):
+        calls.append(data)
+        return read(cls, data)
+
+    monkeypatch.setattr(policy.EffectiveSettings, "from_json", classmethod(counted))
+    for _ in range(2):  # a request's reading is not the next request's
+        assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 200
+    assert len(calls) == 2
+
+
+def test_settings_assigned_anew_are_read_anew(app, client, student, start):
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    from lms_module.attempts import services
+    from lms_module.attempts.models import Attempt
+
+    attempt_id = started(client, start, student)
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
+        before = services.settings_of(attempt)
+        assert services.settings_of(attempt) is before
+        attempt.settings = {**attempt.settings, "pass_mark": before.pass_mark / 2 + 0.25}
+        assert services.settings_of(attempt) == replace(before, pass_mark=before.pass_mark / 2 + 0.25)
