@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ..courses.models import ResourceLink
 from ..db_types import utcnow
@@ -36,13 +36,7 @@ def activity_result(link: ResourceLink, user_id: int, now: datetime | None = Non
     """The student's result on `link`, or None when no graded attempt is finished."""
     from .services import counted_attempt
 
-    attempts = list(
-        db.session.scalars(
-            select(Attempt)
-            .where(Attempt.resource_link_id == link.id, Attempt.user_id == user_id, Attempt.is_preview.is_(False))
-            .order_by(Attempt.number)
-        )
-    )
+    attempts = list(db.session.scalars(_STUDENT_ATTEMPTS, {"ar_link": link.id, "ar_user": user_id}))
     graded = [a for a in attempts if (a.settings or {}).get("graded")]
     finished = [a for a in graded if a.status == SUBMITTED and a.fraction is not None]
     awaiting = [a for a in graded if a.status == AWAITING_GRADING]
@@ -57,6 +51,16 @@ def activity_result(link: ResourceLink, user_id: int, now: datetime | None = Non
         in_progress=any(a.status == IN_PROGRESS for a in attempts), awaiting=bool(awaiting),
         submitted_at=max(submitted) if submitted else None, at=now or utcnow(),
     )
+
+
+# The student's attempts on the activity by number, built once and run with values: every
+# graded submission asks (building a statement and its cache key costs more than running it).
+_STUDENT_ATTEMPTS = (
+    select(Attempt)
+    .where(Attempt.resource_link_id == bindparam("ar_link", type_=Integer),
+           Attempt.user_id == bindparam("ar_user", type_=Integer), Attempt.is_preview.is_(False))
+    .order_by(Attempt.number)
+)
 
 
 def grading_method(link: ResourceLink, latest: Attempt) -> str:

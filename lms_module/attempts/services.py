@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Integer, bindparam, or_, select, update
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
@@ -120,18 +120,23 @@ def _standing(link_id: int, user_id: int) -> _Standing:
     """One query instead of three (settings, accommodation, attempts) on every start page and start:
     the link's row outer-joined to its settings and the student's accommodation (at most one of
     each) and attempts, so one row per attempt (one row without attempts)."""
-    rows = db.session.execute(
-        select(LinkSettings.overrides, Accommodation.extra_attempts, Accommodation.extra_minutes,
-               Accommodation.close_at, Attempt)
-        .select_from(ResourceLink)
-        .outerjoin(LinkSettings, LinkSettings.resource_link_id == ResourceLink.id)
-        .outerjoin(Accommodation, (Accommodation.resource_link_id == ResourceLink.id) & (Accommodation.user_id == user_id))
-        .outerjoin(Attempt, (Attempt.resource_link_id == ResourceLink.id) & (Attempt.user_id == user_id))
-        .where(ResourceLink.id == link_id)
-        .order_by(Attempt.number)
-    ).all()
+    rows = db.session.execute(_STANDING, {"st_link": link_id, "st_user": user_id}).all()
     first = rows[0] if rows else (None, None, None, None, None)
     return _Standing(first[0], first[1] or 0, first[2] or 0, first[3], [row[4] for row in rows if row[4] is not None])
+
+
+# Built once and run with values (as the launch query): every start page and start runs it.
+_STANDING = (
+    select(LinkSettings.overrides, Accommodation.extra_attempts, Accommodation.extra_minutes,
+           Accommodation.close_at, Attempt)
+    .select_from(ResourceLink)
+    .outerjoin(LinkSettings, LinkSettings.resource_link_id == ResourceLink.id)
+    .outerjoin(Accommodation, (Accommodation.resource_link_id == ResourceLink.id)
+               & (Accommodation.user_id == bindparam("st_user", type_=Integer)))
+    .outerjoin(Attempt, (Attempt.resource_link_id == ResourceLink.id) & (Attempt.user_id == bindparam("st_user", type_=Integer)))
+    .where(ResourceLink.id == bindparam("st_link", type_=Integer))
+    .order_by(Attempt.number)
+)
 
 
 def _start_info(link: ResourceLink, user_id: int, now: datetime, is_preview: bool) -> tuple[StartInfo, int]:
@@ -251,13 +256,25 @@ def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
     committed; a parallel first start waits for the other's uncommitted insert, then updates and
     locks the committed row. On SQLite any write takes the database's single write lock, and the
     start's reads come after it."""
-    upsert = upsert_insert(StartLock).values(
-        resource_link_id=link_id, user_id=user_id, locked_at=now
-    )
-    db.session.execute(
-        upsert.on_conflict_do_update(index_elements=[StartLock.resource_link_id, StartLock.user_id],
-                                     set_={"locked_at": now})
-    )
+    dialect = db.session.get_bind().dialect.name
+    statement = _start_locks.get(dialect)
+    if statement is None:
+        # Built once per database kind and run with values (every start takes the lock), on the
+        # table: the same SQL, without the ORM's bulk layer that an INSERT on the mapped class
+        # runs through (and builds a new cache key in) on every execution.
+        table = StartLock.__table__
+        now_param = bindparam("sl_now", type_=table.c.locked_at.type)
+        statement = _start_locks[dialect] = (
+            upsert_insert(table, dialect)
+            .values(resource_link_id=bindparam("sl_link", type_=Integer), user_id=bindparam("sl_user", type_=Integer),
+                    locked_at=now_param)
+            .on_conflict_do_update(index_elements=[table.c.resource_link_id, table.c.user_id],
+                                   set_={"locked_at": now_param})
+        )
+    db.session.execute(statement, {"sl_link": link_id, "sl_user": user_id, "sl_now": now})
+
+
+_start_locks: dict[str, object] = {}
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -364,7 +381,7 @@ def stored_response(attempt: Attempt, question, response) -> dict:
 
 
 def answers_by_question(attempt: Attempt) -> dict[str, Answer]:
-    return {a.question_id: a for a in db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    return {a.question_id: a for a in db.session.scalars(_ANSWERS, {"attempt_id": attempt.id})}
 
 
 class AnswerState(NamedTuple):
@@ -402,7 +419,9 @@ _ANSWER_TABLE = Answer.__table__
 _ANSWER_STATE_COLUMNS = (_ANSWER_TABLE.c.question_id, _ANSWER_TABLE.c.response, _ANSWER_TABLE.c.flagged,
                          _ANSWER_TABLE.c.checks)
 # Built once and run with values (as the launch query): building a statement and its cache key
-# costs more CPU than running it, and these run on every question page and every save.
+# costs more CPU than running it, and these run on every question page and every save (the
+# answers as objects on every submission and result page).
+_ANSWERS = select(Answer).where(Answer.attempt_id == bindparam("attempt_id", type_=Integer))
 _ANSWER_STATES = select(*_ANSWER_STATE_COLUMNS).where(_ANSWER_TABLE.c.attempt_id == bindparam("attempt_id"))
 
 
@@ -541,13 +560,7 @@ def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale
 def submit_attempt(attempt: Attempt, now: datetime) -> bool:
     """Grade the attempt once. True if this call graded it, False if it was already submitted."""
     # The claim returns the claimed row: the attempt is refreshed in the same round trip.
-    claimed = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == IN_PROGRESS)
-        .values(status=SUBMITTING)
-        .returning(Attempt)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).scalars().first()
+    claimed = db.session.execute(_CLAIM_FOR_SUBMIT, {"claim_id": attempt.id}).scalars().first()
     if claimed is None:
         db.session.refresh(attempt)
         return False
@@ -569,6 +582,16 @@ def submit_attempt(attempt: Attempt, now: datetime) -> bool:
     _apply_result(attempt, attempt_result(scores))
     announce_graded(attempt)
     return True
+
+
+# submit_attempt's claim, built once and run with the attempt's id (every submission runs it).
+_CLAIM_FOR_SUBMIT = (
+    update(Attempt)
+    .where(Attempt.id == bindparam("claim_id", type_=Integer), Attempt.status == IN_PROGRESS)
+    .values(status=SUBMITTING)
+    .returning(Attempt)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 def _apply_result(attempt: Attempt, result) -> None:

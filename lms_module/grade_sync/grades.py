@@ -18,7 +18,7 @@ from datetime import datetime
 from babel.numbers import format_decimal
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ..attempts.grades import ActivityResult
 from ..courses.models import LaunchSession
@@ -66,10 +66,15 @@ def plan_grade(result: ActivityResult) -> PlannedGrade:
 
 
 def _student_locale(user_id: int) -> str:
-    locale = db.session.scalar(
-        select(LaunchSession.locale).where(LaunchSession.user_id == user_id).order_by(LaunchSession.created_at.desc()).limit(1)
-    )
+    locale = db.session.scalar(_LATEST_LOCALE, {"locale_user": user_id})
     return locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "de")
+
+
+# Built once and run with the user's id (every graded submission asks).
+_LATEST_LOCALE = (
+    select(LaunchSession.locale).where(LaunchSession.user_id == bindparam("locale_user", type_=Integer))
+    .order_by(LaunchSession.created_at.desc()).limit(1)
+)
 
 
 def _comment(locale: str, fraction: float | None, method: str, awaiting: bool) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 
 from ..engine.answer_cues import CueFinding, cue_findings, cue_statistics, cue_table
 from ..engine.library_rules import check_difficulty_spread, check_library
@@ -156,15 +156,27 @@ def quiz_by_slug(slug: str, course_id: int | None = None) -> Quiz | None:
 def latest_version_and_owner(slug: str, course_id: int | None = None) -> tuple[QuizVersion, int | None] | None:
     """The latest version of the quiz that quiz_by_slug finds, and the course that quiz belongs to
     (None: the library), in one query: the start page and the start ask for it on every request."""
-    quiz_id = _quiz_by_slug_query(slug, course_id).with_only_columns(Quiz.id).scalar_subquery()
-    row = db.session.execute(
+    statement = _LATEST_OF_LIBRARY if course_id is None else _LATEST_OF_COURSE
+    row = db.session.execute(statement, {"lv_slug": slug, "lv_course": course_id}).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _latest_version_and_owner_query(course_id):
+    quiz_id = _quiz_by_slug_query(bindparam("lv_slug", type_=Quiz.slug.type), course_id).with_only_columns(Quiz.id).scalar_subquery()
+    return (
         select(QuizVersion, Quiz.course_id)
         .join(Quiz, Quiz.id == QuizVersion.quiz_id)
         .where(QuizVersion.quiz_id == quiz_id)
         .order_by(QuizVersion.number.desc())
         .limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    )
+
+
+# latest_version_and_owner's two statements (a course's quiz or the library's), built once and run
+# with the slug and course as bound values: building the statement and its cache key cost more CPU
+# than running it, twice per student's exam start.
+_LATEST_OF_LIBRARY = _latest_version_and_owner_query(None)
+_LATEST_OF_COURSE = _latest_version_and_owner_query(bindparam("lv_course", type_=Integer))
 
 
 def latest_version_by_slug(slug: str, course_id: int | None = None) -> QuizVersion | None:

@@ -1,0 +1,87 @@
+"""The exam start and the end of an attempt run statements that were built once per process
+(issue 15: 1,000 students start an exam in the same minute). Building a SQLAlchemy statement and
+its cache key cost more CPU than running it; a statement object built once makes its cache key once
+(SQLAlchemy keeps it on the object), so the cache keys a request makes count the statements it
+built itself. Counted with cProfile on the real app and database, after one student went through
+the same routes (the first use of each statement builds its key)."""
+import cProfile
+import pstats
+import re
+
+from sqlalchemy import select, update
+from sqlalchemy.sql.cache_key import HasCacheKey
+
+from lms_module.courses.models import ResourceLink
+from lms_module.extensions import db
+from lms_module.grade_sync.models import GradeOutbox
+from support.apps import csrf_from
+
+_MAKE_KEY = HasCacheKey._generate_cache_key.__code__
+
+
+def _profiled(action):
+    """The response of `action()` and the calls made while it ran: {(file, line, function): count}."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        response = action()
+    finally:
+        profiler.disable()
+    return response, pstats.Stats(profiler).stats
+
+
+def _keys_made(calls) -> int:
+    """How many statements' cache keys were made (each a statement built by this request)."""
+    return sum(stats[1] for (filename, line, _name), stats in calls.items()
+               if filename == _MAKE_KEY.co_filename and line == _MAKE_KEY.co_firstlineno)
+
+
+def _graded_activity(app):
+    """The activity sends grades to the LMS (a line item): a submission queues the grade."""
+    with app.app_context():
+        db.session.execute(update(ResourceLink).where(ResourceLink.link_id == "link-1")
+                           .values(lineitem_url="https://lms.example/lineitems/1/lineitem"))
+        db.session.commit()
+
+
+def _start_and_submit(client, launch_id, measure=None):
+    measure = measure or (lambda label, action: action())
+    page = measure("start page", lambda: client.get(f"/l/{launch_id}/quiz"))
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    started = measure("start", lambda: client.post(f"/l/{launch_id}/quiz/start", data={"csrf_token": token}))
+    assert started.status_code == 302 and "/page/1" in started.headers["Location"]
+    submit_url = re.sub(r"/page/\d+$", "/submit", started.headers["Location"])
+    submitted = measure("submission", lambda: client.post(submit_url, data={"csrf_token": token}))
+    assert submitted.status_code == 302 and submitted.headers["Location"].endswith("/result")
+    result = measure("result", lambda: client.get(submitted.headers["Location"]))
+    assert result.status_code == 200
+
+
+def test_the_start_and_the_end_of_an_attempt_build_no_statements_per_request(app, client, make_launch, all_types_quiz):
+    first = make_launch("student", quiz_slug=all_types_quiz, user_sub="first")
+    _graded_activity(app)
+    _start_and_submit(client, first)
+
+    made, profiles = {}, {}
+
+    def measure(label, action):
+        response, profiles[label] = _profiled(action)
+        made[label] = _keys_made(profiles[label])
+        return response
+
+    _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="second"), measure)
+    # In brackets: what each made when it built its own queries per request.
+    # The start page: the launch with its activity, the student's standing, the quiz's latest version.
+    assert made["start page"] == 0, made  # (2)
+    # The start: the start lock and the reads under it; the new attempt is the ORM's INSERT (its flush).
+    assert made["start"] <= 1, made  # (4)
+    # The submission builds what the ORM builds for its work: the claim that loads the attempt into
+    # the session, the flush of the marks, the savepoints around the grading and the queueing, the
+    # outbox row's INSERT, the instructor's saved settings (session.get). Its own queries (the
+    # answers, the student's attempts, the quiz's latest version, the student's language, the
+    # outbox's latest grade and the superseding UPDATE) are built once.
+    assert made["submission"] <= 7, made  # (13)
+    assert made["result"] == 0, made  # (1: the answers)
+    with app.app_context():  # the grade was queued all the same
+        assert len(db.session.scalars(select(GradeOutbox)).all()) == 2
