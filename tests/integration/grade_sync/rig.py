@@ -19,7 +19,9 @@ from lms_module.attempts.models import Answer, Attempt, LinkSettings
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.delivery import DeliveryReport, DeliverySettings, deliver_due
+from lms_module.grade_sync.grades import PlannedGrade
 from lms_module.grade_sync.models import PENDING, GradeOutbox
+from lms_module.grade_sync.outbox import queue_score
 from lms_module.library.services import import_path
 from lms_module.courses.models import LaunchSession, ResourceLink, User
 
@@ -68,6 +70,21 @@ class Rig:
             return [s for s in self.lms.received_scores if isinstance(s.json, dict) and s.json.get("userId") == sub]
 
     # --- Kontor side ------------------------------------------------------------------------------------
+
+    def queue_scores(self, members, link_id: int, marks=lambda index: 1.0, now: datetime | None = None
+                     ) -> list[tuple[int, GradeOutbox]]:
+        """A Kontor user for each LMS member (on student "4"'s platform) and one score out of 4 queued
+        for each, `marks(index)` marks; flushed in the caller's app context, not committed.
+        [(user id, outbox row)] in the members' order."""
+        platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
+        queued = []
+        for index, member in enumerate(members):
+            user = User(platform_id=platform_id, subject=member.id)
+            db.session.add(user)
+            db.session.flush()
+            grade = PlannedGrade(float(marks(index)), 4.0, "Completed", "FullyGraded", "", None)
+            queued.append((user.id, queue_score(link_id, user.id, grade, now)))
+        return queued
 
     def link_settings(self, link_id: int, **overrides) -> None:
         with self.app.app_context():

@@ -9,7 +9,6 @@ import psycopg
 import pytest
 from sqlalchemy import and_, select, text
 
-from lms_module.courses.models import User
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync import outbox
@@ -35,12 +34,7 @@ def test_a_claim_takes_the_oldest_due_rows_of_both_kinds_in_one_order(rig):
     }
     ids = {}
     with rig.app.app_context():
-        platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
-        for member, (name, (status, due, until)) in zip(members, plan.items()):
-            user = User(platform_id=platform_id, subject=member.id)
-            db.session.add(user)
-            db.session.flush()
-            row = queue_score(link_id, user.id, PlannedGrade(1.0, 4.0, "Completed", "FullyGraded", "", None), now)
+        for (_, row), (name, (status, due, until)) in zip(rig.queue_scores(members, link_id, now=now), plan.items()):
             row.status, row.next_attempt_at, row.claimed_until = status, due, until
             row.claimed_by = "someone-else" if status == SENDING else None
             ids[name] = row.id
@@ -71,12 +65,7 @@ def test_a_claim_on_postgresql_is_four_statements(rig):
     link_id = rig.launch("4").link_id
     now = utcnow()
     with rig.app.app_context():
-        platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
-        for member in members:
-            user = User(platform_id=platform_id, subject=member.id)
-            db.session.add(user)
-            db.session.flush()
-            queue_score(link_id, user.id, PlannedGrade(1.0, 4.0, "Completed", "FullyGraded", "", None), now)
+        rig.queue_scores(members, link_id, now=now)
         db.session.commit()
         with sql_statements.statements(rig.app, without_pings=True) as seen:
             claimed = claim_due("w1", now, 20, timedelta(minutes=5))

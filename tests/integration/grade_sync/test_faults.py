@@ -3,15 +3,11 @@ student's submission never waits on it."""
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
 
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.delivery import DeliverySettings
-from lms_module.grade_sync.grades import PlannedGrade
 from lms_module.grade_sync.models import FAILED, PENDING, SENT
-from lms_module.grade_sync.outbox import queue_score
-from lms_module.courses.models import User
 from lms_module.lti.services_clients import CallLimits
 
 
@@ -69,12 +65,7 @@ def test_the_token_endpoint_is_called_once_for_many_scores(rig):
     students = rig.lms.add_members(25)
     with rig.app.app_context():
         link_id = rig.launch("4").link_id
-        for member in students:
-            user = User(platform_id=1, subject=member.id)
-            user.platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
-            db.session.add(user)
-            db.session.flush()
-            queue_score(link_id, user.id, PlannedGrade(3.0, 4.0, "Completed", "FullyGraded", "", None))
+        rig.queue_scores(students, link_id, marks=lambda index: 3.0)
         db.session.commit()
     assert rig.deliver().sent == 25
     assert rig.lms.token_requests == 1

@@ -112,14 +112,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(rig):
     members = rig.lms.add_members(6)
     link_id = rig.launch("4").link_id
     with rig.app.app_context():
-        platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
-        users = []
-        for index, member in enumerate(members):
-            user = User(platform_id=platform_id, subject=member.id)
-            db.session.add(user)
-            db.session.flush()
-            users.append(user.id)
-            queue_score(link_id, user.id, PlannedGrade(float(index % 4), 4.0, "Completed", "FullyGraded", "", None))
+        users = [user_id for user_id, _ in rig.queue_scores(members, link_id, marks=lambda index: index % 4)]
         db.session.commit()
         crashed = claim_due("crashed-worker", utcnow(), 4, timedelta(minutes=5))
         db.session.remove()
@@ -160,12 +153,7 @@ def test_two_workers_drain_one_outbox_sending_every_score_once(rig, workers):
     members = rig.lms.add_members(120)
     link_id = rig.launch("4").link_id
     with rig.app.app_context():
-        platform_id = db.session.scalar(select(User.platform_id).where(User.subject == "4"))
-        for member in members:
-            user = User(platform_id=platform_id, subject=member.id)
-            db.session.add(user)
-            db.session.flush()
-            queue_score(link_id, user.id, PlannedGrade(2.0, 4.0, "Completed", "FullyGraded", "", None))
+        rig.queue_scores(members, link_id, marks=lambda index: 2.0)
         db.session.commit()
     settings = DeliverySettings(batch_size=7)
     errors = []
