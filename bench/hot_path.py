@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import pstats
 import secrets
 import statistics
@@ -214,7 +213,7 @@ def fresh_students(app, count: int, graded_link: bool, tag: str) -> list[Fresh]:
     from lms_module.extensions import db
     from lms_module.lti.models import utcnow
     from lms_module.web.access import SESSION_LAUNCHES
-    from support.answer_keys import key_form
+    from support.answer_keys import attempt_key_form
 
     rows = []
     with app.app_context():
@@ -241,12 +240,7 @@ def fresh_students(app, count: int, graded_link: bool, tag: str) -> list[Fresh]:
             attempt_id = None
             if graded_link:
                 attempt = services.start_attempt(link, user.id, now)
-                content = services.content_for(attempt)
-                form, ids = {}, []
-                for entry in attempt.plan:
-                    question = content.question(entry["question_id"])
-                    form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["A short essay answer."]})
-                    ids.append(question.id)
+                form, ids = attempt_key_form(attempt, "A short essay answer.")
                 services.save_answers(attempt, form, ids, now)
                 attempt_id = attempt.public_id
             rows.append((launch.id, attempt_id))

@@ -15,7 +15,7 @@ from lms_module.extensions import db
 from lms_module.library.services import import_path
 from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
-from support.answer_keys import key_form
+from support.answer_keys import planned_key_forms
 from support.lms_frame import launched_frame
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,11 +25,8 @@ PRACTICE = ROOT / "quizzes" / "accuracy" / "accuracy-practice.yaml"
 
 def _take(link, user_id, rng, share):
     attempt = services.start_attempt(link, user_id, utcnow())
-    content = services.content_for(attempt)
     form, ids = {}, []
-    for entry in attempt.plan:
-        question = content.question(entry["question_id"])
-        fields = key_form(question, entry["layout"])
+    for question, fields in planned_key_forms(attempt):
         if fields and rng.random() < share:
             form.update(fields)
             ids.append(question.id)

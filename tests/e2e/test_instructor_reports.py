@@ -13,7 +13,7 @@ from lms_module.library.services import import_path
 from lms_module.courses.models import Course, Membership, ResourceLink, User
 from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
-from support.answer_keys import key_form
+from support.answer_keys import planned_key_forms
 from support.lms_frame import launch_base, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -39,11 +39,8 @@ def class_with_attempts(live):
             db.session.flush()
             db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
             attempt = services.start_attempt(link, user.id, utcnow())
-            content = services.content_for(attempt)
             form, ids = {}, []
-            for entry in attempt.plan:
-                question = content.question(entry["question_id"])
-                fields = key_form(question, entry["layout"])
+            for question, fields in planned_key_forms(attempt):
                 if fields and rng.random() < 0.4 + n * 0.07:
                     form.update(fields)
                     ids.append(question.id)

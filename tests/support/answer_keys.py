@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from lms_module.engine.schema import (
@@ -59,19 +60,34 @@ def key_form(question: Any, layout: dict[str, Any]) -> dict[str, list[str]] | No
     return None
 
 
+def planned_key_forms(attempt) -> Iterator[tuple[Any, dict[str, list[str]] | None]]:
+    """(question, its key form) for each question of the attempt's plan, in order; the form is None
+    for an essay (no key). In an app context."""
+    from lms_module.attempts import services
+
+    content = services.content_for(attempt)
+    for entry in attempt.plan:
+        question = content.question(entry["question_id"])
+        yield question, key_form(question, entry["layout"])
+
+
+def attempt_key_form(attempt, essay_answer: str) -> tuple[dict[str, list[str]], list[str]]:
+    """The key form for every question of the attempt (essays get `essay_answer`) and the question
+    ids it answers, in plan order. In an app context."""
+    form: dict[str, list[str]] = {}
+    ids = []
+    for question, fields in planned_key_forms(attempt):
+        form.update(fields or {f"q-{question.id}": [essay_answer]})
+        ids.append(question.id)
+    return form, ids
+
+
 def running_attempt_key_form(app, essay_answer: str) -> dict[str, list[str]]:
     """The key form for every question of the one attempt in the database; essays get `essay_answer`."""
     from sqlalchemy import select
 
-    from lms_module.attempts import services
     from lms_module.attempts.models import Attempt
     from lms_module.extensions import db
 
     with app.app_context():
-        attempt = db.session.scalars(select(Attempt)).one()
-        content = services.content_for(attempt)
-        form: dict[str, list[str]] = {}
-        for entry in attempt.plan:
-            question = content.question(entry["question_id"])
-            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": [essay_answer]})
-        return form
+        return attempt_key_form(db.session.scalars(select(Attempt)).one(), essay_answer)[0]

@@ -3,7 +3,6 @@ launch, the attempt, its quiz version and its answers in one query, a save and t
 three in one (the summary its answers in a second), and neither sends the session cookie again; a
 launch writes the session once."""
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
@@ -161,7 +160,7 @@ def test_the_answers_read_with_the_launch_are_those_of_their_own_query(app, clie
     from lms_module.courses.context import load_context_and
     from lms_module.db_types import utcnow
     from sqlalchemy import select
-    from support.answer_keys import key_form
+    from support.answer_keys import attempt_key_form
 
     attempt_id = started(client, start, student)
 
@@ -175,12 +174,7 @@ def test_the_answers_read_with_the_launch_are_those_of_their_own_query(app, clie
         joined, own = both()
         assert joined == own == {}
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
-        content = services.content_for(attempt)
-        form, ids = {}, []
-        for entry in attempt.plan:
-            question = content.question(entry["question_id"])
-            form.update(key_form(question, entry["layout"]) or {f"q-{question.id}": ["Ein Aufsatz über „Zeichen“ & <b>"]})
-            ids.append(question.id)
+        form, ids = attempt_key_form(attempt, "Ein Aufsatz über „Zeichen“ & <b>")
         services.save_answers(attempt, form, ids, utcnow(), flags={ids[0]: True})
         answer = db.session.scalars(select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == ids[1])).one()
         answer.checks = 2
