@@ -9,6 +9,7 @@ these functions; the LMS receives the exact grade (score given / maximum, unroun
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_decimal
 
@@ -32,6 +33,13 @@ def percent_label(fraction: float | None, digits: int = PERCENT_DIGITS, locale: 
     """A fraction as people read it: '97.7 %' / '97,7 %'; '–' when there is none."""
     if fraction is None:
         return "–"
+    return _percent_label(fraction, digits, locale)
+
+
+# The labels are kept per value and language (they depend on nothing else, and a page shows the
+# same few again and again: a result page 40 point labels; Babel's formatting costs ~10 µs each).
+@lru_cache(maxsize=4096)
+def _percent_label(fraction: float, digits: int, locale: str) -> str:
     value = _rounded(float(Decimal(str(fraction)) * 100), digits)
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale) + " %"
 
@@ -44,4 +52,9 @@ def points_label(value: float | None, locale: str = "en") -> str:
     """Points: at most two decimals, '2.5' / '2,5'; '–' when there are none."""
     if value is None:
         return "–"
+    return _points_label(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _points_label(value: float, locale: str) -> str:
     return format_decimal(_rounded(value, POINT_DIGITS), format="#,##0.##", locale=locale)

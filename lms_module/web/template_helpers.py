@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, ngettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_environment
 from markupsafe import Markup
 
 from ..engine import GRADING_METHODS, render, resolve
@@ -127,8 +128,18 @@ def points_of_label(marks: float | None, max_marks: float | None) -> str:
     """'1 of 1 point' / '2.5 of 3 points' with the language's plural form, chosen by the maximum."""
     maximum = max_marks or 0
     count = int(maximum) if float(maximum).is_integer() else 2  # 1.5 points: plural
+    locale = _locale()
     return ngettext("%(marks)s of %(max)s point", "%(marks)s of %(max)s points", count,
-                    marks=numbers.points_label(marks or 0, _locale()), max=numbers.points_label(maximum, _locale()))
+                    marks=numbers.points_label(marks or 0, locale), max=numbers.points_label(maximum, locale))
+
+
+@pass_environment
+def macros_of(environment, name: str):
+    """The macros of template `name` as Jinja keeps them (rendered once per process), for a partial
+    included many times per page (a review per question): there `{% from name import ... %}` first
+    works out, at every include, which of the page's ~35 globals the macros' template lacks (a set
+    difference through a ChainMap, ~40 µs; 20 of them on a result page)."""
+    return environment.get_template(name).module
 
 
 def init_app(app) -> None:
@@ -136,6 +147,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["localized"] = lambda text: resolve(text, _locale())
     app.jinja_env.filters["localized_markup"] = lambda text: render(text, _locale())
     app.jinja_env.globals.update(
+        macros_of=macros_of,
         format_datetime=format_datetime,
         number_label=lambda value: _number_label(value or 0, _locale()),
         percent_label=lambda fraction, digits=numbers.PERCENT_DIGITS: numbers.percent_label(fraction, digits, _locale()),

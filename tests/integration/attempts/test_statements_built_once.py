@@ -30,6 +30,18 @@ def _profiled(action):
     return response, pstats.Stats(profiler).stats
 
 
+def _count(calls, file_end: str, name: str, caller_file_end: str | None = None) -> int:
+    """Calls of function `name` of a file ending in `file_end` (only those from a file ending in
+    `caller_file_end`, if given) in _profiled's calls."""
+    total = 0
+    for (filename, _line, function), (_primitive, count, _own, _cumulative, callers) in calls.items():
+        if filename.endswith(file_end) and function == name:
+            total += count if caller_file_end is None else sum(
+                caller_count for (caller_file, *_where), (_p, caller_count, *_t) in callers.items()
+                if caller_file.endswith(caller_file_end))
+    return total
+
+
 def _keys_made(calls) -> int:
     """How many statements' cache keys were made (each a statement built by this request)."""
     return sum(stats[1] for (filename, line, _name), stats in calls.items()
@@ -85,3 +97,24 @@ def test_the_start_and_the_end_of_an_attempt_build_no_statements_per_request(app
     assert made["result"] == 0, made  # (1: the answers)
     with app.app_context():  # the grade was queued all the same
         assert len(db.session.scalars(select(GradeOutbox)).all()) == 2
+
+
+def test_the_result_page_neither_imports_macros_nor_formats_points_per_review(
+        app, client, make_launch, all_types_quiz):
+    """Each question's review includes the review rows, which imported their macros (right/wrong,
+    no answer) at every include (`{% from ... import %}`: Jinja compares the page's globals with
+    the macros' template's each time); and each review's points label was formatted by Babel
+    anew, 2 numbers per question. The rows take the macros as Jinja keeps them (macros_of) and the
+    labels are kept per value and language."""
+    _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="first"))
+    calls = {}
+
+    def measure(label, action):
+        response, calls[label] = _profiled(action)
+        return response
+
+    _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="second"), measure)
+    result = calls["result"]
+    assert _count(result, "questions/_review_rows.html", "root") >= 8  # every question's review
+    assert _count(result, "jinja2/environment.py", "_get_default_module", caller_file_end="_review_rows.html") == 0
+    assert _count(result, "babel/numbers.py", "format_decimal", caller_file_end="web/numbers.py") == 0  # (2 per review)

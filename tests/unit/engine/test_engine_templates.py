@@ -11,6 +11,7 @@ import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
 from lms_module.engine import Quiz, handler_for
+from lms_module.web.template_helpers import macros_of
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "lms_module" / "web" / "templates"
 CONTROLS = ("input", "select", "textarea")
@@ -25,6 +26,7 @@ def _environment(undefined: type[Undefined] = StrictUndefined) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=undefined)
     env.globals["_"] = _gettext
     env.globals["points_of_label"] = lambda marks, maximum: f"{marks:g} of {maximum:g} points"  # web.template_helpers
+    env.globals["macros_of"] = macros_of
     return env
 
 
