@@ -118,3 +118,38 @@ def test_the_result_page_neither_imports_macros_nor_formats_points_per_review(
     assert _count(result, "questions/_review_rows.html", "root") >= 8  # every question's review
     assert _count(result, "jinja2/environment.py", "_get_default_module", caller_file_end="_review_rows.html") == 0
     assert _count(result, "babel/numbers.py", "format_decimal", caller_file_end="web/numbers.py") == 0  # (2 per review)
+
+
+def _imports_by_question_partials(calls) -> int:
+    """Jinja's per-include module lookups (`{% import %}` / `{% from %}`) made by question partials."""
+    return sum(
+        caller_count
+        for (filename, _line, function), (*_stats, callers) in calls.items()
+        if filename.endswith("jinja2/environment.py") and function == "_get_default_module"
+        for (caller_file, *_where), (_p, caller_count, *_t) in callers.items()
+        if "/questions/_" in caller_file
+    )
+
+
+def test_question_pages_do_not_import_the_question_macros_per_include(app, client, make_launch, all_types_quiz):
+    """Each question partial imported the shared question macros (points, documents) at its include,
+    with the same comparison of the page's globals as the review rows did; the partials take them
+    as Jinja keeps them (macros_of). Every question type's partial is rendered once."""
+    launch_id = make_launch("student", quiz_slug=all_types_quiz)
+    token = csrf_from(client.get(f"/l/{launch_id}/quiz").get_data(as_text=True))
+    first = client.post(f"/l/{launch_id}/quiz/start", data={"csrf_token": token}).headers["Location"]
+    assert first.endswith("/page/1")
+    client.get(first)  # templates compiled before counting
+    partials = imports = 0
+    number = 1
+    while True:
+        response, calls = _profiled(lambda: client.get(re.sub(r"/page/\d+$", f"/page/{number}", first)))
+        if response.status_code == 404:  # past the last page
+            break
+        assert response.status_code == 200
+        partials += sum(stats[1] for (filename, _line, function), stats in calls.items()
+                        if "/questions/_" in filename and function == "root")
+        imports += _imports_by_question_partials(calls)
+        number += 1
+    assert partials >= 8  # every question type's partial was rendered
+    assert imports == 0
