@@ -9,6 +9,7 @@ from ..db_types import utcnow
 from ..engine import InvalidAnswer, handler_for
 from ..engine.size import attempt_size
 from ..extensions import db
+from ..transaction import begin_writing
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
 from . import course_practice, policy, services
@@ -101,7 +102,7 @@ def start(launch_id: str):
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>")
-@launch_required(also=_with_attempt_and_answers)
+@launch_required(also=_with_attempt_and_answers, read_only=True)  # writes only to submit an overdue attempt
 def page(launch_id: str, attempt_id: str, number: int):
     attempt = _attempt(attempt_id)
     if attempt.status != IN_PROGRESS:
@@ -166,7 +167,9 @@ def _finish_refused(error: services.AttemptError) -> None:
 
 def _submitted_by_student(attempt) -> bool:
     """Submit (services.submit_by_student); False if it cannot be submitted, its failure counted
-    and committed here, as the refusal's response would roll it back."""
+    and committed here, as the refusal's response would roll it back. A read-only view's reads end
+    first (transaction.begin_writing): the submission runs in a transaction of its own."""
+    begin_writing()
     try:
         services.submit_by_student(attempt, _now())
     except services.AttemptError as error:

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam
 
 from ..courses.context import LaunchContext, launch_query, load_context, load_context_and
+from ..transaction import read_without_transaction
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.
@@ -75,20 +76,25 @@ def _context_for(launch_id: str, also=None, view_args: dict | None = None, state
     return context
 
 
-def launch_required(*roles: str, also=None):
+def launch_required(*roles: str, also=None, read_only: bool = False):
     """The view takes `launch_id` from the URL; the launch must belong to this browser and have one
     of `roles` (any role when none are given). The launch context is put on `g.launch`.
 
     `also(query, view_args)` may join more to the launch's query (courses.load_context_and); the
     added columns are put on `g.launch_extra` (a view's own record, loaded in the same round trip).
     The query is built once per view: `view_args` holds bound parameters in place of the URL's
-    values, for use in SQL expressions only (`Attempt.public_id == view_args["attempt_id"]`)."""
+    values, for use in SQL expressions only (`Attempt.public_id == view_args["attempt_id"]`).
+
+    `read_only`: the view reads without a transaction (transaction.read_without_transaction), the
+    launch's query too; before a write it calls transaction.begin_writing()."""
 
     def decorator(view):
         statements: dict = {}  # the launch's query with `also`, per set of view arguments
 
         @wraps(view)
         def wrapper(*args, launch_id: str, **kwargs):
+            if read_only:
+                read_without_transaction()
             context = _context_for(launch_id, also, kwargs, statements)
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")

@@ -71,3 +71,33 @@ def test_a_failed_commit_gets_the_error_page(app):
     # A unique constraint that fails at the commit is a conflicting write: the 409 page (reload).
     assert response.status_code == 409
     assert "saved" not in response.get_data(as_text=True)
+
+
+def test_a_write_after_reading_without_a_transaction_fails_until_writing_begins(app):
+    """read_without_transaction runs reads on their own; a flush or a savepoint before
+    begin_writing fails instead of writing outside a transaction (on PostgreSQL each statement
+    would be committed at once). After begin_writing, writes are one transaction again: a rollback
+    keeps nothing."""
+    import pytest
+
+    from lms_module.transaction import begin_writing, read_without_transaction
+
+    with app.test_request_context():
+        read_without_transaction()
+        reading = db.session.info.get("kontor_read_without_transaction", False)
+        assert reading == (db.engine.dialect.name == "postgresql")  # SQLite begins no transaction to read
+        db.session.scalars(select(Platform.issuer)).all()
+        if reading:
+            db.session.add(_platform("https://early.example"))
+            with pytest.raises(RuntimeError, match="begin_writing"):
+                db.session.flush()
+            db.session.expunge_all()
+            with pytest.raises(RuntimeError, match="begin_writing"):
+                db.session.begin_nested()
+        begin_writing()
+        db.session.add(_platform("https://rolled-back.example"))
+        db.session.flush()
+        db.session.rollback()
+        db.session.add(_platform("https://kept.example"))
+        db.session.commit()
+    assert _issuers(app) == {"https://kept.example"}

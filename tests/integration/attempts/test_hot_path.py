@@ -220,3 +220,73 @@ def test_settings_assigned_anew_are_read_anew(app, client, student, start):
         assert services.settings_of(attempt) is before
         attempt.settings = {**attempt.settings, "pass_mark": before.pass_mark / 2 + 0.25}
         assert services.settings_of(attempt) == replace(before, pass_mark=before.pass_mark / 2 + 0.25)
+
+
+def _in_transaction(dbapi_connection) -> bool:
+    """Whether the database connection holds a transaction open (either database)."""
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.in_transaction
+    from psycopg.pq import TransactionStatus
+
+    return dbapi_connection.info.transaction_status != TransactionStatus.IDLE
+
+
+def _transactions_after(app):
+    """A list that fills with (first word of the statement, whether a transaction was open after it)."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append((statement.split()[0].upper(), _in_transaction(conn.connection.dbapi_connection)))
+
+    with app.app_context():
+        engine = db.engine
+    return engine, record, seen
+
+
+def test_a_question_page_reads_without_opening_a_transaction(app, client, student, start):
+    """A question page only reads: its one query runs without BEGIN and COMMIT (on PostgreSQL two of
+    its three round trips; SQLite's driver begins none for a read anyway), and the connection goes
+    back to the pool as it came, so the next request's writes are in a transaction again."""
+    attempt_id = started(client, start, student)
+    engine, record, seen = _transactions_after(app)
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+        assert page.status_code == 200
+        token = re.search(r'data-csrf="([^"]+)"', page.get_data(as_text=True)).group(1)
+        question_id = re.search(r'data-question="([^"]+)"', page.get_data(as_text=True)).group(1)
+        saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                            json={"question_id": question_id, "fields": {}, "flagged": True})
+        assert saved.status_code == 200 and saved.get_json()["ok"] is True
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    reads = [open_ for word, open_ in seen if word == "SELECT"]
+    writes = [open_ for word, open_ in seen if word in ("UPDATE", "INSERT")]
+    assert reads[0] is False, seen  # the page's query
+    assert writes and all(writes), seen  # the save after it: in its transaction, as before
+
+
+def test_an_overdue_attempt_opened_is_submitted_in_a_transaction(app, client, student, start):
+    """The question page writes in one case: the attempt is overdue and the page submits it (with
+    a savepoint). Its reads end first (transaction.begin_writing); the submission is in a
+    transaction, committed at the boundary."""
+    from datetime import timedelta
+
+    from lms_module.attempts.models import SUBMITTED
+    from lms_module.db_types import utcnow
+    from support.apps import attempt_row, set_attempt
+
+    attempt_id = started(client, start, student)
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
+    engine, record, seen = _transactions_after(app)
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert page.status_code == 302 and page.headers["Location"].endswith("/result"), page.get_data(as_text=True)
+    assert attempt_row(app, attempt_id).status == SUBMITTED
+    # (Not RELEASE: on SQLite, whose driver began no transaction for the savepoint, its release ends it.)
+    writes = [open_ for word, open_ in seen if word in ("UPDATE", "INSERT", "SAVEPOINT")]
+    assert "UPDATE" in [word for word, _ in seen] and writes and all(writes), repr(seen)
+
