@@ -25,7 +25,7 @@ import jwt
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.request import Request
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 
 from ..extensions import db, upsert_insert
 from . import platform_keys
@@ -101,8 +101,9 @@ class ValidatedLaunch:
     state: str
     storage_target: str | None
     browser_bound: bool
-    # The platform's row as the validation read it (recording the launch may learn a frame origin).
-    platform: Platform
+    # The platform as the validation read it (tool_config.find_platform's row): its frame origins,
+    # which recording the launch may add to, and its sign-in URL.
+    platform: Row
 
 
 class KontorMessageLaunch(MessageLaunch):
@@ -117,8 +118,8 @@ class KontorMessageLaunch(MessageLaunch):
         )
         self._leeway = leeway
         self._key_policy = key_policy or platform_keys.KeyPolicy(timeout=timeout)
-        self._kontor_platform: Platform | None = None
-        self._kontor_deployment: Deployment | None = None
+        self._kontor_platform: Row | None = None
+        self._kontor_deployment: Row | None = None
         self._platform_read = False
         # Kontor runs the validation steps itself, in its own order (see validate_kontor).
         self.set_auto_validation(False)
@@ -188,7 +189,7 @@ class KontorMessageLaunch(MessageLaunch):
 
     # --- Kontor's sequence -----------------------------------------------------------------------
 
-    def _platform(self) -> Platform | None:
+    def _platform(self) -> Row | None:
         if not self._platform_read:
             # The platform and the row of the token's deployment id in one query (checked later, in
             # _validate_deployment); pylti1p3's lookups of the platform then hit the tool config's cache.

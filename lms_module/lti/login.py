@@ -84,6 +84,10 @@ class LoginStart:
     platform_id: int
 
 
+# Built once per process (its cache key too): each login binds its values.
+_INSERT_LOGIN = insert(OidcLogin.__table__)
+
+
 def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[str], secure: bool) -> LoginStart:
     """Validate a login initiation and record the state and nonce of the auth request we answer with."""
     for required in ("iss", "login_hint", "target_link_uri"):
@@ -108,7 +112,7 @@ def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[st
     assert recorder.state and recorder.nonce, "pylti1p3 always makes a state and a nonce"
     storage_target = params.get("lti_storage_target") or None
     # A plain INSERT: nothing reads the row back in this request (the unit of work costs more).
-    db.session.execute(insert(OidcLogin.__table__), {
+    db.session.execute(_INSERT_LOGIN, {
         "state": recorder.state,
         "nonce": recorder.nonce,
         "platform_id": platform.id,

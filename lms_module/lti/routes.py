@@ -157,7 +157,7 @@ def launch():
                 handoff=token,
                 state=validated.state,
                 target=validated.storage_target,
-                platform_origin=platform_origin(db.session.get(Platform, validated.platform_id).auth_login_url),
+                platform_origin=platform_origin(validated.platform.auth_login_url),
             )
         )
     response.delete_cookie(STATE_COOKIE_PREFIX + state, **_cookie_kwargs())

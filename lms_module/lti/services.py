@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Row, and_, bindparam, insert, select, update
 
 from ..courses.context import LaunchContext, context_of
 from ..courses.locale import choose_locale
@@ -224,6 +224,10 @@ def _refuse_moving(link_id: str, link_course_id: int | None, course_id: int | No
         )
 
 
+# Built once per process (its cache key too): each launch binds its values.
+_INSERT_LAUNCH = insert(LaunchSession.__table__)
+
+
 def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, lifetime: timedelta) -> LaunchContext:
     claims = validated.claims
     platform_id = validated.platform_id
@@ -258,13 +262,13 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
     )
     # Inserted as a plain row (the unit of work costs more than the statement for one new row);
     # the object only carries the values to the launch's context.
-    db.session.execute(insert(LaunchSession.__table__), {
+    db.session.execute(_INSERT_LAUNCH, {
         column.key: getattr(launch, column.key) for column in LaunchSession.__table__.columns
     })
     return context_of(launch)  # its activity's row is in the session already: no query (but for a new one)
 
 
-def _learn_frame_origin(platform: Platform, return_url) -> None:
+def _learn_frame_origin(platform: Row, return_url) -> None:
     """The LMS page that launched us may sit on another origin than the issuer (Canvas tenants)."""
     if not isinstance(return_url, str):
         return
@@ -275,11 +279,20 @@ def _learn_frame_origin(platform: Platform, return_url) -> None:
     platform_id = platform.id
     known = list(platform.frame_origins or [])
     if origin not in known and len(known) < 20:
-        platform.frame_origins = [*known, origin]
+        db.session.execute(_SET_FRAME_ORIGINS, {"platform_id": platform_id, "frame_origins": [*known, origin]})
         # This process's cached frame-ancestors header is forgotten once the new origin is committed
         # (the boundary commits before the header hook reads it again); other processes within
         # FrameAncestors.ttl_seconds.
         run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
+
+
+_PLATFORM = Platform.__table__
+# The launch read its platform as a row (tool_config.find_platform), so a new origin is written with
+# an UPDATE of its own (as the unit of work wrote it when the platform was an ORM object).
+_SET_FRAME_ORIGINS = (
+    update(_PLATFORM).where(_PLATFORM.c.id == bindparam("platform_id"))
+    .values(frame_origins=bindparam("frame_origins", type_=_PLATFORM.c.frame_origins.type))
+)
 
 
 def _upsert_membership(course_id: int, user_id: int, role: str, membership: Membership | None) -> None:

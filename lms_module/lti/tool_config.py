@@ -6,42 +6,59 @@ from functools import cache
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 
 from ..extensions import db
 from . import keys
 from .models import Deployment, Platform
 
 
-def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+# The columns a login or launch needs of its platform: the registration pylti1p3 asks for, the stored
+# key set, and the frame origins a launch may add to. Read from the tables, as plain rows (attribute
+# names as on Platform): loading ORM objects of the platform and the deployment, and the ORM's
+# compilation of a query of mapped entities, cost more CPU than the query itself; nothing in a login
+# or launch changes them through the ORM.
+_P, _D = Platform.__table__, Deployment.__table__
+_PLATFORM_COLUMNS = (
+    _P.c.id, _P.c.issuer, _P.c.client_id, _P.c.auth_login_url, _P.c.auth_token_url, _P.c.key_set_url,
+    _P.c.key_set, _P.c.key_set_fetched_at, _P.c.frame_origins,
+)
+
+
+def find_platform(issuer: str, client_id: str | None) -> Row | None:
+    """The platform of (issuer, client_id) as a row of _PLATFORM_COLUMNS, or None."""
     return find_platform_and_deployment(issuer, client_id, None)[0]
 
 
 def find_platform_and_deployment(
     issuer: str, client_id: str | None, deployment_id: str | None
-) -> tuple[Platform | None, Deployment | None]:
-    """The platform, and its row for `deployment_id` (active or not, None if unknown) in the same
-    query: a launch needs both, and a query costs more than the join."""
+) -> tuple[Row | None, Row | None]:
+    """The platform (a row of _PLATFORM_COLUMNS), and its deployment `deployment_id` (a row with
+    `active`; None if unknown) in the same query: a launch needs both, and a query costs more than
+    the join."""
     rows = db.session.execute(
         _platform_query(client_id is not None),
         {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id},
     ).all()
     # Without a client_id only an unambiguous issuer is accepted (several Canvas clients share one).
     # (deployment ids are unique per platform, so the join adds no rows)
-    return (rows[0][0], rows[0][1]) if len(rows) == 1 else (None, None)
+    if len(rows) != 1:
+        return None, None
+    row = rows[0]
+    return row, (row if row.deployment_row_id is not None else None)
 
 
 @cache
 def _platform_query(by_client_id: bool):
     # Built once per process; each login and launch binds its values (deployment NULL: no row).
     query = (
-        select(Platform, Deployment)
-        .outerjoin(Deployment, and_(Deployment.platform_id == Platform.id,
-                                    Deployment.deployment_id == bindparam("deployment_id")))
-        .where(Platform.issuer == bindparam("issuer"))
+        select(*_PLATFORM_COLUMNS, _D.c.id.label("deployment_row_id"), _D.c.active)
+        .select_from(_P.outerjoin(_D, and_(_D.c.platform_id == _P.c.id,
+                                           _D.c.deployment_id == bindparam("deployment_id"))))
+        .where(_P.c.issuer == bindparam("issuer"))
     )
     if by_client_id:
-        query = query.where(Platform.client_id == bindparam("client_id"))
+        query = query.where(_P.c.client_id == bindparam("client_id"))
     return query.limit(2)
 
 
@@ -66,7 +83,8 @@ class KontorRegistration(Registration):
         return self._tool_key()[1]
 
 
-def to_registration(platform: Platform) -> KontorRegistration:
+def to_registration(platform) -> KontorRegistration:
+    """`platform`: a Platform, or a row of find_platform."""
     registration = (
         KontorRegistration()
         .set_issuer(platform.issuer)
@@ -88,9 +106,9 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def __init__(self) -> None:
         super().__init__()
-        self._platforms: dict[tuple[str, str | None], Platform | None] = {}
+        self._platforms: dict[tuple[str, str | None], Row | None] = {}
 
-    def platform(self, issuer: str, client_id: str | None) -> Platform | None:
+    def platform(self, issuer: str, client_id: str | None) -> Row | None:
         key = (issuer, client_id)
         if key not in self._platforms:
             self._platforms[key] = find_platform(issuer, client_id)
@@ -98,7 +116,7 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def platform_and_deployment(
         self, issuer: str, client_id: str, deployment_id: str | None
-    ) -> tuple[Platform | None, Deployment | None]:
+    ) -> tuple[Row | None, Row | None]:
         """platform(), with the row of a deployment id read in the same query (a launch's first read)."""
         platform, deployment = find_platform_and_deployment(issuer, client_id, deployment_id)
         self._platforms[(issuer, client_id)] = platform
@@ -125,7 +143,7 @@ class DatabaseToolConf(ToolConfAbstract):
         return self._deployment(self.platform(iss, client_id), deployment_id)
 
     @staticmethod
-    def _deployment(platform: Platform | None, deployment_id: str) -> LtiDeployment | None:
+    def _deployment(platform: Row | None, deployment_id: str) -> LtiDeployment | None:
         if platform is None:
             return None
         row = db.session.scalars(

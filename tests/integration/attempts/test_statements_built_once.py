@@ -4,35 +4,20 @@ its cache key cost more CPU than running it; a statement object built once makes
 (SQLAlchemy keeps it on the object), so the cache keys a request makes count the statements it
 built itself. Counted with cProfile on the real app and database, after one student went through
 the same routes (the first use of each statement builds its key)."""
-import cProfile
-import pstats
 import re
 
 from sqlalchemy import select, update
-from sqlalchemy.sql.cache_key import HasCacheKey
 
 from lms_module.courses.models import ResourceLink
 from lms_module.extensions import db
 from lms_module.grade_sync.models import GradeOutbox
 from support.apps import csrf_from
-
-_MAKE_KEY = HasCacheKey._generate_cache_key.__code__
-
-
-def _profiled(action):
-    """The response of `action()` and the calls made while it ran: {(file, line, function): count}."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        response = action()
-    finally:
-        profiler.disable()
-    return response, pstats.Stats(profiler).stats
+from support.cpu_profile import keys_made, profiled
 
 
 def _count(calls, file_end: str, name: str, caller_file_end: str | None = None) -> int:
     """Calls of function `name` of a file ending in `file_end` (only those from a file ending in
-    `caller_file_end`, if given) in _profiled's calls."""
+    `caller_file_end`, if given) in profiled's calls."""
     total = 0
     for (filename, _line, function), (_primitive, count, _own, _cumulative, callers) in calls.items():
         if filename.endswith(file_end) and function == name:
@@ -40,12 +25,6 @@ def _count(calls, file_end: str, name: str, caller_file_end: str | None = None) 
                 caller_count for (caller_file, *_where), (_p, caller_count, *_t) in callers.items()
                 if caller_file.endswith(caller_file_end))
     return total
-
-
-def _keys_made(calls) -> int:
-    """How many statements' cache keys were made (each a statement built by this request)."""
-    return sum(stats[1] for (filename, line, _name), stats in calls.items()
-               if filename == _MAKE_KEY.co_filename and line == _MAKE_KEY.co_firstlineno)
 
 
 def _graded_activity(app):
@@ -78,8 +57,8 @@ def test_the_start_and_the_end_of_an_attempt_build_no_statements_per_request(app
     made, profiles = {}, {}
 
     def measure(label, action):
-        response, profiles[label] = _profiled(action)
-        made[label] = _keys_made(profiles[label])
+        response, profiles[label] = profiled(action)
+        made[label] = keys_made(profiles[label])
         return response
 
     _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="second"), measure)
@@ -110,7 +89,7 @@ def test_the_result_page_neither_imports_macros_nor_formats_points_per_review(
     calls = {}
 
     def measure(label, action):
-        response, calls[label] = _profiled(action)
+        response, calls[label] = profiled(action)
         return response
 
     _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="second"), measure)
@@ -143,7 +122,7 @@ def test_question_pages_do_not_import_the_question_macros_per_include(app, clien
     partials = imports = 0
     number = 1
     while True:
-        response, calls = _profiled(lambda: client.get(re.sub(r"/page/\d+$", f"/page/{number}", first)))
+        response, calls = profiled(lambda: client.get(re.sub(r"/page/\d+$", f"/page/{number}", first)))
         if response.status_code == 404:  # past the last page
             break
         assert response.status_code == 200
