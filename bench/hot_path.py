@@ -27,8 +27,12 @@ profile, worker off:
     .venv/bin/python bench/hot_path.py                     # 3 rounds, median per phase
     .venv/bin/python bench/hot_path.py --profile page      # cProfile of one phase (top 40, CPU clock)
     .venv/bin/python bench/hot_path.py --phases start,finish --rounds 5   # only some phases
+    .venv/bin/python bench/hot_path.py --phases launch --cookie-check   # the journey's login (below)
 
-start and finish also print their requests' medians separately (e.g. "start page 4.1 + start 5.2").
+launch, start and finish also print their requests' medians separately (e.g. "start page 4.1 + start 5.2").
+The launch's login is the new window's (kontor_new_window: answered with the redirect to the LMS's
+sign-in) unless --cookie-check: then it comes from a browser without Kontor's cookies and gets the
+cookie-check page, as every student of bench/journey.py does.
 
 Results: bench/RESULTS.md ("Hot path (issue 15)").
 """
@@ -37,6 +41,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import re
 import secrets
 import statistics
 import sys
@@ -162,18 +167,28 @@ def run_saves(client, students, meter: Meter, count: int) -> None:
         meter.samples.append(parts[0])
 
 
-def run_launches(app, key, meter: Meter, count: int) -> None:
+def run_launches(app, key, meter: Meter, count: int, split: list[list[float]] | None = None,
+                 cookie_check: bool = False) -> None:
+    """With cookie_check, the login comes without kontor_new_window from a browser that has no cookie
+    of Kontor yet and gets the cookie-check page (200), as every student of bench/journey.py does;
+    otherwise it is the new window's login, answered with the redirect to the LMS's sign-in."""
     for i in range(count):
         client = app.test_client()  # a fresh browser: no cookies
         user = f"launcher-{i}-{uuid.uuid4().hex[:6]}"
+        login = {"iss": ISSUER, "login_hint": user, "target_link_uri": "http://localhost/lti/launch",
+                 "client_id": CLIENT_ID, "lti_deployment_id": "1"}
+        if not cookie_check:
+            login["kontor_new_window"] = "1"
         parts: list[float] = []
         with meter.measure(parts):
-            r = client.post("/lti/login", data={
-                "iss": ISSUER, "login_hint": user, "target_link_uri": "http://localhost/lti/launch",
-                "client_id": CLIENT_ID, "lti_deployment_id": "1", "kontor_new_window": "1"})
-            r.get_data()
-        assert r.status_code == 302, (r.status_code, r.get_data()[:300])
-        params = dict(parse_qsl(urlsplit(r.headers["Location"]).query))
+            r = client.post("/lti/login", data=login)
+            body = r.get_data(as_text=True)
+        if cookie_check:
+            assert r.status_code == 200 and "kontor-cookie-check" in body, (r.status_code, body[:300])
+            params = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', body))
+        else:
+            assert r.status_code == 302, (r.status_code, body[:300])
+            params = dict(parse_qsl(urlsplit(r.headers["Location"]).query))
         token = id_token(key, params["nonce"], user)  # the LMS's work: not measured
         with meter.measure(parts):
             r = client.post("/lti/launch", data={"id_token": token, "state": params["state"]})
@@ -189,6 +204,8 @@ def run_launches(app, key, meter: Meter, count: int) -> None:
             location = r.headers["Location"]
         assert r.status_code == 200 and location.endswith("/quiz"), (r.status_code, location, r.get_data()[:300])
         meter.samples.append(sum(parts))
+        for bucket, value in zip(split or (), parts):
+            bucket.append(value)
 
 
 @dataclass
@@ -296,8 +313,8 @@ def run_finishes(client, students: list[Fresh], meter: Meter, count: int, split:
             bucket.append(value)
 
 
-SPLIT_NAMES = {"start": ("start page", "start"), "finish": ("summary", "submit", "result")}
-UNITS = {"launch": "launch (4 requests)", "start": "start (2 requests)", "finish": "finish (3 requests)"}
+SPLIT_NAMES = {"launch": ("login", "launch", "start page"), "start": ("start page", "start"), "finish": ("summary", "submit", "result")}
+UNITS = {"launch": "launch (3 requests)", "start": "start (2 requests)", "finish": "finish (3 requests)"}
 
 
 def main(argv=None) -> int:
@@ -313,6 +330,8 @@ def main(argv=None) -> int:
                    help="cProfile one phase, one round")
     p.add_argument("--postgres-url", default=attempt_bench.DEFAULT_POSTGRES)
     p.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
+    p.add_argument("--cookie-check", action="store_true",
+                   help="launch: the login without cookies gets the cookie-check page (as in bench/journey.py)")
     args = p.parse_args(argv)
     phases = [args.profile] if args.profile else [x.strip() for x in args.phases.split(",") if x.strip()]
     rounds = 1 if args.profile else args.rounds
@@ -328,7 +347,7 @@ def main(argv=None) -> int:
             # Warm-up: every page of one student, a few saves and launches (caches, imports, pool).
             run_pages(client, students, Meter(), 2 * students[0].pages)
             run_saves(client, students, Meter(), 10)
-            run_launches(app, key, Meter(), 3)
+            run_launches(app, key, Meter(), 3, cookie_check=args.cookie_check)
             fresh = {name: fresh_students(app, rounds * args.starts + 3, name == "finish", f"bench-{name}")
                      for name in ("start", "finish") if name in phases}
             runner = {"start": run_starts, "finish": run_finishes}
@@ -346,9 +365,9 @@ def main(argv=None) -> int:
                         run_pages(client, students, meter, args.pages)
                     elif name == "save":
                         run_saves(client, students, meter, args.saves)
-                    elif name == "launch":
-                        run_launches(app, key, meter, args.launches)
                     split: list[list[float]] = [[] for _ in SPLIT_NAMES.get(name, ())]
+                    if name == "launch":
+                        run_launches(app, key, meter, args.launches, split, args.cookie_check)
                     if name in runner:
                         people = fresh[name]
                         runner[name](client, people, meter, args.starts, split)
