@@ -38,6 +38,11 @@ def _with_attempt(query, view_args):
     return services.join_attempt(query, view_args.get("attempt_id", ""))
 
 
+def _with_attempt_for_save(query, view_args):
+    """_with_attempt, with only the attempt's columns a save uses (services.join_attempt_in_progress)."""
+    return services.join_attempt_in_progress(query, view_args.get("attempt_id", ""))
+
+
 def _with_attempt_and_answers(query, view_args):
     """_with_attempt, and the attempt's answers (services.join_attempt_and_answers): a question
     page is one query."""
@@ -200,7 +205,7 @@ def _destination(launch_id: str, attempt, number: int, go: str) -> str:
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/autosave", methods=["POST"])
-@launch_required(also=_with_attempt)
+@launch_required(also=_with_attempt_for_save)
 def autosave(launch_id: str, attempt_id: str):
     """The script's save of one question; JSON in and out. CSRF token in the X-CSRFToken header."""
     attempt = _attempt(attempt_id)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, or_, select, update
+from sqlalchemy.orm import load_only
 
 from ..engine import (
     ActivityGrade, CountedAttempt, GradingMethod, Score, activity_grade, attempt_result, handler_for, passed, plan_attempt,
@@ -300,6 +301,20 @@ def join_attempt(query, public_id: str):
     )
 
 
+# What a question page and a save use of an attempt in progress (build_page and save_answers:
+# ensure_open, planned_content, the plan and settings, the start for clamping the browser's time, the
+# deadline, the id; submit_by_student's backoff when it is overdue). Their launch queries leave the
+# attempt's other columns out: fewer for the driver to describe and the ORM to set on every page and
+# autosave. A column read anyway is loaded on first use, and a submission's claim reads the whole row.
+_IN_PROGRESS_COLUMNS = (Attempt.id, Attempt.public_id, Attempt.quiz_version_id, Attempt.plan, Attempt.settings,
+                        Attempt.status, Attempt.started_at, Attempt.deadline_at, Attempt.sweep_retry_at)
+
+
+def join_attempt_in_progress(query, public_id: str):
+    """join_attempt with only the attempt's columns a question page and a save use (_IN_PROGRESS_COLUMNS)."""
+    return join_attempt(query, public_id).options(load_only(*_IN_PROGRESS_COLUMNS))
+
+
 def remember_content_hash(attempt: Attempt, digest: str) -> None:
     """The parsed quiz for a hash read with the attempt: content_for then asks the database nothing."""
     cache = db.session.info.setdefault("kontor_quiz_content", {})
@@ -400,11 +415,11 @@ def answer_states(attempt: Attempt) -> dict[str, AnswerState]:
 
 
 def join_attempt_and_answers(query, public_id: str):
-    """join_attempt, and the attempt's answer_states as one more column (JSON, `json_rows`): a
-    question page is one query. Read the column with answer_states_of."""
+    """join_attempt_in_progress, and the attempt's answer_states as one more column (JSON,
+    `json_rows`): a question page is one query. Read the column with answer_states_of."""
     answers = (select(json_rows(*_ANSWER_STATE_COLUMNS))
                .where(_ANSWER_TABLE.c.attempt_id == Attempt.id).scalar_subquery())
-    return join_attempt(query, public_id).add_columns(answers)
+    return join_attempt_in_progress(query, public_id).add_columns(answers)
 
 
 def answer_states_of(rows: list | None) -> dict[str, AnswerState]:

@@ -290,3 +290,59 @@ def test_an_overdue_attempt_opened_is_submitted_in_a_transaction(app, client, st
     writes = [open_ for word, open_ in seen if word in ("UPDATE", "INSERT", "SAVEPOINT")]
     assert "UPDATE" in [word for word, _ in seen] and writes and all(writes), repr(seen)
 
+
+
+def test_a_page_and_an_autosave_read_only_the_attempt_columns_they_use(app, client, student, start):
+    """Their query leaves out the attempt's columns a page and a save do not use (its seed, number,
+    marks, ...: fewer for the driver and the ORM on every page and autosave), and no path loads one
+    afterwards on its own: an overdue attempt's page and save submit it (the claim reads the whole
+    row) with the statements they had when the query read every column."""
+    from datetime import timedelta
+
+    from lms_module.attempts.models import SUBMITTED
+    from lms_module.db_types import utcnow
+    from support.apps import attempt_row, set_attempt
+
+    attempt_id = started(client, start, student)
+    with statements(app) as seen:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
+    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    with statements(app) as seen_save:
+        saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
+    assert saved.status_code == 200 and saved.get_json()["saved"] == [question_id]
+    for read in (selects(seen)[0], selects(seen_save)[0]):
+        read = read.replace('"', "")  # SQLite quotes plan (a keyword)
+        assert "attempt.plan" in read and "attempt.deadline_at" in read and "attempt.sweep_retry_at" in read, read
+        assert "attempt.seed" not in read and "attempt.number" not in read and "attempt.marks" not in read, read
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
+    with statements(app) as seen:
+        late = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
+    assert late.status_code == 409 and late.get_json()["error"] == "deadline_passed"
+    submitted = attempt_row(app, attempt_id)
+    assert submitted.status == SUBMITTED and submitted.max_marks > 0 and submitted.fraction is not None
+    assert len(selects(seen)) == 6, selects(seen)  # as when the query read every column
+
+
+def test_an_overdue_page_submits_with_the_statements_it_had(app, client, student, start):
+    """The page's overdue path (begin_writing, then the submission) with the attempt's columns left
+    out of the page's query: submitted, with the reads it had when the query read every column."""
+    from datetime import timedelta
+
+    from lms_module.attempts.models import SUBMITTED
+    from lms_module.db_types import utcnow
+    from support.apps import attempt_row, set_attempt
+
+    attempt_id = started(client, start, student)
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
+    with statements(app) as seen:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/result")
+    submitted = attempt_row(app, attempt_id)
+    assert submitted.status == SUBMITTED and submitted.fraction is not None
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    # On PostgreSQL one more: begin_writing ends the page's reads, and the attempt is read again
+    # (the whole row) in the submission's transaction.
+    assert len(selects(seen)) == (7 if postgresql else 6), selects(seen)
