@@ -25,6 +25,14 @@ def started(client, start, student):
     return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
 
 
+def save_form_of(page: str) -> tuple[str, dict]:
+    """A question page's CSRF token for the autosave header, and an autosave body that flags the
+    page's first question without answering it."""
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
+    return token, {"question_id": question_id, "fields": {}, "flagged": True}
+
+
 def test_a_question_page_reads_launch_attempt_version_and_answers_in_one_query(app, client, student, start):
     attempt_id = started(client, start, student)
     client.get(f"/l/{student}/attempt/{attempt_id}/page/1")  # warm: the parsed quiz is cached per process
@@ -43,9 +51,7 @@ def test_a_question_page_reads_launch_attempt_version_and_answers_in_one_query(a
 def test_an_autosave_reads_once_and_sends_no_cookie(app, client, student, start):
     attempt_id = started(client, start, student)
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
-    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    token, body = save_form_of(page)
     first = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
     assert first.status_code == 200, first.get_data(as_text=True)
     with statements(app) as seen:
@@ -60,9 +66,8 @@ def test_a_first_save_inserts_in_one_statement_without_a_savepoint(app, client, 
     (before: UPDATE, SELECT, SAVEPOINT, INSERT, RELEASE)."""
     attempt_id = started(client, start, student)
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
-    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    token, body = save_form_of(page)
+    question_id = body["question_id"]
     with statements(app) as seen:
         first = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
     assert first.status_code == 200 and first.get_json()["saved"] == [question_id], first.get_data(as_text=True)
@@ -82,8 +87,8 @@ def test_an_autosave_writes_with_statements_on_the_table_not_through_the_orm(app
 
     attempt_id = started(client, start, student)
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
+    token, body = save_form_of(page)
+    question_id = body["question_id"]
     writes = []
 
     def record(state):
@@ -253,10 +258,8 @@ def test_a_question_page_reads_without_opening_a_transaction(app, client, studen
     try:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
         assert page.status_code == 200
-        token = re.search(r'data-csrf="([^"]+)"', page.get_data(as_text=True)).group(1)
-        question_id = re.search(r'data-question="([^"]+)"', page.get_data(as_text=True)).group(1)
-        saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
-                            json={"question_id": question_id, "fields": {}, "flagged": True})
+        token, body = save_form_of(page.get_data(as_text=True))
+        saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token}, json=body)
         assert saved.status_code == 200 and saved.get_json()["ok"] is True
     finally:
         event.remove(engine, "after_cursor_execute", record)
@@ -306,9 +309,8 @@ def test_a_page_and_an_autosave_read_only_the_attempt_columns_they_use(app, clie
     attempt_id = started(client, start, student)
     with statements(app) as seen:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
-    question_id = re.search(r'data-question="([^"]+)"', page).group(1)
-    body = {"question_id": question_id, "fields": {}, "flagged": True}
+    token, body = save_form_of(page)
+    question_id = body["question_id"]
     with statements(app) as seen_save:
         saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body, headers={"X-CSRFToken": token})
     assert saved.status_code == 200 and saved.get_json()["saved"] == [question_id]
