@@ -21,7 +21,6 @@ from sqlalchemy import ARRAY, BigInteger, Integer, String, and_, any_, bindparam
 from sqlalchemy.orm import aliased
 
 from ..attempts.grades import ActivityResult, activity_result
-from ..attempts.models import Attempt
 from ..db_types import utcnow
 from ..extensions import db
 from ..lti import ags
@@ -134,11 +133,14 @@ def lms_may_hold_grade(link_id: int, user_id: int) -> bool:
 # --- claiming ----------------------------------------------------------------------------------------
 
 
+def _due_kinds(now: datetime) -> tuple:
+    """The two kinds of due row: pending and due, or claimed by a worker whose claim expired."""
+    return (and_(GradeOutbox.status == PENDING, GradeOutbox.next_attempt_at <= now),
+            and_(GradeOutbox.status == SENDING, GradeOutbox.claimed_until < now))
+
+
 def _due(now: datetime):
-    return or_(
-        and_(GradeOutbox.status == PENDING, GradeOutbox.next_attempt_at <= now),
-        and_(GradeOutbox.status == SENDING, GradeOutbox.claimed_until < now),
-    )
+    return or_(*_due_kinds(now))
 
 
 # Another row of the same student and activity (built once: building an alias per claim is slow).
@@ -173,7 +175,7 @@ _CLAIM_ROW = _CLAIM.where(GradeOutbox.id == bindparam("c_id", type_=Integer))  #
 _CLAIM_ROWS = _CLAIM.where(GradeOutbox.id == any_(bindparam("c_ids", type_=_IDS))).returning(GradeOutbox.id)
 # Per candidate, its student's lock on the activity, held until the claim commits (`try`: a claim
 # never waits for another). A key of PostgreSQL's one-bigint advisory keys, which Kontor uses for
-# nothing else (its named locks take two int4 keys, line_items.ADVISORY_CLASS): link id * 2^32 +
+# nothing else (its named locks, in line_items, roster.sync and lti.tokens, take two int4 keys): link id * 2^32 +
 # user id, both int4, so no two students share one. Evaluated in the select list, so only for the
 # rows the WHERE picked (a filter could be evaluated first, on every row a scan reads).
 _STUDENT_LOCKS = (
@@ -238,8 +240,7 @@ def _lock_candidates(now: datetime, limit: int) -> list[int]:
     # due at once: 5-15 ms of database CPU per claim). The two are merged in the same order; rows
     # locked beyond `limit` are let go at the commit, unclaimed.
     found = []
-    for kind in (and_(GradeOutbox.status == PENDING, GradeOutbox.next_attempt_at <= now),
-                 and_(GradeOutbox.status == SENDING, GradeOutbox.claimed_until < now)):
+    for kind in _due_kinds(now):
         found += db.session.execute(
             select(GradeOutbox.next_attempt_at, GradeOutbox.id)
             .where(kind, _no_live_sibling(now))

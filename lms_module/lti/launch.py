@@ -273,7 +273,7 @@ class KontorMessageLaunch(MessageLaunch):
         state = self._request.get_param("state")
         if not state:
             raise LaunchRejected("missing_state")
-        login = _take_login(state)
+        login = take_login(state)
         if login is None or login.platform_id != self._platform().id:
             raise LaunchRejected("unknown_state")
         if login.expires_at < utcnow():
@@ -356,7 +356,7 @@ _TAKE_LOGIN = (
 )
 
 
-def _take_login(state: str) -> _Login | None:
+def take_login(state: str) -> _Login | None:
     """Read and delete the login of `state` in one statement. The login is finished whatever the
     launch's outcome, so a second post of the same form fails: an accepted launch commits the
     delete, a refused one is rolled back and ends the login again (services.end_refused_login)."""

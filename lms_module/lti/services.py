@@ -18,9 +18,9 @@ from ..transaction import run_after_commit
 from ..web.security import frame_ancestors
 from . import roles
 from .launch import (
-    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
+    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch, take_login,
 )
-from .models import LaunchHandoff, OidcLogin, Platform
+from .models import LaunchHandoff, Platform
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -321,12 +321,8 @@ def end_refused_login(state: str) -> int | None:
     """A refused launch ends its login as an accepted one does: the state (and with it its nonce)
     cannot be posted again, not even after an administrator fixed what the refusal was about.
     Returns the platform the login was started for (None for an unknown state)."""
-    login = db.session.get(OidcLogin, state) if state and len(state) <= 128 else None
-    if login is None:
-        return None
-    db.session.delete(login)
-    db.session.flush()
-    return login.platform_id
+    login = take_login(state) if state else None
+    return login.platform_id if login else None
 
 
 def redeem_handoff(token: str, presented_state: str | None = None) -> str | None:
