@@ -65,8 +65,7 @@ def _responses(attempt: Attempt, content, answers) -> dict[str, dict]:
             for qid, answer in stored if answer is not None and answer.response}
 
 
-def _nav(attempt: Attempt, answers, responses: dict[str, dict], current_ids: list[str]) -> list[NavItem]:
-    content = services.content_for(attempt)
+def _nav(attempt: Attempt, content, answers, responses: dict[str, dict], current_ids: list[str]) -> list[NavItem]:
     per_page = questions_per_page(attempt)
     items = []
     for index, qid in enumerate(services.planned_ids(attempt)):
@@ -149,7 +148,7 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
         number=number,
         pages=page_count(attempt),
         questions=questions,
-        nav=_nav(attempt, answers, responses, ids),
+        nav=_nav(attempt, content, answers, responses, ids),
         deadline=attempt.deadline_at,
         deadline_reason=_deadline_reason(attempt, settings),
         practice=settings.feedback == "immediate",
@@ -176,7 +175,7 @@ class SummaryView:
 def build_summary(attempt: Attempt, locale: str) -> SummaryView:
     content = services.planned_content(attempt)  # AttemptError if the plan does not fit
     answers = services.answer_states(attempt)
-    nav = _nav(attempt, answers, _responses(attempt, content, answers), [])
+    nav = _nav(attempt, content, answers, _responses(attempt, content, answers), [])
     return SummaryView(
         title=resolve(content.title, locale),
         nav=nav,
