@@ -5,7 +5,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from support.apps import attempt_row, csrf_from
+from support.apps import attempt_row, csrf_from, started_attempt_id
 from lms_module.attempts import services
 from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow
@@ -13,12 +13,6 @@ from lms_module.engine import handler_for
 from lms_module.extensions import db
 from lms_module.signals import attempt_graded
 from support.answer_keys import attempt_key_form
-
-
-def _attempt_id(response):
-    match = re.search(r"/attempt/([^/]+)/page/", response.headers["Location"])
-    assert match, response.headers["Location"]
-    return match.group(1)
 
 
 def _key_form_for_all(app, public_id):
@@ -42,16 +36,16 @@ def test_start_page_shows_the_rules(client, student):
 def test_start_creates_an_attempt_and_a_second_start_resumes_it(app, client, student, start):
     first = start(student)
     assert first.status_code == 302
-    attempt_id = _attempt_id(first)
+    attempt_id = started_attempt_id(first)
     again = start(student)
-    assert _attempt_id(again) == attempt_id
+    assert started_attempt_id(again) == attempt_id
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == 1
 
 
 def test_the_attempt_looks_the_same_after_a_reload(client, student, start):
     """Question order, option order and tokens come from the attempt's seed, not from the request."""
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     url = f"/l/{student}/attempt/{attempt_id}/page/1"
     without_csrf = lambda html: re.sub(r'(csrf_token" value|data-csrf)="[^"]*"', "", html)  # noqa: E731
     first = without_csrf(client.get(url).get_data(as_text=True))
@@ -60,14 +54,14 @@ def test_the_attempt_looks_the_same_after_a_reload(client, student, start):
 
 
 def test_no_answer_key_reaches_the_browser_before_review(client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     body = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
     assert "SECRET" not in body
     assert "correct" not in body.lower().replace("correctly", "")
 
 
 def test_full_attempt_with_the_key_scores_full_marks_except_the_essay(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     form = _key_form_for_all(app, attempt_id)
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
     form["csrf_token"] = csrf_from(page.get_data(as_text=True))
@@ -90,7 +84,7 @@ def test_full_attempt_with_the_key_scores_full_marks_except_the_essay(app, clien
 
 
 def test_double_submission_grades_once(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
     token = csrf_from(summary)
     calls = []
@@ -107,7 +101,7 @@ def test_double_submission_grades_once(app, client, student, start):
 
 
 def test_posting_after_submission_changes_nothing(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
     token = csrf_from(summary)
     client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
@@ -122,7 +116,7 @@ def test_posting_after_submission_changes_nothing(app, client, student, start):
 
 
 def test_autosave_keeps_the_newest_answer_by_the_time_it_was_given(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
     now = utcnow()
     url = f"/l/{student}/attempt/{attempt_id}/autosave"
@@ -138,7 +132,7 @@ def test_autosave_keeps_the_newest_answer_by_the_time_it_was_given(app, client, 
 
 
 def test_autosave_needs_the_csrf_token(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
                            json={"question_id": "gross", "fields": {"q-gross": ["1"]}})
     assert response.status_code == 400
@@ -147,7 +141,7 @@ def test_autosave_needs_the_csrf_token(app, client, student, start):
 
 
 def test_forged_option_token_is_refused_and_nothing_is_stored(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
     form = {"csrf_token": csrf_from(page), "q-fob": "a", "q-gross": "119", "go": "next"}
     response = client.post(f"/l/{student}/attempt/{attempt_id}/page/1", data=form, headers={"Accept-Language": "en"})
@@ -158,7 +152,7 @@ def test_forged_option_token_is_refused_and_nothing_is_stored(app, client, stude
 
 
 def test_an_answer_for_a_question_outside_the_attempt_is_refused(client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
     response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
                            json={"question_id": "not-in-quiz", "fields": {}}, headers={"X-CSRFToken": token})
@@ -167,7 +161,7 @@ def test_an_answer_for_a_question_outside_the_attempt_is_refused(client, student
 
 
 def test_absurdly_long_text_is_refused(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
     response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
                            json={"question_id": "why-check", "fields": {"q-why-check": ["x" * 20_001]}},
@@ -177,7 +171,7 @@ def test_absurdly_long_text_is_refused(app, client, student, start):
 
 
 def test_another_users_attempt_id_is_not_found(app, client, make_launch, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     other_client = app.test_client()
     other = make_launch("student", quiz_slug="all-types", user_sub="eve", test_client=other_client)
     for url in (f"/l/{other}/attempt/{attempt_id}/page/1", f"/l/{other}/attempt/{attempt_id}/summary",
@@ -187,7 +181,7 @@ def test_another_users_attempt_id_is_not_found(app, client, make_launch, student
 
 def test_deadline_expiry_submits_with_the_saved_answers(app, client, student, start):
     with time_machine.travel(utcnow(), tick=False) as traveller:
-        attempt_id = _attempt_id(start(student))
+        attempt_id = started_attempt_id(start(student))
         token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
         client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
                     json={"question_id": "why-check", "fields": {"q-why-check": ["Half-written essay"]}})
@@ -209,7 +203,7 @@ def test_deadline_expiry_submits_with_the_saved_answers(app, client, student, st
 
 
 def test_the_sweep_submits_abandoned_attempts(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     with app.app_context():
         later = utcnow() + timedelta(minutes=21)
         assert services.sweep_overdue(later) == 1
@@ -220,7 +214,7 @@ def test_the_sweep_submits_abandoned_attempts(app, client, student, start):
 
 def test_attempt_limit_is_enforced(app, client, student, start):
     for _ in range(2):
-        attempt_id = _attempt_id(start(student))
+        attempt_id = started_attempt_id(start(student))
         token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True))
         client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token})
     page = client.get(f"/l/{student}/quiz").get_data(as_text=True)
@@ -238,7 +232,7 @@ def test_start_without_csrf_is_refused(client, student):
 
 
 def test_review_shows_keys_only_after_submission(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
     assert "SECRET-EXPLANATION" not in summary
     client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
@@ -247,7 +241,7 @@ def test_review_shows_keys_only_after_submission(app, client, student, start):
 
 
 def test_every_question_type_renders_with_its_partial(app, client, student, start):
-    attempt_id = _attempt_id(start(student))
+    attempt_id = started_attempt_id(start(student))
     body = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
     with app.app_context():
         attempt = db.session.scalars(select(Attempt)).one()
@@ -261,7 +255,7 @@ def test_every_question_type_renders_with_its_partial(app, client, student, star
 def test_quiz_content_is_cached_per_session_not_on_the_attempt(app, student, start):
     """content_for kept the parsed quiz in the ORM instance's __dict__ (issue 11): it now lives in
     the database session's own cache, one lookup per session and version."""
-    public_id = _attempt_id(start(student))
+    public_id = started_attempt_id(start(student))
     with app.app_context():
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         content = services.content_for(attempt)

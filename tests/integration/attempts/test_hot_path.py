@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from lms_module.extensions import db
+from support.apps import started_attempt_id
 from support.sql_statements import statements
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -22,7 +23,7 @@ def selects(seen):
 def started(client, start, student):
     response = start(student)
     assert response.status_code == 302
-    return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)
+    return started_attempt_id(response)
 
 
 def save_form_of(page: str) -> tuple[str, dict]:
