@@ -24,12 +24,7 @@ CLOSED_DE = "Ihr Versuch konnte nicht abgegeben werden"
 
 def _poison(app, public_id, **values):
     """The attempt's plan gains a question its quiz version lacks; `values` are set as well."""
-    with app.app_context():
-        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
-        attempt.plan = [*attempt.plan, GHOST]
-        for name, value in values.items():
-            setattr(attempt, name, value)
-        db.session.commit()
+    set_attempt(app, public_id, plan=[*attempt_row(app, public_id).plan, GHOST], **values)
 
 
 def _tries_logged(caplog, app, public_id):

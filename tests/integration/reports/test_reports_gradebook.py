@@ -14,6 +14,7 @@ from lms_module.courses.models import ResourceLink
 from lms_module.reports import gradebook_queries, summary_queries
 from lms_module.reports.scope import Scope
 from lms_module.reports.exports import BOM
+from support.apps import set_attempt
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
 ALL_RIGHT = {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT}
@@ -123,10 +124,7 @@ def test_awaiting_grading_filter(app, course, make_launch, quizzes, student, att
 
 def _could_not_submit(app, public_id):
     """As the sweep leaves an overdue attempt it could not submit (attempts.services)."""
-    with app.app_context():
-        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
-        attempt.deadline_at, attempt.sweep_failures, attempt.unsubmittable_at = utcnow() - timedelta(hours=1), 5, utcnow()
-        db.session.commit()
+    set_attempt(app, public_id, deadline_at=utcnow() - timedelta(hours=1), sweep_failures=5, unsubmittable_at=utcnow())
 
 
 @pytest.fixture
@@ -163,7 +161,7 @@ def test_the_could_not_be_submitted_filter_on_the_page_in_both_languages(app, cl
         assert f'filter=unsubmittable&amp;sort=attempts&amp;dir=desc" aria-current="true">{label} (2)</a>' in html
         assert html.count(f"<td>{label}</td>") == 2  # Ben's and Cem's state
         assert "Anna Arendt" not in html
-        assert f"?sort=name&amp;dir=asc&amp;filter=unsubmittable" in html  # sorting keeps the filter
+        assert "?sort=name&amp;dir=asc&amp;filter=unsubmittable" in html  # sorting keeps the filter
 
 
 def test_class_summary(app, course):
