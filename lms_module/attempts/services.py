@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, or_, select, update
@@ -257,25 +258,24 @@ def _lock_starts(link_id: int, user_id: int, now: datetime) -> None:
     committed; a parallel first start waits for the other's uncommitted insert, then updates and
     locks the committed row. On SQLite any write takes the database's single write lock, and the
     start's reads come after it."""
-    dialect = db.session.get_bind().dialect.name
-    statement = _start_locks.get(dialect)
-    if statement is None:
-        # Built once per database kind and run with values (every start takes the lock), on the
-        # table: the same SQL, without the ORM's bulk layer that an INSERT on the mapped class
-        # runs through (and builds a new cache key in) on every execution.
-        table = StartLock.__table__
-        now_param = bindparam("sl_now", type_=table.c.locked_at.type)
-        statement = _start_locks[dialect] = (
-            upsert_insert(table, dialect)
-            .values(resource_link_id=bindparam("sl_link", type_=Integer), user_id=bindparam("sl_user", type_=Integer),
-                    locked_at=now_param)
-            .on_conflict_do_update(index_elements=[table.c.resource_link_id, table.c.user_id],
-                                   set_={"locked_at": now_param})
-        )
+    statement = _start_lock_statement(db.session.get_bind().dialect.name)
     db.session.execute(statement, {"sl_link": link_id, "sl_user": user_id, "sl_now": now})
 
 
-_start_locks: dict[str, object] = {}
+@cache
+def _start_lock_statement(dialect: str):
+    """Built once per database kind and run with values (every start takes the lock), on the
+    table: the same SQL, without the ORM's bulk layer that an INSERT on the mapped class runs
+    through (and builds a new cache key in) on every execution."""
+    table = StartLock.__table__
+    now_param = bindparam("sl_now", type_=table.c.locked_at.type)
+    return (
+        upsert_insert(table, dialect)
+        .values(resource_link_id=bindparam("sl_link", type_=Integer), user_id=bindparam("sl_user", type_=Integer),
+                locked_at=now_param)
+        .on_conflict_do_update(index_elements=[table.c.resource_link_id, table.c.user_id],
+                               set_={"locked_at": now_param})
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------------
@@ -515,46 +515,37 @@ def _store_answer(attempt_id: int, qid: str, response: dict, moment: datetime, n
 # On the table (_ANSWER_TABLE): through the ORM's bulk-persistence layer, a first save cost a third more.
 _ANSWER_TYPES = {"a_response": _ANSWER_TABLE.c.response.type, "a_moment": _ANSWER_TABLE.c.answered_at.type,
                  "a_now": _ANSWER_TABLE.c.saved_at.type, "a_flagged": _ANSWER_TABLE.c.flagged.type}
-_answer_statements: dict[tuple, object] = {}
-
-
 def _param(name: str):
     return bindparam(name, type_=_ANSWER_TYPES.get(name))
 
 
+@cache
 def _answer_update(with_flag: bool):
-    key = ("update", with_flag)
-    statement = _answer_statements.get(key)
-    if statement is None:
-        values = {"response": _param("a_response"), "answered_at": _param("a_moment"), "saved_at": _param("a_now")}
-        if with_flag:
-            values["flagged"] = _param("a_flagged")
-        statement = _answer_statements[key] = (
-            update(_ANSWER_TABLE)
-            .where(_ANSWER_TABLE.c.attempt_id == _param("a_attempt"), _ANSWER_TABLE.c.question_id == _param("a_question"),
-                   or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= _param("a_moment")))
-            .values(**values)
-        )
-    return statement
+    values = {"response": _param("a_response"), "answered_at": _param("a_moment"), "saved_at": _param("a_now")}
+    if with_flag:
+        values["flagged"] = _param("a_flagged")
+    return (
+        update(_ANSWER_TABLE)
+        .where(_ANSWER_TABLE.c.attempt_id == _param("a_attempt"), _ANSWER_TABLE.c.question_id == _param("a_question"),
+               or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= _param("a_moment")))
+        .values(**values)
+    )
 
 
+@cache
 def _answer_upsert(dialect: str, with_flag: bool):
-    key = ("upsert", dialect, with_flag)
-    statement = _answer_statements.get(key)
-    if statement is None:
-        insert = upsert_insert(_ANSWER_TABLE, dialect).values(
-            attempt_id=_param("a_attempt"), question_id=_param("a_question"), response=_param("a_response"),
-            answered_at=_param("a_moment"), saved_at=_param("a_now"), flagged=_param("a_flagged"))
-        # On a conflict: the values this save proposed (`excluded`), if not older than the stored ones.
-        proposed = insert.excluded
-        set_ = {"response": proposed.response, "answered_at": proposed.answered_at, "saved_at": proposed.saved_at}
-        if with_flag:
-            set_["flagged"] = proposed.flagged
-        statement = _answer_statements[key] = insert.on_conflict_do_update(
-            index_elements=[_ANSWER_TABLE.c.attempt_id, _ANSWER_TABLE.c.question_id], set_=set_,
-            where=or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= proposed.answered_at),
-        ).returning(_ANSWER_TABLE.c.id)
-    return statement
+    insert = upsert_insert(_ANSWER_TABLE, dialect).values(
+        attempt_id=_param("a_attempt"), question_id=_param("a_question"), response=_param("a_response"),
+        answered_at=_param("a_moment"), saved_at=_param("a_now"), flagged=_param("a_flagged"))
+    # On a conflict: the values this save proposed (`excluded`), if not older than the stored ones.
+    proposed = insert.excluded
+    set_ = {"response": proposed.response, "answered_at": proposed.answered_at, "saved_at": proposed.saved_at}
+    if with_flag:
+        set_["flagged"] = proposed.flagged
+    return insert.on_conflict_do_update(
+        index_elements=[_ANSWER_TABLE.c.attempt_id, _ANSWER_TABLE.c.question_id], set_=set_,
+        where=or_(_ANSWER_TABLE.c.answered_at.is_(None), _ANSWER_TABLE.c.answered_at <= proposed.answered_at),
+    ).returning(_ANSWER_TABLE.c.id)
 
 
 def check_answer(attempt: Attempt, question_id: str, form, now: datetime, locale: str) -> dict:
