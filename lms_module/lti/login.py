@@ -94,7 +94,10 @@ def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[st
         if not params.get(required):
             raise LoginRejected("missing_login_parameter", required)
     # The target must be this tool; otherwise the flow could be steered to somebody else's URL.
-    target = urlsplit(params["target_link_uri"])
+    try:
+        target = urlsplit(params["target_link_uri"])
+    except ValueError as exc:  # a broken IPv6 host ("http://[::1"): no URL, so not this tool's either
+        raise LoginRejected("foreign_target_link_uri", params["target_link_uri"]) from exc
     if f"{target.scheme}://{target.netloc}" not in tool_origins:
         raise LoginRejected("foreign_target_link_uri", params["target_link_uri"])
     tool_conf = DatabaseToolConf()  # pylti1p3 asks it for this platform again: read once
