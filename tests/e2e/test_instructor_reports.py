@@ -14,6 +14,7 @@ from lms_module.courses.models import Course, Membership, ResourceLink, User
 from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
 from support.answer_keys import planned_key_forms
+from support.broken_plans import with_ghost
 from support.lms_frame import launch_base, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -97,7 +98,7 @@ def test_an_attempt_that_could_not_be_submitted_is_shown_accessibly(page, class_
         db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
         attempt = services.start_attempt(link, user.id, utcnow())
         # As the sweep leaves it: overdue, its plan names a question the quiz lacks, marked.
-        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.plan = with_ghost(attempt.plan)
         attempt.deadline_at = utcnow() - timedelta(hours=1)
         attempt.sweep_failures, attempt.unsubmittable_at = 5, utcnow()
         db.session.commit()

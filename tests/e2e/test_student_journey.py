@@ -13,6 +13,7 @@ from lms_module.attempts.models import Attempt
 from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.answer_keys import running_attempt_key_form
+from support.broken_plans import with_ghost
 from support.lms_frame import launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -133,7 +134,7 @@ def test_an_attempt_that_cannot_be_submitted_gives_the_student_a_clear_accessibl
     frame.wait_for_selector("#attempt-form")
     with live.app.app_context():  # overdue, and its plan names a question the quiz does not have
         attempt = db.session.scalars(select(Attempt)).one()
-        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.plan = with_ghost(attempt.plan)
         attempt.deadline_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     frame.goto(frame.url)  # the student comes back to the page
@@ -198,7 +199,7 @@ def test_a_refused_autosave_shows_the_servers_reason_and_keeps_it_on_screen(page
     frame.wait_for_selector("#attempt-form")
     with live.app.app_context():  # still in time, and its plan names a question the quiz does not have
         attempt = db.session.scalars(select(Attempt)).one()
-        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.plan = with_ghost(attempt.plan)
         db.session.commit()
     field = frame.locator("#attempt-form input[type=text]").first
     status = frame.locator("#save-status")

@@ -13,6 +13,7 @@ from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from support.apps import attempt_row, csrf_from, set_attempt, started_attempt_id
+from support.broken_plans import with_ghost
 
 # Question id -> a stored response its handler cannot read (the all-types quiz).
 CORRUPT = {
@@ -143,7 +144,7 @@ def _finished_then_broken(app, client, student, start):
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
     assert client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token}).status_code == 302
     row = attempt_row(app, attempt_id)
-    set_attempt(app, attempt_id, plan=[*row.plan, {"question_id": "ghost", "layout": {}}])
+    set_attempt(app, attempt_id, plan=with_ghost(row.plan))
     return attempt_id, row
 
 

@@ -12,6 +12,7 @@ from lms_module.extensions import db
 from lms_module.lti.models import OidcLogin, Platform
 from lms_module.worker import Worker
 from support.apps import attempt_row, csrf_from
+from support.broken_plans import with_ghost
 
 ABSURD = "1" * 40  # 29+ digits made Decimal.quantize raise InvalidOperation while scoring
 
@@ -98,7 +99,7 @@ def test_the_sweep_submits_other_students_when_one_attempt_cannot_be_submitted(a
     _overdue(app, healthy)
     with app.app_context():  # a bad row: its plan names a question the quiz does not have
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == broken)).one()
-        attempt.plan = [*attempt.plan, {"question_id": "ghost", "layout": {}}]
+        attempt.plan = with_ghost(attempt.plan)
         attempt.deadline_at = utcnow() - timedelta(hours=2)  # swept first
         db.session.commit()
     with app.app_context():

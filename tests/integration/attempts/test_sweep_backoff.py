@@ -12,9 +12,9 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.apps import attempt_row, set_attempt, started_attempt_id
+from support.broken_plans import with_ghost, without_ghost
 from support.submit_log import submit_tries_logged
 
-GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
 
 
 def _poison_copies(app, public_id, count, deadline):
@@ -24,7 +24,7 @@ def _poison_copies(app, public_id, count, deadline):
         good = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         bad = [
             Attempt(public_id=f"poisoned{number:05d}", resource_link_id=good.resource_link_id, user_id=good.user_id,
-                    quiz_version_id=good.quiz_version_id, number=number, seed=number, plan=[*good.plan, GHOST],
+                    quiz_version_id=good.quiz_version_id, number=number, seed=number, plan=with_ghost(good.plan),
                     settings=good.settings, status=IN_PROGRESS, started_at=good.started_at, deadline_at=deadline)
             for number in range(2, count + 2)
         ]
@@ -118,7 +118,7 @@ def test_a_bad_attempt_is_tried_again_with_backoff_then_marked_for_the_instructo
     # The sweep keeps trying now and then: once the cause is gone (a fix deployed), it is submitted.
     with app.app_context():
         row = db.session.get(Attempt, bad)
-        row.plan = [entry for entry in row.plan if entry != GHOST]
+        row.plan = without_ghost(row.plan)
         db.session.commit()
     later = t0 + timedelta(minutes=15) + policy.sweep_retry_delay(5)
     assert worker.run_once(later - timedelta(seconds=1)).swept == 0  # not yet due

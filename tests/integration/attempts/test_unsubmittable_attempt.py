@@ -15,16 +15,16 @@ from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.apps import attempt_row, csrf_from, set_attempt, started_attempt_id
+from support.broken_plans import with_ghost, without_ghost
 from support.submit_log import submit_tries_logged
 
-GHOST = {"question_id": "ghost", "layout": {}}  # a question the quiz does not have: submitting raises
 CLOSED_EN = "Your attempt could not be submitted"
 CLOSED_DE = "Ihr Versuch konnte nicht abgegeben werden"
 
 
 def _poison(app, public_id, **values):
     """The attempt's plan gains a question its quiz version lacks; `values` are set as well."""
-    set_attempt(app, public_id, plan=[*attempt_row(app, public_id).plan, GHOST], **values)
+    set_attempt(app, public_id, plan=with_ghost(attempt_row(app, public_id).plan), **values)
 
 
 def _tries_logged(caplog, app, public_id):
@@ -129,7 +129,7 @@ def test_once_the_cause_is_gone_the_student_opening_it_submits_it(app, client, s
     assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 409
     with app.app_context():
         attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == attempt_id)).one()
-        attempt.plan = [entry for entry in attempt.plan if entry != GHOST]
+        attempt.plan = without_ghost(attempt.plan)
         attempt.sweep_retry_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
     page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
@@ -148,7 +148,7 @@ def _in_time_and_broken(app, client, student, start):
     question its quiz version lacks."""
     attempt_id = started_attempt_id(start(student))
     token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
-    set_attempt(app, attempt_id, plan=[*attempt_row(app, attempt_id).plan, GHOST])
+    set_attempt(app, attempt_id, plan=with_ghost(attempt_row(app, attempt_id).plan))
     return attempt_id, token
 
 
