@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam
 
@@ -18,9 +18,27 @@ MAX_LAUNCHES_PER_BROWSER = 20
 
 
 def public_route(view):
-    """Open to anyone: LTI entry points, JWKS, health checks. Such views check what they receive."""
-    view.kontor_access = "public"
-    return view
+    """Open to anyone: LTI entry points, JWKS, health checks. Such views check what they receive;
+    a NUL character anywhere in the URL's values or the form is refused before (400)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if _holds_nul(kwargs):
+            abort(400)
+        return view(*args, **kwargs)
+
+    wrapper.kontor_access = "public"
+    return wrapper
+
+
+def _holds_nul(view_args: dict) -> bool:
+    """No value Kontor keeps holds a NUL: PostgreSQL refuses one in text (the query fails: a 500),
+    SQLite would store it. A stranger's request with one is malformed, whichever value it is in."""
+    values = list(view_args.values())
+    for source in (request.args, request.form):
+        for key, value in source.items(multi=True):  # every value of a repeated name too
+            values += (key, value)
+    return any("\x00" in value for value in values if isinstance(value, str))
 
 
 def remember_launch(launch_id: str, context: LaunchContext | None = None) -> None:

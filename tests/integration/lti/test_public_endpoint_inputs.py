@@ -35,3 +35,31 @@ def test_a_target_link_uri_that_is_no_url_is_refused(client, platform, target):
                               headers={"Accept-Language": language})
         _refused(response, language)
         assert "foreign_target_link_uri" in response.get_data(as_text=True)
+
+
+NUL_REQUESTS = [
+    ("GET", "/lti/login", {"query_string": {"iss": ISSUER + "\x00", "login_hint": "4", "target_link_uri": LAUNCH_URL}}),
+    ("POST", "/lti/login", {"data": {"iss": ISSUER, "client_id": "c1", "login_hint": "4",
+                                     "target_link_uri": LAUNCH_URL, "lti_storage_target": "\x00frame"}}),
+    ("POST", "/lti/launch", {"data": {"id_token": "a.b.c", "state": "state-\x00"}}),
+    ("POST", "/lti/storage-confirm", {"data": {"handoff": "\x00", "state_value": "x"}}),
+    ("GET", "/lti/check/%00", {}),
+    ("GET", "/lti/jwks?x=1&x=%00", {}),
+    ("GET", "/lti/enter/x%00", {}),
+    ("GET", "/lti/register", {"query_string": {"invite": "\x00", "openid_configuration": "https://lms.example/x"}}),
+]
+
+
+@pytest.mark.parametrize("method, path, request_args", NUL_REQUESTS, ids=[f"{m} {p}" for m, p, _ in NUL_REQUESTS])
+def test_a_nul_character_in_a_public_request_is_refused(app, client, platform, method, path, request_args):
+    """PostgreSQL refuses NUL in text (psycopg raises DataError: a 500 page and an error in the log);
+    SQLite stored it (a login row with a NUL in its storage target). No Kontor value holds a NUL."""
+    from sqlalchemy import func, select
+
+    from lms_module.lti.models import OidcLogin
+
+    for language in ("en", "de"):
+        response = client.open(path, method=method, headers={"Accept-Language": language}, **request_args)
+        _refused(response, language)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OidcLogin)) == 0
