@@ -3,6 +3,7 @@ launch, the attempt, its quiz version and its answers in one query, a save and t
 three in one (the summary its answers in a second), and neither sends the session cookie again; a
 launch writes the session once."""
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event
@@ -236,8 +237,10 @@ def _in_transaction(dbapi_connection) -> bool:
     return dbapi_connection.info.transaction_status != TransactionStatus.IDLE
 
 
+@contextmanager
 def _transactions_after(app):
-    """A list that fills with (first word of the statement, whether a transaction was open after it)."""
+    """Yield a list that fills with (first word of each statement the app sends, whether a
+    transaction was open after it)."""
     seen = []
 
     def record(conn, cursor, statement, *args):
@@ -245,7 +248,11 @@ def _transactions_after(app):
 
     with app.app_context():
         engine = db.engine
-    return engine, record, seen
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
 
 
 def test_a_question_page_reads_without_opening_a_transaction(app, client, student, start):
@@ -253,16 +260,12 @@ def test_a_question_page_reads_without_opening_a_transaction(app, client, studen
     its three round trips; SQLite's driver begins none for a read anyway), and the connection goes
     back to the pool as it came, so the next request's writes are in a transaction again."""
     attempt_id = started(client, start, student)
-    engine, record, seen = _transactions_after(app)
-    event.listen(engine, "after_cursor_execute", record)
-    try:
+    with _transactions_after(app) as seen:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
         assert page.status_code == 200
         token, body = save_form_of(page.get_data(as_text=True))
         saved = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token}, json=body)
         assert saved.status_code == 200 and saved.get_json()["ok"] is True
-    finally:
-        event.remove(engine, "after_cursor_execute", record)
     reads = [open_ for word, open_ in seen if word == "SELECT"]
     writes = [open_ for word, open_ in seen if word in ("UPDATE", "INSERT")]
     assert reads[0] is False, seen  # the page's query
@@ -281,12 +284,8 @@ def test_an_overdue_attempt_opened_is_submitted_in_a_transaction(app, client, st
 
     attempt_id = started(client, start, student)
     set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
-    engine, record, seen = _transactions_after(app)
-    event.listen(engine, "after_cursor_execute", record)
-    try:
+    with _transactions_after(app) as seen:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
-    finally:
-        event.remove(engine, "after_cursor_execute", record)
     assert page.status_code == 302 and page.headers["Location"].endswith("/result"), page.get_data(as_text=True)
     assert attempt_row(app, attempt_id).status == SUBMITTED
     # (Not RELEASE: on SQLite, whose driver began no transaction for the savepoint, its release ends it.)
