@@ -4,12 +4,16 @@ three in one (the summary its answers in a second), and neither sends the sessio
 launch writes the session once."""
 import re
 from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
 
+from lms_module.attempts.models import SUBMITTED
+from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from support.apps import started_attempt_id
+from support.apps import attempt_row, set_attempt, started_attempt_id
 from support.sql_statements import statements
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -272,26 +276,28 @@ def test_a_question_page_reads_without_opening_a_transaction(app, client, studen
     assert writes and all(writes), seen  # the save after it: in its transaction, as before
 
 
+def _overdue_page_opened(app, client, student, start, recording):
+    """Page 1 of an attempt an hour past its deadline, opened within `recording(app)` (a context
+    manager): the page submits the attempt and sends the student to its result. What the
+    recording yielded."""
+    attempt_id = started(client, start, student)
+    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
+    with recording(app) as seen:
+        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/result"), page.get_data(as_text=True)
+    submitted = attempt_row(app, attempt_id)
+    assert submitted.status == SUBMITTED and submitted.fraction is not None
+    return seen
+
+
 def test_an_overdue_attempt_opened_is_submitted_in_a_transaction(app, client, student, start):
     """The question page writes in one case: the attempt is overdue and the page submits it (with
     a savepoint). Its reads end first (transaction.begin_writing); the submission is in a
     transaction, committed at the boundary."""
-    from datetime import timedelta
-
-    from lms_module.attempts.models import SUBMITTED
-    from lms_module.db_types import utcnow
-    from support.apps import attempt_row, set_attempt
-
-    attempt_id = started(client, start, student)
-    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
-    with _transactions_after(app) as seen:
-        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
-    assert page.status_code == 302 and page.headers["Location"].endswith("/result"), page.get_data(as_text=True)
-    assert attempt_row(app, attempt_id).status == SUBMITTED
+    seen = _overdue_page_opened(app, client, student, start, _transactions_after)
     # (Not RELEASE: on SQLite, whose driver began no transaction for the savepoint, its release ends it.)
     writes = [open_ for word, open_ in seen if word in ("UPDATE", "INSERT", "SAVEPOINT")]
     assert "UPDATE" in [word for word, _ in seen] and writes and all(writes), repr(seen)
-
 
 
 def test_a_page_and_an_autosave_read_only_the_attempt_columns_they_use(app, client, student, start):
@@ -299,12 +305,6 @@ def test_a_page_and_an_autosave_read_only_the_attempt_columns_they_use(app, clie
     marks, ...: fewer for the driver and the ORM on every page and autosave), and no path loads one
     afterwards on its own: an overdue attempt's page and save submit it (the claim reads the whole
     row) with the statements they had when the query read every column."""
-    from datetime import timedelta
-
-    from lms_module.attempts.models import SUBMITTED
-    from lms_module.db_types import utcnow
-    from support.apps import attempt_row, set_attempt
-
     attempt_id = started(client, start, student)
     with statements(app, without_pings=True) as seen:
         page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
@@ -329,19 +329,7 @@ def test_a_page_and_an_autosave_read_only_the_attempt_columns_they_use(app, clie
 def test_an_overdue_page_submits_with_the_statements_it_had(app, client, student, start):
     """The page's overdue path (begin_writing, then the submission) with the attempt's columns left
     out of the page's query: submitted, with the reads it had when the query read every column."""
-    from datetime import timedelta
-
-    from lms_module.attempts.models import SUBMITTED
-    from lms_module.db_types import utcnow
-    from support.apps import attempt_row, set_attempt
-
-    attempt_id = started(client, start, student)
-    set_attempt(app, attempt_id, deadline_at=utcnow() - timedelta(hours=1))
-    with statements(app, without_pings=True) as seen:
-        page = client.get(f"/l/{student}/attempt/{attempt_id}/page/1")
-    assert page.status_code == 302 and page.headers["Location"].endswith("/result")
-    submitted = attempt_row(app, attempt_id)
-    assert submitted.status == SUBMITTED and submitted.fraction is not None
+    seen = _overdue_page_opened(app, client, student, start, partial(statements, without_pings=True))
     with app.app_context():
         postgresql = db.engine.dialect.name == "postgresql"
     # On PostgreSQL one more: begin_writing ends the page's reads, and the attempt is read again
