@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cProfile
 import pstats
+from fnmatch import fnmatchcase
 
 from sqlalchemy.sql.cache_key import HasCacheKey
 
@@ -26,6 +27,19 @@ def _calls_of(calls, code) -> int:
                if filename == code.co_filename and line == code.co_firstlineno)
 
 
+def calls_to(calls, function: str, file: str, caller_file: str | None = None) -> int:
+    """How often `function` of a file whose path matches `file` was called in profiled's calls
+    (with `caller_file`, only its calls from files whose path matches that). The paths are
+    fnmatch patterns: "*jinja2/environment.py" for a file, "*/questions/_*" for a folder's."""
+    total = 0
+    for (filename, _line, name), (_primitive, count, _own, _cumulative, callers) in calls.items():
+        if name == function and fnmatchcase(filename, file):
+            total += count if caller_file is None else sum(
+                caller_count for (caller, *_where), (_p, caller_count, *_t) in callers.items()
+                if fnmatchcase(caller, caller_file))
+    return total
+
+
 def keys_made(calls) -> int:
     """How many statements' cache keys were made: a statement object built once makes its key once
     (SQLAlchemy keeps it on the object), so this counts the statements a request built itself."""
@@ -35,5 +49,4 @@ def keys_made(calls) -> int:
 def orm_executions(calls) -> int:
     """Statements run through the ORM (of mapped entities: compiled by the ORM, their rows loaded
     into objects) rather than as plain table statements; the ORM's flushes are not counted."""
-    return sum(stats[1] for (filename, _line, name), stats in calls.items()
-               if "/sqlalchemy/orm/" in filename and name == "orm_pre_session_exec")
+    return calls_to(calls, "orm_pre_session_exec", "*/sqlalchemy/orm/*")

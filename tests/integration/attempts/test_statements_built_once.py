@@ -12,19 +12,7 @@ from lms_module.courses.models import ResourceLink
 from lms_module.extensions import db
 from lms_module.grade_sync.models import GradeOutbox
 from support.apps import csrf_from
-from support.cpu_profile import keys_made, profiled
-
-
-def _count(calls, file_end: str, name: str, caller_file_end: str | None = None) -> int:
-    """Calls of function `name` of a file ending in `file_end` (only those from a file ending in
-    `caller_file_end`, if given) in profiled's calls."""
-    total = 0
-    for (filename, _line, function), (_primitive, count, _own, _cumulative, callers) in calls.items():
-        if filename.endswith(file_end) and function == name:
-            total += count if caller_file_end is None else sum(
-                caller_count for (caller_file, *_where), (_p, caller_count, *_t) in callers.items()
-                if caller_file.endswith(caller_file_end))
-    return total
+from support.cpu_profile import calls_to, keys_made, profiled
 
 
 def _graded_activity(app):
@@ -94,20 +82,9 @@ def test_the_result_page_neither_imports_macros_nor_formats_points_per_review(
 
     _start_and_submit(client, make_launch("student", quiz_slug=all_types_quiz, user_sub="second"), measure)
     result = calls["result"]
-    assert _count(result, "questions/_review_rows.html", "root") >= 8  # every question's review
-    assert _count(result, "jinja2/environment.py", "_get_default_module", caller_file_end="_review_rows.html") == 0
-    assert _count(result, "babel/numbers.py", "format_decimal", caller_file_end="web/numbers.py") == 0  # (2 per review)
-
-
-def _imports_by_question_partials(calls) -> int:
-    """Jinja's per-include module lookups (`{% import %}` / `{% from %}`) made by question partials."""
-    return sum(
-        caller_count
-        for (filename, _line, function), (*_stats, callers) in calls.items()
-        if filename.endswith("jinja2/environment.py") and function == "_get_default_module"
-        for (caller_file, *_where), (_p, caller_count, *_t) in callers.items()
-        if "/questions/_" in caller_file
-    )
+    assert calls_to(result, "root", "*questions/_review_rows.html") >= 8  # every question's review
+    assert calls_to(result, "_get_default_module", "*jinja2/environment.py", caller_file="*_review_rows.html") == 0
+    assert calls_to(result, "format_decimal", "*babel/numbers.py", caller_file="*web/numbers.py") == 0  # (2 per review)
 
 
 def test_question_pages_do_not_import_the_question_macros_per_include(app, client, make_launch, all_types_quiz):
@@ -126,9 +103,9 @@ def test_question_pages_do_not_import_the_question_macros_per_include(app, clien
         if response.status_code == 404:  # past the last page
             break
         assert response.status_code == 200
-        partials += sum(stats[1] for (filename, _line, function), stats in calls.items()
-                        if "/questions/_" in filename and function == "root")
-        imports += _imports_by_question_partials(calls)
+        partials += calls_to(calls, "root", "*/questions/_*")
+        # Jinja's per-include module lookups (`{% import %}` / `{% from %}`) made by the partials
+        imports += calls_to(calls, "_get_default_module", "*jinja2/environment.py", caller_file="*/questions/_*")
         number += 1
     assert partials >= 8  # every question type's partial was rendered
     assert imports == 0
