@@ -182,7 +182,7 @@ def fetch_key_set(url: str, policy: KeyPolicy) -> dict:
     response = call(LmsSession(timeout=policy.timeout), "GET", url, limits=limits,
                     headers={"Accept": "application/json"})
     raise_for_status(response, "platform key set")
-    value = json.loads(response.body.decode("utf-8"))
+    value = response.json()  # garbage (not UTF-8, not JSON, nested too deep) is a ServiceFailure
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or len(value["keys"]) > MAX_KEYS:
         raise ValueError("the answer is not a JSON Web Key Set")
     return {"keys": [k for k in value["keys"] if isinstance(k, dict)]}

@@ -65,7 +65,8 @@ class ServiceResponse:
         """The body as JSON, whatever the content type says (Moodle's token.php sends text/html)."""
         try:
             return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+        # RecursionError: arrays or objects nested deeper than Python's recursion limit.
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise ServiceFailure(RETRY, f"the LMS answered {self.url_for_log} with something that is not JSON: "
                                         f"{excerpt(self.body)!r}", status=self.status) from exc
 
@@ -207,7 +208,7 @@ def lms_message(body: bytes) -> str | None:
     {"errors": [{"message": …}]}, OAuth's error_description, Moodle's {"reason": …}."""
     try:
         value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
     if not isinstance(value, dict):
         return None

@@ -205,7 +205,7 @@ def _fetch(endpoint: PlatformEndpoint, scopes: list[str], session: requests.Sess
 def _oauth_error(body: bytes) -> str | None:
     try:
         value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
     error = value.get("error") if isinstance(value, dict) else None
     return error if isinstance(error, str) else None

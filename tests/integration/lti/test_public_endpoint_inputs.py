@@ -63,3 +63,35 @@ def test_a_nul_character_in_a_public_request_is_refused(app, client, platform, m
         _refused(response, language)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OidcLogin)) == 0
+
+
+# JSON nested deeper than Python's recursion limit: json.loads raises RecursionError, which is no
+# ValueError, so the handlers that turn an LMS's garbage into a refusal let it through (a 500).
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def test_a_registration_answered_with_deeply_nested_json_is_refused(client):
+    from flask import Flask, Response
+
+    from support.live_server import live_server
+
+    lms = Flask("deep")
+    lms.add_url_rule("/config", "config", lambda: Response(DEEP_JSON, mimetype="application/json"))
+    with live_server(lms) as base_url:
+        for language, words in (("en", "Registration failed"), ("de", "Registrierung fehlgeschlagen")):
+            response = client.get("/lti/register", query_string={
+                "openid_configuration": base_url + "/config"}, headers={"Accept-Language": language})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 400, page[-400:]
+            assert words in page and "platform_error" in page
+
+
+def test_a_launch_whose_platform_serves_deeply_nested_json_as_its_key_set_is_refused(live):
+    from support.lti_forgery import begin_login, claims_for, post_launch
+
+    live.lms.inject_failure("certs", 200, body=DEEP_JSON)  # 200: the body stands for the key set
+    with live.browser() as browser:
+        state, nonce = begin_login(live, browser)
+        response = post_launch(browser, live, live.kit.sign_id_token(claims_for(live, nonce)), state)
+    assert response.status_code == 400, response.text[-400:]
+    assert "Traceback" not in response.text and "bad_signature" in response.text

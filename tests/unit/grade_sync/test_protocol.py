@@ -97,3 +97,16 @@ def test_nrps_short_role_names_map_like_uris():
     assert nrps_role(["Instructor"]) == "instructor"
     assert nrps_role(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]) == "instructor"
     assert nrps_role([]) == "student"
+
+
+def test_error_bodies_nested_too_deep_are_read_as_no_message():
+    """json.loads raises RecursionError (no ValueError) on JSON nested deeper than the recursion
+    limit; a grade delivery must fail with the LMS's status, not with that."""
+    from lms_module.lti.services_clients import ServiceResponse, lms_message
+    from lms_module.lti.tokens import _oauth_error
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert lms_message(deep) is None
+    assert _oauth_error(deep) is None
+    with pytest.raises(ServiceFailure):
+        ServiceResponse(200, "OK", {}, deep, "https://lms.example/x").json()
