@@ -1,7 +1,6 @@
 """Prepared data for the attempt templates (templates render, they do not decide)."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,8 +13,6 @@ from ..engine.display import quiz_numbers
 from ..engine.questions.base import Score, number_label, outcome
 from . import policy, services
 from .models import Attempt
-
-log = logging.getLogger("kontor.attempts")
 
 
 def questions_per_page(attempt: Attempt) -> int:
@@ -210,7 +207,7 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         in_quiz = quiz_numbers(content)
         for qid in services.planned_ids(attempt):
             answer = answers.get(qid)
-            review = _result_review(attempt, content, qid, answer, locale)
+            _, review = services.question_review(attempt, content, qid, answer, locale)
             if review is None:
                 reviews.append({"unshowable": True, "quiz_number": in_quiz.get(qid)})
                 continue
@@ -228,24 +225,6 @@ def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
         reviews=reviews,
         graded=settings.graded,
     )
-
-
-def _result_review(attempt: Attempt, content, qid: str, answer, locale: str) -> dict[str, Any] | None:
-    """The review of one question on the result page; None when the question cannot be shown
-    (corrupt data after the submission: the plan names a question the quiz version lacks, or its
-    layout does not fit). The marks stand; the page shows the other questions and a notice."""
-    try:
-        question = content.question(qid)
-    except KeyError:
-        log.error("attempt %s: its plan names question %r, which its quiz version %s lacks; the result page "
-                  "shows a notice in its place", attempt.id, qid, attempt.quiz_version_id)
-        return None
-    response = services.stored_response(attempt, question, answer.response) if answer else {}
-    try:
-        return handler_for(question).review(question, services.layout_of(attempt, qid), locale, response)
-    except Exception:  # a layout that does not fit: this question only, with its traceback
-        log.exception("attempt %s: question %r cannot be reviewed on the result page", attempt.id, qid)
-        return None
 
 
 def with_instructor_mark(review: dict[str, Any], answer, locale: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from ..engine import (
     LayoutError, readable_response, score_answer,
 )
 from ..db_types import json_rows
-from ..engine.schema import Quiz as QuizContent
+from ..engine.schema import AnyQuestion, Quiz as QuizContent
 from ..extensions import db, upsert_insert
 from ..library.models import QuizVersion
 from ..library.services import (
@@ -393,6 +393,28 @@ def stored_response(attempt: Attempt, question, response) -> dict:
                   "answered: %s", attempt.id, question.id, shown if len(shown) <= 120 else shown[:120] + "...")
         return {}
     return readable
+
+
+def question_review(attempt: Attempt, content: QuizContent, qid: str, answer: Answer | None, locale: str
+                    ) -> tuple[AnyQuestion | None, dict | None]:
+    """(question, review) of one planned question, as the student's result page and the
+    instructor's attempt page both show it: the stored answer read through stored_response, so an
+    answer its question cannot read is reviewed as not answered on both. (None, None) when the plan
+    names a question the quiz version lacks, (question, None) when its handler cannot review it (a
+    layout that does not fit): corrupt data after the fact, which each page shows as a notice in
+    that question's place; the marks stand and every other question is shown."""
+    try:
+        question = content.question(qid)
+    except KeyError:
+        log.error("attempt %s: its plan names question %r, which its quiz version %s lacks; the page shows a "
+                  "notice in its place", attempt.id, qid, attempt.quiz_version_id)
+        return None, None
+    response = stored_response(attempt, question, answer.response) if answer else {}
+    try:
+        return question, handler_for(question).review(question, layout_of(attempt, qid), locale, response)
+    except Exception:  # a layout that does not fit: this question only, with its traceback
+        log.exception("attempt %s: question %r cannot be reviewed", attempt.id, qid)
+        return question, None
 
 
 def answers_by_question(attempt: Attempt) -> dict[str, Answer]:

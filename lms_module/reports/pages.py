@@ -1,7 +1,6 @@
 """Prepared data for the report templates (templates render, they do not decide or query)."""
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,15 +9,13 @@ from sqlalchemy import select
 
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
-from ..engine import handler_for, readable_response, resolve
+from ..engine import handler_for, resolve
 from ..engine.display import quiz_numbers
 from ..extensions import db
 from ..courses.models import Membership, User
 from . import charts, formulas, gradebook_queries, queue_queries, summary_queries
 from .scope import Scope, display_name, student_attempts
 from ..web.template_helpers import topic_label
-
-log = logging.getLogger("kontor.reports")
 
 
 # --- attempt review ------------------------------------------------------------------------------
@@ -39,7 +36,7 @@ class QuestionReview:
     quiz_number: int | None  # the stable label: number in the quiz (file order)
     question_id: str
     answer_id: int | None
-    review: dict[str, Any] | None  # None: the question cannot be shown (`_question_review`)
+    review: dict[str, Any] | None  # None: the question cannot be shown (attempts.services.question_review)
     marks: float | None  # as they count; None while awaiting grading
     auto_marks: float | None
     max_marks: float
@@ -83,7 +80,7 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
     in_quiz = quiz_numbers(content)
     for number, qid in enumerate(attempts.planned_ids(attempt), start=1):
         answer = answers.get(qid)
-        question, review = _question_review(attempt, content, qid, answer, locale)
+        question, review = attempts.question_review(attempt, content, qid, answer, locale)
         answered_at = answer.answered_at if answer else None
         questions.append(QuestionReview(
             number=number,
@@ -105,27 +102,6 @@ def attempt_review(attempt: Attempt, locale: str) -> AttemptReviewView:
     seconds = (attempt.submitted_at - attempt.started_at).total_seconds() if attempt.submitted_at else None
     return AttemptReviewView(attempt, names.get(attempt.user_id, ""), resolve(content.title, locale), questions,
                              attempt.status in attempts.FINISHED, seconds)
-
-
-def _question_review(attempt: Attempt, content, qid: str, answer: Answer | None, locale: str):
-    """(question, review) of one planned question; (None or the question, None) when it cannot be
-    shown: the attempt's plan names a question its quiz version lacks, or the stored answer no
-    longer fits the question. Such an attempt cannot be submitted either (attempts.services
-    .submit_by_student); its page must still show the instructor every other question."""
-    try:
-        question = content.question(qid)
-    except KeyError:
-        log.warning("attempt %s: planned question %r is not in its quiz version", attempt.id, qid)
-        return None, None
-    response = readable_response(question, answer.response if answer else None)
-    if response is None:  # the student's pages read it as not answered (attempts.services.stored_response)
-        log.warning("attempt %s: the stored answer to question %r does not fit the question", attempt.id, qid)
-        return question, None
-    try:
-        return question, handler_for(question).review(question, attempts.layout_of(attempt, qid), locale, response)
-    except Exception:  # a handler's error on a stored answer: this question only, with its traceback
-        log.exception("attempt %s: question %r cannot be reviewed", attempt.id, qid)
-        return question, None
 
 
 # --- grading queue -------------------------------------------------------------------------------

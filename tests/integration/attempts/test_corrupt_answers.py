@@ -1,9 +1,9 @@
 """Corrupt stored data is never a 500 for a person. A stored answer its question cannot read (a
 wrong shape, an option the question does not have) is read as not answered on the question pages,
-the summary, the submission and the result; it is logged once per reading with the attempt and
-question id and stays in the database until the student saves that question again. A finished
-attempt whose plan names a question its quiz version lacks shows its result with a notice in that
-question's place, to the student and to the instructor."""
+the summary, the submission, the result and the instructor's attempt page; it is logged once per
+reading with the attempt and question id and stays in the database until the student saves that
+question again. A finished attempt whose plan names a question its quiz version lacks shows its
+result with a notice in that question's place, to the student and to the instructor."""
 import logging
 import re
 
@@ -133,6 +133,45 @@ def test_submitting_scores_an_unreadable_answer_as_not_answered_and_the_result_s
     assert not [r for r in caplog.records if r.name == "kontor.errors"]
 
 
+def _report_section(html, answer_id):
+    """The instructor's attempt page's section of one answer."""
+    return html.split(f'<section class="report-question" id="question-{answer_id}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_instructors_attempt_page_reviews_an_unreadable_answer_as_not_answered_as_the_result_does(
+        app, client, make_launch, student, start, caplog):
+    """The same review as the student's result (attempts.services.question_review): not answered,
+    the answer key shown, no notice in the question's place; in progress and once submitted."""
+    caplog.set_level(logging.INFO)
+    attempt_id, token = _corrupt_attempt(app, client, student, start)
+    row = attempt_row(app, attempt_id)
+    teacher_client = app.test_client()
+    teachers = {locale: make_launch("instructor", quiz_slug="all-types", user_sub=f"teacher-{locale}",
+                                    locale=locale, test_client=teacher_client) for locale in ("en", "de")}
+    for state in ("in progress", "submitted"):
+        if state == "submitted":
+            assert client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": token}).status_code == 302
+        stored = _stored(app, attempt_id)
+        for locale, none_label, notice in (("en", "(no answer)", "This question cannot be shown"),
+                                           ("de", "(keine Antwort)", "Diese Frage kann nicht angezeigt werden")):
+            caplog.clear()
+            page = teacher_client.get(f"/l/{teachers[locale]}/reports/attempts/{attempt_id}")
+
+            assert page.status_code == 200, (state, locale)
+            html = page.get_data(as_text=True)
+            assert notice not in html, (state, locale)
+            assert html.count('<section class="report-question"') == len(row.plan)
+            for qid in ("vat-docs", "fob"):  # every option shown, none as the student's choice
+                section = _report_section(html, stored[qid].id)
+                assert section.count('<li class="q-review__option') == {"vat-docs": 4, "fob": 3}[qid], (state, qid)
+                assert "q-review__option--selected" not in section, (state, qid)
+            assert none_label in _report_section(html, stored["eori-tf"].id)
+            assert "no-such-option" not in html and "Traceback" not in html
+            assert _unreadable_logged(caplog, row.id) == sorted(CORRUPT)  # logged as everywhere else
+            assert not [r for r in caplog.records if r.levelno >= logging.WARNING
+                        and not r.getMessage().startswith(f"attempt {row.id}: the stored answer to question ")]
+
+
 # --- a finished attempt whose plan names a question its quiz version lacks ------------------------
 
 NOTICE_EN = "This question cannot be shown because of a problem on our side."
@@ -163,7 +202,7 @@ def test_the_result_page_shows_the_marks_and_a_notice_in_the_missing_questions_p
     assert "Traceback" not in html
     assert [r.getMessage() for r in caplog.records if "'ghost'" in r.getMessage()] == [
         f"attempt {before.id}: its plan names question 'ghost', which its quiz version {before.quiz_version_id} "
-        "lacks; the result page shows a notice in its place"]
+        "lacks; the page shows a notice in its place"]
     assert not [r for r in caplog.records if r.name == "kontor.errors"]
 
     german = make_launch("student", quiz_slug="all-types", user_sub="sam", locale="de")
