@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import re
 import secrets
 import statistics
 import sys
@@ -172,6 +171,8 @@ def run_launches(app, key, meter: Meter, count: int, split: list[list[float]] | 
     """With cookie_check, the login comes without kontor_new_window from a browser that has no cookie
     of Kontor yet and gets the cookie-check page (200), as every student of bench/journey.py does;
     otherwise it is the new window's login, answered with the redirect to the LMS's sign-in."""
+    from support.form_browser import parse_page
+
     for i in range(count):
         client = app.test_client()  # a fresh browser: no cookies
         user = f"launcher-{i}-{uuid.uuid4().hex[:6]}"
@@ -185,7 +186,7 @@ def run_launches(app, key, meter: Meter, count: int, split: list[list[float]] | 
             body = r.get_data(as_text=True)
         if cookie_check:
             assert r.status_code == 200 and "kontor-cookie-check" in body, (r.status_code, body[:300])
-            params = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', body))
+            params = next(form for form in parse_page(r).forms if form.id == "kontor-continue").as_dict()
         else:
             assert r.status_code == 302, (r.status_code, body[:300])
             params = dict(parse_qsl(urlsplit(r.headers["Location"]).query))

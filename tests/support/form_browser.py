@@ -131,8 +131,10 @@ class _PageParser(HTMLParser):
             self._select = None
 
 
-def parse_page(response: requests.Response) -> Page:
-    parser = _PageParser(response.url)
+def parse_page(response) -> Page:
+    """The forms, scripts and iframes of a response's page: a requests response, or a Flask test
+    client's (which has no URL of its own: its request's is the page's)."""
+    parser = _PageParser(response.url if hasattr(response, "url") else response.request.url)
     content_type = response.headers.get("Content-Type", "")
     if "html" in content_type or not content_type:
         parser.feed(response.text)
