@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .address_guard import BlockedAddress, outbound_session
+from .address_guard import BlockedAddress, checked_address, outbound_session
 from .ags import is_canvas_issuer
 from .models import Deployment, Platform
 from .services_clients import CallLimits, ServiceFailure, call
@@ -142,6 +142,18 @@ class KontorRegistration(DynamicRegistration):
         except ServiceFailure as exc:
             raise RegistrationFailed("platform_error", f"{what}: {exc.message}") from exc
 
+    def _refuse_internal(self, url: str, what: str) -> None:
+        """A URL stored for later calls must not lead into Kontor's own network either. Checked
+        once, now: a host that resolves elsewhere later (DNS rebinding) is not caught by this."""
+        if self._allow_private:
+            return
+        _, host, port = url_origin(url)
+        try:
+            checked_address(host, port)
+        except BlockedAddress as exc:
+            reason = "private_address" if exc.address else "bad_openid_configuration"
+            raise RegistrationFailed(reason, f"{what}: {exc}") from exc
+
     def register(self):
         """The spec's two steps, each through `_call` (pylti1p3's own reads are unbounded)."""
         configuration = self.get_openid_configuration()
@@ -233,6 +245,8 @@ class KontorRegistration(DynamicRegistration):
                 url_origin(url)
             except ValueError as exc:
                 raise RegistrationFailed("bad_openid_configuration", f"{key}: {exc}") from exc
+        for key in ("token_endpoint", "jwks_uri"):  # Kontor calls these later: the worker, every launch
+            self._refuse_internal(openid_configuration[key], key)
         return create_platform(
             issuer=openid_configuration["issuer"],
             client_id=client_id,

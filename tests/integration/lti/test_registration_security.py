@@ -380,3 +380,38 @@ def test_the_guarded_session_connects_to_the_checked_address(monkeypatch):
         assert session.get(f"http://localhost:{port}/ok").text == "fine"
         with pytest.raises(requests.TooManyRedirects):  # LmsSession: max_redirects = 0
             session.get(f"http://localhost:{port}/x")
+
+
+@pytest.mark.parametrize("internal", ["jwks_uri", "token_endpoint"])
+def test_a_registration_cannot_make_kontor_call_an_internal_address_later(database_url, tmp_path, monkeypatch,
+                                                                           recorder, internal):
+    """The configuration and registration endpoints are public, but the key set URL (fetched at every
+    launch anyone starts) or the token endpoint (called by the grade worker) lies in the internal
+    network: stored, they made Kontor call it later, for whoever registered. 127.0.0.2 stands for
+    the internal network here (127.0.0.1 for the internet, where the LMS is)."""
+    from lms_module.lti import address_guard
+
+    monkeypatch.setattr(address_guard, "is_forbidden_address", lambda address: address == "127.0.0.2")
+    app = make_app(database_url, tmp_path, KONTOR_ALLOW_PRIVATE_LMS=False)
+    lms = Flask("lms")
+
+    @lms.get("/.well-known/openid-configuration")
+    def configuration():
+        base = request.host_url.rstrip("/")
+        urls = {"authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
+                "jwks_uri": base + "/certs", internal: f"http://127.0.0.2:{recorder.port}/latest/meta-data/"}
+        return jsonify({"issuer": base, "registration_endpoint": base + "/register", **urls,
+                        PLATFORM_CONFIGURATION: {"product_family_code": "moodle"}})
+
+    lms.add_url_rule("/register", "register", methods=["POST"],
+                     view_func=lambda: jsonify({"client_id": "c1", TOOL_CONFIGURATION: {"deployment_id": "1"}}))
+    with serve(lms) as port:
+        for language, words in (("en", "private or local network"), ("de", "privaten oder lokalen Netz")):
+            response = app.test_client().get(
+                "/lti/register?openid_configuration=" + quote(f"http://127.0.0.1:{port}/.well-known/openid-configuration",
+                                                              safe=""), headers={"Accept-Language": language})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 400, page[-300:]
+            assert "private_address" in page and words in page
+    assert platform_count(app) == 0
+    assert recorder.connections == 0
