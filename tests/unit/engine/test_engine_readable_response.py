@@ -30,12 +30,22 @@ JUNK = [
 ]
 
 
-def test_every_key_answer_fits_its_question(quiz: Quiz) -> None:
+@pytest.fixture
+def key_responses(quiz: Quiz) -> dict[str, dict]:
+    """Each question's response (by question id) as `parse` makes it of the key's form; an essay's
+    of a few words."""
+    responses = {}
     for question in quiz.questions:
         handler = handler_for(question)
         layout = handler.layout(question, random.Random(f"7:{question.id}"), True)
         form = key_form(question, layout) or {f"q-{question.id}": ["An essay of a few words."]}
-        response = handler.parse(question, layout, form)
+        responses[question.id] = handler.parse(question, layout, form)
+    return responses
+
+
+def test_every_key_answer_fits_its_question(quiz: Quiz, key_responses) -> None:
+    for question in quiz.questions:
+        response = key_responses[question.id]
         assert response and readable_response(question, response) == response, question.id
 
 
@@ -51,17 +61,11 @@ def test_corrupt_responses_do_not_fit_any_question(quiz: Quiz, junk) -> None:
         assert readable_response(question, junk) is None, question.id
 
 
-def test_a_response_of_another_type_does_not_fit(quiz: Quiz) -> None:
+def test_a_response_of_another_type_does_not_fit(quiz: Quiz, key_responses) -> None:
     """Each question's key answer, stored under every other question: none fits but its own (a typed
     number and a typed text share the shape {"value": "..."})."""
-    keyed = {}
     for question in quiz.questions:
-        handler = handler_for(question)
-        layout = handler.layout(question, random.Random(f"7:{question.id}"), True)
-        keyed[question.id] = handler.parse(question, layout,
-                                           key_form(question, layout) or {f"q-{question.id}": ["Some words."]})
-    for question in quiz.questions:
-        for other, response in keyed.items():
+        for other, response in key_responses.items():
             typed = {question.id, other} <= {"gross", "eori"}
             assert (readable_response(question, response) is not None) == (other == question.id or typed), (
                 question.id, other)
