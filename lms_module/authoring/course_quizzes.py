@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from ..attempts.grades import announce_graded, grading_method
 from ..attempts.models import AWAITING_GRADING, SUBMITTED, Answer, Attempt
-from ..attempts.services import content_for, counted_attempt, effective_marks, settings_of
+from ..attempts.services import content_for, counted_attempt, effective_marks, planned_ids, settings_of, stored_response
 from ..courses.models import ResourceLink, User
 from ..engine import CountedAttempt, Score, activity_grade, attempt_result, passed, score_answer
 from ..engine import limits
@@ -488,12 +488,14 @@ class RegradePlan:
     rescored: dict[int, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
 
-def rescore_answers(latest: QuizContent, taken: QuizContent, plan_ids: Sequence[str], answers: dict[str, Answer]
+def rescore_answers(latest: QuizContent, taken: QuizContent, attempt: Attempt, answers: dict[str, Answer]
                     ) -> dict[str, tuple[float, float]]:
     """New (marks, max marks) of the auto-scored answers whose question the latest version scores
-    differently; questions it no longer holds or holds with another type keep their marks."""
+    differently; questions it no longer holds or holds with another type keep their marks. A stored
+    answer the latest question cannot read is scored as not answered and logged (stored_response),
+    as the submission scores one its question cannot read."""
     changed = {}
-    for qid in plan_ids:
+    for qid in planned_ids(attempt):
         answer = answers.get(qid)
         if answer is None or answer.needs_manual:
             continue
@@ -503,7 +505,7 @@ def rescore_answers(latest: QuizContent, taken: QuizContent, plan_ids: Sequence[
             continue
         if question.type == "essay" or question.type != before.type:
             continue
-        score: Score = score_answer(question, answer.response or {})
+        score: Score = score_answer(question, stored_response(attempt, question, answer.response))
         if score.needs_manual:
             continue
         if (score.marks, score.max_marks) != (answer.marks or 0.0, answer.max_marks):
@@ -536,8 +538,7 @@ def plan_regrade(course_id: int, quiz_id: int) -> RegradePlan:
         answers.setdefault(answer.attempt_id, {})[answer.question_id] = answer
     new_counted: dict[int, CountedAttempt] = {}
     for attempt in attempts:
-        rescored = rescore_answers(latest_content, content_for(attempt), [p["question_id"] for p in attempt.plan],
-                                   answers.get(attempt.id, {}))
+        rescored = rescore_answers(latest_content, content_for(attempt), attempt, answers.get(attempt.id, {}))
         if not rescored:
             continue
         plan.rescored[attempt.id] = rescored

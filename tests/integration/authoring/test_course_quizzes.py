@@ -2,6 +2,7 @@
 and draws, publishing new versions (running attempts keep theirs), regrading, and who may do it."""
 from __future__ import annotations
 
+import logging
 import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -272,6 +273,53 @@ def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, cli
     assert [(r.grade.points, r.grade.maximum) for r in announced] == [(3.0, 3.0)]
     again = client.get(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade").get_data(as_text=True)
     assert "No student's grade changes." in again and "attempts whose marks change: 0" in again
+
+
+def _two_of_four(text: str = "Which two?") -> dict:
+    return {"id": "m", "type": "multiple", "text": {"de": text, "en": text}, "points": 2.0,
+            "options": [{"id": "a", "text": "A", "correct": True}, {"id": "b", "text": "B", "correct": True},
+                        {"id": "c", "text": "C"}, {"id": "d", "text": "D"}]}
+
+
+def test_regrade_scores_a_stored_answer_the_question_cannot_read_as_not_answered(
+        app, client, teacher, make_launch, caplog):
+    """The one check (attempts.services.stored_response) before the regrade's scoring too: an answer
+    the submission scored as not answered is not given marks by the latest version's handler."""
+    course_id = _course_of(app, teacher)
+    [bank_id] = _bank(app, course_id, _two_of_four())
+    with app.app_context():
+        quiz = cq.create_quiz(course_id, "picks", {"de": "Auswahl", "en": "Picks"}, "accuracy")
+        _, draft = cq.draft_of(course_id, quiz.id)
+        cq.add_questions(course_id, draft, [bank_id])
+        assert cq.publish(course_id, quiz.id).version == 1
+        quiz_id = quiz.id
+        db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "link-1")).one().quiz_slug = "picks"
+        db.session.commit()
+    sam = make_launch("student", user_sub="sam")
+    with app.app_context():
+        launch = db.session.get(LaunchSession, sam)
+        attempt = attempts.start_attempt(db.session.get(ResourceLink, launch.resource_link_id), launch.user_id,
+                                         utcnow())
+        # a and b, the key, and an option the question does not have: an answer the question cannot read
+        db.session.add(Answer(attempt_id=attempt.id, question_id="m", response={"choices": ["a", "b", "zz"]},
+                              saved_at=utcnow()))
+        attempts.submit_attempt(attempt, utcnow())
+        db.session.commit()
+        assert attempt.marks == 0  # scored as not answered
+        attempt_id = attempt.id
+        bank.save_question(course_id, _two_of_four("Which two options?"), question_id=bank_id)
+        assert cq.publish(course_id, quiz_id).version == 2
+        db.session.commit()
+    caplog.clear()
+    caplog.set_level(logging.INFO)
+
+    with app.app_context():
+        plan = cq.plan_regrade(course_id, quiz_id)
+
+    assert (plan.attempts, plan.changed_attempts, plan.rescored, plan.changes) == (1, 0, {}, [])
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kontor.attempts"] == [
+        (logging.ERROR, f"attempt {attempt_id}: the stored answer to question 'm' does not fit the question and is "
+                        "read as not answered: {'choices': ['a', 'b', 'zz']}")]
 
 
 def test_copying_a_library_quiz_makes_bank_questions_and_leaves_the_library_alone(app, client, teacher, tmp_path):
