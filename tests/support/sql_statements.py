@@ -9,6 +9,19 @@ from lms_module.extensions import db
 
 
 @contextmanager
+def listening_to(app, identifier: str, listener):
+    """`listener` hears the app's engine's event `identifier` ("before_cursor_execute", ...) while
+    the block runs."""
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, identifier, listener)
+    try:
+        yield
+    finally:
+        event.remove(engine, identifier, listener)
+
+
+@contextmanager
 def statements(app, *, without_pings: bool = False):
     """Yield a list that fills with every statement the app's engine sends (whitespace folded).
     `without_pings`: leave out the pool's liveness check (`SELECT 1`), which is not the route's."""
@@ -19,10 +32,5 @@ def statements(app, *, without_pings: bool = False):
             return
         seen.append(" ".join(statement.split()))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening_to(app, "before_cursor_execute", record):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -14,7 +14,7 @@ from lms_module.attempts.models import SUBMITTED
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from support.apps import attempt_row, set_attempt, started_attempt_id
-from support.sql_statements import statements
+from support.sql_statements import listening_to, statements
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -121,14 +121,9 @@ def test_the_launch_query_is_built_once_and_run_with_each_requests_values(app, c
         if "lti_launch" in str(clauseelement):
             ran.append((clauseelement, dict(params or (multiparams[0] if multiparams else {}))))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_execute", record)
-    try:
+    with listening_to(app, "before_execute", record):
         for _ in range(3):
             assert client.get(f"/l/{student}/attempt/{attempt_id}/page/1").status_code == 200
-    finally:
-        event.remove(engine, "before_execute", record)
     assert len(ran) == 3 and ran[0][0] is ran[1][0] is ran[2][0]
     assert ran[0][1]["launch_id"] == student and ran[0][1]["view_attempt_id"] == attempt_id
 
@@ -250,13 +245,8 @@ def _transactions_after(app):
     def record(conn, cursor, statement, *args):
         seen.append((statement.split()[0].upper(), _in_transaction(conn.connection.dbapi_connection)))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "after_cursor_execute", record)
-    try:
+    with listening_to(app, "after_cursor_execute", record):
         yield seen
-    finally:
-        event.remove(engine, "after_cursor_execute", record)
 
 
 def test_a_question_page_reads_without_opening_a_transaction(app, client, student, start):

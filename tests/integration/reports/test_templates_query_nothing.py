@@ -3,9 +3,8 @@ grading queue is being rendered; the views gather the sync table, links and answ
 from contextlib import contextmanager
 
 from flask import before_render_template, template_rendered
-from sqlalchemy import event
 
-from lms_module.extensions import db
+from support.sql_statements import listening_to
 
 MIXED_ANSWERS = {"pick": {"choice": "a"}, "many": {"choices": ["a", "b"]}, "truth": {"value": True},
                  "essay": {"text": "Two people check every payment."}}
@@ -26,17 +25,14 @@ def sql_during_rendering(app):
         if depth[0]:
             seen.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", executed)
-    before_render_template.connect(started, app)
-    template_rendered.connect(finished, app)
-    try:
-        yield seen
-    finally:
-        template_rendered.disconnect(finished, app)
-        before_render_template.disconnect(started, app)
-        event.remove(engine, "before_cursor_execute", executed)
+    with listening_to(app, "before_cursor_execute", executed):
+        before_render_template.connect(started, app)
+        template_rendered.connect(finished, app)
+        try:
+            yield seen
+        finally:
+            template_rendered.disconnect(finished, app)
+            before_render_template.disconnect(started, app)
 
 
 def test_the_instructor_page_and_grading_queue_query_nothing_from_jinja(app, client, make_launch, quizzes,
