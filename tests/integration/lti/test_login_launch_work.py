@@ -3,8 +3,6 @@ login and a launch do per request, counted with cProfile on the real app and dat
 times). Their platform is read as a plain row of the tables, not loaded into ORM objects (with the
 ORM's compilation of the query: more CPU than the query itself), and the statements they run are
 built once per process. The statements themselves are counted in test_launch_statements.py."""
-from types import SimpleNamespace
-
 from support.cpu_profile import keys_made, orm_executions, profiled
 from support.form_browser import parse_page
 from support.lti_forgery import claims_for
@@ -21,8 +19,7 @@ def _login(live, client, user: str):
 
 def _auth_request(login) -> dict[str, str]:
     """The fields of the cookie check's form to the LMS's sign-in (state, nonce, ...)."""
-    page = SimpleNamespace(url=TOOL + "/lti/login", headers=login.headers, text=login.get_data(as_text=True))
-    return dict(next(f for f in parse_page(page).forms if f.id == "kontor-continue").fields)
+    return dict(next(f for f in parse_page(login).forms if f.id == "kontor-continue").fields)
 
 
 def _launch(live, client, user: str, measure=lambda action: (action(), None)):
