@@ -14,13 +14,14 @@ from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
 from ..web.ratelimit import login_limit, register_limit
 from ..web.routes import destination
-from ..web.security import allow_form_target, allow_framing_by, allow_framing_by_launch, frame_ancestors
+from ..web.security import (allow_form_target, allow_framing_by, allow_framing_by_launch,
+                            allow_framing_by_origin_of, frame_ancestors)
 from . import keys
 from .launch import LaunchRejected, describe_claims_for_log, validate_launch
 from .login import LoginRejected, platform_origin, start_login
 from .invites import find_open_invite, use_invite
 from .registration import FAILURES as REGISTRATION_FAILURES
-from .registration import RegistrationFailed, canvas_configuration, register_dynamically
+from .registration import RegistrationFailed, canvas_configuration, register_dynamically, url_origin
 from .services_clients import CallLimits
 from .models import LaunchHandoff, Platform
 from .services import create_handoff, end_refused_login, record_launch, redeem_handoff
@@ -253,6 +254,11 @@ def register():
     except RegistrationFailed as failed:
         db.session.rollback()
         log.warning("dynamic registration refused: %s", failed)
+        try:  # the LMS shows this page in its registration dialog (an http(s) URL without user info)
+            url_origin(configuration_url)
+            allow_framing_by_origin_of(configuration_url)
+        except ValueError:
+            pass
         status, message = REGISTRATION_FAILURES.get(failed.reason, (400, None))
         if failed.reason == "hosted_canvas":
             message = message % {"url": url_for("lti.canvas_json", _external=True)}

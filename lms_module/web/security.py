@@ -104,6 +104,14 @@ def allow_framing_by(platform_id: int | None) -> None:
         g.frame_platform_id = platform_id
 
 
+def allow_framing_by_origin_of(url: str | None) -> None:
+    """This page, which offers no action (nothing to click into), may also be framed by the origin
+    of `url`: a refused registration, shown in the registration dialog of an LMS Kontor does not know."""
+    origin = origin_of(url)
+    if origin:
+        g.frame_extra_origin = origin
+
+
 def allow_form_target(url: str | None) -> None:
     """This page's form sends the browser to `url` (the platform's sign-in or its deep linking return):
     its origin, and no other, joins 'self' in form-action. Browsers enforce form-action on the form's
@@ -130,11 +138,15 @@ def _framing_platform() -> int | None:
 
 def _frame_ancestors() -> str:
     try:
-        return frame_ancestors.value(_framing_platform())
+        value = frame_ancestors.value(_framing_platform())
     except SQLAlchemyError:
         # The database is away (the 503 page): nobody but Kontor itself may frame it then.
         db.session.rollback()
-        return "'self'"
+        value = "'self'"
+    extra = g.get("frame_extra_origin")
+    if extra and extra not in value.split():
+        value += " " + extra
+    return value
 
 
 def _holds_personal_data(response) -> bool:

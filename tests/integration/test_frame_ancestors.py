@@ -99,3 +99,54 @@ def test_the_login_and_launch_responses_name_the_platform_being_launched_from(li
     with live.browser() as browser:
         page = live.launch(browser, user="4")
     assert _ancestors(page) == ["'self'", live.url]
+
+
+def _register(client, configuration_url, language="en", **params):
+    return client.get("/lti/register", query_string={"openid_configuration": configuration_url, **params},
+                      headers={"Accept-Language": language})
+
+
+def test_a_refused_registration_may_be_shown_in_the_registration_dialog_of_the_lms(database_url, tmp_path):
+    """The LMS (Moodle: Add LTI Advantage) opens /lti/register in a frame of its own site. A refusal
+    said 'self' only: the browser blocked the page, and the LMS administrator saw an empty frame
+    instead of "an invitation is needed". The page carries no action, so the origin of the
+    configuration URL the LMS sent may show it; nobody else."""
+    from support.apps import make_app
+
+    app = make_app(database_url, tmp_path, KONTOR_OPEN_REGISTRATION=False)
+    client = app.test_client()
+    for language, words in (("en", "invitation"), ("de", "Einladung")):
+        page = _register(client, "https://moodle.school.example/.well-known/openid-configuration", language)
+        assert page.status_code == 403 and words in page.get_data(as_text=True)
+        assert _ancestors(page) == ["'self'", "https://moodle.school.example"]
+    page = _register(client, "https://moodle.school.example/x", invite="no-such-invite")
+    assert page.status_code == 403 and _ancestors(page) == ["'self'", "https://moodle.school.example"]
+    # Something that is no http(s) URL names no origin.
+    for url in ("javascript:alert(1)", "https://user@evil.example/x", "*"):
+        assert _ancestors(_register(client, url)) == ["'self'"], url
+
+
+def test_a_registration_refused_after_fetching_is_shown_in_the_lms_dialog_too(app, client):
+    """An LMS already registered (platform_exists, 409): its own dialog shows the explanation."""
+    from flask import Flask, jsonify, request
+
+    from support.live_server import live_server
+
+    lms = Flask("lms")
+
+    @lms.get("/.well-known/openid-configuration")
+    def configuration():
+        base = request.host_url.rstrip("/")
+        return jsonify({"issuer": base, "authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
+                        "jwks_uri": base + "/certs", "registration_endpoint": base + "/register",
+                        "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle"}})
+
+    lms.add_url_rule("/register", "register", methods=["POST"], view_func=lambda: jsonify({"client_id": "c1"}))
+    with live_server(lms) as base_url:
+        with app.app_context():
+            db.session.add(Platform(issuer=base_url, client_id="c1", name="School", auth_login_url=base_url + "/auth",
+                                    auth_token_url=base_url + "/token", key_set_url=base_url + "/certs"))
+            db.session.commit()
+        page = _register(client, base_url + "/.well-known/openid-configuration")
+    assert page.status_code == 409 and "platform_exists" in page.get_data(as_text=True)
+    assert _ancestors(page)[-1] == base_url
