@@ -17,6 +17,7 @@ with a reason code and values; the views word them in the person's language.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,9 +27,9 @@ from sqlalchemy import select
 
 from ..attempts.grades import announce_graded, grading_method
 from ..attempts.models import AWAITING_GRADING, SUBMITTED, Answer, Attempt
-from ..attempts.services import content_for, counted_attempt, effective_marks, planned_ids, settings_of, stored_response
+from ..attempts.services import content_for, counted_attempt, effective_marks, planned_ids, settings_of
 from ..courses.models import ResourceLink, User
-from ..engine import CountedAttempt, Score, activity_grade, attempt_result, passed, score_answer
+from ..engine import CountedAttempt, Score, activity_grade, attempt_result, passed, readable_response, score_answer
 from ..engine import limits
 from ..engine.loader import format_field
 from ..engine.schema import ID_PATTERN, TOPICS, Quiz as QuizContent, Settings
@@ -37,6 +38,8 @@ from ..extensions import db
 from ..library import services as library
 from ..library.models import Quiz, QuizVersion
 from . import bank
+
+log = logging.getLogger("kontor.authoring")
 from .models import BankQuestion, BankQuestionVersion, CourseQuizDraft, QuizVersionQuestion
 
 MAX_SLOTS = limits.MAX_QUESTIONS
@@ -491,9 +494,10 @@ class RegradePlan:
 def rescore_answers(latest: QuizContent, taken: QuizContent, attempt: Attempt, answers: dict[str, Answer]
                     ) -> dict[str, tuple[float, float]]:
     """New (marks, max marks) of the auto-scored answers whose question the latest version scores
-    differently; questions it no longer holds or holds with another type keep their marks. A stored
-    answer the latest question cannot read is scored as not answered and logged (stored_response),
-    as the submission scores one its question cannot read."""
+    differently; questions it no longer holds or holds with another type keep their marks, and so does
+    an answer the latest question cannot read (an option the new version removed, or a corrupt row):
+    the regrade cannot judge it, and taking marks away for the instructor's edit would punish the
+    student for it. Logged with the attempt and question id."""
     changed = {}
     for qid in planned_ids(attempt):
         answer = answers.get(qid)
@@ -505,7 +509,12 @@ def rescore_answers(latest: QuizContent, taken: QuizContent, attempt: Attempt, a
             continue
         if question.type == "essay" or question.type != before.type:
             continue
-        score: Score = score_answer(question, stored_response(attempt, question, answer.response))
+        readable = readable_response(question, answer.response)
+        if readable is None:
+            log.warning("regrade of attempt %s keeps the marks of question %r: the latest version cannot read "
+                        "its stored answer", attempt.id, qid)
+            continue
+        score: Score = score_answer(question, readable)
         if score.needs_manual:
             continue
         if (score.marks, score.max_marks) != (answer.marks or 0.0, answer.max_marks):

@@ -275,16 +275,15 @@ def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, cli
     assert "No student's grade changes." in again and "attempts whose marks change: 0" in again
 
 
-def _two_of_four(text: str = "Which two?") -> dict:
+def _two_of_four(text: str = "Which two?", options: str = "abcd") -> dict:
     return {"id": "m", "type": "multiple", "text": {"de": text, "en": text}, "points": 2.0,
-            "options": [{"id": "a", "text": "A", "correct": True}, {"id": "b", "text": "B", "correct": True},
-                        {"id": "c", "text": "C"}, {"id": "d", "text": "D"}]}
+            "options": [{"id": o, "text": o.upper(), "correct": o in "ab"} for o in options]}
 
 
-def test_regrade_scores_a_stored_answer_the_question_cannot_read_as_not_answered(
-        app, client, teacher, make_launch, caplog):
-    """The one check (attempts.services.stored_response) before the regrade's scoring too: an answer
-    the submission scored as not answered is not given marks by the latest version's handler."""
+def _regrade_after(app, teacher, make_launch, caplog, stored: dict, latest: dict):
+    """One finished attempt whose answer to question m is `stored` (saved as it is, as a row
+    from an older version or a corrupt one would be), then the question edited to `latest`
+    and published: the regrade's plan and what it logged."""
     course_id = _course_of(app, teacher)
     [bank_id] = _bank(app, course_id, _two_of_four())
     with app.app_context():
@@ -300,26 +299,42 @@ def test_regrade_scores_a_stored_answer_the_question_cannot_read_as_not_answered
         launch = db.session.get(LaunchSession, sam)
         attempt = attempts.start_attempt(db.session.get(ResourceLink, launch.resource_link_id), launch.user_id,
                                          utcnow())
-        # a and b, the key, and an option the question does not have: an answer the question cannot read
-        db.session.add(Answer(attempt_id=attempt.id, question_id="m", response={"choices": ["a", "b", "zz"]},
-                              saved_at=utcnow()))
+        db.session.add(Answer(attempt_id=attempt.id, question_id="m", response=stored, saved_at=utcnow()))
         attempts.submit_attempt(attempt, utcnow())
         db.session.commit()
-        assert attempt.marks == 0  # scored as not answered
-        attempt_id = attempt.id
-        bank.save_question(course_id, _two_of_four("Which two options?"), question_id=bank_id)
+        marks, attempt_id = attempt.marks, attempt.id
+        bank.save_question(course_id, latest, question_id=bank_id)
         assert cq.publish(course_id, quiz_id).version == 2
         db.session.commit()
     caplog.clear()
     caplog.set_level(logging.INFO)
-
     with app.app_context():
         plan = cq.plan_regrade(course_id, quiz_id)
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kontor.authoring"]
+    return marks, attempt_id, plan, logged
 
+
+def test_regrade_keeps_the_marks_of_an_answer_the_latest_version_cannot_read(app, client, teacher, make_launch,
+                                                                              caplog):
+    """The new version removed an option the student chose (b, one of the two right ones: the
+    student had full marks under version 1): the latest version cannot read that answer, so the
+    regrade cannot judge it and keeps its marks rather than taking them away for the instructor's edit."""
+    marks, attempt_id, plan, logged = _regrade_after(app, teacher, make_launch, caplog, {"choices": ["a", "b"]},
+                                                     _two_of_four("Which two options?", options="acd"))
+    assert marks == 2.0
     assert (plan.attempts, plan.changed_attempts, plan.rescored, plan.changes) == (1, 0, {}, [])
-    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kontor.attempts"] == [
-        (logging.ERROR, f"attempt {attempt_id}: the stored answer to question 'm' does not fit the question and is "
-                        "read as not answered: {'choices': ['a', 'b', 'zz']}")]
+    assert logged == [(logging.WARNING, f"regrade of attempt {attempt_id} keeps the marks of question 'm': the "
+                                        "latest version cannot read its stored answer")]
+
+
+def test_regrade_gives_no_marks_to_an_answer_no_version_can_read(app, client, teacher, make_launch, caplog):
+    """The key (a and b) plus an option no version has: the submission scored it as not answered,
+    and the regrade does not hand it the marks the handler would give the readable part."""
+    marks, _, plan, logged = _regrade_after(app, teacher, make_launch, caplog, {"choices": ["a", "b", "zz"]},
+                                            _two_of_four("Which two options?"))
+    assert marks == 0  # scored as not answered
+    assert (plan.attempts, plan.changed_attempts, plan.rescored, plan.changes) == (1, 0, {}, [])
+    assert len(logged) == 1
 
 
 def test_copying_a_library_quiz_makes_bank_questions_and_leaves_the_library_alone(app, client, teacher, tmp_path):
