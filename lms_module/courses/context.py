@@ -32,25 +32,6 @@ class LaunchContext:
         return self.message_type == "LtiDeepLinkingRequest"
 
 
-def context_of(launch: LaunchSession) -> LaunchContext:
-    link = db.session.get(ResourceLink, launch.resource_link_id) if launch.resource_link_id else None
-    return _context(launch, link.quiz_slug if link else None)
-
-
-def _context(launch: LaunchSession, quiz_slug: str | None) -> LaunchContext:
-    return LaunchContext(
-        launch_id=launch.id,
-        platform_id=launch.platform_id,
-        user_id=launch.user_id,
-        course_id=launch.course_id,
-        resource_link_id=launch.resource_link_id,
-        role=launch.role,
-        locale=launch.locale,
-        message_type=launch.message_type,
-        quiz_slug=quiz_slug,
-    )
-
-
 def load_context(launch_id: str) -> LaunchContext | None:
     """The launch and its activity's quiz in one query (every page of every launch asks)."""
     return load_context_and(launch_id, None)[0]

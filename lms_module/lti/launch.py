@@ -96,7 +96,6 @@ class _Login:
 
 @dataclass(frozen=True)
 class ValidatedLaunch:
-    platform_id: int
     claims: dict
     state: str
     storage_target: str | None
@@ -104,6 +103,10 @@ class ValidatedLaunch:
     # The platform as the validation read it (tool_config.find_platform's row): its frame origins,
     # which recording the launch may add to, and its sign-in URL.
     platform: Row
+
+    @property
+    def platform_id(self) -> int:
+        return self.platform.id
 
 
 class KontorMessageLaunch(MessageLaunch):
@@ -218,7 +221,6 @@ class KontorMessageLaunch(MessageLaunch):
         self._run(self.validate_message, "invalid_message")
         self._consume_nonce(login)
         return ValidatedLaunch(
-            platform_id=self._platform().id,
             claims=dict(self._jwt["body"]),
             state=login.state,
             storage_target=login.storage_target,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Row, and_, bindparam, insert, select, update
 
-from ..courses.context import LaunchContext, context_of
+from ..courses.context import LaunchContext
 from ..courses.locale import choose_locale
 from ..courses.models import Course, LaunchSession, Membership, ResourceLink, User
 from ..db_types import utcnow
@@ -31,32 +31,48 @@ def _text(value) -> str | None:
     return value.strip()[:255] if isinstance(value, str) and value.strip() else None
 
 
+_PLATFORM = Platform.__table__
+_USER, _COURSE, _LINK, _MEMBERSHIP = (model.__table__ for model in (User, Course, ResourceLink, Membership))
+# The columns a launch compares with what it says (and the link's course, which it must not move).
+_KNOWN_COLUMNS = {
+    "user": ("id", "name", "given_name", "family_name", "email"),
+    "course": ("id", "label", "title", "memberships_url"),
+    "link": ("id", "course_id", "title", "custom", "quiz_slug", "lineitem_url", "lineitems_url", "ags_scopes"),
+    "membership": ("id", "role"),
+}
+_KNOWN_TABLES = {"user": _USER, "course": _COURSE, "link": _LINK, "membership": _MEMBERSHIP}
+
+
 @dataclass(frozen=True)
 class _Known:
-    """The rows Kontor already has for a launch (None where it has none yet)."""
+    """The rows Kontor already has for a launch, as plain dicts of _KNOWN_COLUMNS (None where it has
+    none yet). Plain values, not ORM objects: loading four objects and flushing them cost more than
+    the launch's statements."""
 
-    user: User | None
-    course: Course | None
-    link: ResourceLink | None
-    membership: Membership | None
+    user: dict | None
+    course: dict | None
+    link: dict | None
+    membership: dict | None
 
 
 @cache
 def _known_query():
     # Built once per process (a launch only binds its values). A launch without a context or a
     # resource link binds NULL, and `= NULL` matches no row.
+    columns = [_KNOWN_TABLES[part].c[name].label(f"{part}_{name}")
+               for part, names in _KNOWN_COLUMNS.items() for name in names]
     return (
-        select(User, Course, ResourceLink, Membership)
-        .select_from(Platform)
-        .outerjoin(User, and_(User.platform_id == Platform.id, User.subject == bindparam("subject")))
-        .outerjoin(Course, and_(Course.platform_id == Platform.id,
-                                Course.deployment_id == bindparam("deployment_id"),
-                                Course.context_id == bindparam("context_id")))
-        .outerjoin(ResourceLink, and_(ResourceLink.platform_id == Platform.id,
-                                      ResourceLink.deployment_id == bindparam("deployment_id"),
-                                      ResourceLink.link_id == bindparam("link_id")))
-        .outerjoin(Membership, and_(Membership.course_id == Course.id, Membership.user_id == User.id))
-        .where(Platform.id == bindparam("platform_id"))
+        select(*columns)
+        .select_from(_PLATFORM)
+        .outerjoin(_USER, and_(_USER.c.platform_id == _PLATFORM.c.id, _USER.c.subject == bindparam("subject")))
+        .outerjoin(_COURSE, and_(_COURSE.c.platform_id == _PLATFORM.c.id,
+                                 _COURSE.c.deployment_id == bindparam("deployment_id"),
+                                 _COURSE.c.context_id == bindparam("context_id")))
+        .outerjoin(_LINK, and_(_LINK.c.platform_id == _PLATFORM.c.id,
+                               _LINK.c.deployment_id == bindparam("deployment_id"),
+                               _LINK.c.link_id == bindparam("link_id")))
+        .outerjoin(_MEMBERSHIP, and_(_MEMBERSHIP.c.course_id == _COURSE.c.id, _MEMBERSHIP.c.user_id == _USER.c.id))
+        .where(_PLATFORM.c.id == bindparam("platform_id"))
     )
 
 
@@ -67,8 +83,14 @@ def _known_records(platform_id: int, deployment_id: str, subject: str, context_i
     row = db.session.execute(_known_query(), {
         "platform_id": platform_id, "deployment_id": deployment_id, "subject": subject,
         "context_id": context_id, "link_id": link_id,
-    }).one()
-    return _Known(*row)
+    }).one()._mapping
+
+    def part(name: str) -> dict | None:
+        if row[f"{name}_id"] is None:
+            return None
+        return {column: row[f"{name}_{column}"] for column in _KNOWN_COLUMNS[name]}
+
+    return _Known(*(part(name) for name in _KNOWN_COLUMNS))
 
 
 @lru_cache(maxsize=32)
@@ -92,19 +114,19 @@ def _insert_or_update(model, key: dict, values: dict, *, insert_only: dict | Non
     return db.session.execute(statement, {**key, **values, **(insert_only or {})}).one()
 
 
-def _set(row, values: dict) -> None:
-    # Only values that differ are set: an unchanged row is not even dirty (no UPDATE, and the flushes
-    # before the next statements have nothing to look at).
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
+def _set(table, row: dict, values: dict) -> None:
+    """Write the `values` that differ from the known `row`: an unchanged row costs no UPDATE."""
+    changed = {name: value for name, value in values.items() if row[name] != value}
+    if changed:
+        # Rare (a renamed person or course, an edited activity): the statement is built when needed.
+        db.session.execute(update(table).where(table.c.id == row["id"]).values(changed))
 
 
-def _upsert_user(platform_id: int, claims: dict, user: User | None) -> int:
+def _upsert_user(platform_id: int, claims: dict, user: dict | None) -> int:
     profile = _profile(claims)
     if user is not None:
-        _set(user, profile)
-        return user.id
+        _set(_USER, user, profile)  # updated_at follows through the column's onupdate
+        return user["id"]
     return _insert_or_update(User, {"platform_id": platform_id, "subject": claims["sub"]},
                              {**profile, "updated_at": utcnow()}).id
 
@@ -129,15 +151,20 @@ def _identifier(value, what: str) -> str:
     return text
 
 
-def _recorded_before_deployments(model, id_column, value: str, platform_id: int, deployment_id: str):
+def _recorded_before_deployments(part: str, id_column: str, value: str, platform_id: int,
+                                 deployment_id: str) -> dict | None:
     """A row recorded before Kontor kept deployments (deployment NULL), which this launch claims for
     its deployment, else None. Asked only when the deployment's own row is missing."""
-    row = db.session.scalars(
-        select(model).where(model.platform_id == platform_id, model.deployment_id.is_(None), id_column == value)
+    table = _KNOWN_TABLES[part]
+    row = db.session.execute(
+        select(*(table.c[name] for name in _KNOWN_COLUMNS[part]))
+        .where(table.c.platform_id == platform_id, table.c.deployment_id.is_(None), table.c[id_column] == value)
+        .limit(1)
     ).first()
-    if row is not None:
-        row.deployment_id = deployment_id
-    return row
+    if row is None:
+        return None
+    db.session.execute(update(table).where(table.c.id == row.id).values(deployment_id=deployment_id))
+    return dict(row._mapping)
 
 
 def _context_id(claims: dict) -> str | None:
@@ -148,7 +175,7 @@ def _context_id(claims: dict) -> str | None:
 
 
 def _upsert_course(platform_id: int, deployment_id: str, context_id: str | None, claims: dict,
-                   course: Course | None) -> int | None:
+                   course: dict | None) -> int | None:
     if context_id is None:
         return None
     context = claims[LTI + "context"]
@@ -157,10 +184,10 @@ def _upsert_course(platform_id: int, deployment_id: str, context_id: str | None,
     if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
         values["memberships_url"] = nrps["context_memberships_url"][:1024]
     if course is None:
-        course = _recorded_before_deployments(Course, Course.context_id, context_id, platform_id, deployment_id)
+        course = _recorded_before_deployments("course", "context_id", context_id, platform_id, deployment_id)
     if course is not None:
-        _set(course, values)
-        return course.id
+        _set(_COURSE, course, values)
+        return course["id"]
     key = {"platform_id": platform_id, "deployment_id": deployment_id, "context_id": context_id}
     return _insert_or_update(Course, key, values).id
 
@@ -194,23 +221,24 @@ def _link_values(claims: dict) -> dict:
 
 
 def _upsert_link(platform_id: int, deployment_id: str, course_id: int | None, link_id: str | None, claims: dict,
-                 link: ResourceLink | None) -> int | None:
+                 link: dict | None) -> tuple[int | None, str | None]:
+    """The activity's row id and its quiz (the launch's context names it)."""
     if link_id is None:
-        return None
+        return None, None
     values = _link_values(claims)
     if link is None:
-        link = _recorded_before_deployments(ResourceLink, ResourceLink.link_id, link_id, platform_id, deployment_id)
+        link = _recorded_before_deployments("link", "link_id", link_id, platform_id, deployment_id)
     if link is not None:
-        _refuse_moving(link_id, link.course_id, course_id)
-        _set(link, values)
-        return link.id
+        _refuse_moving(link_id, link["course_id"], course_id)
+        _set(_LINK, link, values)
+        return link["id"], values.get("quiz_slug", link["quiz_slug"])
     # A new activity, or one a concurrent launch is inserting: its course is the one it was first
     # launched from (course_id is never overwritten), which the returned row tells.
     key = {"platform_id": platform_id, "deployment_id": deployment_id, "link_id": link_id}
     row = _insert_or_update(ResourceLink, key, values, insert_only={"course_id": course_id},
-                            returning=("course_id",))
+                            returning=("course_id", "quiz_slug"))
     _refuse_moving(link_id, row.course_id, course_id)
-    return row.id
+    return row.id, row.quiz_slug
 
 
 def _refuse_moving(link_id: str, link_course_id: int | None, course_id: int | None) -> None:
@@ -230,42 +258,42 @@ _INSERT_LAUNCH = insert(LaunchSession.__table__)
 
 def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, lifetime: timedelta) -> LaunchContext:
     claims = validated.claims
-    platform_id = validated.platform_id
+    platform_id = validated.platform.id
     deployment_id = _identifier(claims[DEPLOYMENT_CLAIM], "deployment id")
     context_id, link_id = _context_id(claims), _link_id(claims)
     known = _known_records(platform_id, deployment_id, claims["sub"], context_id, link_id)
     user_id = _upsert_user(platform_id, claims, known.user)
     course_id = _upsert_course(platform_id, deployment_id, context_id, claims, known.course)
-    link_row_id = _upsert_link(platform_id, deployment_id, course_id, link_id, claims, known.link)
+    link_row_id, quiz_slug = _upsert_link(platform_id, deployment_id, course_id, link_id, claims, known.link)
     role = roles.kontor_role(claims.get(LTI + "roles"))
     if course_id is not None:
         _upsert_membership(course_id, user_id, role, known.membership)
     presentation = claims.get(LTI + "launch_presentation")
     presentation = presentation if isinstance(presentation, dict) else {}
-    locale = choose_locale(presentation.get("locale"), accept_language)
     _learn_frame_origin(validated.platform, presentation.get("return_url"))
     deep_linking = claims.get(DEEP_LINKING_SETTINGS_CLAIM)
-    launch = LaunchSession(
-        id=secrets.token_urlsafe(24),
+    now = utcnow()
+    context = LaunchContext(
+        launch_id=secrets.token_urlsafe(24),
         platform_id=platform_id,
         user_id=user_id,
         course_id=course_id,
         resource_link_id=link_row_id,
         role=role,
-        locale=locale,
+        locale=choose_locale(presentation.get("locale"), accept_language),
         message_type=claims[MESSAGE_TYPE_CLAIM],
-        deployment_id=deployment_id,
-        deep_linking=deep_linking if isinstance(deep_linking, dict) else None,
-        return_url=presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
-        expires_at=utcnow() + lifetime,
-        created_at=utcnow(),
+        quiz_slug=quiz_slug,
     )
-    # Inserted as a plain row (the unit of work costs more than the statement for one new row);
-    # the object only carries the values to the launch's context.
+    # Inserted as a plain row: the unit of work costs more than the statement for one new row.
     db.session.execute(_INSERT_LAUNCH, {
-        column.key: getattr(launch, column.key) for column in LaunchSession.__table__.columns
+        "id": context.launch_id, "platform_id": platform_id, "user_id": user_id, "course_id": course_id,
+        "resource_link_id": link_row_id, "role": role, "locale": context.locale,
+        "message_type": context.message_type, "deployment_id": deployment_id,
+        "deep_linking": deep_linking if isinstance(deep_linking, dict) else None,
+        "return_url": presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
+        "expires_at": now + lifetime, "created_at": now,
     })
-    return context_of(launch)  # its activity's row is in the session already: no query (but for a new one)
+    return context
 
 
 def _learn_frame_origin(platform: Row, return_url) -> None:
@@ -286,7 +314,6 @@ def _learn_frame_origin(platform: Row, return_url) -> None:
         run_after_commit(lambda: frame_ancestors.invalidate(platform_id))
 
 
-_PLATFORM = Platform.__table__
 # The launch read its platform as a row (tool_config.find_platform), so a new origin is written with
 # an UPDATE of its own (as the unit of work wrote it when the platform was an ORM object).
 _SET_FRAME_ORIGINS = (
@@ -295,10 +322,17 @@ _SET_FRAME_ORIGINS = (
 )
 
 
-def _upsert_membership(course_id: int, user_id: int, role: str, membership: Membership | None) -> None:
+# Built once: a returning member's launch writes the role it launched with and when.
+_TOUCH_MEMBERSHIP = (
+    update(_MEMBERSHIP).where(_MEMBERSHIP.c.id == bindparam("membership_id"))
+    .values(role=bindparam("role"), last_launch_at=bindparam("last_launch_at"))
+)
+
+
+def _upsert_membership(course_id: int, user_id: int, role: str, membership: dict | None) -> None:
     now = utcnow()
     if membership is not None:
-        _set(membership, {"role": role, "last_launch_at": now})
+        db.session.execute(_TOUCH_MEMBERSHIP, {"membership_id": membership["id"], "role": role, "last_launch_at": now})
         return
     _insert_or_update(Membership, {"course_id": course_id, "user_id": user_id}, {"role": role, "last_launch_at": now})
 
