@@ -1,4 +1,6 @@
 """Extensions, created unbound here and bound to the app in create_app()."""
+import ipaddress
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,9 +28,27 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-# Per client address (request.remote_addr, which ProxyFix sets from KONTOR_TRUSTED_PROXIES); limits,
-# storage and the on/off switch come from the KONTOR_RATELIMIT_* settings (web/ratelimit.py).
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False, in_memory_fallback_enabled=True)
+
+
+def client_network() -> str:
+    """Whom a rate limit counts: the client's IPv4 address (request.remote_addr, which ProxyFix sets
+    from KONTOR_TRUSTED_PROXIES), or the /64 network of its IPv6 address. One IPv6 subscriber holds a
+    whole /64 and can send every request from a new address; counted per address, it was never limited."""
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return address
+
+
+# Per client (client_network); limits, storage and the on/off switch come from the
+# KONTOR_RATELIMIT_* settings (web/ratelimit.py).
+limiter = Limiter(key_func=client_network, headers_enabled=False, in_memory_fallback_enabled=True)
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

@@ -78,3 +78,15 @@ def test_counters_can_live_in_redis(database_url, tmp_path):
     assert login(second.test_client(), address).status_code == 429
     keys = redis.Redis.from_url(storage).keys(f"*{address}*")
     assert keys  # the counter is in Redis, not in the process
+
+
+def test_an_ipv6_client_is_counted_by_its_network_not_by_each_of_its_addresses(database_url, tmp_path):
+    """An IPv6 subscriber gets a whole /64 (2^64 addresses) and picks a new one per request: counted
+    per address, each login was the first of its address and the limit never applied."""
+    app = limited_app(database_url, tmp_path)
+    client = app.test_client()
+    statuses = [login(client, f"2001:db8:0:7::{n:x}").status_code for n in range(1, 5)]
+    assert statuses == [400, 400, 400, 429]
+    assert login(client, "2001:db8:0:8::1").status_code == 400  # the next network is someone else
+    assert login(client, "203.0.113.20").status_code == 400  # IPv4 stays per address
+    assert [login(client, "::ffff:203.0.113.21").status_code for _ in range(4)][-1] == 429
