@@ -247,7 +247,7 @@ class KontorRegistration(DynamicRegistration):
                 raise RegistrationFailed("bad_openid_configuration", f"{key}: {exc}") from exc
         for key in ("token_endpoint", "jwks_uri"):  # Kontor calls these later: the worker, every launch
             self._refuse_internal(openid_configuration[key], key)
-        return create_platform(
+        values = dict(
             issuer=openid_configuration["issuer"],
             client_id=client_id,
             deployment_id=str(deployment_id) if deployment_id not in (None, "") else None,
@@ -256,6 +256,11 @@ class KontorRegistration(DynamicRegistration):
             key_set_url=openid_configuration["jwks_uri"],
             name=str(name)[:255],
         )
+        # No value Kontor keeps holds a NUL (PostgreSQL refuses it in text: the query would fail).
+        for key, value in values.items():
+            if value is not None and "\x00" in value:
+                raise RegistrationFailed("bad_registration_response", f"{key} holds a NUL character")
+        return create_platform(**values)
 
 
 def register_dynamically(

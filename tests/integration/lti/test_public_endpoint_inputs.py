@@ -95,3 +95,41 @@ def test_a_launch_whose_platform_serves_deeply_nested_json_as_its_key_set_is_ref
         response = post_launch(browser, live, live.kit.sign_id_token(claims_for(live, nonce)), state)
     assert response.status_code == 400, response.text[-400:]
     assert "Traceback" not in response.text and "bad_signature" in response.text
+
+
+@pytest.mark.parametrize("field", ["issuer_path", "client_id", "deployment_id", "jwks_uri", "product_family_code"])
+def test_a_registration_whose_lms_answers_with_a_nul_is_refused(app, client, field):
+    """The configuration and the registration answer are the LMS's: a NUL in what Kontor stores from
+    them reached PostgreSQL (DataError: a 500) or was stored as sent (SQLite)."""
+    from flask import Flask, jsonify, request
+    from sqlalchemy import select
+
+    from lms_module.lti.models import Platform
+    from support.live_server import live_server
+
+    lms = Flask("nul")
+
+    def nul(name, value):
+        return value + "\x00" if field == name else value
+
+    @lms.get("/.well-known/openid-configuration")
+    def configuration():
+        base = request.host_url.rstrip("/")
+        # (the issuer's path is free; only its origin must be the configuration's)
+        return jsonify({"issuer": base + nul("issuer_path", "/"), "authorization_endpoint": base + "/auth",
+                        "token_endpoint": base + "/token", "jwks_uri": base + nul("jwks_uri", "/certs"),
+                        "registration_endpoint": base + "/register",
+                        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                            "product_family_code": nul("product_family_code", "moodle")}})
+
+    lms.add_url_rule("/register", "register", methods=["POST"], view_func=lambda: jsonify({
+        "client_id": nul("client_id", "c1"),
+        "https://purl.imsglobal.org/spec/lti-tool-configuration": {"deployment_id": nul("deployment_id", "1")}}))
+    with live_server(lms) as base_url:
+        response = client.get("/lti/register", query_string={
+            "openid_configuration": base_url + "/.well-known/openid-configuration"}, headers={"Accept-Language": "de"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, (response.status_code, page[-300:])
+    assert "Registrierung fehlgeschlagen" in page
+    with app.app_context():
+        assert db.session.scalars(select(Platform)).all() == []
