@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
-from ..engine import handler_for, resolve
+from ..engine import resolve
 from ..engine.display import quiz_numbers
 from ..extensions import db
 from ..courses.models import Membership, User
-from . import charts, formulas, gradebook_queries, queue_queries, summary_queries
+from . import charts, formulas, queue_queries, summary_queries
 from .scope import Scope, display_name, student_attempts
 from ..web.template_helpers import topic_label
 
@@ -118,7 +118,7 @@ class GradingAnswer:
 class GradingItem:
     entry: queue_queries.QueueEntry
     answer: GradingAnswer
-    review: dict[str, Any]
+    review: dict[str, Any] | None  # None: the question cannot be shown (attempts.question_review)
     position: int  # 1-based in the queue
     next_answer_id: int | None
 
@@ -141,9 +141,9 @@ def grading_queue(scope: Scope, wanted_answer_id: int | None, locale: str) -> Gr
     entry = entries[index]
     answer = db.session.get(Answer, entry.answer_id)
     attempt = db.session.get(Attempt, answer.attempt_id)
-    question = attempts.content_for(attempt).question(answer.question_id)
-    review = handler_for(question).review(question, attempts.layout_of(attempt, question.id), locale,
-                                          answer.response or {})
+    # As the attempt page reviews it: a stored answer its question cannot read as not answered, a
+    # question the quiz version lacks (or a layout that no longer fits) as a notice; it can be graded.
+    _, review = attempts.question_review(attempt, attempts.content_for(attempt), answer.question_id, answer, locale)
     following = entries[index + 1].answer_id if index + 1 < len(entries) else (
         entries[0].answer_id if index > 0 else None)
     item = GradingItem(entry, GradingAnswer(answer.id, answer.max_marks), review, index + 1, following)

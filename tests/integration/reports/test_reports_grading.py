@@ -10,6 +10,7 @@ from lms_module.attempts.models import Accommodation, Answer, Attempt, MarkChang
 from lms_module.extensions import db
 from lms_module.courses.models import ResourceLink, User
 from support.apps import attempt_row, csrf_from
+from support.broken_plans import GHOST, with_ghost
 
 RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
 MIXED_ANSWERS = {"pick": {"choice": "a"}, "many": {"choices": ["a", "b"]}, "truth": {"value": True},
@@ -289,3 +290,42 @@ def test_the_student_sees_the_instructors_mark_and_comment(app, client, make_lau
     assert f"<strong>{graded}</strong>" in page
     start = fay_client.get(f"/l/{fay_launch}/quiz").get_data(as_text=True)
     assert graded in start
+
+
+@pytest.mark.parametrize("locale, no_answer", [("en", "(no answer)"), ("de", "(keine Antwort)")])
+def test_the_queue_reviews_an_essay_its_question_cannot_read_as_not_answered(app, client, make_launch, quizzes,
+                                                                            student, attempt_for, caplog, locale,
+                                                                            no_answer):
+    """A stored essay the question cannot read (corrupt data: not text) is shown as not answered, as
+    on the attempt page and the student's result, and logged: the instructor can still grade it."""
+    teacher = make_launch("instructor", quiz_slug=quizzes["mixed"], user_sub="teacher", link_id="link-mixed",
+                          locale=locale)
+    public_id = attempt_for(student("fay", link="link-mixed"), MIXED_ANSWERS, link="link-mixed")
+    with app.app_context():
+        db.session.get(Answer, _answer(app, public_id, "essay")).response = {"text": ["not", "text"]}
+        db.session.commit()
+    queue = client.get(f"/l/{teacher}/reports/grading")
+    html = queue.get_data(as_text=True)
+    assert queue.status_code == 200, html[:300]
+    assert no_answer in html and "not', 'text" not in html
+    assert any(r.name == "kontor.attempts" and "question 'essay' does not fit" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_the_queue_shows_a_notice_for_an_answer_whose_question_the_quiz_version_lacks(app, client, mixed, student,
+                                                                                       attempt_for):
+    """Corrupt data after the fact (the plan and the waiting answer name a question the quiz version
+    does not have): a notice in the review's place, never a 500; the answer can still be graded."""
+    public_id = attempt_for(student("fay", link="link-mixed"), MIXED_ANSWERS, link="link-mixed")
+    with app.app_context():
+        attempt = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
+        attempt.plan = with_ghost(attempt.plan)
+        db.session.get(Answer, _answer(app, public_id, "essay")).question_id = GHOST["question_id"]
+        db.session.commit()
+    queue = client.get(f"/l/{mixed}/reports/grading")
+    html = queue.get_data(as_text=True)
+    assert queue.status_code == 200, html[:300]
+    assert "This question cannot be shown: it is missing from the quiz version" in html
+    graded = client.post(f"/l/{mixed}/reports/grading/{_answer(app, public_id, GHOST['question_id'])}",
+                         data={"csrf_token": csrf_from(html), "marks": "2"})
+    assert graded.status_code in (302, 303), graded.get_data(as_text=True)[:300]
