@@ -229,6 +229,8 @@ class KontorRegistration(DynamicRegistration):
 
     def complete_registration(self, openid_configuration, openid_registration):
         tool_conf = openid_registration.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {}
+        if not isinstance(tool_conf, dict):
+            raise RegistrationFailed("bad_registration_response", "the tool configuration is not a JSON object")
         client_id = openid_registration.get("client_id")
         if not isinstance(client_id, str) or not client_id:
             raise RegistrationFailed("bad_registration_response", "client_id missing")
