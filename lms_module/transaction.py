@@ -76,9 +76,14 @@ def begin_writing() -> None:
         session.commit()
 
 
+class WriteWhileReading(RuntimeError):
+    """A programming error, never a data problem: code that catches failures of a write (a
+    submission's savepoint) lets this one through instead of counting it."""
+
+
 def _no_write_while_reading(session: Session, *args) -> None:
     if session.info.get(_READING):
-        raise RuntimeError("a write after read_without_transaction: call transaction.begin_writing() first")
+        raise WriteWhileReading("a write after read_without_transaction: call transaction.begin_writing() first")
 
 
 def _no_savepoint_while_reading(session: Session, transaction: SessionTransaction) -> None:
