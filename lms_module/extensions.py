@@ -72,13 +72,13 @@ def install_engine_hooks() -> None:
         event.listen(Engine, "connect", _sqlite_pragmas)
 
 
-def upsert_insert(table, dialect: str | None = None):
+def upsert_insert(table, dialect: str):
     """An INSERT that can say what happens on a unique conflict (`on_conflict_do_nothing`,
-    `on_conflict_do_update`, `.excluded`) on the database in use (or the named dialect's).
+    `on_conflict_do_update`, `.excluded`) for the named dialect (callers build the statement once
+    per dialect and keep it).
     PostgreSQL and SQLite (3.24+) share the SQL, SQLAlchemy has one construct per dialect: one
     statement instead of look, savepoint, insert, and the loser of a race takes the winner's row
     without an error."""
-    dialect = dialect or db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
