@@ -6,13 +6,15 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
 from ..transaction import run_after_commit
 from ..web.cookies import cookie_attributes
 from ..web.access import public_route, remember_launch, SESSION_LAUNCHES
 from ..web.errors import render_error
-from ..web.ratelimit import login_limit, register_limit
+from ..web.ratelimit import login_limit, register_limit, too_many_requests
 from ..web.routes import destination
 from ..web.security import (allow_form_target, allow_framing_by, allow_framing_by_launch,
                             allow_framing_by_origin_of, frame_ancestors)
@@ -23,7 +25,7 @@ from .invites import find_open_invite, use_invite
 from .registration import FAILURES as REGISTRATION_FAILURES
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically, url_origin
 from .services_clients import CallLimits
-from .models import LaunchHandoff, Platform
+from .models import LaunchHandoff, OidcLogin, Platform
 from .services import create_handoff, end_refused_login, record_launch, redeem_handoff
 from .tool_config import find_platform
 
@@ -99,6 +101,25 @@ def login():
                                                  new_window_url=_new_window_url(params)))
     response.set_cookie(STATE_COOKIE_PREFIX + started.state, started.state, max_age=600, **_cookie_kwargs())
     return response
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    """A login or launch beyond its limit is refused in the LMS's iframe: the page may be framed by
+    the platform the request names (the login's iss, the launch's state), or the browser blocks it."""
+    values = request.values
+    if request.endpoint == "lti.login" and _storable(values.get("iss"), 255):
+        platform = find_platform(values["iss"], values.get("client_id") if _storable(values.get("client_id"), 255)
+                                 else None)
+        allow_framing_by(platform.id if platform else None)
+    elif request.endpoint == "lti.launch" and _storable(request.form.get("state"), 128):
+        allow_framing_by(db.session.scalar(select(OidcLogin.platform_id).where(OidcLogin.state == request.form["state"])))
+    return too_many_requests(error)
+
+
+def _storable(value: str | None, length: int) -> bool:
+    # Only what a column can hold is looked up (a NUL fails the query on PostgreSQL).
+    return bool(value) and len(value) <= length and "\x00" not in value
 
 
 def _as_get_form(url: str) -> dict:

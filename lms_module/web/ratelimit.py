@@ -38,10 +38,12 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = app.config["KONTOR_RATELIMIT_STORAGE"] or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "kontor")
     limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
 
-    @app.errorhandler(RateLimitExceeded)
-    def too_many_requests(error: RateLimitExceeded):
-        body, status = render_error(429, "rate_limited")
-        current = limiter.current_limit
-        wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
-        return body, status, {"Retry-After": str(wait)}
+
+def too_many_requests(error: RateLimitExceeded):
+    """The 429 page with Retry-After (a blueprint that knows who frames its pages adds that first)."""
+    body, status = render_error(429, "rate_limited")
+    current = limiter.current_limit
+    wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+    return body, status, {"Retry-After": str(wait)}

@@ -5,6 +5,7 @@ to send them without end. The test profile switches the limits off; these tests 
 from __future__ import annotations
 
 import random
+import re
 from urllib.parse import quote
 
 import pytest
@@ -90,3 +91,38 @@ def test_an_ipv6_client_is_counted_by_its_network_not_by_each_of_its_addresses(d
     assert login(client, "2001:db8:0:8::1").status_code == 400  # the next network is someone else
     assert login(client, "203.0.113.20").status_code == 400  # IPv4 stays per address
     assert [login(client, "::ffff:203.0.113.21").status_code for _ in range(4)][-1] == 429
+
+
+def test_a_refused_login_or_launch_is_shown_in_the_frame_of_its_lms(database_url, tmp_path):
+    """Logins and launches run in the LMS's iframe. The 429 page said frame-ancestors 'self' only, so
+    the browser blocked it there: students behind one school address saw an empty frame instead of
+    "wait a minute". It names the platform of the login (its iss) or of the launch (its state)."""
+    from lms_module.extensions import db
+    from lms_module.lti.registration import save_platform
+
+    app = limited_app(database_url, tmp_path, KONTOR_RATELIMIT_LOGIN="1/minute")
+    with app.app_context():
+        save_platform(issuer="https://lms.example", client_id="c1", deployment_id="1",
+                      auth_login_url="https://lms.example/auth", auth_token_url="https://lms.example/token",
+                      key_set_url="https://lms.example/certs")
+        db.session.commit()
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "203.0.113.30"}
+    form = {"iss": "https://lms.example", "client_id": "c1", "login_hint": "4",
+            "target_link_uri": "http://localhost/lti/launch", "kontor_new_window": "1"}
+    first = client.post("/lti/login", data=form, environ_base=address)
+    assert first.status_code == 302
+    state = re.search(r"state=([^&]+)", first.headers["Location"]).group(1)
+    for path, data in (("/lti/login", form), ("/lti/launch", {"id_token": "a.b.c", "state": state})):
+        if path == "/lti/launch":  # (a refused launch ends its login: this one names another state)
+            assert client.post(path, data={"id_token": "x", "state": "other"}, environ_base=address).status_code == 400
+        refused = client.post(path, data=data, environ_base=address, headers={"Accept-Language": "de"})
+        assert refused.status_code == 429 and "zu viele Anfragen" in refused.get_data(as_text=True)
+        policy = refused.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self' https://lms.example" in policy, (path, policy)
+    # Nothing known (no iss, an unknown state, a NUL): Kontor's own frame only.
+    client.post("/lti/launch", data={"id_token": "x", "state": "state-\x00"}, environ_base={"REMOTE_ADDR": "203.0.113.31"})
+    for data in ({"id_token": "x"}, {"id_token": "x", "state": "unknown"}, {"id_token": "x", "state": "state-\x00"}):
+        refused = client.post("/lti/launch", data=data, environ_base={"REMOTE_ADDR": "203.0.113.31"})
+        assert refused.status_code == 429
+        assert refused.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
