@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import csrf, db, limiter
 from ..transaction import run_after_commit
@@ -108,12 +109,16 @@ def rate_limited(error: RateLimitExceeded):
     """A login or launch beyond its limit is refused in the LMS's iframe: the page may be framed by
     the platform the request names (the login's iss, the launch's state), or the browser blocks it."""
     values = request.values
-    if request.endpoint == "lti.login" and _storable(values.get("iss"), 255):
-        platform = find_platform(values["iss"], values.get("client_id") if _storable(values.get("client_id"), 255)
-                                 else None)
-        allow_framing_by(platform.id if platform else None)
-    elif request.endpoint == "lti.launch" and _storable(request.form.get("state"), 128):
-        allow_framing_by(db.session.scalar(select(OidcLogin.platform_id).where(OidcLogin.state == request.form["state"])))
+    try:
+        if request.endpoint == "lti.login" and _storable(values.get("iss"), 255):
+            client_id = values.get("client_id")
+            platform = find_platform(values["iss"], client_id if _storable(client_id, 255) else None)
+            allow_framing_by(platform.id if platform else None)
+        elif request.endpoint == "lti.launch" and _storable(request.form.get("state"), 128):
+            allow_framing_by(db.session.scalar(
+                select(OidcLogin.platform_id).where(OidcLogin.state == request.form["state"])))
+    except SQLAlchemyError:  # the database is away: the 429 page still comes, framed by Kontor only
+        db.session.rollback()
     return too_many_requests(error)
 
 
