@@ -126,3 +126,15 @@ def test_a_refused_login_or_launch_is_shown_in_the_frame_of_its_lms(database_url
         refused = client.post("/lti/launch", data=data, environ_base={"REMOTE_ADDR": "203.0.113.31"})
         assert refused.status_code == 429
         assert refused.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+
+
+def test_a_refused_login_gets_its_429_page_while_the_database_is_away(tmp_path):
+    missing = tmp_path / "no-such-folder" / "kontor.sqlite3"  # SQLite cannot open it: every query fails
+    app = limited_app(f"sqlite:///{missing}", tmp_path, KONTOR_RATELIMIT_LOGIN="1/minute")
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "203.0.113.40"}
+    form = {"iss": "https://lms.example", "login_hint": "4", "target_link_uri": "http://localhost/lti/launch"}
+    assert client.post("/lti/login", data=form, environ_base=address).status_code == 503
+    refused = client.post("/lti/login", data=form, environ_base=address, headers={"Accept-Language": "en"})
+    assert refused.status_code == 429 and "Too many requests" in refused.get_data(as_text=True)
+    assert refused.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
