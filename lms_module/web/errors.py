@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, render_template
+from flask import current_app, g, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -81,10 +82,21 @@ def render_error(status: int, reason: str | None = None, *, launch_error: bool =
     message = MESSAGES.get(reason or "") or (LAUNCH_REJECTED if launch_error else None) or GENERIC.get(
         status, GENERIC[400]
     )
+    _ensure_url_adapter()
     body = render_template(
         "error.html", status=status, message=message, reason=reason, request_id=g.get("request_id", "-")
     )
     return body, status
+
+
+def _ensure_url_adapter() -> None:
+    """The page links its stylesheet with url_for, which needs the request's URL adapter. Flask has
+    none when Werkzeug refused the Host header (BadHost: a label longer than 63 characters), so the
+    page itself failed; it then links by path, bound to no host."""
+    ctx = request_ctx._get_current_object() if request_ctx else None
+    if ctx is not None and ctx.url_adapter is None:
+        ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.script_root or None,
+                                                   url_scheme=request.scheme)
 
 
 def init_app(app) -> None:

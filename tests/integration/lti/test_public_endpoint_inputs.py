@@ -163,3 +163,14 @@ def test_a_registration_answer_whose_tool_configuration_is_no_object_is_refused(
     assert "Registration failed" in page and "bad_registration_response" in page
     with app.app_context():
         assert db.session.scalars(select(Platform)).all() == []
+
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "kontor." + "b" * 70, "x" * 300])
+def test_a_host_header_that_is_no_host_name_gets_the_error_page(client, host):
+    """A label longer than 63 characters cannot be IDNA-encoded: Werkzeug refuses the Host (BadHost,
+    400) and Flask has no URL adapter for the request, so rendering the error page (url_for of the
+    stylesheet) raised AttributeError, and its 500 page again: a bare server error and a traceback
+    in the log, for one header anyone can send."""
+    for language in ("en", "de"):
+        response = client.get("/lti/register", headers={"Host": host, "Accept-Language": language})
+        _refused(response, language)
