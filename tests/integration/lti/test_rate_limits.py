@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from support.apps import make_app
+from support.apps import empty_all_tables, make_app
 
 
 def limited_app(database_url, tmp_path, **overrides):
@@ -97,10 +97,17 @@ def test_a_refused_login_or_launch_is_shown_in_the_frame_of_its_lms(database_url
     """Logins and launches run in the LMS's iframe. The 429 page said frame-ancestors 'self' only, so
     the browser blocked it there: students behind one school address saw an empty frame instead of
     "wait a minute". It names the platform of the login (its iss) or of the launch (its state)."""
+    app = limited_app(database_url, tmp_path, KONTOR_RATELIMIT_LOGIN="1/minute")
+    try:
+        _refused_in_the_frame_of_its_lms(app)
+    finally:
+        empty_all_tables(app)  # the platform and the login stored here must not meet later tests
+
+
+def _refused_in_the_frame_of_its_lms(app):
     from lms_module.extensions import db
     from lms_module.lti.registration import save_platform
 
-    app = limited_app(database_url, tmp_path, KONTOR_RATELIMIT_LOGIN="1/minute")
     with app.app_context():
         save_platform(issuer="https://lms.example", client_id="c1", deployment_id="1",
                       auth_login_url="https://lms.example/auth", auth_token_url="https://lms.example/token",
