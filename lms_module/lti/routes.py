@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -72,7 +73,7 @@ def login():
         )
     except LoginRejected as rejected:
         db.session.rollback()
-        log.warning("login rejected: %s", rejected)
+        log.warning("login rejected: %s", _one_line(rejected))
         # The refusal is shown inside the frame of the platform the request names, if Kontor knows it.
         if params.get("iss"):
             platform = find_platform(params["iss"], params.get("client_id") or None)
@@ -122,6 +123,15 @@ def rate_limited(error: RateLimitExceeded):
     return too_many_requests(error)
 
 
+def _one_line(value) -> str:
+    """What a stranger sent, quoted in the log: control characters escaped, so a line break in it
+    cannot start a log line of its own."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _storable(value: str | None, length: int) -> bool:
     # Only what a column can hold is looked up (a NUL fails the query on PostgreSQL).
     return bool(value) and len(value) <= length and "\x00" not in value
@@ -166,7 +176,7 @@ def launch():
         if rejected.after_rollback:
             rejected.after_rollback()
         db.session.commit()
-        log.warning("launch rejected (%s): %s", rejected.reason, rejected.detail)
+        log.warning("launch rejected (%s): %s", rejected.reason, _one_line(rejected.detail))
         # Shown in the frame of the platform our login (the state) was started for, if any.
         allow_framing_by(login_platform_id)
         return render_error(rejected.status, rejected.reason, launch_error=True)
@@ -279,7 +289,7 @@ def register():
             platform.name = invite.name or platform.name
     except RegistrationFailed as failed:
         db.session.rollback()
-        log.warning("dynamic registration refused: %s", failed)
+        log.warning("dynamic registration refused: %s", _one_line(failed))
         try:  # the LMS shows this page in its registration dialog (an http(s) URL without user info)
             url_origin(configuration_url)
             allow_framing_by_origin_of(configuration_url)

@@ -174,3 +174,23 @@ def test_a_host_header_that_is_no_host_name_gets_the_error_page(client, host):
     for language in ("en", "de"):
         response = client.get("/lti/register", headers={"Host": host, "Accept-Language": language})
         _refused(response, language)
+
+
+def test_a_refusal_cannot_write_lines_of_its_own_into_the_log(app, client, platform, caplog):
+    """The log quoted what a stranger sent (a login's target_link_uri, an unverified token's issuer,
+    an LMS's client id) as it came: a line break in it forged a log line of the attacker's choosing."""
+    import base64
+    import json
+    import logging
+
+    def b64(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    forged = "\n2026-12-06 12:00:00,000 INFO kontor.lti: launch accepted: admin\r"
+    caplog.set_level(logging.INFO, logger="kontor.lti")
+    client.get("/lti/login", query_string={"iss": ISSUER, "login_hint": "4", "target_link_uri": "https://evil" + forged})
+    token = f"{b64({'alg': 'RS256', 'kid': 'k'})}.{b64({'iss': 'https://x' + forged, 'aud': 'c1'})}.c2ln"
+    client.post("/lti/launch", data={"id_token": token, "state": "s"})
+    messages = [record.getMessage() for record in caplog.records if record.name == "kontor.lti"]
+    assert len(messages) >= 2 and any("evil" in message for message in messages)
+    assert all("\n" not in message and "\r" not in message for message in messages), messages
