@@ -32,12 +32,30 @@ def _switched_off() -> bool:
     return not current_app.config.get("KONTOR_RATELIMIT_ENABLED", True)
 
 
+# Limits that only Flask-Limiter's check before every request applies (no view's decorator does).
+LIMITS_FOR_EVERY_REQUEST = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
+def _check_in_the_limited_views_only(app: Flask) -> None:
+    """Flask-Limiter checks a view's own limits (limiter.limit on login, launch and register) in the
+    view's decorator; its before_request hook, run before every request of the app, applies only
+    default, application-wide, meta and blueprint limits. Kontor has none of those, so on every page
+    and autosave the hook looked and found nothing to count (some 40 µs of CPU a request, issue 15).
+    Flask-Limiter has no switch for the hook (auto_check went in 3.13, and it stopped the decorators'
+    checks as well), so it is taken off here. If such limits are configured it stays, as nothing else
+    would apply them; that Kontor sets no blueprint limit is kept by a test."""
+    if any(app.config.get(name) for name in LIMITS_FOR_EVERY_REQUEST):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def init_app(app: Flask) -> None:
     # Flask-Limiter's own switch stays on; KONTOR_RATELIMIT_ENABLED is read per request (above).
     app.config["RATELIMIT_ENABLED"] = True
     app.config["RATELIMIT_STORAGE_URI"] = app.config["KONTOR_RATELIMIT_STORAGE"] or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "kontor")
     limiter.init_app(app)
+    _check_in_the_limited_views_only(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
 
 

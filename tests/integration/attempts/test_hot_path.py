@@ -14,6 +14,7 @@ from lms_module.attempts.models import SUBMITTED
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from support.apps import attempt_row, set_attempt, started_attempt_id
+from support.cpu_profile import calls_to, profiled
 from support.sql_statements import listening_to, statements
 
 ALL_TYPES = Path(__file__).resolve().parents[2] / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -325,3 +326,26 @@ def test_an_overdue_page_submits_with_the_statements_it_had(app, client, student
     # On PostgreSQL one more: begin_writing ends the page's reads, and the attempt is read again
     # (the whole row) in the submission's transaction.
     assert len(selects(seen)) == (7 if postgresql else 6), selects(seen)
+
+
+def test_a_page_and_an_autosave_run_no_rate_limit_check_a_login_still_does(app, client, student, start):
+    """Only /lti/login, /lti/launch and /lti/register have rate limits, and each checks them in its
+    decorator; Flask-Limiter's check before every request found nothing to count on a page or an
+    autosave and is taken off (web/ratelimit.py). Limits on, as in production (read per request)."""
+    app.config.update(KONTOR_RATELIMIT_ENABLED=True, KONTOR_RATELIMIT_LOGIN="2/minute")
+
+    def checks(calls):
+        return calls_to(calls, "_check_request_limit", "*flask_limiter/_extension.py")
+
+    attempt_id = started(client, start, student)
+    page, calls = profiled(lambda: client.get(f"/l/{student}/attempt/{attempt_id}/page/1"))
+    assert page.status_code == 200 and checks(calls) == 0  # (1 before)
+    token, body = save_form_of(page.get_data(as_text=True))
+    saved, calls = profiled(lambda: client.post(f"/l/{student}/attempt/{attempt_id}/autosave", json=body,
+                                                headers={"X-CSRFToken": token}))
+    assert saved.status_code == 200 and saved.get_json()["ok"] and checks(calls) == 0  # (1 before)
+    login = "/lti/login?iss=https%3A%2F%2Flms.example&login_hint=1&target_link_uri=x"
+    address = {"REMOTE_ADDR": "203.0.113.50"}
+    answers = [profiled(lambda: client.get(login, environ_base=address)) for _ in range(3)]
+    assert [checks(calls) for _response, calls in answers] == [1, 1, 1]  # the decorator's (2 each before)
+    assert [response.status_code for response, _calls in answers] == [400, 400, 429]
