@@ -41,6 +41,7 @@ VERSION_CLAIM = LTI + "version"
 DEPLOYMENT_CLAIM = LTI + "deployment_id"
 DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 ACCEPTED_MESSAGE_TYPES = {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+MAX_ID_CHARS = 255  # the columns that hold subject, context, link and deployment ids
 
 
 class LaunchRejected(Exception):
@@ -243,6 +244,9 @@ class KontorMessageLaunch(MessageLaunch):
             raise LaunchRejected("malformed_token", str(exc)) from exc
         if not isinstance(self._jwt.get("header"), dict) or not isinstance(self._jwt.get("body"), dict):
             raise LaunchRejected("malformed_token", "header and payload must be JSON objects")
+        if _holds_nul(self._jwt["header"]) or _holds_nul(self._jwt["body"]):
+            # Before any query: PostgreSQL refuses a NUL in text (the platform's look-up would fail).
+            raise LaunchRejected("malformed_token", "a claim holds a NUL character")
 
     def _validate_header(self) -> None:
         header = self._jwt["header"]
@@ -318,6 +322,10 @@ class KontorMessageLaunch(MessageLaunch):
         deployment_id = self._jwt["body"].get(DEPLOYMENT_CLAIM)
         if not deployment_id or not isinstance(deployment_id, str):
             raise LaunchRejected("missing_deployment_id")
+        if len(deployment_id) > MAX_ID_CHARS:
+            # Refused, never cut (two ids that differ after the cut would name one deployment), and
+            # not recorded for an administrator: no LMS mints such ids.
+            raise LaunchRejected("invalid_message", f"deployment id longer than {MAX_ID_CHARS} characters")
         platform = self._platform()
         row = self._kontor_deployment  # read with the platform (_platform)
         if row is None:
@@ -369,6 +377,23 @@ def take_login(state: str) -> _Login | None:
         return None
     return _Login(state=state, nonce=row.nonce, platform_id=row.platform_id, storage_target=row.storage_target,
                   expires_at=row.expires_at)
+
+
+def _holds_nul(claims: dict) -> bool:
+    """Whether any key or string value in the (nested) claims holds a NUL character. The token's
+    size is bounded before it is parsed, and so is its depth (json's own recursion limit)."""
+    pending: list = [claims]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _is_web_url(url) -> bool:

@@ -18,13 +18,13 @@ from ..transaction import run_after_commit
 from ..web.security import frame_ancestors
 from . import roles
 from .launch import (
-    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch, take_login,
+    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MAX_ID_CHARS, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
+    take_login,
 )
 from .models import LaunchHandoff, Platform
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-MAX_ID_CHARS = 255  # the columns that hold context, link and deployment ids
 
 
 def _text(value) -> str | None:
@@ -122,12 +122,12 @@ def _set(table, row: dict, values: dict) -> None:
         db.session.execute(update(table).where(table.c.id == row["id"]).values(changed))
 
 
-def _upsert_user(platform_id: int, claims: dict, user: dict | None) -> int:
+def _upsert_user(platform_id: int, subject: str, claims: dict, user: dict | None) -> int:
     profile = _profile(claims)
     if user is not None:
         _set(_USER, user, profile)  # updated_at follows through the column's onupdate
         return user["id"]
-    return _insert_or_update(User, {"platform_id": platform_id, "subject": claims["sub"]},
+    return _insert_or_update(User, {"platform_id": platform_id, "subject": subject},
                              {**profile, "updated_at": utcnow()}).id
 
 
@@ -140,6 +140,16 @@ def _profile(claims: dict) -> dict:
         "family_name": _text(claims.get("family_name")),
         "email": email.strip()[:320] if isinstance(email, str) and "@" in email else None,
     }
+
+
+def _url(value, column, what: str) -> str | None:
+    """A service or return URL from the launch as stored (None when it names none). Longer than its
+    column: refused, never cut (a cut URL is another URL)."""
+    if not isinstance(value, str):
+        return None
+    if len(value) > column.type.length:
+        raise LaunchRejected("invalid_message", f"{what} longer than {column.type.length} characters")
+    return value
 
 
 def _identifier(value, what: str) -> str:
@@ -182,7 +192,8 @@ def _upsert_course(platform_id: int, deployment_id: str, context_id: str | None,
     values = {"label": str(context.get("label") or "")[:255], "title": str(context.get("title") or "")[:512]}
     nrps = claims.get(NRPS_CLAIM)
     if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
-        values["memberships_url"] = nrps["context_memberships_url"][:1024]
+        values["memberships_url"] = _url(nrps["context_memberships_url"], _COURSE.c.memberships_url,
+                                         "memberships URL")
     if course is None:
         course = _recorded_before_deployments("course", "context_id", context_id, platform_id, deployment_id)
     if course is not None:
@@ -213,8 +224,8 @@ def _link_values(claims: dict) -> dict:
     if isinstance(ags, dict):
         # Keep a line item Kontor found or created when the launch names none (lineitems only).
         if isinstance(ags.get("lineitem"), str):
-            values["lineitem_url"] = ags["lineitem"]
-        values["lineitems_url"] = ags.get("lineitems") if isinstance(ags.get("lineitems"), str) else None
+            values["lineitem_url"] = _url(ags["lineitem"], _LINK.c.lineitem_url, "line item URL")
+        values["lineitems_url"] = _url(ags.get("lineitems"), _LINK.c.lineitems_url, "line items URL")
         scopes = ags.get("scope")
         values["ags_scopes"] = [s for s in scopes if isinstance(s, str)] if isinstance(scopes, list) else []
     return values
@@ -260,9 +271,9 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
     claims = validated.claims
     platform_id = validated.platform.id
     deployment_id = _identifier(claims[DEPLOYMENT_CLAIM], "deployment id")
-    context_id, link_id = _context_id(claims), _link_id(claims)
-    known = _known_records(platform_id, deployment_id, claims["sub"], context_id, link_id)
-    user_id = _upsert_user(platform_id, claims, known.user)
+    subject, context_id, link_id = _identifier(claims["sub"], "subject"), _context_id(claims), _link_id(claims)
+    known = _known_records(platform_id, deployment_id, subject, context_id, link_id)
+    user_id = _upsert_user(platform_id, subject, claims, known.user)
     course_id = _upsert_course(platform_id, deployment_id, context_id, claims, known.course)
     link_row_id, quiz_slug = _upsert_link(platform_id, deployment_id, course_id, link_id, claims, known.link)
     role = roles.kontor_role(claims.get(LTI + "roles"))
@@ -270,7 +281,8 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         _upsert_membership(course_id, user_id, role, known.membership)
     presentation = claims.get(LTI + "launch_presentation")
     presentation = presentation if isinstance(presentation, dict) else {}
-    _learn_frame_origin(validated.platform, presentation.get("return_url"))
+    return_url = _url(presentation.get("return_url"), LaunchSession.__table__.c.return_url, "return URL")
+    _learn_frame_origin(validated.platform, return_url)
     deep_linking = claims.get(DEEP_LINKING_SETTINGS_CLAIM)
     now = utcnow()
     context = LaunchContext(
@@ -290,7 +302,7 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         "resource_link_id": link_row_id, "role": role, "locale": context.locale,
         "message_type": context.message_type, "deployment_id": deployment_id,
         "deep_linking": deep_linking if isinstance(deep_linking, dict) else None,
-        "return_url": presentation.get("return_url") if isinstance(presentation.get("return_url"), str) else None,
+        "return_url": return_url,
         "expires_at": now + lifetime, "created_at": now,
     })
     return context
