@@ -145,3 +145,18 @@ def test_a_refused_login_gets_its_429_page_while_the_database_is_away(tmp_path):
     refused = client.post("/lti/login", data=form, environ_base=address, headers={"Accept-Language": "en"})
     assert refused.status_code == 429 and "Too many requests" in refused.get_data(as_text=True)
     assert refused.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+
+
+def test_a_whole_school_behind_one_address_can_start_an_exam_together(database_url, tmp_path):
+    """Schools and companies reach Kontor from one NAT address, and a year group starts its exam in
+    the same minute: the default limits let 1,000 logins and 1,000 launches from one address through
+    (the earlier default, 60 a minute, refused the 61st student), and still stop an address
+    that sends more than a minute's worth."""
+    app = make_app(database_url, tmp_path, KONTOR_RATELIMIT_ENABLED=True)  # the default limits
+    client = app.test_client()
+    school = {"REMOTE_ADDR": "198.51.100.20"}
+    assert {login(client, school["REMOTE_ADDR"]).status_code for _ in range(1000)} == {400}
+    assert {client.post("/lti/launch", data={"id_token": "x"}, environ_base=school).status_code
+            for _ in range(1000)} == {400}
+    statuses = [login(client, school["REMOTE_ADDR"]).status_code for _ in range(201)]
+    assert statuses[:200] == [400] * 200 and statuses[200] == 429
