@@ -131,11 +131,19 @@ def test_autosave_keeps_the_newest_answer_by_the_time_it_was_given(app, client, 
         assert answer.response == {"value": "119,00"}
 
 
-def test_autosave_needs_the_csrf_token(app, client, student, start):
+def test_autosave_needs_the_csrf_token(app, client, student, start, make_launch, all_types_quiz):
+    """Missing, forged, or another session's token in the X-CSRFToken header: refused with the
+    security-token message, nothing stored (CSRFProtect checks the JSON save as it checks forms)."""
     attempt_id = started_attempt_id(start(student))
-    response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
-                           json={"question_id": "gross", "fields": {"q-gross": ["1"]}})
-    assert response.status_code == 400
+    url = f"/l/{student}/attempt/{attempt_id}/autosave"
+    body = {"question_id": "gross", "fields": {"q-gross": ["1"]}}
+    other = app.test_client()
+    someone_else = make_launch("student", quiz_slug=all_types_quiz, user_sub="kim", test_client=other)
+    their_token = csrf_from(other.get(f"/l/{someone_else}/quiz").get_data(as_text=True))  # valid, of their session
+    for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": their_token}):
+        response = client.post(url, json=body, headers={"Accept-Language": "en", **headers})
+        assert response.status_code == 400, headers
+        assert "without a valid security token" in response.get_data(as_text=True), headers
     with app.app_context():
         assert db.session.scalars(select(Answer)).all() == []
 
