@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
+
+from ..courses.context import load_context
+from ..extensions import db
 
 log = logging.getLogger("kontor.errors")
 
@@ -82,6 +85,12 @@ def render_error(status: int, reason: str | None = None, *, launch_error: bool =
     message = MESSAGES.get(reason or "") or (LAUNCH_REJECTED if launch_error else None) or GENERIC.get(
         status, GENERIC[400]
     )
+    if request and request.is_json:
+        # A script's request (the autosave) gets the reason as it reads its own refusals. `keep`: the
+        # answer is not what was refused (a stale security token, an expired launch, a busy
+        # database), so the script keeps it queued in the browser and shows why, instead of taking
+        # the HTML page for a lost connection and retrying in silence.
+        return jsonify(ok=False, error=reason or str(status), message=str(message), keep=True), status
     _ensure_url_adapter()
     body = render_template(
         "error.html", status=status, message=message, reason=reason, request_id=g.get("request_id", "-")
@@ -99,10 +108,27 @@ def _ensure_url_adapter() -> None:
                                                    url_scheme=request.scheme)
 
 
+def _speak_the_launchs_language() -> None:
+    """The security token is checked before the view loads its launch, so a refusal knew only the
+    browser's language: a German course's student read it in English. The launch the URL names
+    tells its language (only that: the refusal shows nothing of the launch)."""
+    launch_id = (request.view_args or {}).get("launch_id")
+    if getattr(g, "launch", None) is not None or not isinstance(launch_id, str) or len(launch_id) > 64:
+        return
+    try:
+        context = load_context(launch_id)
+    except SQLAlchemyError:  # the refusal is told all the same, in the browser's language
+        db.session.rollback()
+        return
+    if context is not None:
+        g.locale = context.locale
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         log.warning("request %s: CSRF rejected: %s", g.get("request_id"), error.description)
+        _speak_the_launchs_language()
         return render_error(400, "csrf")
 
     @app.errorhandler(HTTPException)

@@ -223,3 +223,37 @@ def test_a_refused_autosave_shows_the_servers_reason_and_keeps_it_on_screen(page
     frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
     page.wait_for_timeout(300)
     assert status.inner_text() == CLOSED[locale]
+
+
+STALE_TOKEN = {"en": "Please reload the page and try again.", "de": "Bitte laden Sie die Seite neu"}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_an_autosave_refused_for_its_security_token_keeps_the_answer_and_says_why(page, quiz_activity, locale):
+    """The server refuses an autosave whose security token it does not know (a launch in another
+    tab gives the browser a new one). The refusal was the HTML error page, which the script took
+    for a lost connection: "no connection, retrying" for ever, never "reload". Now the student reads
+    the reason in their language, the answer stays queued in the browser, and it is saved as soon
+    as a save goes out with a valid token."""
+    from lms_module.attempts.models import Answer
+
+    live = quiz_activity
+    frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    token = frame.evaluate("() => document.getElementById('attempt-form').dataset.csrf")
+    frame.evaluate("() => { document.getElementById('attempt-form').dataset.csrf = 'a-token-the-server-never-issued'; }")
+    field = frame.locator("#attempt-form input[type=text]").first
+
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 400):
+        field.fill("kept answer")
+    page.wait_for_timeout(300)  # the flush has ended
+    assert STALE_TOKEN[locale] in frame.locator("#save-status").inner_text()
+    assert frame.evaluate("() => document.getElementById('attempt-form').dataset.unsent") == "1"
+
+    frame.evaluate("token => { document.getElementById('attempt-form').dataset.csrf = token; }", token)
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        frame.evaluate("() => window.dispatchEvent(new Event('online'))")
+    frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
+    with live.app.app_context():
+        assert any("kept answer" in str(answer.response) for answer in db.session.scalars(select(Answer)))

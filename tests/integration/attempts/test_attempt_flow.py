@@ -272,3 +272,29 @@ def test_quiz_content_is_cached_per_session_not_on_the_attempt(app, student, sta
         db.session.expunge(attempt)
         again = db.session.scalars(select(Attempt).where(Attempt.public_id == public_id)).one()
         assert services.content_for(again) is content
+
+
+def test_an_autosave_refused_for_its_token_answers_json_that_keeps_the_answer(client, student, start):
+    """The autosave script reads its refusals as JSON: a security-token refusal says why and tells
+    the script to keep the answer queued (the answer is not what was refused). It was the HTML
+    error page, which the script took for a lost connection."""
+    attempt_id = started_attempt_id(start(student))
+    response = client.post(f"/l/{student}/attempt/{attempt_id}/autosave",
+                           json={"question_id": "gross", "fields": {"q-gross": ["1"]}},
+                           headers={"X-CSRFToken": "forged", "Accept-Language": "en"})
+    assert response.status_code == 400 and response.is_json
+    body = response.get_json()
+    assert (body["ok"], body["error"], body["keep"]) == (False, "csrf", True)
+    assert "Please reload the page" in body["message"]
+
+
+def test_a_security_token_refusal_speaks_the_launchs_language(client, make_launch, all_types_quiz):
+    """The token is checked before the view loads the launch: the refusal spoke the browser's
+    language, so a German course's student in an English browser read it in English."""
+    german = make_launch("student", quiz_slug=all_types_quiz, user_sub="jo", locale="de")
+    response = client.post(f"/l/{german}/quiz/start", headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Sicherheitstoken" in html and "security token" not in html
+    unknown = client.post("/l/no-such-launch/quiz/start", headers={"Accept-Language": "en"})
+    assert unknown.status_code == 400 and "security token" in unknown.get_data(as_text=True)

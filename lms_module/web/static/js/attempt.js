@@ -44,6 +44,8 @@
       return fields;
     }
 
+    var KEPT = new Error("kept for later");  // thrown by send: stop this flush, keep the queue
+
     function send(questionId, entry) {
       return fetch(form.dataset.autosaveUrl, {
         method: "POST",
@@ -53,12 +55,16 @@
       }).then(function (response) {
         if (response.status >= 500) throw new Error("server " + response.status);
         // A refusal (409: the attempt is closed or cannot be shown; 400: the answer was refused)
-        // says why in the student's language; a 409 without a message gets the page's own text.
+        // says why in the student's language and drops the answer; a 409 without a message gets
+        // the page's own text.
         // Any other answer that is not JSON keeps the answer queued (the catch in flush).
         var parsed = response.json();
         if (response.status === 409) parsed = parsed.catch(function () { return {}; });
         return parsed.then(function (body) {
           var message = body && !body.ok && typeof body.message === "string" ? body.message : "";
+          // Refused for another reason than the answer (a stale security token after a launch in
+          // another tab, an expired launch): the answer stays queued, the reason stays on screen.
+          if (body && body.keep) { say(message || form.dataset.msgOffline); throw KEPT; }
           if (response.status === 409) message = message || form.dataset.msgClosed;
           if (message) { say(message); return "refused"; }
           return "done";
@@ -95,7 +101,7 @@
         });
       }, Promise.resolve())
         .then(function () { if (!refused && !Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
-        .catch(function () { say(form.dataset.msgOffline); })
+        .catch(function (error) { if (error !== KEPT) say(form.dataset.msgOffline); })
         .then(function () {
           flushing = false;
           if (flushAgain) flush();
