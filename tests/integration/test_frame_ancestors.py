@@ -128,20 +128,10 @@ def test_a_refused_registration_may_be_shown_in_the_registration_dialog_of_the_l
 
 def test_a_registration_refused_after_fetching_is_shown_in_the_lms_dialog_too(app, client):
     """An LMS already registered (platform_exists, 409): its own dialog shows the explanation."""
-    from flask import Flask, jsonify, request
-
     from support.live_server import live_server
+    from support.registering_lms import registering_lms
 
-    lms = Flask("lms")
-
-    @lms.get("/.well-known/openid-configuration")
-    def configuration():
-        base = request.host_url.rstrip("/")
-        return jsonify({"issuer": base, "authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
-                        "jwks_uri": base + "/certs", "registration_endpoint": base + "/register",
-                        "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle"}})
-
-    lms.add_url_rule("/register", "register", methods=["POST"], view_func=lambda: jsonify({"client_id": "c1"}))
+    lms = registering_lms({"client_id": "c1"})
     with live_server(lms) as base_url:
         with app.app_context():
             db.session.add(Platform(issuer=base_url, client_id="c1", name="School", auth_login_url=base_url + "/auth",

@@ -138,23 +138,14 @@ def test_a_registration_whose_lms_answers_with_a_nul_is_refused(app, client, fie
 @pytest.mark.parametrize("tool_configuration", ["1", ["1"], 5])
 def test_a_registration_answer_whose_tool_configuration_is_no_object_is_refused(app, client, tool_configuration):
     """`tool_conf.get(...)` on a string or a list raised AttributeError, which no handler expected: a 500."""
-    from flask import Flask, jsonify, request
     from sqlalchemy import select
 
     from lms_module.lti.models import Platform
     from support.live_server import live_server
+    from support.registering_lms import registering_lms
 
-    lms = Flask("odd")
-
-    @lms.get("/.well-known/openid-configuration")
-    def configuration():
-        base = request.host_url.rstrip("/")
-        return jsonify({"issuer": base, "authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
-                        "jwks_uri": base + "/certs", "registration_endpoint": base + "/register",
-                        "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "x"}})
-
-    lms.add_url_rule("/register", "register", methods=["POST"], view_func=lambda: jsonify({
-        "client_id": "c1", "https://purl.imsglobal.org/spec/lti-tool-configuration": tool_configuration}))
+    lms = registering_lms({"client_id": "c1", "https://purl.imsglobal.org/spec/lti-tool-configuration": tool_configuration},
+                          product_family_code="x")
     with live_server(lms) as base_url:
         response = client.get("/lti/register", query_string={
             "openid_configuration": base_url + "/.well-known/openid-configuration"}, headers={"Accept-Language": "en"})
