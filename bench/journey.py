@@ -127,7 +127,7 @@ def step_of(url: str) -> tuple[str, str]:
 # --- setting up --------------------------------------------------------------------------------------
 
 
-def kontor_env(database_url: str, instance: Path, folder: Path) -> dict[str, str]:
+def kontor_env(database_url: str, instance: Path, folder: Path, rate_limits: bool = False) -> dict[str, str]:
     return {
         **os.environ,
         "KONTOR_ENV": "production",
@@ -138,7 +138,9 @@ def kontor_env(database_url: str, instance: Path, folder: Path) -> dict[str, str
         # Production cookies over plain HTTP on loopback, as `flask demo` sends them (browsers treat
         # 127.0.0.1 as secure); the virtual students' cookie jar does the same (support.form_browser).
         "KONTOR_LOCALHOST_SECURE_COOKIES": "1",
-        "KONTOR_RATELIMIT_ENABLED": "0",
+        # Off unless asked for: with them on (the production defaults, counted per process), every
+        # student comes from 127.0.0.1, as a school behind one NAT address does.
+        "KONTOR_RATELIMIT_ENABLED": "1" if rate_limits else "0",
         "KONTOR_WORKER": "external",
         "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
@@ -971,6 +973,8 @@ def parse_args(argv=None):
                    help="students who take the exam before the measurement, on their own activity, without "
                         "think time (default 2 per gunicorn worker; 0: measure cold workers)")
     p.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    p.add_argument("--rate-limits", action="store_true",
+                   help="Kontor's default rate limits on (all students share one address, as behind a school's NAT)")
     p.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers (default 2 x cores + 1)")
     p.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     p.add_argument("--grade-workers", type=int, default=1, help="`flask worker` processes")
@@ -1008,7 +1012,7 @@ def main(argv=None) -> int:
         started = time.monotonic()
         prepare_database(database_url, instance, lms_url)
         (folder / "bench_journey_wsgi.py").write_text(KONTOR_WSGI)
-        env = kontor_env(database_url, instance, folder)
+        env = kontor_env(database_url, instance, folder, rate_limits=args.rate_limits)
         lms_env = {**env, "BENCH_LMS_URL": lms_url, "BENCH_TOOL_URL": kontor_url,
                    "BENCH_STUDENTS": str(args.students), "BENCH_WARMUP": str(args.warmup), "BENCH_QUIZ": args.quiz,
                    "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)])}
