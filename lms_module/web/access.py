@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, request, session
+from flask import abort, current_app, g, jsonify, make_response, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam
 
 from ..courses.context import LaunchContext, launch_query, load_context, load_context_and
 from ..transaction import read_without_transaction
+from .errors import MESSAGES
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.
@@ -39,6 +40,50 @@ def _holds_nul(view_args: dict) -> bool:
         for key, value in source.items(multi=True):  # every value of a repeated name too
             values += (key, value)
     return any("\x00" in value for value in values if isinstance(value, str))
+
+
+def _any_nul(values) -> bool:
+    return any("\x00" in value for value in values if isinstance(value, str))
+
+
+def _sends_nul() -> bool:
+    """A NUL in the query, the form (names, values, names of uploaded files) or any key or string
+    of a JSON body (the autosave): PostgreSQL keeps one in a JSON column as sent (\\u0000) and
+    refuses it in text. Only what the request has is parsed: a question page (GET, no query) costs
+    two attribute checks, the autosave's JSON is parsed once (the view gets it from Flask's cache)."""
+    if request.query_string and _multi_holds_nul(request.args):
+        return True
+    if request.mimetype in _FORM_TYPES:
+        return _multi_holds_nul(request.form) or any(
+            "\x00" in name or "\x00" in (upload.filename or "") for name, upload in request.files.items(multi=True))
+    return request.is_json and _json_holds_nul(request.get_json(silent=True))
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _multi_holds_nul(values) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
+def _json_holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in key or _json_holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_json_holds_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul():
+    """What a logged-in person sent holds a NUL (typed by no one; pasted from another program, or
+    forged): nothing is stored, and they are told why in their language; a JSON request (the
+    autosave, whose script shows the message of a JSON refusal) in JSON, anything else on the
+    error page."""
+    if request.is_json:
+        abort(make_response(jsonify(ok=False, error="nul_character", message=str(MESSAGES["nul_character"])), 400))
+    abort(400, description="nul_character")
 
 
 def remember_launch(launch_id: str, context: LaunchContext | None = None) -> None:
@@ -103,6 +148,9 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
     The query is built once per view: `view_args` holds bound parameters in place of the URL's
     values, for use in SQL expressions only (`Attempt.public_id == view_args["attempt_id"]`).
 
+    A NUL character anywhere in what the request sends is refused first (400, _refuse_nul), as for
+    public routes: no view or form needs to check for it.
+
     `read_only`: the view reads without a transaction (transaction.read_without_transaction), the
     launch's query too; before a write it calls transaction.begin_writing()."""
 
@@ -111,12 +159,16 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
 
         @wraps(view)
         def wrapper(*args, launch_id: str, **kwargs):
+            if "\x00" in launch_id or _any_nul(kwargs.values()):
+                _refuse_nul()  # before the launch's query, which would hold it (PostgreSQL: a 500)
             if read_only:
                 read_without_transaction()
             context = _context_for(launch_id, also, kwargs, statements)
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")
             g.launch = context
+            if _sends_nul():
+                _refuse_nul()  # told in the launch's language
             return view(*args, launch_id=launch_id, **kwargs)
 
         wrapper.kontor_access = "launch:" + (",".join(roles) or "any")

@@ -53,6 +53,11 @@ MESSAGES = {
         "Your LMS asked Kontor to send the chosen quiz back to an address that is not a web address "
         "(http or https), so Kontor refused. Please tell your LMS administrator."
     ),
+    "nul_character": _l(
+        "What you sent contains a NUL character (an invisible control character that sometimes comes "
+        "along when text is copied from another program), which Kontor cannot store. Nothing was "
+        "saved; please remove it or type the text again, then send it once more."
+    ),
     "database_unavailable": _l(
         "Kontor cannot reach its database right now; try again in a minute. Nothing was saved."
     ),
