@@ -2,6 +2,7 @@
 so that a route without a rule fails the suite."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import abort, current_app, g, jsonify, make_response, request, session
@@ -46,44 +47,65 @@ def _any_nul(values) -> bool:
     return any("\x00" in value for value in values if isinstance(value, str))
 
 
-def _sends_nul() -> bool:
-    """A NUL in the query, the form (names, values, names of uploaded files) or any key or string
-    of a JSON body (the autosave): PostgreSQL keeps one in a JSON column as sent (\\u0000) and
-    refuses it in text. Only what the request has is parsed: a question page (GET, no query) costs
-    two attribute checks, the autosave's JSON is parsed once (the view gets it from Flask's cache)."""
+def _unstorable() -> str | None:
+    """Why Kontor cannot keep what the request sends, or None: a NUL in the query, the form (names,
+    values, names of uploaded files) or any key or string of a JSON body (the autosave), where
+    PostgreSQL keeps one in a JSON column as sent (\\u0000) and refuses it in text; or, in JSON, half
+    of a UTF-16 surrogate pair ("\\ud83d" alone), which json.loads decodes to a lone surrogate that
+    both databases store and no page can encode (UnicodeEncodeError). Forms and URLs cannot carry
+    one: their bytes are decoded with replacement characters. Only what the request has is parsed:
+    a question page (GET, no query) costs two attribute checks, the autosave's JSON is parsed once
+    (the view gets it from Flask's cache)."""
     if request.query_string and _multi_holds_nul(request.args):
-        return True
+        return "nul_character"
     if request.mimetype in _FORM_TYPES:
-        return _multi_holds_nul(request.form) or any(
-            "\x00" in name or "\x00" in (upload.filename or "") for name, upload in request.files.items(multi=True))
-    return request.is_json and _json_holds_nul(request.get_json(silent=True))
+        if _multi_holds_nul(request.form) or any(
+                "\x00" in name or "\x00" in (upload.filename or "") for name, upload in request.files.items(multi=True)):
+            return "nul_character"
+        return None
+    if request.is_json:
+        bad = _json_unstorable(request.get_json(silent=True))
+        if bad:
+            return "nul_character" if bad == "\x00" else "broken_character"
+    return None
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_UNSTORABLE_IN_JSON = re.compile("[\x00\ud800-\udfff]")
 
 
 def _multi_holds_nul(values) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
-def _json_holds_nul(value) -> bool:
+def _json_unstorable(value) -> str | None:
+    """The first NUL or lone surrogate in a JSON value's strings and keys, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE_IN_JSON.search(value)
+        return found.group() if found else None
     if isinstance(value, dict):
-        return any("\x00" in key or _json_holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_json_holds_nul(item) for item in value)
-    return False
+        for key, item in value.items():
+            found = _UNSTORABLE_IN_JSON.search(key) or None
+            bad = found.group() if found else _json_unstorable(item)
+            if bad:
+                return bad
+    elif isinstance(value, list):
+        for item in value:
+            bad = _json_unstorable(item)
+            if bad:
+                return bad
+    return None
 
 
-def _refuse_nul():
-    """What a logged-in person sent holds a NUL (typed by no one; pasted from another program, or
-    forged): nothing is stored, and they are told why in their language; a JSON request (the
-    autosave, whose script shows the message of a JSON refusal) in JSON, anything else on the
-    error page."""
+def _refuse(reason: str):
+    """What a logged-in person sent cannot be kept (`reason`: nul_character, broken_character; typed
+    by no one: pasted from another program, cut from a broken script, or forged): nothing is stored,
+    and they are told why in their language; a JSON request (the autosave, whose script shows the
+    message of a JSON refusal) in JSON without `keep` (the answer itself is refused), anything else
+    on the error page."""
     if request.is_json:
-        abort(make_response(jsonify(ok=False, error="nul_character", message=str(MESSAGES["nul_character"])), 400))
-    abort(400, description="nul_character")
+        abort(make_response(jsonify(ok=False, error=reason, message=str(MESSAGES[reason])), 400))
+    abort(400, description=reason)
 
 
 def remember_launch(launch_id: str, context: LaunchContext | None = None) -> None:
@@ -148,8 +170,8 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
     The query is built once per view: `view_args` holds bound parameters in place of the URL's
     values, for use in SQL expressions only (`Attempt.public_id == view_args["attempt_id"]`).
 
-    A NUL character anywhere in what the request sends is refused first (400, _refuse_nul), as for
-    public routes: no view or form needs to check for it.
+    A NUL character anywhere in what the request sends, or half a surrogate pair in its JSON, is
+    refused first (400, _refuse), as a NUL is for public routes: no view or form needs to check.
 
     `read_only`: the view reads without a transaction (transaction.read_without_transaction), the
     launch's query too; before a write it calls transaction.begin_writing()."""
@@ -160,15 +182,16 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
         @wraps(view)
         def wrapper(*args, launch_id: str, **kwargs):
             if "\x00" in launch_id or _any_nul(kwargs.values()):
-                _refuse_nul()  # before the launch's query, which would hold it (PostgreSQL: a 500)
+                _refuse("nul_character")  # before the launch's query, which would hold it (PostgreSQL: a 500)
             if read_only:
                 read_without_transaction()
             context = _context_for(launch_id, also, kwargs, statements)
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")
             g.launch = context
-            if _sends_nul():
-                _refuse_nul()  # told in the launch's language
+            reason = _unstorable()
+            if reason:
+                _refuse(reason)  # told in the launch's language
             return view(*args, launch_id=launch_id, **kwargs)
 
         wrapper.kontor_access = "launch:" + (",".join(roles) or "any")

@@ -58,6 +58,11 @@ MESSAGES = {
         "along when text is copied from another program), which Kontor cannot store. Nothing was "
         "saved; please remove it or type the text again, then send it once more."
     ),
+    "broken_character": _l(
+        "What you sent contains a broken character (half of an emoji or of another symbol), which "
+        "Kontor cannot store. Nothing was saved; please remove it or type the text again, then send "
+        "it once more."
+    ),
     "database_unavailable": _l(
         "Kontor cannot reach its database right now; try again in a minute. Nothing was saved."
     ),

@@ -95,3 +95,38 @@ def test_a_nul_in_the_urls_ids_is_refused_before_the_launch_is_looked_up(client,
     refused = client.post(url, headers={"X-CSRFToken": token}, json={}) if url.endswith("autosave") else client.get(url)
     assert refused.status_code == 400, refused.get_data(as_text=True)[:300]
 
+
+# JSON can escape half of a UTF-16 pair ("\ud800"); Python decodes it to a lone surrogate, which both
+# databases stored in the answer, and which no page can encode as UTF-8: the student's question page,
+# summary and result, the grading queue and the attempt's review all failed (UnicodeEncodeError: a 500).
+HALF_PAIRS = [
+    b'{"question_id": "why-check", "fields": {"q-why-check": ["Two \\ud83d people"]}}',
+    b'{"question_id": "why-check", "fields": {"q-why-check\\udc00": ["Two people"]}}',
+    b'{"question_id": "eori", "fields": {"q-eori": ["DE\\udfff"]}}',
+]
+
+
+@pytest.mark.parametrize("locale, words", [("en", "contains a broken character"),
+                                           ("de", "enthält ein defektes Zeichen")])
+@pytest.mark.parametrize("body", HALF_PAIRS, ids=[str(i) for i in range(len(HALF_PAIRS))])
+def test_an_autosave_with_half_a_surrogate_pair_is_refused_and_the_pages_still_show(app, client, begun, body,
+                                                                                   locale, words):
+    launch, attempt_id, token = begun(locale)
+    before = _stored(app, attempt_id)
+    refused = client.post(f"/l/{launch}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                          data=body, content_type="application/json")
+    assert refused.status_code == 400, refused.get_data(as_text=True)[:300]
+    answer = refused.get_json()
+    assert answer["error"] == "broken_character" and words in answer["message"] and not answer.get("keep")
+    assert _stored(app, attempt_id) == before
+    assert client.get(f"/l/{launch}/attempt/{attempt_id}/page/1").status_code == 200
+    assert client.get(f"/l/{launch}/attempt/{attempt_id}/summary").status_code == 200
+
+
+def test_a_whole_emoji_is_still_saved(app, client, begun):
+    launch, attempt_id, token = begun("en")
+    saved = client.post(f"/l/{launch}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                        data=b'{"question_id": "why-check", "fields": {"q-why-check": ["Two \\ud83d\\ude00 people"]}}',
+                        content_type="application/json")
+    assert saved.status_code == 200
+    assert _stored(app, attempt_id)["why-check"] == {"text": "Two \U0001F600 people"}
