@@ -20,7 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application. `config` overrides the environment (tests pass their database here)."""
     app = Flask(__name__, instance_relative_config=True, static_folder="web/static", template_folder="web/templates")
     from .web import converters
+    from .web.json_bodies import JSONProvider
 
+    app.json = JSONProvider(app)  # JSON nested too deeply is malformed JSON (ValueError), not a 500
     converters.init_app(app)  # before any route: ids in URLs are bounded
     values = load_config(config)
     instance_path = Path(values.get("INSTANCE_PATH") or app.instance_path)
