@@ -212,6 +212,8 @@ def autosave(launch_id: str, attempt_id: str):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("question_id"), str) or not isinstance(payload.get("fields"), dict):
         return jsonify(ok=False, error="bad_request", message=refusal_message("wrong_shape")), 400
+    if not isinstance(payload.get("flagged", False), bool):  # bool("false") would flag the question
+        return jsonify(ok=False, error="wrong_shape", message=refusal_message("wrong_shape")), 400
     fields = {str(k): v if isinstance(v, list) else [v] for k, v in payload["fields"].items()}
     given_at = _parse_time(payload.get("given_at"))
     flags = {payload["question_id"]: bool(payload["flagged"])} if "flagged" in payload else None

@@ -34,3 +34,24 @@ def test_json_nested_too_deeply_is_refused_as_a_wrong_shape(app, client, make_la
     with app.app_context():
         stored = db.session.scalars(select(Answer.response).join(Attempt).where(Attempt.public_id == attempt_id))
         assert all(response == {} for response in stored)
+
+
+@pytest.mark.parametrize("flagged", ["false", "0", "no", 1, 1.5, [], {"x": 1}])
+def test_a_flag_that_is_no_boolean_is_refused_and_changes_nothing(app, client, student, start, flagged):
+    """bool() of what was sent was stored: the string "false" flagged the question."""
+    attempt_id = re.search(r"/attempt/([^/]+)/page/", start(student).headers["Location"]).group(1)
+    token = csrf_from(client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    save = {"question_id": "why-check", "fields": {"q-why-check": ["Two people check."]}}
+    assert client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                       json={**save, "flagged": False}).status_code == 200
+    refused = client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                          json={"question_id": "why-check", "fields": {"q-why-check": ["Changed"]}, "flagged": flagged})
+    assert refused.status_code == 400 and refused.get_json()["error"] == "wrong_shape"
+    with app.app_context():
+        answer = db.session.scalars(select(Answer).join(Attempt).where(
+            Attempt.public_id == attempt_id, Answer.question_id == "why-check")).one()
+        assert (answer.response, answer.flagged) == ({"text": "Two people check."}, False)
+    # A boolean, or none at all (the flag stays as it is), is what the page's script sends.
+    for extra in ({"flagged": True}, {}):
+        assert client.post(f"/l/{student}/attempt/{attempt_id}/autosave", headers={"X-CSRFToken": token},
+                           json={**save, **extra}).status_code == 200
