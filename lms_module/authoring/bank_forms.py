@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ..engine import limits
 from ..engine.schema import QUESTION_TYPES, TOPICS
+from ..web.converters import MAX_DATABASE_ID
 from ..web.template_helpers import TOPIC_LABELS
 from . import bank
 from .question_forms import TYPE_LABELS  # the one table of words for the question types
@@ -87,6 +88,8 @@ class BulkForm(FlaskForm):
             raise ValidationError(_l("Please choose at least one question."))
         if len(field.data) > bank.MAX_SELECTION:
             raise ValidationError(_l("Please choose at most %(num)s questions.", num=bank.MAX_SELECTION))
+        if not all(1 <= number <= MAX_DATABASE_ID for number in field.data):  # the database cannot look it up
+            raise ValidationError(_l("One of the chosen questions does not exist. Please reload the page and choose again."))
 
     def validate_action(self, field) -> None:
         if field.data not in self.ACTIONS:

@@ -10,6 +10,7 @@ from ..engine.formats import FormatError
 from ..engine.text import resolve
 from ..library.services import content_of
 from ..web.access import instructor_only
+from ..web.converters import database_id
 from . import bank, services
 from .bank_forms import (EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, TYPE_LABELS, BankFilterForm, BulkForm,
                          ConfirmImportForm, ExportQuizForm, ImportForm, choices)
@@ -176,7 +177,7 @@ def _exported():
                                         settings=data.get("settings"))
         return exported, resolve(content.title, g.launch.locale)
     try:
-        ids = [int(value) for value in request.args.getlist("q")]
+        ids = [database_id(value) for value in request.args.getlist("q")]
         return bank.export_selection(course_id, ids, format_name, language), None
     except (ValueError, LookupError):
         abort(404)

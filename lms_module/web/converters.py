@@ -25,6 +25,16 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, **kwargs)
 
 
+def database_id(value) -> int:
+    """A form's or query's id as an int that an id column can hold; ValueError otherwise (a form
+    field's coerce: the field gets an error; a view: as for an unknown id). Out of range, it
+    reached the database, which failed (PostgreSQL: integer out of range; SQLite: OverflowError)."""
+    number = int(value)
+    if not 1 <= number <= MAX_DATABASE_ID:
+        raise ValueError(f"not a database id: {value!r}")
+    return number
+
+
 def init_app(app) -> None:
     app.url_map.converters["id"] = DatabaseIdConverter
     app.url_map.converters["int"] = BoundedIntConverter
