@@ -223,8 +223,9 @@ def deep_linking_choose(launch_id: str):
     launch = _deep_linking_launch(launch_id)
     form = ActivitySettingsForm()
     entries = {e.slug: e for e in services.library_entries(g.launch.locale, course_id=g.launch.course_id)}
-    chosen = [slug for slug in request.form.getlist("quiz") if slug in entries]
-    unknown = [slug for slug in request.form.getlist("quiz") if slug not in entries]
+    named = list(dict.fromkeys(request.form.getlist("quiz")))  # a slug sent twice is one activity, not two
+    chosen = [slug for slug in named if slug in entries]
+    unknown = [slug for slug in named if slug not in entries]
     problem = None
     if not form.validate_on_submit():
         problem = _("Please check the settings.")

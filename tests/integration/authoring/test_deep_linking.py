@@ -137,3 +137,28 @@ def test_the_deep_linking_picker_is_for_deep_linking_launches_only(client, make_
     assert client.get(f"/l/{launch_id}/deep-linking").status_code == 404
     student = make_launch("student", message_type="LtiDeepLinkingRequest")
     assert client.get(f"/l/{student}/deep-linking").status_code == 403
+
+
+@pytest.mark.parametrize("accept_multiple", [True, False])
+def test_a_quiz_named_twice_in_the_choice_is_one_activity(app, client, make_launch, accept_multiple):
+    """A repeated form value was two identical content items (two activities in the course), or,
+    where the LMS takes one, the refusal 'only one quiz at a time' for a choice of one quiz."""
+    import re
+
+    with app.app_context():
+        assert import_path(LIBRARY).ok
+        db.session.commit()
+    launch_id = make_launch("instructor", message_type="LtiDeepLinkingRequest")
+    with app.app_context():
+        launch = db.session.get(LaunchSession, launch_id)
+        launch.deep_linking = {"deep_link_return_url": "https://lms.example/return", "accept_multiple": accept_multiple,
+                               "accept_types": ["ltiResourceLink"], "accept_presentation_document_targets": ["iframe"]}
+        db.session.commit()
+    page = client.get(f"/l/{launch_id}/deep-linking", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    response = client.post(f"/l/{launch_id}/deep-linking", data=MultiDict([
+        ("csrf_token", csrf_from(page)), ("quiz", "accuracy-practice"), ("quiz", "accuracy-practice")]))
+    assert response.status_code == 200, response.get_data(as_text=True)[-600:]
+    token = re.search(r'name="JWT"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    items = jwt.decode(token, options={"verify_signature": False})[
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert [item["custom"]["quiz"] for item in items] == ["accuracy-practice"]
