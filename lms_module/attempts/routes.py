@@ -205,7 +205,7 @@ def _destination(launch_id: str, attempt, number: int, go: str) -> str:
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/autosave", methods=["POST"])
-@launch_required(also=_with_attempt_for_save)
+@launch_required(also=_with_attempt_for_save, json_body=True)
 def autosave(launch_id: str, attempt_id: str):
     """The script's save of one question; JSON in and out. CSRF token in the X-CSRFToken header."""
     attempt = _attempt(attempt_id)

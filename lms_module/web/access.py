@@ -161,7 +161,7 @@ def _context_for(launch_id: str, also=None, view_args: dict | None = None, state
     return context
 
 
-def launch_required(*roles: str, also=None, read_only: bool = False):
+def launch_required(*roles: str, also=None, read_only: bool = False, json_body: bool = False):
     """The view takes `launch_id` from the URL; the launch must belong to this browser and have one
     of `roles` (any role when none are given). The launch context is put on `g.launch`.
 
@@ -172,6 +172,10 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
 
     A NUL character anywhere in what the request sends, or half a surrogate pair in its JSON, is
     refused first (400, _refuse), as a NUL is for public routes: no view or form needs to check.
+
+    A POST must carry a form (400, not_a_form), unless `json_body` (the view reads JSON and refuses
+    anything else itself): any other body reached the view as an empty form, which means 'nothing
+    chosen' (a question page's answers erased, an activity's settings reset).
 
     `read_only`: the view reads without a transaction (transaction.read_without_transaction), the
     launch's query too; before a write it calls transaction.begin_writing()."""
@@ -189,6 +193,8 @@ def launch_required(*roles: str, also=None, read_only: bool = False):
             if roles and context.role not in roles:
                 abort(403, description="wrong_role")
             g.launch = context
+            if not json_body and request.method == "POST" and request.mimetype not in _FORM_TYPES:
+                abort(400, description="not_a_form")  # told in the launch's language
             reason = _unstorable()
             if reason:
                 _refuse(reason)  # told in the launch's language

@@ -63,6 +63,10 @@ MESSAGES = {
         "Kontor cannot store. Nothing was saved; please remove it or type the text again, then send "
         "it once more."
     ),
+    "not_a_form": _l(
+        "Kontor did not receive the form: the page's data came in another shape. Nothing was changed; "
+        "please reload the page and send the form again."
+    ),
     "database_unavailable": _l(
         "Kontor cannot reach its database right now; try again in a minute. Nothing was saved."
     ),
