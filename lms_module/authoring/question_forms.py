@@ -16,9 +16,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..engine import limits
+from ..engine.loader import NOT_PRINTABLE
 from ..engine.normalize import NormalizeRule
 from ..engine.schema import RULE_ERROR, TOPICS
 from ..web.template_helpers import topic_label
@@ -33,9 +34,21 @@ def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def printable(form, field) -> None:
+    """A WTForms validator: no character a quiz file may not hold (loader.NOT_PRINTABLE: NUL, BEL,
+    ESC, vertical tab, ...; tabs and line breaks are text). The editor stored them, and the
+    question's own export could then not be read back (Moodle XML and QTI failed, GIFT carried
+    the raw byte that the import refuses)."""
+    bad = NOT_PRINTABLE.search(field.data or "") if isinstance(field.data, str) else None
+    if bad:
+        raise ValidationError(_l("This text contains the control character U+%(code)s, which a question cannot "
+                                 "hold. Please remove it (it often comes with text copied from another program).",
+                                 code=f"{ord(bad.group()):04X}"))
+
+
 def _text(label, multiline=False, max_length=TEXT):
     field = TextAreaField if multiline else StringField
-    return field(label, validators=[Optional(), Length(max=max_length)])
+    return field(label, validators=[Optional(), Length(max=max_length), printable])
 
 
 def _pair(form_class: type, name: str, label_de, label_en, multiline=False, max_length=TEXT) -> None:
@@ -150,7 +163,7 @@ class QuestionEditorForm(FlaskForm):
     difficulty = SelectField(_l("Difficulty"), choices=_choices([("", _l("not set")), ("1", _l("easy")),
                                                                    ("2", _l("medium")), ("3", _l("hard"))]), default="")
     topic = SelectField(_l("Topic"), choices=_choices([("", "")]), default="")
-    tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=500)])
+    tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=500), printable])
     text_de = _text(_l("Question (German)"), True)
     text_en = _text(_l("Question (English)"), True)
     explanation_de = _text(_l("Explanation after answering (German)"), True)

@@ -163,6 +163,7 @@ def _quiz_files(root: Path) -> Iterator[Path]:
 # What YAML itself accepts as printable, minus nothing; everything else (NUL, BEL, ESC, ...) is
 # refused here with its line, before the YAML reader would fail without one.
 _NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+NOT_PRINTABLE = _NOT_PRINTABLE  # for the editors, whose texts become quiz files' texts
 
 
 def _too_large() -> str:

@@ -211,3 +211,28 @@ def test_another_courses_question_is_not_found(app, client, teacher, make_launch
     assert rival.post(f"/l/{other}/authoring/questions/{qid}/edit", data=single(token, text_de="x")).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BankQuestionVersion)) == 1
+
+
+@pytest.mark.parametrize("locale, words", [("en", "control character U+"), ("de", "Steuerzeichen U+")])
+@pytest.mark.parametrize("field_id, value", [("text_en", "What is\x01 the rate?"), ("explanation_de", "Weil\x1b"),
+                                             ("options-1-text_en", "7.5\x0b%"), ("tags", "exam\x07")])
+def test_a_control_character_is_shown_at_the_field_and_nothing_is_written(app, client, make_launch, field_id, value,
+                                                                          locale, words):
+    """The editor stored it (a question file may not hold one: the loader refuses it), and then the
+    question's own export could not be read back: Moodle XML and QTI answered 404, the GIFT file
+    carried the raw byte that Kontor's GIFT import refuses."""
+    launch = make_launch("instructor", locale=locale)
+    token = csrf(app, client)
+    response = client.post(f"/l/{launch}/authoring/questions/new?type=single", data=single(token, **{field_id: value}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    code = next(f"{ord(c):04X}" for c in value if ord(c) < 32)
+    assert words + code in (field_error(html, field_id) or ""), html[-1500:]
+    assert count(app) == 0 and count(app, BankQuestion) == 0
+
+
+def test_tabs_and_line_breaks_are_still_text(app, client, teacher):
+    token = csrf(app, client)
+    response = client.post(f"/l/{teacher}/authoring/questions/new?type=single",
+                           data=single(token, text_en="What is\tthe rate?\r\nSecond line."))
+    assert response.status_code == 302 and count(app) == 1
