@@ -104,7 +104,8 @@ def render_error(status: int, reason: str | None = None, *, launch_error: bool =
         # answer is not what was refused (a stale security token, an expired launch, a busy
         # database), so the script keeps it queued in the browser and shows why, instead of taking
         # the HTML page for a lost connection and retrying in silence.
-        return jsonify(ok=False, error=reason or str(status), message=str(message), keep=True), status
+        # A body too large is the answer's own fault: kept, it would be sent and refused for ever.
+        return jsonify(ok=False, error=reason or str(status), message=str(message), keep=status != 413), status
     _ensure_url_adapter()
     body = render_template(
         "error.html", status=status, message=message, reason=reason, request_id=g.get("request_id", "-")
@@ -123,9 +124,9 @@ def _ensure_url_adapter() -> None:
 
 
 def _speak_the_launchs_language() -> None:
-    """The security token is checked before the view loads its launch, so a refusal knew only the
-    browser's language: a German course's student read it in English. The launch the URL names
-    tells its language (only that: the refusal shows nothing of the launch)."""
+    """The security token and the body's size are checked before the view loads its launch, so such
+    a refusal knew only the browser's language: a German course's student read it in English. The
+    launch the URL names tells its language (only that: the refusal shows nothing of the launch)."""
     launch_id = (request.view_args or {}).get("launch_id")
     if getattr(g, "launch", None) is not None or not isinstance(launch_id, str) or len(launch_id) > 64:
         return
@@ -150,6 +151,7 @@ def init_app(app) -> None:
         reason = error.description if isinstance(error.description, str) and error.description in MESSAGES else None
         if error.code and error.code >= 500:
             log.error("request %s: %s", g.get("request_id"), error)
+        _speak_the_launchs_language()  # refused before the view (a body too large, say)
         return render_error(error.code or 500, reason)
 
     @app.errorhandler(OperationalError)

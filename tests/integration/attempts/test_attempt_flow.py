@@ -298,3 +298,19 @@ def test_a_security_token_refusal_speaks_the_launchs_language(client, make_launc
     assert "Sicherheitstoken" in html and "security token" not in html
     unknown = client.post("/l/no-such-launch/quiz/start", headers={"Accept-Language": "en"})
     assert unknown.status_code == 400 and "security token" in unknown.get_data(as_text=True)
+
+
+def test_an_autosave_too_large_is_refused_in_the_launchs_language_and_not_kept(client, make_launch, all_types_quiz,
+                                                                             start):
+    """A body over the size limit is refused before the view: its refusal spoke the browser's
+    language. The answer is what was refused, so the script must not keep it (it would be sent and
+    refused again for ever)."""
+    german = make_launch("student", quiz_slug=all_types_quiz, user_sub="jo", locale="de")
+    attempt_id = started_attempt_id(start(german))
+    token = csrf_from(client.get(f"/l/{german}/attempt/{attempt_id}/page/1").get_data(as_text=True))
+    response = client.post(f"/l/{german}/attempt/{attempt_id}/autosave",
+                           json={"question_id": "why-check", "fields": {"q-why-check": ["x" * 3_000_000]}},
+                           headers={"X-CSRFToken": token, "Accept-Language": "en"})
+    assert response.status_code == 413 and response.is_json
+    body = response.get_json()
+    assert body["keep"] is False and "zu groß" in body["message"], body
