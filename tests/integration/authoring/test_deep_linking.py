@@ -114,16 +114,23 @@ def test_choosing_nothing_or_an_unknown_quiz_is_refused(live_library):
     assert live.lms.deep_linking_returns == []
 
 
-def test_one_quiz_only_when_the_platform_does_not_accept_multiple(app, client, make_launch):
+def _picking_launch(app, make_launch, accept_multiple: bool) -> str:
+    """An instructor's deep-linking launch on the imported library, from an LMS that does or does
+    not take several items."""
     with app.app_context():
         assert import_path(LIBRARY).ok
         db.session.commit()
     launch_id = make_launch("instructor", message_type="LtiDeepLinkingRequest")
     with app.app_context():
         launch = db.session.get(LaunchSession, launch_id)
-        launch.deep_linking = {"deep_link_return_url": "https://lms.example/return", "accept_multiple": False,
+        launch.deep_linking = {"deep_link_return_url": "https://lms.example/return", "accept_multiple": accept_multiple,
                                "accept_types": ["ltiResourceLink"], "accept_presentation_document_targets": ["iframe"]}
         db.session.commit()
+    return launch_id
+
+
+def test_one_quiz_only_when_the_platform_does_not_accept_multiple(app, client, make_launch):
+    launch_id = _picking_launch(app, make_launch, accept_multiple=False)
     page = client.get(f"/l/{launch_id}/deep-linking", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'type="radio"' in page and 'type="checkbox"' not in page
     response = client.post(f"/l/{launch_id}/deep-linking", data=MultiDict([
@@ -145,15 +152,7 @@ def test_a_quiz_named_twice_in_the_choice_is_one_activity(app, client, make_laun
     where the LMS takes one, the refusal 'only one quiz at a time' for a choice of one quiz."""
     import re
 
-    with app.app_context():
-        assert import_path(LIBRARY).ok
-        db.session.commit()
-    launch_id = make_launch("instructor", message_type="LtiDeepLinkingRequest")
-    with app.app_context():
-        launch = db.session.get(LaunchSession, launch_id)
-        launch.deep_linking = {"deep_link_return_url": "https://lms.example/return", "accept_multiple": accept_multiple,
-                               "accept_types": ["ltiResourceLink"], "accept_presentation_document_targets": ["iframe"]}
-        db.session.commit()
+    launch_id = _picking_launch(app, make_launch, accept_multiple)
     page = client.get(f"/l/{launch_id}/deep-linking", headers={"Accept-Language": "en"}).get_data(as_text=True)
     response = client.post(f"/l/{launch_id}/deep-linking", data=MultiDict([
         ("csrf_token", csrf_from(page)), ("quiz", "accuracy-practice"), ("quiz", "accuracy-practice")]))
