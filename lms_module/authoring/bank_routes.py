@@ -192,7 +192,7 @@ def export_page(launch_id: str):
     try:
         exported, quiz_title = _exported()
     except FormatError as error:
-        return render_template("authoring/bank/export.html", problem=[str(f) for f in error.findings]), 400
+        return render_template("authoring/bank/export.html", problem=error.findings), 400
     return render_template("authoring/bank/export.html", exported=exported, quiz_title=quiz_title,
                            format_label=EXPORT_FORMAT_LABELS[request.args["format"]],
                            count=len(request.args.getlist("q")),

@@ -2,6 +2,7 @@
 or nothing, hostile files refused with nothing written), export with notes, course isolation and
 the access rules of every bank URL."""
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -384,3 +385,21 @@ def test_deep_linking_lists_the_courses_own_quizzes_beside_the_library(app, clie
     body = client.get(f"/l/{launch}/deep-linking", headers=EN).get_data(as_text=True)
     own, library = body.index("Quizzes of this course"), body.index("Quiz library")
     assert own < body.index("Our own quiz") < library < body.index('value="all-types"')
+
+
+def test_an_import_preview_in_german_marks_the_engines_english_findings_as_english(app, client, make_launch):
+    """The findings' messages come from the engine in English only: on a German page each is marked
+    lang="en" (WCAG 3.1.2, a screen reader switches voice), and where it is, is German."""
+    launch = make_launch("instructor", locale="de")
+    page = client.get(f"/l/{launch}/authoring/bank/import").get_data(as_text=True)
+    preview = client.post(f"/l/{launch}/authoring/bank/import", content_type="multipart/form-data",
+                          data={"csrf_token": csrf_from(page), "format": "gift", "language": "de", "topic": "",
+                                "file": (io.BytesIO(GIFT), "bank.gift")})
+    assert preview.status_code == 200
+    body = preview.get_data(as_text=True)
+    items = re.findall(r'<ul class="findings">(.*?)</ul>', body, re.S)
+    assert items and all("<li>" in block for block in items)
+    for item in re.findall(r"<li>(.*?)</li>", "".join(items), re.S):
+        assert re.search(r'<span lang="en">[^<]+</span>$', item.strip()), item
+    assert "Zeile " in body and "line " not in body.replace('lang="en"', "")
+
