@@ -53,7 +53,7 @@ def test_a_single_choice_question_is_made_with_the_keyboard_alone(page, live):
     tab_to(page, frame, "#options-add")
     page.keyboard.press("Enter")  # a round trip; what was typed comes back, the focus goes to the new row
     frame.wait_for_selector("#options-4-text_de")
-    frame.wait_for_function("document.activeElement && document.activeElement.id === 'options-4-text_de'")
+    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'options-4-text_de'")
     assert frame.locator("#options-3-text_en").input_value() == "0 %"
     page.keyboard.type("5 %")
     tab_to(page, frame, "#options-4-text_en")

@@ -56,7 +56,7 @@ def test_slots_move_with_the_keyboard_alone(page, live, course_quiz):
     frame.wait_for_url(re.compile(r"moved=1"))
     frame.wait_for_selector("ol.quiz-slots")
     assert keys() == ["k2", "k1", "k3"]
-    frame.wait_for_function("document.activeElement.getAttribute('aria-label') === 'Move slot 2 down'")
+    frame.wait_for_function("() => document.activeElement.getAttribute('aria-label') === 'Move slot 2 down'")
     page.keyboard.press("Enter")  # again: the same slot goes on down
     frame.wait_for_url(re.compile(r"moved=2"))
     frame.wait_for_selector("ol.quiz-slots")
