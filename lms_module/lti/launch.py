@@ -28,6 +28,7 @@ from pylti1p3.request import Request
 from sqlalchemy import Row, bindparam, delete, select
 
 from ..extensions import db, upsert_insert
+from ..web.json_bodies import unstorable_character
 from . import platform_keys
 from .http import LmsSession
 from .models import Deployment, OidcLogin, Platform, UsedNonce, utcnow
@@ -244,9 +245,10 @@ class KontorMessageLaunch(MessageLaunch):
             raise LaunchRejected("malformed_token", str(exc)) from exc
         if not isinstance(self._jwt.get("header"), dict) or not isinstance(self._jwt.get("body"), dict):
             raise LaunchRejected("malformed_token", "header and payload must be JSON objects")
-        if _holds_nul(self._jwt["header"]) or _holds_nul(self._jwt["body"]):
-            # Before any query: PostgreSQL refuses a NUL in text (the platform's look-up would fail).
-            raise LaunchRejected("malformed_token", "a claim holds a NUL character")
+        if unstorable_character(self._jwt["header"]) or unstorable_character(self._jwt["body"]):
+            # Before any query: PostgreSQL refuses a NUL in text (the platform's look-up would fail),
+            # and a lone surrogate would be stored where no page can show it.
+            raise LaunchRejected("malformed_token", "a claim holds a NUL or a lone surrogate")
 
     def _validate_header(self) -> None:
         header = self._jwt["header"]
@@ -377,23 +379,6 @@ def take_login(state: str) -> _Login | None:
         return None
     return _Login(state=state, nonce=row.nonce, platform_id=row.platform_id, storage_target=row.storage_target,
                   expires_at=row.expires_at)
-
-
-def _holds_nul(claims: dict) -> bool:
-    """Whether any key or string value in the (nested) claims holds a NUL character. The token's
-    size is bounded before it is parsed, and so is its depth (json's own recursion limit)."""
-    pending: list = [claims]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return True
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
 
 
 def _is_web_url(url) -> bool:

@@ -2,7 +2,6 @@
 so that a route without a rule fails the suite."""
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from flask import abort, current_app, g, jsonify, make_response, request, session
@@ -12,6 +11,7 @@ from sqlalchemy import bindparam
 from ..courses.context import LaunchContext, launch_query, load_context, load_context_and
 from ..transaction import read_without_transaction
 from .errors import MESSAGES
+from .json_bodies import unstorable_character
 
 SESSION_LAUNCHES = "launches"
 # Whose launches the session holds: [platform id, user id] of the person who launched last.
@@ -36,11 +36,7 @@ def public_route(view):
 def _holds_nul(view_args: dict) -> bool:
     """No value Kontor keeps holds a NUL: PostgreSQL refuses one in text (the query fails: a 500),
     SQLite would store it. A stranger's request with one is malformed, whichever value it is in."""
-    values = list(view_args.values())
-    for source in (request.args, request.form):
-        for key, value in source.items(multi=True):  # every value of a repeated name too
-            values += (key, value)
-    return any("\x00" in value for value in values if isinstance(value, str))
+    return _any_nul(view_args.values()) or _multi_holds_nul(request.args) or _multi_holds_nul(request.form)
 
 
 def _any_nul(values) -> bool:
@@ -64,37 +60,17 @@ def _unstorable() -> str | None:
             return "nul_character"
         return None
     if request.is_json:
-        bad = _json_unstorable(request.get_json(silent=True))
+        bad = unstorable_character(request.get_json(silent=True))
         if bad:
             return "nul_character" if bad == "\x00" else "broken_character"
     return None
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-_UNSTORABLE_IN_JSON = re.compile("[\x00\ud800-\udfff]")
 
 
 def _multi_holds_nul(values) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
-
-
-def _json_unstorable(value) -> str | None:
-    """The first NUL or lone surrogate in a JSON value's strings and keys, or None."""
-    if isinstance(value, str):
-        found = _UNSTORABLE_IN_JSON.search(value)
-        return found.group() if found else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _UNSTORABLE_IN_JSON.search(key) or None
-            bad = found.group() if found else _json_unstorable(item)
-            if bad:
-                return bad
-    elif isinstance(value, list):
-        for item in value:
-            bad = _json_unstorable(item)
-            if bad:
-                return bad
-    return None
 
 
 def _refuse(reason: str):

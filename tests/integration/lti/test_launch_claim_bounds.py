@@ -36,6 +36,8 @@ def _changes(live, case):
         return {LTI + "deployment_id": "1\x00"}
     if case == "nul_in_issuer":
         return {"iss": claims["iss"] + "\x00"}
+    if case == "lone_surrogate_in_name":
+        return {"name": "Ada \ud83d"}
     if case == "nul_in_a_custom_key":
         return {LTI + "custom": {"quiz\x00": "x"}}
     if case == "long_memberships_url":
@@ -53,6 +55,7 @@ def _changes(live, case):
     ("nul_in_subject", "malformed_token"), ("nul_in_name", "malformed_token"),
     ("nul_in_course_title", "malformed_token"), ("nul_in_deployment_id", "malformed_token"),
     ("nul_in_issuer", "malformed_token"), ("nul_in_a_custom_key", "malformed_token"),
+    ("lone_surrogate_in_name", "malformed_token"),
 ])
 def test_a_signed_claim_kontor_cannot_store_is_refused(live, case, reason):
     with live.app.app_context():
