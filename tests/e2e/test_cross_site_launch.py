@@ -25,6 +25,7 @@ import hashlib
 import json
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,6 +236,26 @@ def test_http_cookies_refused_in_the_frame_end_in_the_quiz_in_a_new_window(profi
         end_in_the_quiz_with_cookies_refused(context, http_sites)
     finally:
         close_pages(context)
+
+
+@pytest.mark.parametrize("lms_profile", ["canvas"])
+def test_http_state_reaches_a_storage_frame_that_loads_late(chromium, http_sites):
+    """The LMS loads its storage frame beside Kontor's: when it is still loading as Kontor's login
+    puts the state, that message reaches a blank frame and is lost. Kontor asks again until the
+    frame answers (the first message here is always lost: the frame is held back for 1.2 s, longer
+    than Kontor's login page takes to ask)."""
+    context = chromium.new_context(locale="en-GB")
+    try:
+        def storage_frame_late(route):
+            time.sleep(1.2)
+            route.continue_()
+        context.route(f"{http_sites.lms_url}/platform-storage", storage_frame_late)
+        page = context.new_page()
+        page.goto(activity_url(http_sites))
+        quiz_in_frame(page)
+        assert states_in_platform_storage(page, http_sites) == 1
+    finally:
+        context.close()
 
 
 # --- HTTPS: https://kontor.test (Kontor) and https://lms.test (LMS), as in production --------------

@@ -6,6 +6,7 @@
   var origin = box.dataset.origin;
   var parentWindow = window.opener || window.parent;
   var counter = 0;
+  var RESEND_MS = 250;
 
   function targetFrame(name) {
     if (!name || name === "_parent") return parentWindow;
@@ -14,20 +15,33 @@
 
   // trusted: the platform's OIDC origin, which hosts the storage frame (Canvas: its sso domain).
   // Capabilities go to the parent LMS page, whose origin (a school's own domain) we do not know.
+  // The question is sent again until it is answered: the LMS loads its storage frame beside ours,
+  // and a message that reaches that frame before its page (and listener) has loaded is lost.
+  // Every question here can be asked twice (capabilities, get, and a put of the same value).
   function ask(win, message, timeoutMs, trusted) {
     return new Promise(function (resolve, reject) {
       var id = "kontor-" + Date.now() + "-" + (counter++);
       message.message_id = id;
+      var resending, giveUp;
+      function stop() {
+        window.removeEventListener("message", onMessage);
+        clearInterval(resending);
+        clearTimeout(giveUp);
+      }
       function onMessage(event) {
         if (trusted && event.origin !== origin) return;
         var data = event.data || {};
         if (data.message_id !== id) return;
-        window.removeEventListener("message", onMessage);
+        stop();
         if (data.error) reject(data.error); else resolve(data);
       }
+      function send() {
+        try { win.postMessage(message, trusted ? origin : "*"); } catch (e) { /* frame not there yet */ }
+      }
       window.addEventListener("message", onMessage);
-      win.postMessage(message, trusted ? origin : "*");
-      setTimeout(function () { window.removeEventListener("message", onMessage); reject("timeout"); }, timeoutMs);
+      send();
+      resending = setInterval(send, RESEND_MS);
+      giveUp = setTimeout(function () { stop(); reject("timeout"); }, timeoutMs);
     });
   }
 
@@ -42,14 +56,14 @@
   if (box.dataset.mode === "put") {
     storageFrame()
       .then(function (frame) {
-        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 2000, true);
+        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 3000, true);
       })
       .catch(function () { /* cookies may still work; the launch decides */ })
       .then(function () { document.getElementById("kontor-continue").submit(); });
   } else {
     var form = document.getElementById("kontor-storage-form");
     storageFrame()
-      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 2000, true); })
+      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 3000, true); })
       .then(function (reply) {
         form.elements.state_value.value = reply.value || "";
         form.submit();
