@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, jsonify, make_response, request, session
+from flask import abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam
 
 from ..courses.context import LaunchContext, launch_query, load_context, load_context_and
 from ..transaction import read_without_transaction
-from .errors import MESSAGES
 from .json_bodies import unstorable_character
 
 SESSION_LAUNCHES = "launches"
@@ -76,11 +75,8 @@ def _multi_holds_nul(values) -> bool:
 def _refuse(reason: str):
     """What a logged-in person sent cannot be kept (`reason`: nul_character, broken_character; typed
     by no one: pasted from another program, cut from a broken script, or forged): nothing is stored,
-    and they are told why in their language; a JSON request (the autosave, whose script shows the
-    message of a JSON refusal) in JSON without `keep` (the answer itself is refused), anything else
-    on the error page."""
-    if request.is_json:
-        abort(make_response(jsonify(ok=False, error=reason, message=str(MESSAGES[reason])), 400))
+    and they are told why in their language (errors.render_error: the error page, or for the
+    autosave's JSON the refusal its script shows, with the answer not kept)."""
     abort(400, description=reason)
 
 

@@ -89,6 +89,9 @@ GENERIC = {
     503: _l("Kontor is not available right now. Please try again in a few minutes."),
 }
 
+# Refusals for what the answer itself holds, not for the request around it.
+ANSWER_REFUSED = frozenset({"nul_character", "broken_character"})
+
 LAUNCH_REJECTED = _l(
     "This activity could not be opened: the sign-in from your LMS was not valid. Please go back to "
     "the course and open the activity again. If it keeps failing, tell your LMS administrator."
@@ -104,8 +107,10 @@ def render_error(status: int, reason: str | None = None, *, launch_error: bool =
         # answer is not what was refused (a stale security token, an expired launch, a busy
         # database), so the script keeps it queued in the browser and shows why, instead of taking
         # the HTML page for a lost connection and retrying in silence.
-        # A body too large is the answer's own fault: kept, it would be sent and refused for ever.
-        return jsonify(ok=False, error=reason or str(status), message=str(message), keep=status != 413), status
+        # What the answer itself holds (too large, a character no database keeps) is not kept:
+        # it would be sent and refused for ever.
+        keep = status != 413 and reason not in ANSWER_REFUSED
+        return jsonify(ok=False, error=reason or str(status), message=str(message), keep=keep), status
     _ensure_url_adapter()
     body = render_template(
         "error.html", status=status, message=message, reason=reason, request_id=g.get("request_id", "-")
