@@ -81,7 +81,7 @@ validate: $(RUNTIME_STAMP)
 	$(BIN)/flask --app wsgi quiz validate quizzes/
 
 translations: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms_module/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o lms_module/translations/messages.pot .
 	$(BIN)/pybabel update -i lms_module/translations/messages.pot -d lms_module/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d lms_module/translations
 

@@ -14,8 +14,10 @@ from ..web.converters import database_id
 from . import bank, services
 from .bank_forms import (EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, TYPE_LABELS, BankFilterForm, BulkForm,
                          ConfirmImportForm, ExportQuizForm, ImportForm, choices)
+from .findings import shown_finding
 
 bp = Blueprint("bank", __name__, template_folder="templates")
+bp.add_app_template_global(shown_finding)
 
 
 def _course_id() -> int:

@@ -20,21 +20,66 @@ given language (falling back to the other where a text has only one).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..schema import Question
+from pydantic import ValidationError
+
+from ..loader import _explain, format_field
+from ..schema import QUESTION_TYPES, Question
 from ..text import IMAGE_REFERENCE, images_to_text
+
+
+def N_(text: str) -> str:
+    """Marks an English message template for the catalogs (``pybabel extract -k N_``) and returns it
+    unchanged: the engine knows no Flask-Babel, so the web layer translates a finding when it shows
+    it (``gettext(template, **params)``), in the person's language."""
+    return text
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """One rule of the engine's question model that an imported question breaks, as plain data: where
+    (a dotted path in the question), pydantic's `kind` and context, and the engine's English `message`.
+    The authoring layer words it the way the question editor does."""
+
+    location: str
+    kind: str
+    message: str
+    ctx: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
 
 
 @dataclass(frozen=True)
 class Finding:
-    """Something a person should know about an import or export: what, and where."""
+    """Something a person should know about an import or export: what, and where.
 
-    message: str
+    `template` is the English message with ``%(name)s`` placeholders (an `N_`-marked msgid) and
+    `params` its values, so the web layer can show it translated; `message` is the English text.
+    `member` names the file inside an archive the finding is about (a QTI package's item), and
+    `problems` are the engine's rules a question broke when it was skipped for them."""
+
+    template: str
     line: int | None = None
     question: str | None = None  # the question's name or id in the source file
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    member: str | None = None
+    problems: tuple[Invalid, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The English message without the archive member."""
+        if self.problems:
+            return "; ".join(str(problem) for problem in self.problems)
+        # As Flask-Babel's gettext: a template is %-formatted only when it has values.
+        return self.template % self.params if self.params else self.template
+
+    @property
+    def message(self) -> str:
+        return f"{self.member}: {self.text}" if self.member else self.text
 
     def __str__(self) -> str:
         where = ", ".join(part for part in (
@@ -42,6 +87,31 @@ class Finding:
             f"question {self.question!r}" if self.question else "",
         ) if part)
         return f"{where}: {self.message}" if where else self.message
+
+
+def invalid_question(error: ValidationError, *, limit: int | None = None) -> tuple[Invalid, ...]:
+    """The rules a question broke, from the engine model's ValidationError (each once, in order)."""
+    found: dict[tuple[str, str], Invalid] = {}
+    for detail in error.errors():
+        loc, message = _explain(detail)
+        if loc and loc[0] in QUESTION_TYPES:  # the union's tag, not a field
+            loc = loc[1:]
+        ctx = {key: value for key, value in (detail.get("ctx") or {}).items() if key != "at"}
+        problem = Invalid(format_field(loc), detail["type"], message, ctx)
+        found.setdefault((problem.location, problem.message), problem)
+    return tuple(found.values())[:limit]
+
+
+class Reason(Exception):
+    """Why a question or a line cannot be read, raised where a reader finds it: an `N_` template and
+    its values, made into a Finding where the line and the question are known."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template % params if params else template)
+        self.template, self.params = template, params
+
+    def finding(self, **where: Any) -> Finding:
+        return Finding(self.template, params=self.params, **where)
 
 
 @dataclass
@@ -63,7 +133,7 @@ class ExportedFile:
     notes: list[Finding] = field(default_factory=list)
 
 
-IMAGE_NOTE = ("an image of the course is written as its description in brackets "
+IMAGE_NOTE = N_("an image of the course is written as its description in brackets "
               "(exported files do not carry images yet)")
 
 
@@ -93,7 +163,7 @@ def _replace_images(value: Any) -> Any:
     return value
 
 
-LANGUAGE_NOTE = ("language marks are dropped: this format cannot say that a phrase or a text is in "
+LANGUAGE_NOTE = N_("language marks are dropped: this format cannot say that a phrase or a text is in "
                  "another language, so the phrase is written without its brackets")
 _PHRASE_MARK = re.compile(r"\[([^\[\]\n]+)\]\{lang=(?:de|en)\}")
 
@@ -126,11 +196,12 @@ def _strip_marks(value: Any) -> Any:
 
 
 class FormatError(ValueError):
-    """The file as a whole cannot be imported; `findings` say why (nothing was imported)."""
+    """The file as a whole cannot be imported; `findings` say why (nothing was imported). A string is
+    one finding's template, with `params` its values."""
 
-    def __init__(self, findings: Sequence[Finding] | str) -> None:
+    def __init__(self, findings: Sequence[Finding] | str, **params: Any) -> None:
         if isinstance(findings, str):
-            findings = [Finding(findings)]
+            findings = [Finding(findings, params=params)]
         self.findings = list(findings)
         super().__init__("; ".join(str(f) for f in self.findings))
 
@@ -159,7 +230,8 @@ def format_named(name: str) -> BankFormat:
     try:
         return FORMATS[name]
     except KeyError:
-        raise FormatError(f"unknown format {name!r}; use one of {', '.join(sorted(FORMATS))}") from None
+        raise FormatError(N_("unknown format %(name)r; use one of %(formats)s"), name=name,
+                          formats=", ".join(sorted(FORMATS))) from None
 
 
 def format_for_filename(filename: str) -> BankFormat | None:

@@ -13,40 +13,51 @@ from pydantic import TypeAdapter, ValidationError
 from .. import limits
 from ..schema import Question
 from ..text import resolve
-from . import FormatError, Finding
+from . import N_, Finding, FormatError, Invalid, Reason, invalid_question
 
 _QUESTION = TypeAdapter(Question)
 # C0 control characters other than tab, line feed and carriage return (as the quiz loader refuses).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class Malformed(Exception):
+class Malformed(Reason):
     """A syntax error at a line; readers collect them and raise one FormatError with all."""
 
-    def __init__(self, message: str, line: int | None = None, question: str | None = None) -> None:
-        super().__init__(message)
-        self.finding = Finding(message, line=line, question=question)
+    def __init__(self, template: str, line: int | None = None, question: str | None = None, **params) -> None:
+        super().__init__(template, **params)
+        self.line, self.question = line, question
+
+
+class Unfit(ValueError):
+    """The question breaks the engine's rules; `problems` say which."""
+
+    def __init__(self, problems: tuple[Invalid, ...]) -> None:
+        super().__init__("; ".join(str(problem) for problem in problems))
+        self.problems = problems
 
 
 def decode(data: bytes) -> str:
     """The file as text, with the size and character limits applied before anything is parsed."""
     if len(data) > limits.MAX_IMPORT_BYTES:
-        raise FormatError(f"the file is larger than {limits.MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise FormatError([Finding("the file is not UTF-8 text", line=line)]) from None
+        raise FormatError([Finding(N_("the file is not UTF-8 text"), line=line)]) from None
     match = _CONTROL.search(text)
     if match:
         line = text.count("\n", 0, match.start()) + 1
-        raise FormatError([Finding(f"control character U+{ord(match.group()):04X} is not allowed", line=line)])
+        raise FormatError([Finding(N_("control character %(code)s is not allowed"), line=line,
+                                   params={"code": f"U+{ord(match.group()):04X}"})])
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def check_text(text: str, line: int | None, what: str = "text") -> str:
     if len(text) > limits.MAX_TEXT_CHARS:
-        raise Malformed(f"the {what} is longer than {limits.MAX_TEXT_CHARS:,} characters", line)
+        template = (N_("the option is longer than %(n)s characters") if what == "option"
+                    else N_("the text is longer than %(n)s characters"))
+        raise Malformed(template, line, n=f"{limits.MAX_TEXT_CHARS:,}")
     return text
 
 
@@ -80,24 +91,21 @@ def slugify(value: str) -> str:
 
 
 def validate(data: dict) -> Question:
-    """The engine's own validation; raises ValueError with its messages."""
+    """The engine's own validation; raises Unfit with the rules the question breaks."""
     try:
         return _QUESTION.validate_python(data)
     except ValidationError as error:
-        messages = []
-        for detail in error.errors():
-            where = ".".join(str(part) for part in detail["loc"][1:] if not str(part).startswith("function"))
-            messages.append(f"{where}: {detail['msg']}" if where else detail["msg"])
-        raise ValueError("; ".join(dict.fromkeys(messages))) from None
+        raise Unfit(invalid_question(error)) from None
 
 
 def check_count(count: int) -> None:
     if count > limits.MAX_IMPORT_QUESTIONS:
-        raise FormatError(f"the file holds {count} questions; at most {limits.MAX_IMPORT_QUESTIONS} can be imported at once")
+        raise FormatError(N_("the file holds %(count)s questions; at most %(max)s can be imported at once"),
+                          count=count, max=limits.MAX_IMPORT_QUESTIONS)
 
 
 def raise_if(errors: Iterable[Malformed]) -> None:
-    findings = [e.finding for e in errors]
+    findings = [e.finding(line=e.line, question=e.question) for e in errors]
     if findings:
         raise FormatError(findings)
 
