@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, ParsedBank, register, without_images, without_language_marks
-from .line_formats import Malformed, QuestionIds, check_count, check_text, decode, local, raise_if, validate
+from . import N_, ExportedFile, Finding, ParsedBank, register, without_images, without_language_marks
+from .line_formats import Malformed, QuestionIds, Unfit, check_count, check_text, decode, local, raise_if, validate
 
 _OPTION = re.compile(r"^([A-Z])[.)]\s+(.*\S)\s*$")
 _ANSWER = re.compile(r"^ANSWER:\s*(\S*)\s*$", re.I)
@@ -46,32 +46,33 @@ class AikenFormat:
             option = _OPTION.match(line)
             if answer:
                 if not stem:
-                    errors.append(Malformed("ANSWER without a question before it", number))
+                    errors.append(Malformed(N_("ANSWER without a question before it"), number))
                 elif not options:
-                    errors.append(Malformed("the question has no options (A. …, B. …)", start))
+                    errors.append(Malformed(N_("the question has no options (A. …, B. …)"), start))
                 else:
                     questions.append((start, stem, options, answer.group(1)))
                 stem, options = [], []
             elif option and stem:
                 options.append(option.groups())
             elif options:
-                errors.append(Malformed("a question ends with an ANSWER: line before the next begins", number))
+                errors.append(Malformed(N_("a question ends with an ANSWER: line before the next begins"), number))
                 stem, options = [], []
             else:
                 if not stem:
                     start = number
                 stem.append(line)
         if stem:
-            errors.append(Malformed("the question has no ANSWER: line", start))
+            errors.append(Malformed(N_("the question has no ANSWER: line"), start))
         raise_if(errors)
         check_count(len(questions))
         for position, (line, stem_lines, option_pairs, key) in enumerate(questions, start=1):
             letters = [letter for letter, _ in option_pairs]
             if key.upper() not in letters or len(key) != 1:
-                errors.append(Malformed(f"ANSWER: {key!r} is not one of the options {', '.join(letters)}", line))
+                errors.append(Malformed(N_("ANSWER: %(key)r is not one of the options %(letters)s"), line, key=key,
+                                        letters=", ".join(letters)))
                 continue
             if len(set(letters)) != len(letters):
-                errors.append(Malformed("two options have the same letter", line))
+                errors.append(Malformed(N_("two options have the same letter"), line))
                 continue
             try:
                 data = {
@@ -86,8 +87,8 @@ class AikenFormat:
                 continue
             try:
                 bank.questions.append(validate(data))
-            except ValueError as error:
-                bank.skipped.append(Finding(str(error), line=line, question=data["id"]))
+            except Unfit as error:
+                bank.skipped.append(Finding("", line=line, question=data["id"], problems=error.problems))
         raise_if(errors)
         return bank
 
@@ -98,19 +99,19 @@ class AikenFormat:
         chunks: list[str] = []
         for q in questions:
             if q.type != "single":
-                notes.append(Finding(f"Aiken holds single-choice questions only; this {q.type} question is not written",
-                                     question=q.id))
+                notes.append(Finding(N_("Aiken holds single-choice questions only; this %(type)s question is not "
+                                        "written"), question=q.id, params={"type": q.type}))
                 continue
             if len(q.options) > len(_LETTERS):
-                notes.append(Finding("Aiken has 26 option letters; this question has more and is not written",
+                notes.append(Finding(N_("Aiken has 26 option letters; this question has more and is not written"),
                                      question=q.id))
                 continue
             text = resolve(q.text, language)
             options = [resolve(o.text, language) for o in q.options]
             if any("\n" in t for t in [text, *options]):
-                notes.append(Finding("line breaks become spaces (Aiken texts are one line)", question=q.id))
+                notes.append(Finding(N_("line breaks become spaces (Aiken texts are one line)"), question=q.id))
             if q.explanation is not None or any(o.feedback for o in q.options) or q.points != 1:
-                notes.append(Finding("Aiken has no feedback, explanation or points; not written", question=q.id))
+                notes.append(Finding(N_("Aiken has no feedback, explanation or points; not written"), question=q.id))
             chunks.append(_one_line(text))
             key = ""
             for letter, option, option_text in zip(_LETTERS, q.options, options):

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from ..schema import Question
 from ..text import resolve
-from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images, without_language_marks
+from . import N_, ExportedFile, Finding, FormatError, ParsedBank, register, without_images, without_language_marks
 from .html_markup import html_to_markup
 from .line_formats import (
     Malformed,
     QuestionIds,
+    Unfit,
     check_count,
     check_text,
     decode,
@@ -112,7 +114,8 @@ def _split_answers(body: str, line: int) -> list[_Answer]:
     """`=a#fb ~%50%b` → answers; text before the first marker is an error."""
     parts = re.split(r"(?=[=~])", body)
     if parts and parts[0].strip():
-        raise Malformed(f"unexpected text {_restore(parts[0].strip())[:40]!r} before the first = or ~ in the answers", line)
+        raise Malformed(N_("unexpected text %(text)r before the first = or ~ in the answers"), line,
+                        text=_restore(parts[0].strip())[:40])
     answers = []
     for part in parts[1:]:
         marker, rest = part[0], part[1:]
@@ -130,9 +133,9 @@ def _number(text: str, line: int) -> Decimal:
     try:
         value = Decimal(_restore(text).strip())
     except InvalidOperation:
-        raise Malformed(f"{_restore(text).strip()!r} is not a number", line) from None
+        raise Malformed(N_("%(text)r is not a number"), line, text=_restore(text).strip()) from None
     if not value.is_finite():
-        raise Malformed(f"{_restore(text).strip()!r} is not a finite number", line)
+        raise Malformed(N_("%(text)r is not a finite number"), line, text=_restore(text).strip())
     return value
 
 
@@ -160,7 +163,8 @@ class GiftFormat:
         text = decode(data)
         reserved = re.search("[\U000F0000-\U000F00FF]", text)
         if reserved:
-            raise FormatError([Finding("private-use character not allowed", line=text.count("\n", 0, reserved.start()) + 1)])
+            raise FormatError([Finding(N_("private-use character not allowed"),
+                                       line=text.count("\n", 0, reserved.start()) + 1)])
         bank = ParsedBank()
         ids = QuestionIds()
         errors: list[Malformed] = []
@@ -191,17 +195,17 @@ class GiftFormat:
         if rest.startswith("::"):
             name_part, found, after = rest[2:].partition("::")
             if not found:
-                raise Malformed("the question name starting with :: is not closed with ::", line)
+                raise Malformed(N_("the question name starting with :: is not closed with ::"), line)
             name = _restore(name_part).strip()
             rest = after
         label = name or None
         opens, closes = rest.count("{"), rest.count("}")
         if opens == 0 and closes == 0:
-            bank.skipped.append(Finding("a description (text without answers) is not a question in Kontor; skipped",
+            bank.skipped.append(Finding(N_("a description (text without answers) is not a question in Kontor; skipped"),
                                         line=line, question=label))
             return
         if opens != 1 or closes != 1 or rest.index("{") > rest.index("}"):
-            raise Malformed("a question needs exactly one answer block { … } (write \\{ and \\} for braces in text)",
+            raise Malformed(N_("a question needs exactly one answer block { … } (write \\{ and \\} for braces in text)"),
                             line, label)
         before, _, remainder = rest.partition("{")
         answer, _, after = remainder.partition("}")
@@ -221,12 +225,14 @@ class GiftFormat:
                 points = float(meta_points[-1])
                 data["points"] = points
             except ValueError:
-                raise Malformed(f"[kontor-points:{meta_points[-1]}] is not a number", line, label) from None
+                raise Malformed(N_("%(marker)s is not a number"), line, label,
+                                marker=f"[kontor-points:{meta_points[-1]}]") from None
         body = answer.strip()
         missing_word = bool(after.strip())
         kind = _kind(body)
         if kind is None:
-            raise Malformed(f"cannot tell the question type from the answers {{{_restore(body)[:40]}}}", line, label)
+            raise Malformed(N_("cannot tell the question type from the answers %(answers)s"), line, label,
+                            answers=f"{{{_restore(body)[:40]}}}")
         question_id = ids.next(name, position)
         data["id"] = question_id
         if missing_word and kind in ("choice", "short_text", "numeric"):
@@ -242,11 +248,11 @@ class GiftFormat:
             return
         try:
             question = validate(built)
-        except ValueError as error:
-            bank.skipped.append(Finding(str(error), line=line, question=label or question_id))
+        except Unfit as error:
+            bank.skipped.append(Finding("", line=line, question=label or question_id, problems=error.problems))
             return
         bank.questions.append(question)
-        bank.notes.extend(Finding(note, line=line, question=label or question_id) for note in context.notes)
+        bank.notes.extend(replace(note, line=line, question=label or question_id) for note in context.notes)
         tags = [*category, *(_restore(v).strip() for k, v in block.meta if k == "tag" and v.strip())]
         if tags:
             bank.tags[question_id] = list(dict.fromkeys(tags))
@@ -294,7 +300,7 @@ class _Context:
 
     def __init__(self, language: str, fmt: str, line: int, label: str | None) -> None:
         self.language, self.fmt, self.line, self.label = language, fmt, line, label
-        self.notes: list[str] = []
+        self.notes: list[Finding] = []
 
     def plain(self, raw: str, what: str = "text", strip: bool = True) -> str:
         fmt = self.fmt
@@ -308,18 +314,19 @@ class _Context:
             converted = html_to_markup(text, paragraph_break="\n\n")
             text = converted.text
             if converted.lost:
-                self.note("HTML that has no Markdown form (images, links, tables, ...) was reduced to its text")
+                self.note(N_("HTML that has no Markdown form (images, links, tables, ...) was reduced to its text"))
         return check_text(text, self.line, what)
 
     def text(self, raw: str, what: str = "text") -> dict[str, str]:
         return local(self.plain(raw, what), self.language)
 
-    def note(self, message: str) -> None:
-        if message not in self.notes:
-            self.notes.append(message)
+    def note(self, template: str, **params) -> None:
+        note = Finding(template, params=params)
+        if note not in self.notes:
+            self.notes.append(note)
 
-    def fail(self, message: str) -> Malformed:
-        return Malformed(message, self.line, self.label)
+    def fail(self, template: str, **params) -> Malformed:
+        return Malformed(template, self.line, self.label, **params)
 
 
 def _append_explanation(data: dict, context: _Context, extra: list[str], why: str) -> None:
@@ -346,17 +353,17 @@ def _numeric_answers(body: str, context: _Context) -> list[_Answer]:
 def _best_numeric(body: str, context: _Context, data: dict) -> tuple[Decimal, Decimal]:
     answers = [a for a in _numeric_answers(body, context) if a.fraction > 0]
     if not answers:
-        raise context.fail("a numeric question needs an answer with credit, e.g. {#12:0.5}")
+        raise context.fail(N_("a numeric question needs an answer with credit, e.g. {#12:0.5}"))
     best = max(answers, key=lambda a: a.fraction)
     value, tolerance = _numeric_value(best.text, context.line)
     others = [a for a in answers if a is not best]
     if others:
-        context.note(f"Kontor accepts one number with a tolerance: kept {_restore(best.text).strip()}, "
-                      f"dropped {len(others)} other answer(s) and their partial credit")
+        context.note(N_("Kontor accepts one number with a tolerance: kept %(kept)s, dropped %(n)s other "
+                        "answer(s) and their partial credit"), kept=_restore(best.text).strip(), n=len(others))
     if best.fraction != _FULL:
-        context.note(f"the kept answer's {best.fraction:g}% becomes full credit")
+        context.note(N_("the kept answer's %(percent)s%% becomes full credit"), percent=f"{best.fraction:g}")
     _append_explanation(data, context, [context.plain(best.feedback or "", "feedback")],
-                        "feedback on the answer is kept in the explanation (Kontor has none per number)")
+                        N_("feedback on the answer is kept in the explanation (Kontor has none per number)"))
     return value, tolerance
 
 
@@ -374,11 +381,13 @@ def _choice_options(answers: list[_Answer], context: _Context) -> tuple[list[dic
         correct = full[:1] or positives[:1]
         partial = [a for a in positives if a not in correct]
         if partial:
-            context.note(f"partial credit of {len(partial)} option(s) dropped: Kontor's single choice is all or nothing")
+            context.note(N_("partial credit of %(n)s option(s) dropped: Kontor's single choice is all or nothing"),
+                         n=len(partial))
         if correct and correct[0].fraction != _FULL:
-            context.note(f"the only option with credit ({correct[0].fraction:g}%) becomes the correct one")
+            context.note(N_("the only option with credit (%(percent)s%%) becomes the correct one"),
+                         percent=f"{correct[0].fraction:g}")
         if any(a.fraction < 0 for a in answers):
-            context.note("negative weights dropped: a wrong answer scores 0 in Kontor's single choice")
+            context.note(N_("negative weights dropped: a wrong answer scores 0 in Kontor's single choice"))
     else:
         kind = "multiple"
         correct = positives
@@ -386,8 +395,9 @@ def _choice_options(answers: list[_Answer], context: _Context) -> tuple[list[dic
         exact = all(abs(a.fraction - share) < Decimal("0.01") for a in positives) and all(
             abs(a.fraction + share) < Decimal("0.01") for a in answers if a.fraction <= 0)
         if not exact:
-            context.note(f"weights changed to Kontor's multiple-choice scoring: each correct option counts "
-                          f"{share:.5g}%, each wrong option chosen takes {share:.5g}% off (never below 0)")
+            context.note(N_("weights changed to Kontor's multiple-choice scoring: each correct option counts "
+                            "%(share)s%%, each wrong option chosen takes %(share)s%% off (never below 0)"),
+                         share=f"{share:.5g}")
     options = []
     for index, answer in enumerate(answers):
         option = {"id": _option_id(index), "text": context.text(answer.text, "option"),
@@ -412,12 +422,12 @@ def _matching(body: str, context: _Context, data: dict) -> dict:
     pairs, distractors = [], []
     for answer in _split_answers(body, context.line):
         if answer.marker != "=":
-            raise context.fail("matching pairs start with =, e.g. {=Canada -> Ottawa}")
+            raise context.fail(N_("matching pairs start with =, e.g. {=Canada -> Ottawa}"))
         if "->" not in answer.text:
-            raise context.fail(f"a matching pair needs ->: {_restore(answer.text)[:40]!r}")
+            raise context.fail(N_("a matching pair needs ->: %(text)r"), text=_restore(answer.text)[:40])
         left, _, right = answer.text.partition("->")
         if answer.feedback:
-            context.note("feedback in a matching question dropped (Moodle ignores it too)")
+            context.note(N_("feedback in a matching question dropped (Moodle ignores it too)"))
         if not left.strip():
             distractors.append(context.text(right, "choice"))
         else:
@@ -429,7 +439,7 @@ def _true_false(body: str, context: _Context, data: dict) -> dict:
     value, _, feedback = body.partition("#")
     wrong, _, right = feedback.partition("#")
     _append_explanation(data, context, [context.plain(right, "feedback"), context.plain(wrong, "feedback")],
-                        "the true/false answer feedback is kept in the explanation")
+                        N_("the true/false answer feedback is kept in the explanation"))
     return {**data, "type": "true_false", "answer": value.strip().upper() in ("T", "TRUE")}
 
 
@@ -440,9 +450,9 @@ def _accepted(body: str, context: _Context, data: dict) -> list[str]:
             accepted.append(context.plain(answer.text, "answer"))
             feedback.append(context.plain(answer.feedback or "", "feedback"))
         else:
-            context.note(f"answer {_restore(answer.text).strip()!r} with {answer.fraction:g}% dropped: "
-                          "Kontor accepts full-credit answers only")
-    _append_explanation(data, context, feedback, "feedback on accepted answers is kept in the explanation")
+            context.note(N_("answer %(text)r with %(percent)s%% dropped: Kontor accepts full-credit answers only"),
+                         text=_restore(answer.text).strip(), percent=f"{answer.fraction:g}")
+    _append_explanation(data, context, feedback, N_("feedback on accepted answers is kept in the explanation"))
     return accepted
 
 
@@ -501,8 +511,8 @@ class _Writer:
     def t(self, value) -> str:
         return resolve(value, self.language)
 
-    def note(self, question, message: str) -> None:
-        self.notes.append(Finding(message, question=question.id))
+    def note(self, question, template: str, **params) -> None:
+        self.notes.append(Finding(template, question=question.id, params=params))
 
     def head(self, name: str, points: float, text: str) -> str:
         meta = f"// [kontor-points:{points:g}]\n" if points != 1 else ""
@@ -515,11 +525,11 @@ class _Writer:
 
     def question(self, q) -> list[str]:
         if q.points != 1:
-            self.note(q, f"{q.points:g} points kept in a comment that Kontor reads back; Moodle gives the question "
-                         "its default mark instead")
+            self.note(q, N_("%(points)s points kept in a comment that Kontor reads back; Moodle gives the question "
+                            "its default mark instead"), points=f"{q.points:g}")
         lost = [name for name in ("source", "difficulty", "valid_as_of", "review_by") if getattr(q, name) is not None]
         if lost:
-            self.note(q, f"GIFT has no place for {', '.join(lost)}; not written")
+            self.note(q, N_("GIFT has no place for %(fields)s; not written"), fields=", ".join(lost))
         method = getattr(self, f"_{q.type}")
         return method(q)
 
@@ -555,12 +565,12 @@ class _Writer:
 
     def _numeric(self, q) -> list[str]:
         if q.unit is not None:
-            self.note(q, f"GIFT numeric answers have no unit; the unit {self.t(q.unit)!r} is not written")
+            self.note(q, N_("GIFT numeric answers have no unit; the unit %(unit)r is not written"), unit=self.t(q.unit))
         return self._block(q, q.id, q.points, self.t(q.text), self._numeric_answer(q.answer, q.tolerance))
 
     def _accepted(self, q, answers, case_sensitive: bool) -> str:
         if case_sensitive:
-            self.note(q, "GIFT short answers are case-insensitive in Moodle; case sensitivity is not written")
+            self.note(q, N_("GIFT short answers are case-insensitive in Moodle; case sensitivity is not written"))
         return " ".join(f"={_escape(a)}" for a in answers.for_locale(self.language))
 
     def _short_text(self, q) -> list[str]:
@@ -572,8 +582,8 @@ class _Writer:
         return self._block(q, q.id, q.points, self.t(q.text), "\n\t" + "\n\t".join(parts) + "\n")
 
     def _ordering(self, q) -> list[str]:
-        self.note(q, "GIFT has no ordering question: written as a matching of each item to its position "
-                     "(scored the same: each item in the right place counts)")
+        self.note(q, N_("GIFT has no ordering question: written as a matching of each item to its position "
+                        "(scored the same: each item in the right place counts)"))
         parts = [f"={_escape(self.t(item.text))} -> {index}" for index, item in enumerate(q.items, start=1)]
         return self._block(q, q.id, q.points, self.t(q.text), "\n\t" + "\n\t".join(parts) + "\n")
 
@@ -587,8 +597,8 @@ class _Writer:
     def _cloze(self, q) -> list[str]:
         text = self.t(q.text)
         if len(q.gaps) > 1:
-            self.note(q, f"GIFT has one gap per question: the cloze is written as {len(q.gaps)} missing-word "
-                         "questions, one per gap, sharing the points")
+            self.note(q, N_("GIFT has one gap per question: the cloze is written as %(n)s missing-word "
+                            "questions, one per gap, sharing the points"), n=len(q.gaps))
         lines: list[str] = []
         for gap in q.gaps:
             before, _, after = text.partition("{{" + gap.id + "}}")
@@ -600,7 +610,7 @@ class _Writer:
     def _essay(self, q) -> list[str]:
         dropped = [n for n, v in (("rubric", q.rubric), ("min_words", q.min_words), ("max_words", q.max_words)) if v]
         if dropped:
-            self.note(q, f"GIFT essays have no {', '.join(dropped)}; not written")
+            self.note(q, N_("GIFT essays have no %(fields)s; not written"), fields=", ".join(dropped))
         return self._block(q, q.id, q.points, self.t(q.text), "")
 
     def _document_text(self, document, with_fields: bool = True) -> list[str]:
@@ -619,8 +629,8 @@ class _Writer:
         return lines
 
     def _document_check(self, q) -> list[str]:
-        self.note(q, "GIFT has no document check: written as a multiple choice of the document's fields, the "
-                     "faulty ones correct (scored the same: a false alarm costs as much as a missed error)")
+        self.note(q, N_("GIFT has no document check: written as a multiple choice of the document's fields, the "
+                        "faulty ones correct (scored the same: a false alarm costs as much as a missed error)"))
         parts = [self.t(q.text)]
         if q.reference is not None:
             parts.append("\n".join(self._document_text(q.reference)))
@@ -636,8 +646,9 @@ class _Writer:
         return self._block(q, q.id, q.points, text, "\n\t" + "\n\t".join(options) + "\n")
 
     def _data_entry(self, q) -> list[str]:
-        self.note(q, f"GIFT has no data entry form: written as {len(q.fields)} short-answer question(s), one per "
-                     "field, sharing the points; the normalisation rules (dates, amounts, codes) are not carried")
+        self.note(q, N_("GIFT has no data entry form: written as %(n)s short-answer question(s), one per field, "
+                        "sharing the points; the normalisation rules (dates, amounts, codes) are not carried"),
+                  n=len(q.fields))
         source = "\n".join(self._document_text(q.document))
         lines: list[str] = []
         for field in q.fields:

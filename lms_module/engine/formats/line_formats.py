@@ -53,11 +53,19 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_TOO_LONG = {
+    "text": N_("the text is longer than %(n)s characters"),
+    "option": N_("the option is longer than %(n)s characters"),
+    "feedback": N_("the feedback is longer than %(n)s characters"),
+    "answer": N_("the answer is longer than %(n)s characters"),
+    "choice": N_("the choice is longer than %(n)s characters"),
+    "item": N_("the item is longer than %(n)s characters"),
+}
+
+
 def check_text(text: str, line: int | None, what: str = "text") -> str:
     if len(text) > limits.MAX_TEXT_CHARS:
-        template = (N_("the option is longer than %(n)s characters") if what == "option"
-                    else N_("the text is longer than %(n)s characters"))
-        raise Malformed(template, line, n=f"{limits.MAX_TEXT_CHARS:,}")
+        raise Malformed(_TOO_LONG.get(what, _TOO_LONG["text"]), line, n=f"{limits.MAX_TEXT_CHARS:,}")
     return text
 
 
