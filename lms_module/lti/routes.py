@@ -28,7 +28,7 @@ from .registration import FAILURES as REGISTRATION_FAILURES
 from .registration import RegistrationFailed, canvas_configuration, register_dynamically, url_origin
 from .services_clients import CallLimits
 from .models import LaunchHandoff, OidcLogin, Platform
-from .services import create_handoff, end_refused_login, record_launch, redeem_handoff
+from .services import create_handoff, end_refused_login, open_handoff, record_launch, redeem_handoff
 from .tool_config import find_platform
 
 
@@ -221,10 +221,11 @@ def storage_confirm():
 @bp.route("/check/<token>")
 @public_route
 def check(token: str):
-    """After platform storage: did the session cookie survive the frame? If not, offer a new window."""
-    handoff = db.session.get(LaunchHandoff, token)
-    if handoff is None or handoff.used:
-        return render_error(403, "launch_not_in_session")
+    """After platform storage: did the session cookie survive the frame? If not, offer a new window.
+    An expired ticket offers nothing: its new window could only say that the launch expired."""
+    handoff = open_handoff(token)
+    if handoff is None:
+        return render_error(403, "launch_expired")
     allow_framing_by_launch(handoff.launch_id)
     if handoff.launch_id in session.get(SESSION_LAUNCHES, []):
         handoff.used = True

@@ -371,10 +371,18 @@ def end_refused_login(state: str) -> int | None:
     return login.platform_id if login else None
 
 
-def redeem_handoff(token: str, presented_state: str | None = None) -> str | None:
-    """The launch id of an unused, unexpired handoff (marked used), or None."""
+def open_handoff(token: str) -> LaunchHandoff | None:
+    """The handoff of this token if it is unused and unexpired, or None."""
     handoff = db.session.get(LaunchHandoff, token)
     if handoff is None or handoff.used or handoff.expires_at < utcnow():
+        return None
+    return handoff
+
+
+def redeem_handoff(token: str, presented_state: str | None = None) -> str | None:
+    """The launch id of an unused, unexpired handoff (marked used), or None."""
+    handoff = open_handoff(token)
+    if handoff is None:
         return None
     if handoff.expected_state is not None and (
         not presented_state or not secrets.compare_digest(handoff.expected_state, presented_state)

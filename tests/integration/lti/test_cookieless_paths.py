@@ -3,12 +3,15 @@
 The browser side (postMessage with the LMS frame) runs in the end-to-end tests; here the server's
 part: what it asks for, and that only the browser that holds the state gets a session."""
 import re
+from datetime import timedelta
 
 import requests
 from sqlalchemy import select
 
 from lms_module.extensions import db
 from lms_module.courses.models import LaunchSession
+from lms_module.db_types import utcnow
+from lms_module.lti.models import LaunchHandoff
 from support.lti_forgery import claims_for
 
 
@@ -103,3 +106,21 @@ def test_check_page_offers_a_new_window_when_the_session_cookie_did_not_stick(li
     opened = window.get(live.url + enter)
     assert opened.status_code == 200 and "not set up yet" in opened.text
     assert window.get(live.url + enter).status_code == 403  # one-time ticket
+
+
+def test_an_expired_check_ticket_offers_no_new_window(live):
+    """The check ticket lives five minutes, as the new window's ticket does (it is the same one): a
+    check page opened later says the launch expired instead of offering a window that could only
+    say so."""
+    state, nonce = _login_with_storage(live, requests.Session())
+    frame, response = _launch_without_cookie(live, state, nonce)
+    handoff = re.search(r'name="handoff" value="([^"]+)"', response.text).group(1)
+    confirmed = frame.post(live.url + "/lti/storage-confirm", data={"handoff": handoff, "state_value": state},
+                           allow_redirects=False)
+    check_token = confirmed.headers["Location"].rsplit("/", 1)[1]
+    with live.app.app_context():
+        db.session.get(LaunchHandoff, check_token).expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    late = requests.get(live.url + confirmed.headers["Location"], allow_redirects=False)
+    assert late.status_code == 403
+    assert "launch_expired" in late.text and "/lti/enter/" not in late.text
