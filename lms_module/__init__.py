@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import finish_config, load_config
+from .config import finish_config, load_config, trusted_hosts
 from .db_pool import install_idle_ping
 from .extensions import babel, csrf, db, install_engine_hooks, migrate
 from .version import __version__
@@ -48,6 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
         # Only as many proxies as configured may tell us the scheme and host (X-Forwarded-Proto/Host).
         n = int(app.config["KONTOR_TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+
+    if hosts := trusted_hosts(app.config["KONTOR_TRUSTED_HOSTS"]):
+        # Flask refuses any other Host (after ProxyFix: the proxy's X-Forwarded-Host) with a 400.
+        app.config["TRUSTED_HOSTS"] = hosts
 
     _register_blueprints(app)
     _register_cli(app)

@@ -48,6 +48,9 @@ class BaseConfig:
     KONTOR_LOCALHOST_SECURE_COOKIES = False
     # How many reverse proxies in front of Kontor may set X-Forwarded-* (0 = trust none).
     KONTOR_TRUSTED_PROXIES = 0
+    # The host names Kontor answers to, comma-separated (".example.org" also allows its subdomains);
+    # a request for any other Host is refused (400) before a URL is built from it. Empty: any host.
+    KONTOR_TRUSTED_HOSTS = ""
     KONTOR_LAUNCH_LIFETIME_HOURS = 12
     KONTOR_JWT_LEEWAY_SECONDS = 10
     KONTOR_MAX_ID_TOKEN_BYTES = 64 * 1024
@@ -176,6 +179,13 @@ def load_config(overrides: dict | None = None) -> dict:
     values = PROFILES[profile].load()
     values.update(overrides)
     return values
+
+
+def trusted_hosts(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """KONTOR_TRUSTED_HOSTS as Flask's TRUSTED_HOSTS: names from a comma-separated string (the
+    environment) or a list, lower-cased, blanks dropped."""
+    names = value.split(",") if isinstance(value, str) else value
+    return [name.strip().lower() for name in names if name.strip()]
 
 
 def finish_config(values: dict, instance_path: Path) -> dict:
