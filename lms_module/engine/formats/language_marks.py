@@ -15,7 +15,7 @@ from typing import Any
 
 from ..schema import Question
 from ..text import LOCALES, Locale
-from . import Finding
+from . import N_, Finding
 
 _HAS_MARK = re.compile(r"\]\{lang=")
 _PHRASE = re.compile(r"\[([^\[\]\n]+)\]\{lang=(de|en)\}")  # as engine.text._LANG_MARK
@@ -23,9 +23,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 # What a phrase mark can hold (engine.text._LANG_MARK): one line, no brackets.
 _NOT_IN_PHRASE = re.compile(r"[\[\]\n\x00]")
 
-WHOLE_TEXT_NOTE = ("the language of a whole text or document (lang: {codes}) is written as a mark "
-                   "around each text; {count} text(s) with brackets, or emphasis across a marked "
-                   "phrase, lost it")
+WHOLE_TEXT_NOTE = N_("the language of a whole text or document (lang: %(codes)s) is written as a mark "
+                     "around each text; %(count)s text(s) with brackets, or emphasis across a marked "
+                     "phrase, lost it")
 
 
 def mark_code(raw: str | None) -> Locale | None:
@@ -85,8 +85,8 @@ def as_phrase_marks(questions: Sequence[Question]) -> tuple[list[Question], list
             continue
         kept.append(type(question).model_validate(data))
         if lost:
-            notes.append(Finding(WHOLE_TEXT_NOTE.format(codes=", ".join(sorted(codes)), count=len(lost)),
-                                 question=question.id))
+            notes.append(Finding(WHOLE_TEXT_NOTE, question=question.id,
+                                 params={"codes": ", ".join(sorted(codes)), "count": len(lost)}))
     return kept, notes
 
 

@@ -30,9 +30,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from .. import limits
 from ..normalize import normalize_expected
-from ..schema import GAP_PLACEHOLDER, RULE_ERROR, Question
+from ..schema import GAP_PLACEHOLDER, Question
 from ..text import LocalText, plain, render_markdown, resolve
-from . import ExportedFile, Finding, FormatError, ParsedBank, register, without_images
+from . import N_, ExportedFile, Finding, FormatError, ParsedBank, Reason, invalid_question, register, without_images
 from .html_markup import file_name, html_to_markup
 from .language_marks import as_phrase_marks
 from .safe_xml import local_name, parse_xml
@@ -40,8 +40,8 @@ from .safe_xml import local_name, parse_xml
 _QUESTION = TypeAdapter(Question)
 
 
-class _Skip(Exception):
-    """This question cannot become a Kontor question; the message says why."""
+class _Skip(Reason):
+    """This question cannot become a Kontor question; the template says why."""
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -66,13 +66,14 @@ def _number(text: str) -> Decimal:
     if "," in cleaned and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     if limits.digit_count(cleaned) > limits.MAX_NUMBER_DIGITS or len(cleaned) > 40:
-        raise _Skip(f"the number {text.strip()[:40]!r} has more than {limits.MAX_NUMBER_DIGITS} digits")
+        raise _Skip(N_("the number %(number)r has more than %(n)s digits"), number=text.strip()[:40],
+                    n=limits.MAX_NUMBER_DIGITS)
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise _Skip(f"{text.strip()[:40]!r} is not a number") from None
+        raise _Skip(N_("%(text)r is not a number"), text=text.strip()[:40]) from None
     if not value.is_finite():
-        raise _Skip(f"{text.strip()[:40]!r} is not a finite number")
+        raise _Skip(N_("%(text)r is not a finite number"), text=text.strip()[:40])
     return value
 
 
@@ -105,27 +106,6 @@ def _child_text(element: etree._Element | None, *path: str) -> str | None:
     if element is None:
         return None
     return (element.text or "").strip()
-
-
-def _validation_message(error: ValidationError) -> str:
-    messages: list[str] = []
-    for detail in error.errors():
-        kind, ctx = detail["type"], detail.get("ctx") or {}
-        location = [str(part) for part in detail["loc"]
-                    if not (isinstance(part, str) and part in _TYPE_TAGS)]
-        if kind == RULE_ERROR:
-            location += [str(part) for part in ctx.get("at", ())]
-            message = str(ctx["message"])
-        else:
-            message = detail["msg"]
-        text = f"{'.'.join(location)}: {message}" if location else message
-        if text not in messages:
-            messages.append(text)
-    return "; ".join(messages[:5])
-
-
-_TYPE_TAGS = {"single", "multiple", "true_false", "numeric", "short_text", "matching", "ordering",
-              "cloze", "document_check", "data_entry", "essay", "choice"}
 
 
 # --- Moodle's cloze syntax ({1:SHORTANSWER:=answer#feedback~...}) ------------------------------
@@ -192,7 +172,8 @@ def find_cloze_gaps(source: str) -> list[_ClozeGap]:
                         break
                 index += 1
             if index >= len(source):
-                raise _Skip(f"the embedded answer at {source[match.start():match.start() + 30]!r} is not closed")
+                raise _Skip(N_("the embedded answer at %(text)r is not closed"),
+                            text=source[match.start():match.start() + 30])
             answer = source[answer_start:index]
             feedback = ""
             if source[index] == "#":
@@ -201,7 +182,7 @@ def find_cloze_gaps(source: str) -> list[_ClozeGap]:
                 while index < len(source) and not (source[index] in "~}" and source[index - 1] != "\\"):
                     index += 1
                 if index >= len(source):
-                    raise _Skip("an embedded answer's feedback is not closed")
+                    raise _Skip(N_("an embedded answer's feedback is not closed"))
                 feedback = source[feedback_start:index]
             gap.alternatives.append((fraction, answer, feedback))
             if source[index] == "}":
@@ -257,13 +238,13 @@ class _Reader:
 
     def read(self, root: etree._Element) -> ParsedBank:
         if local_name(root) != "quiz":
-            raise FormatError([Finding(f"this is not a Moodle XML file: the root element is <{local_name(root)}>, "
-                                       "not <quiz>", line=root.sourceline)])
+            raise FormatError([Finding(N_("this is not a Moodle XML file: the root element is <%(element)s>, not <quiz>"),
+                                       line=root.sourceline, params={"element": local_name(root)})])
         elements = [e for e in root if isinstance(e.tag, str) and local_name(e) == "question"]
         real = [e for e in elements if (e.get("type") or "") != "category"]
         if len(real) > limits.MAX_IMPORT_QUESTIONS:
-            raise FormatError(f"the file holds {len(real)} questions; at most {limits.MAX_IMPORT_QUESTIONS} "
-                              "can be imported at once")
+            raise FormatError(N_("the file holds %(count)s questions; at most %(max)s can be imported at once"),
+                              count=len(real), max=limits.MAX_IMPORT_QUESTIONS)
         number = 0
         for element in elements:
             kind = (element.get("type") or "").strip()
@@ -293,20 +274,21 @@ class _Reader:
         self.name = " ".join((_child_text(element, "name", "text") or "").split())[:200]
         builder: Callable[[etree._Element], dict[str, Any]] | None = getattr(self, f"_read_{kind}", None)
         if kind == "description":
-            self._skip("a description is not a question (Kontor has no text-only items); not imported")
+            self._skip(N_("a description is not a question (Kontor has no text-only items); not imported"))
             return
         if builder is None:
-            self._skip(f"Moodle question type {kind!r} has no counterpart in Kontor; not imported")
+            self._skip(N_("Moodle question type %(kind)r has no counterpart in Kontor; not imported"), kind=kind)
             return
         try:
             data = builder(element)
             data["id"] = self._new_id(number, reserve=False)
             question = _QUESTION.validate_python(data)
         except _Skip as reason:
-            self._skip(str(reason))
+            self.bank.skipped.append(reason.finding(line=self.line, question=self.name or None))
             return
         except ValidationError as error:
-            self._skip(_validation_message(error))
+            self.bank.skipped.append(Finding("", line=self.line, question=self.name or None,
+                                             problems=invalid_question(error, limit=5)))
             return
         self._new_id(number, reserve=True)
         self.bank.questions.append(question)
@@ -333,11 +315,11 @@ class _Reader:
             self.used_ids.add(candidate)
         return candidate
 
-    def _skip(self, message: str) -> None:
-        self.bank.skipped.append(Finding(message, line=self.line, question=self.name or None))
+    def _skip(self, template: str, **params: Any) -> None:
+        self.bank.skipped.append(Finding(template, line=self.line, question=self.name or None, params=params))
 
-    def note(self, message: str, line: int | None = None) -> None:
-        finding = Finding(message, line=line or self.line, question=self.name or None)
+    def note(self, template: str, line: int | None = None, **params: Any) -> None:
+        finding = Finding(template, line=line or self.line, question=self.name or None, params=params)
         if finding not in self.notes:
             self.notes.append(finding)
 
@@ -360,16 +342,16 @@ class _Reader:
             raw = raw.replace("\r\n", "\n").replace("\n", "<br>")
         converted = html_to_markup(raw, multilang=self.language, images=True)
         if converted.lost:
-            self.note("formatting beyond bold, italic, code and line breaks was reduced to plain text", line)
+            self.note(N_("formatting beyond bold, italic, code and line breaks was reduced to plain text"), line)
         for name in converted.images:
             if name in self.files:
-                self.note(f"the text shows the image {name!r}: the course's question bank stores the file and "
-                          f"shows it in the text (elsewhere the text reads [image: {name}])", line)
+                self.note(N_("the text shows the image %(name)r: the course's question bank stores the file and "
+                             "shows it in the text (elsewhere the text reads [image: %(file)s])"), line, name=name, file=name)
             else:
-                self.note(f"the text shows the image {name!r}, but the file itself was not in the export; "
-                          f"the text reads [image: {name}]", line)
+                self.note(N_("the text shows the image %(name)r, but the file itself was not in the export; "
+                             "the text reads [image: %(file)s]"), line, name=name, file=name)
         if converted.external_images:
-            self.note("an image linked from another site was left out of the text", line)
+            self.note(N_("an image linked from another site was left out of the text"), line)
         return converted.text
 
     def local(self, text: str) -> dict[str, str]:
@@ -382,28 +364,29 @@ class _Reader:
         for file in element.findall("file"):
             name = file_name(file.get("name") or "file")
             if (file.get("encoding") or "base64").strip().lower() != "base64":
-                self.note(f"the embedded file {name!r} is not base64-encoded; left out", file.sourceline)
+                self.note(N_("the embedded file %(name)r is not base64-encoded; left out"), file.sourceline, name=name)
                 continue
             payload = re.sub(r"\s+", "", file.text or "")
             if len(payload) * 3 // 4 > limits.MAX_IMAGE_BYTES + 3:
-                self.note(f"the embedded file {name!r} is larger than "
-                          f"{limits.MAX_IMAGE_BYTES // (1024 * 1024)} MB; left out", file.sourceline)
+                self.note(N_("the embedded file %(name)r is larger than %(mb)s MB; left out"), file.sourceline,
+                          name=name, mb=limits.MAX_IMAGE_BYTES // (1024 * 1024))
                 continue
             try:
                 content = base64.b64decode(payload, validate=True)
             except (binascii.Error, ValueError):
-                self.note(f"the embedded file {name!r} is not valid base64; left out", file.sourceline)
+                self.note(N_("the embedded file %(name)r is not valid base64; left out"), file.sourceline, name=name)
                 continue
             if len(content) > limits.MAX_IMAGE_BYTES:
-                self.note(f"the embedded file {name!r} is larger than "
-                          f"{limits.MAX_IMAGE_BYTES // (1024 * 1024)} MB; left out", file.sourceline)
+                self.note(N_("the embedded file %(name)r is larger than %(mb)s MB; left out"), file.sourceline,
+                          name=name, mb=limits.MAX_IMAGE_BYTES // (1024 * 1024))
                 continue
             if name.lower().endswith(".svg") or content.lstrip()[:5] in (b"<svg ", b"<?xml") or b"<svg" in content[:512]:
-                self.note(f"the embedded file {name!r} is an SVG image, which can carry scripts; left out",
-                          file.sourceline)
+                self.note(N_("the embedded file %(name)r is an SVG image, which can carry scripts; left out"),
+                          file.sourceline, name=name)
                 continue
             if _image_kind(content) is None:
-                self.note(f"the embedded file {name!r} is not a PNG, JPEG or GIF image; left out", file.sourceline)
+                self.note(N_("the embedded file %(name)r is not a PNG, JPEG or GIF image; left out"), file.sourceline,
+                          name=name)
                 continue
             self.files[name] = content
 
@@ -419,9 +402,9 @@ class _Reader:
             try:
                 data["points"] = float(grade)
             except ValueError:
-                raise _Skip(f"defaultgrade {grade[:20]!r} is not a number") from None
+                raise _Skip(N_("defaultgrade %(value)r is not a number"), value=grade[:20]) from None
         if _child_text(element, "hidden") == "1":
-            self.note("the question is hidden in Moodle; imported all the same")
+            self.note(N_("the question is hidden in Moodle; imported all the same"))
         return data
 
     def answer_feedback(self, answer: etree._Element) -> dict[str, str] | None:
@@ -448,7 +431,7 @@ class _Reader:
             for option, fraction in zip(options, fractions):
                 option["correct"] = fraction >= 99.99
             if any(0 < f < 99.99 for f in fractions):
-                self.note("partial credit for an option was dropped: Kontor's single choice is all or nothing")
+                self.note(N_("partial credit for an option was dropped: Kontor's single choice is all or nothing"))
         else:
             positive = [f for f in fractions if f > 0]
             for option, fraction in zip(options, fractions):
@@ -458,10 +441,10 @@ class _Reader:
                 uneven = any(abs(f - share) > 0.01 for f in positive)
                 penalties = [f for f in fractions if f <= 0]
                 if uneven:
-                    self.note("the correct options carried different weights; Kontor weighs them equally")
+                    self.note(N_("the correct options carried different weights; Kontor weighs them equally"))
                 if any(abs(f + share) > 0.01 for f in penalties):
-                    self.note("Kontor deducts 1/(number of correct options) for each wrong option chosen, "
-                              "where Moodle deducted what the file says")
+                    self.note(N_("Kontor deducts 1/(number of correct options) for each wrong option chosen, "
+                                 "where Moodle deducted what the file says"))
         return data | {"options": options}
 
     def _read_truefalse(self, element: etree._Element) -> dict[str, Any]:
@@ -475,9 +458,9 @@ class _Reader:
             if _fraction(answer.get("fraction")) >= 99.99:
                 truth = said == "true"
             if self.rich(answer, "feedback"):
-                self.note("feedback per answer (true/false) was left out: Kontor shows the explanation instead")
+                self.note(N_("feedback per answer (true/false) was left out: Kontor shows the explanation instead"))
         if truth is None:
-            raise _Skip("neither true nor false is marked correct (fraction 100)")
+            raise _Skip(N_("neither true nor false is marked correct (fraction 100)"))
         return data | {"answer": truth}
 
     def _read_shortanswer(self, element: etree._Element) -> dict[str, Any]:
@@ -490,18 +473,19 @@ class _Reader:
                 continue
             if fraction < 99.99:
                 if fraction > 0:
-                    self.note(f"the answer {text!r} earned partial credit ({_plain_number(fraction)}%) in Moodle; "
-                              "Kontor accepts only full answers, so it was left out")
+                    self.note(N_("the answer %(text)r earned partial credit (%(percent)s%%) in Moodle; "
+                                 "Kontor accepts only full answers, so it was left out"),
+                              text=text, percent=_plain_number(fraction))
                 continue
             if re.search(r"(?<!\\)\*", text):
-                self.note(f"the answer {text!r} uses Moodle's wildcard *; Kontor compares exactly, so it was "
-                          "left out")
+                self.note(N_("the answer %(text)r uses Moodle's wildcard *; Kontor compares exactly, so it was "
+                             "left out"), text=text)
                 continue
             accepted.append(text.replace("\\*", "*"))
             if self.rich(answer, "feedback"):
-                self.note("feedback per answer was left out: Kontor shows the explanation instead")
+                self.note(N_("feedback per answer was left out: Kontor shows the explanation instead"))
         if not accepted:
-            raise _Skip("no answer is fully correct (fraction 100) and free of wildcards")
+            raise _Skip(N_("no answer is fully correct (fraction 100) and free of wildcards"))
         case = (_child_text(element, "usecase") or "0").strip() not in ("0", "", "false")
         return data | {"answers": accepted, "case_sensitive": case}
 
@@ -514,20 +498,20 @@ class _Reader:
                 text = (answer.text or "").strip()  # answer outside <text>: old files
             fraction = _fraction(answer.get("fraction") or _child_text(answer, "fraction"))
             if text == "*":
-                self.note("Moodle's catch-all answer * was left out")
+                self.note(N_("Moodle's catch-all answer * was left out"))
                 continue
             if fraction < 99.99:
                 if fraction > 0:
-                    self.note(f"the answer {text!r} earned partial credit in Moodle; Kontor takes the fully "
-                              "correct answer only")
+                    self.note(N_("the answer %(text)r earned partial credit in Moodle; Kontor takes the fully "
+                                 "correct answer only"), text=text)
                 continue
             if chosen is not None:
-                self.note("several fully correct answers: Kontor takes the first")
+                self.note(N_("several fully correct answers: Kontor takes the first"))
                 continue
             tolerance = _child_text(answer, "tolerance") or "0"
             chosen = (_number(text), _number(tolerance))
         if chosen is None:
-            raise _Skip("no answer is fully correct (fraction 100)")
+            raise _Skip(N_("no answer is fully correct (fraction 100)"))
         data |= {"answer": chosen[0], "tolerance": chosen[1]}
         base_unit = None
         for unit in element.findall("units/unit"):
@@ -539,12 +523,12 @@ class _Reader:
             if name and multiplier == 1 and base_unit is None:
                 base_unit = name
             elif name:
-                self.note(f"the unit {name!r} (× {_child_text(unit, 'multiplier')}) was left out: Kontor "
-                          "accepts the base unit only")
+                self.note(N_("the unit %(name)r (× %(multiplier)s) was left out: Kontor accepts the base unit only"),
+                          name=name, multiplier=_child_text(unit, "multiplier"))
         if base_unit:
             data["unit"] = self.local(base_unit[:100])
         if (_child_text(element, "unitgradingtype") or "0") not in ("0", ""):
-            self.note("Moodle graded the unit; Kontor shows the unit and grades the number")
+            self.note(N_("Moodle graded the unit; Kontor shows the unit and grades the number"))
         return data
 
     def _read_matching(self, element: etree._Element) -> dict[str, Any]:
@@ -566,7 +550,7 @@ class _Reader:
                 and sorted(positions, key=lambda p: (len(p), p)) == [str(n) for n in range(1, len(pairs) + 1)]):
             # Kontor writes an ordering as matching to positions 1..n: read it back as an ordering.
             ordered = sorted(pairs, key=lambda pair: int(pair[1]))
-            self.note("a matching of items to the positions 1 to n was read as an ordering question")
+            self.note(N_("a matching of items to the positions 1 to n was read as an ordering question"))
             return {k: v for k, v in data.items() if k != "type"} | {
                 "type": "ordering",
                 "items": [{"id": _option_id(i), "text": self.local(left)} for i, (left, _) in enumerate(ordered)],
@@ -583,9 +567,9 @@ class _Reader:
         items = [item for item in items if item]
         grading = (_child_text(element, "gradingtype") or "").upper()
         if grading and grading not in ("ABSOLUTE_POSITION", "0"):
-            self.note("Moodle graded the order by a rule Kontor lacks; Kontor counts items in the right position")
+            self.note(N_("Moodle graded the order by a rule Kontor lacks; Kontor counts items in the right position"))
         if (_child_text(element, "selecttype") or "ALL").upper() not in ("ALL", "0", ""):
-            self.note("Moodle showed only some of the items; Kontor shows them all")
+            self.note(N_("Moodle showed only some of the items; Kontor shows them all"))
         return data | {"items": [{"id": _option_id(i), "text": self.local(t)} for i, t in enumerate(items)]}
 
     def _read_essay(self, element: etree._Element) -> dict[str, Any]:
@@ -599,14 +583,14 @@ class _Reader:
                 try:
                     data[key] = int(value)
                 except ValueError:
-                    raise _Skip(f"{tag} {value[:20]!r} is not a whole number") from None
+                    raise _Skip(N_("%(element)s %(value)r is not a whole number"), element=tag, value=value[:20]) from None
         response_format = _child_text(element, "responseformat") or "editor"
         if response_format == "noinline":
-            self.note("Moodle asked for attachments only; Kontor asks for a typed answer")
+            self.note(N_("Moodle asked for attachments only; Kontor asks for a typed answer"))
         if (_child_text(element, "attachments") or "0") not in ("0", ""):
-            self.note("attachments are not collected by Kontor; the student types the answer")
+            self.note(N_("attachments are not collected by Kontor; the student types the answer"))
         if _child_text(element, "responsetemplate", "text"):
-            self.note("the response template was left out")
+            self.note(N_("the response template was left out"))
         return data
 
     def _read_multianswer(self, element: etree._Element) -> dict[str, Any]:
@@ -615,7 +599,7 @@ class _Reader:
         raw = _child_text(question_text, "text") or ""
         gaps = find_cloze_gaps(raw)
         if not gaps:
-            raise _Skip("the cloze text holds no embedded answer ({1:SHORTANSWER:=...})")
+            raise _Skip(N_("the cloze text holds no embedded answer ({1:SHORTANSWER:=...})"))
         kontor_gaps: list[dict[str, Any]] = []
         pieces: list[str] = []
         position = 0
@@ -630,24 +614,24 @@ class _Reader:
                                                if question_text is not None else None))
         weights = {gap.weight for gap in gaps}
         if len(weights) > 1:
-            self.note("the gaps carried different weights in Moodle; Kontor weighs them equally")
+            self.note(N_("the gaps carried different weights in Moodle; Kontor weighs them equally"))
         if "points" not in data:  # Moodle computes a cloze question's mark from its gaps
             data["points"] = float(sum(gap.weight for gap in gaps)) or 1.0
         return data | {"gaps": kontor_gaps}
 
     def _cloze_gap(self, gap: _ClozeGap, gap_id: str) -> dict[str, Any]:
         if gap.kind == "multiresponse":
-            raise _Skip(f"the gap {gap.moodle_type} (several answers in one gap) has no counterpart in "
-                        "Kontor's cloze; not imported")
+            raise _Skip(N_("the gap %(kind)s (several answers in one gap) has no counterpart in Kontor's cloze; "
+                           "not imported"), kind=gap.moodle_type)
         full = [alt for alt in gap.alternatives if alt[0] >= 99.99]
         if any(0 < alt[0] < 99.99 for alt in gap.alternatives):
-            self.note("partial credit inside a gap was dropped: Kontor's gaps are right or wrong")
+            self.note(N_("partial credit inside a gap was dropped: Kontor's gaps are right or wrong"))
         if gap.kind == "numerical":
             if not full:
-                raise _Skip("a NUMERICAL gap has no fully correct answer")
+                raise _Skip(N_("a NUMERICAL gap has no fully correct answer"))
             match = _CLOZE_NUMBER.match(html.unescape(full[0][1]))
             if match is None:
-                raise _Skip(f"the NUMERICAL gap answer {full[0][1][:40]!r} is not a number")
+                raise _Skip(N_("the NUMERICAL gap answer %(text)r is not a number"), text=full[0][1][:40])
             return {"id": gap_id, "type": "numeric", "answer": _number(match.group(1)),
                     "tolerance": _number(match.group(2) or "0")}
         if gap.kind.startswith("shortanswer"):
@@ -655,13 +639,13 @@ class _Reader:
             for _, raw_answer, feedback in full:
                 answer = " ".join(_cloze_unescape(raw_answer).split())
                 if re.search(r"(?<!\\)\*", answer):
-                    self.note(f"the gap answer {answer!r} uses Moodle's wildcard *; left out")
+                    self.note(N_("the gap answer %(text)r uses Moodle's wildcard *; left out"), text=answer)
                     continue
                 answers.append(answer.replace("\\*", "*"))
             if any(fb.strip() for _, _, fb in gap.alternatives):
-                self.note("feedback inside a short-answer gap was left out")
+                self.note(N_("feedback inside a short-answer gap was left out"))
             if not answers:
-                raise _Skip("a SHORTANSWER gap has no fully correct answer without wildcards")
+                raise _Skip(N_("a SHORTANSWER gap has no fully correct answer without wildcards"))
             return {"id": gap_id, "type": "short_text", "answers": answers,
                     "case_sensitive": gap.kind == "shortanswer_c"}
         options = []
@@ -678,7 +662,7 @@ class _Reader:
         return {"id": gap_id, "type": "choice", "options": options}
 
     def _read_ddwtos(self, element: etree._Element) -> dict[str, Any]:
-        return self._read_choices_in_text(element, "dragbox", "a drag-and-drop gap is read as a drop-down gap")
+        return self._read_choices_in_text(element, "dragbox", N_("a drag-and-drop gap is read as a drop-down gap"))
 
     def _read_gapselect(self, element: etree._Element) -> dict[str, Any]:
         return self._read_choices_in_text(element, "selectoption", None)
@@ -696,7 +680,8 @@ class _Reader:
         def gap_for(match: re.Match[str]) -> str:
             number = int(match.group(1))
             if not 1 <= number <= len(choices):
-                raise _Skip(f"the gap [[{number}]] names choice {number}, but there are {len(choices)} choices")
+                raise _Skip(N_("the gap [[%(number)s]] names choice %(number)s, but there are %(n)s choices"),
+                            number=number, n=len(choices))
             right, group = choices[number - 1]
             texts = list(dict.fromkeys([right] + [text for text, g in choices if g == group and text]))
             gap_id = f"g{len(gaps) + 1}"
@@ -707,7 +692,7 @@ class _Reader:
 
         with_gaps = re.sub(r"\[\[([0-9]{1,3})\]\]", gap_for, raw)
         if not gaps:
-            raise _Skip("the text holds no gap [[1]]")
+            raise _Skip(N_("the text holds no gap [[1]]"))
         if remark:
             self.note(remark)
         text_format = (question_text.get("format") if question_text is not None else None) or "html"
@@ -728,8 +713,8 @@ class _Writer:
         self.root = etree.Element("quiz")
         self.question_id = ""
 
-    def note(self, message: str) -> None:
-        self.notes.append(Finding(message, question=self.question_id))
+    def note(self, template: str, **params: Any) -> None:
+        self.notes.append(Finding(template, question=self.question_id, params=params))
 
     # texts ------------------------------------------------------------------------------------
 
@@ -803,8 +788,8 @@ class _Writer:
                 unsaid.add("review dates")
         self.question_id = ""
         if unsaid:
-            self.notes.append(Finding(f"Moodle XML has no place for Kontor's {', '.join(sorted(unsaid))}; "
-                                      "they are not in the file"))
+            self.notes.append(Finding(N_("Moodle XML has no place for Kontor's %(fields)s; they are not in the file"),
+                                      params={"fields": ", ".join(sorted(unsaid))}))
         return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
     # question types ---------------------------------------------------------------------------
@@ -877,13 +862,13 @@ class _Writer:
     def _write_matching(self, question: Any) -> None:
         rights = [self.plain(p.right) for p in question.pairs] + [self.plain(d) for d in question.distractors]
         if any(self.raw(p.right) != self.plain(p.right) for p in question.pairs):
-            self.note("Moodle shows matching answers as plain text; their bold/italic marks were left out")
+            self.note(N_("Moodle shows matching answers as plain text; their bold/italic marks were left out"))
         self._matching(question, self.html(question.text),
                        [(self.html(p.left), r) for p, r in zip(question.pairs, rights)], rights[len(question.pairs):])
 
     def _write_ordering(self, question: Any) -> None:
-        self.note("Moodle has no ordering question without a plugin: written as matching, each item to its "
-                  "position (1 = first)")
+        self.note(N_("Moodle has no ordering question without a plugin: written as matching, each item to its "
+                     "position (1 = first)"))
         self._matching(question, self.html(question.text),
                        [(self.html(item.text), str(n)) for n, item in enumerate(question.items, start=1)], [])
 
@@ -909,9 +894,9 @@ class _Writer:
         weight = question.points / n_gaps
         if weight == int(weight) and weight >= 1:
             return int(weight)
-        self.note(f"Moodle computes a cloze question's mark from its gaps (whole numbers): {n_gaps} instead "
-                  f"of {_plain_number(question.points)}; the file also states {_plain_number(question.points)} "
-                  "as defaultgrade, which Moodle ignores for cloze")
+        self.note(N_("Moodle computes a cloze question's mark from its gaps (whole numbers): %(gaps)s instead "
+                     "of %(points)s; the file also states %(points)s as defaultgrade, which Moodle ignores for cloze"),
+                  gaps=n_gaps, points=_plain_number(question.points))
         return 1
 
     def _gap_marker(self, gap: Any, weight: int) -> str:
@@ -949,7 +934,7 @@ class _Writer:
         for key, marker in tokens.items():
             text_html = text_html.replace(key, marker)
         if self.both and isinstance(question.text, LocalText) and question.text.de != question.text.en:
-            self.note("a cloze text is written in one language (its gaps cannot be repeated per language)")
+            self.note(N_("a cloze text is written in one language (its gaps cannot be repeated per language)"))
         self._multianswer(question, text_html)
 
     def _document_html(self, document: Any, *, with_fields: bool = True) -> str:
@@ -972,8 +957,8 @@ class _Writer:
         return "".join(parts)
 
     def _write_document_check(self, question: Any) -> None:
-        self.note("Moodle has no document check: written as a multiple-answer question whose options are the "
-                  "document's fields, the faulty ones correct, scored as in Kontor")
+        self.note(N_("Moodle has no document check: written as a multiple-answer question whose options are the "
+                     "document's fields, the faulty ones correct, scored as in Kontor"))
         text_html = f"<p>{self.html(question.text)}</p>"
         if question.reference is not None:
             text_html += self._document_html(question.reference)
@@ -984,8 +969,8 @@ class _Writer:
         self._multichoice(question, text_html, False, options)
 
     def _write_data_entry(self, question: Any) -> None:
-        self.note("Moodle has no data entry form: written as a cloze question with one gap per field "
-                  "(normalisation approximated: amounts and numbers as numerical gaps, dates in two spellings)")
+        self.note(N_("Moodle has no data entry form: written as a cloze question with one gap per field "
+                     "(normalisation approximated: amounts and numbers as numerical gaps, dates in two spellings)"))
         weight = self._weights(question, len(question.fields))
         lines = []
         for field in question.fields:
@@ -1019,7 +1004,7 @@ class MoodleXmlFormat:
     can_write = True
 
     def read(self, data: bytes, *, language: str = "en") -> ParsedBank:
-        root = parse_xml(data, what="Moodle XML file")
+        root = parse_xml(data)
         return _Reader(language).read(root)
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:

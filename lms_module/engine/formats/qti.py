@@ -15,7 +15,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,12 +23,11 @@ from lxml import etree
 from pydantic import TypeAdapter, ValidationError
 
 from .. import limits
-from ..loader import _explain, format_field
 from ..schema import (
-    GAP_PLACEHOLDER, QUESTION_TYPES, ChoiceGap, Document, NumericGap, Question,
+    GAP_PLACEHOLDER, ChoiceGap, Document, NumericGap, Question,
 )
 from ..text import LocalText, render_markdown, resolve
-from . import ExportedFile, FormatError, Finding, ParsedBank, register, without_images
+from . import N_, ExportedFile, Finding, FormatError, ParsedBank, Reason, invalid_question, register, without_images
 from .html_markup import BLOCK, MarkupBuilder, html_to_markup
 from .language_marks import as_phrase_marks
 from .safe_xml import local_name, parse_xml
@@ -128,19 +127,8 @@ def _decimal(raw: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-def _validation_message(error: ValidationError) -> str:
-    messages = []
-    for detail in error.errors():
-        loc, message = _explain(detail)
-        if loc and loc[0] in QUESTION_TYPES:  # the union's tag, not a field
-            loc = loc[1:]
-        where = format_field(loc)
-        messages.append(f"{where}: {message}" if where else message)
-    return "; ".join(dict.fromkeys(messages))
-
-
-class _Skip(Exception):
-    """This question cannot be imported; the message says why."""
+class _Skip(Reason):
+    """This question cannot be imported; the template says why."""
 
 
 @dataclass
@@ -156,32 +144,33 @@ class _Reader:
     def count(self) -> None:
         self.seen += 1
         if self.seen > limits.MAX_IMPORT_QUESTIONS:
-            raise FormatError(f"the file holds more than {limits.MAX_IMPORT_QUESTIONS} questions")
+            raise FormatError(N_("the file holds more than %(max)s questions"), max=limits.MAX_IMPORT_QUESTIONS)
 
-    def skip(self, reason: str, line: int | None, name: str | None) -> None:
-        self.bank.skipped.append(Finding(reason, line=line, question=name))
+    def skip(self, reason: Reason, line: int | None, name: str | None, where: str | None = None) -> None:
+        self.bank.skipped.append(reason.finding(line=line, question=name, member=where))
 
     def add(self, data: dict[str, Any], *, name: str | None, line: int | None,
-            tags: Sequence[str], notes: Iterable[str], where: str | None = None) -> None:
+            tags: Sequence[str], notes: Iterable[Finding], where: str | None = None) -> None:
         question_id = _unique(slug(name or ""), self.used_ids, f"q-{len(self.bank.questions) + 1}")
         try:
             question = _QUESTION.validate_python({**data, "id": question_id})
         except ValidationError as error:
             self.used_ids.discard(question_id)
-            message = _validation_message(error)
-            self.skip(f"{where}: {message}" if where else message, line, name)
+            self.bank.skipped.append(Finding("", line=line, question=name, member=where,
+                                             problems=invalid_question(error)))
             return
         self.bank.questions.append(question)
         if tags:
             self.bank.tags[question_id] = list(tags)
         for note in dict.fromkeys(notes):
-            self.bank.notes.append(Finding(f"{where}: {note}" if where else note, line=line, question=name))
+            self.bank.notes.append(replace(note, line=line, question=name, member=where))
 
 
-def _lossy_note(tags: set[str]) -> list[str]:
+def _lossy_note(tags: set[str]) -> list[Finding]:
     if not tags:
         return []
-    return [f"formatting Kontor cannot show was reduced to text ({', '.join(sorted(tags))})"]
+    return [Finding(N_("formatting Kontor cannot show was reduced to text (%(elements)s)"),
+                    params={"elements": ", ".join(sorted(tags))})]
 
 
 # --- reading: entry ------------------------------------------------------------------------------
@@ -195,7 +184,7 @@ class QtiFormat:
 
     def read(self, data: bytes, *, language: str = "en") -> ParsedBank:
         if len(data) > limits.MAX_IMPORT_BYTES:
-            raise FormatError(f"the file is larger than {limits.MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+            raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
         reader = _Reader(language="de" if language == "de" else "en")
         if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
             _read_package(read_zip(data), reader)
@@ -203,7 +192,7 @@ class QtiFormat:
             root = parse_xml(data)
             _read_document(root, reader, tags=[], where=None)
         if not reader.bank.questions and not reader.bank.skipped:
-            raise FormatError("the file holds no QTI questions")
+            raise FormatError(N_("the file holds no QTI questions"))
         return reader.bank
 
     def write(self, questions: Sequence[Question], *, title: str, language: str = "en") -> ExportedFile:
@@ -222,13 +211,14 @@ def _read_document(root: etree._Element, reader: _Reader, *, tags: list[str], wh
         reader.count()
         _read_item21(root, reader, tags=tags, where=where)
     else:
-        raise FormatError([Finding(f"not a QTI file (the root element is <{kind}>)", line=root.sourceline)])
+        raise FormatError([Finding(N_("not a QTI file (the root element is <%(element)s>)"), line=root.sourceline,
+                                   params={"element": kind})])
 
 
 def _read_package(files: dict[str, bytes], reader: _Reader) -> None:
     manifest_data = files.get("imsmanifest.xml")
     if manifest_data is None:
-        raise FormatError("the archive holds no imsmanifest.xml; is it a QTI package?")
+        raise FormatError(N_("the archive holds no imsmanifest.xml; is it a QTI package?"))
     manifest = parse_xml(manifest_data, what="imsmanifest.xml")
     resources = _descendants(manifest, "resource")
     items_done: set[str] = set()
@@ -245,7 +235,7 @@ def _read_package(files: dict[str, bytes], reader: _Reader) -> None:
         elif kind.startswith("imsqti_item_xmlv2p"):
             items.append(path)
     if not tests and not items:
-        raise FormatError("imsmanifest.xml lists no QTI resources")
+        raise FormatError(N_("imsmanifest.xml lists no QTI resources"))
     for path, _resource in tests:
         root = _load(files, path)
         if local_name(root) == "questestinterop":
@@ -263,7 +253,8 @@ def _read_package(files: dict[str, bytes], reader: _Reader) -> None:
                 reader.count()
                 _read_item21(_load(files, item_path), reader, tags=section_path, where=item_path)
         else:
-            raise FormatError(f"{path}: not a QTI test (the root element is <{local_name(root)}>)")
+            raise FormatError([Finding(N_("not a QTI test (the root element is <%(element)s>)"), member=path,
+                                       params={"element": local_name(root)})])
     for path in items:
         if path not in items_done:
             items_done.add(path)
@@ -273,11 +264,11 @@ def _read_package(files: dict[str, bytes], reader: _Reader) -> None:
 
 def _load(files: dict[str, bytes], path: str) -> etree._Element:
     if path not in files:
-        raise FormatError(f"imsmanifest.xml names {path!r}, which the archive does not hold")
+        raise FormatError(N_("imsmanifest.xml names %(name)r, which the archive does not hold"), name=path)
     try:
-        return parse_xml(files[path], what=path)
-    except FormatError as error:
-        raise FormatError([Finding(f"{path}: {f.message}", line=f.line) for f in error.findings]) from None
+        return parse_xml(files[path])
+    except FormatError as error:  # the member's own finding, with the member named beside it
+        raise FormatError([replace(f, member=path) for f in error.findings]) from None
 
 
 def _canvas_meta_title(data: bytes | None) -> str | None:
@@ -310,11 +301,11 @@ def _test_items(test: etree._Element) -> list[tuple[str, list[str]]]:
 # --- reading: QTI 1.2 (Canvas) -----------------------------------------------------------------
 
 _CANVAS_SKIPPED = {
-    "text_only_question": "a text block without a question (Canvas text_only_question) is not imported",
-    "file_upload_question": "Kontor has no file upload questions",
-    "calculated_question": "Kontor has no calculated (formula) questions",
-    "formula_question": "Kontor has no calculated (formula) questions",
-    "formula": "Kontor has no calculated (formula) questions",
+    "text_only_question": N_("a text block without a question (Canvas text_only_question) is not imported"),
+    "file_upload_question": N_("Kontor has no file upload questions"),
+    "calculated_question": N_("Kontor has no calculated (formula) questions"),
+    "formula_question": N_("Kontor has no calculated (formula) questions"),
+    "formula": N_("Kontor has no calculated (formula) questions"),
 }
 
 
@@ -332,16 +323,16 @@ def _read_qti12(root: etree._Element, reader: _Reader) -> None:
             tags += [s.get("title").strip() for s in reversed(list(item.iterancestors()))
                      if local_name(s) == "section" and s.get("ident") != "root_section" and (s.get("title") or "").strip()]
             name = (item.get("title") or "").strip() or None
-            notes: list[str] = []
+            notes: list[Finding] = []
             try:
                 data = _canvas_item(item, reader, notes)
             except _Skip as skip:
-                reader.skip(str(skip), item.sourceline, name)
+                reader.skip(skip, item.sourceline, name)
                 continue
             reader.add(data, name=name, line=item.sourceline, tags=tags, notes=notes)
 
 
-def _mattext(element: etree._Element | None, notes: list[str]) -> str:
+def _mattext(element: etree._Element | None, notes: list[Finding]) -> str:
     """The text of the first mattext below `element`, HTML converted to Kontor markup."""
     if element is None:
         return ""
@@ -356,7 +347,7 @@ def _mattext(element: etree._Element | None, notes: list[str]) -> str:
     return text.strip()
 
 
-def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dict[str, Any]:
+def _canvas_item(item: etree._Element, reader: _Reader, notes: list[Finding]) -> dict[str, Any]:
     meta = {}
     for entry in _descendants(item, "qtimetadatafield"):
         label, value = _child(entry, "fieldlabel"), _child(entry, "fieldentry")
@@ -368,7 +359,7 @@ def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dic
     points = _decimal(meta.get("points_possible"))
     presentation = _child(item, "presentation")
     if presentation is None:
-        raise _Skip("the item has no <presentation>")
+        raise _Skip(N_("the item has no <presentation>"))
     material = _child(presentation, "material")
     if material is None:
         material = _child(_child(presentation, "flow"), "material")
@@ -386,13 +377,13 @@ def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dic
 
     if kind in ("multiple_choice_question", "multiple_answers_question", "true_false_question"):
         if not responses:
-            raise _Skip("the question has no answers")
+            raise _Skip(N_("the question has no answers"))
         choices = labels(responses[0])
         correct = _scored_values(conditions)
         if kind == "true_false_question":
             right = [text for ident, text in choices if ident in correct]
             if len(right) != 1:
-                raise _Skip("a true/false question needs exactly one correct answer")
+                raise _Skip(N_("a true/false question needs exactly one correct answer"))
             answer = right[0].strip().lower() in ("true", "wahr", "richtig")
             if right[0].strip().lower() not in ("true", "false", "wahr", "falsch", "richtig"):
                 answer = choices[0][1] == right[0]  # Canvas writes True first
@@ -406,7 +397,7 @@ def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dic
     if kind == "numerical_question":
         answer, tolerance, more = _canvas_numeric(conditions, notes)
         if more:
-            notes.append("only the first of several accepted numeric answers was imported")
+            notes.append(Finding(N_("only the first of several accepted numeric answers was imported")))
         return {**base, "type": "numeric", "answer": answer, "tolerance": tolerance}
     if kind == "matching_question":
         pairs, rights_used = [], set()
@@ -416,7 +407,7 @@ def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dic
             all_rights.update(choices)
             right_id = _scored_values(conditions, response.get("ident"))
             if len(right_id) != 1:
-                raise _Skip("every left-hand item needs exactly one match")
+                raise _Skip(N_("every left-hand item needs exactly one match"))
             left = _mattext(_child(response, "material"), notes)
             pairs.append({"left": reader.local(left), "right": reader.local(all_rights.get(next(iter(right_id)), ""))})
             rights_used.update(right_id)
@@ -441,10 +432,12 @@ def _canvas_item(item: etree._Element, reader: _Reader, notes: list[str]) -> dic
             text = text.replace(f"[{blank}]", "{{" + gap_id + "}}", 1)
         base["text"] = reader.local(text)
         return {**base, "type": "cloze", "gaps": gaps}
-    raise _Skip(f"Kontor cannot import the question type {kind or '(none given)'!r}")
+    if not kind:
+        raise _Skip(N_("Kontor cannot import a question without a question type"))
+    raise _Skip(N_("Kontor cannot import the question type %(kind)r"), kind=kind)
 
 
-def _canvas_explanation(feedback: dict[str, str], reader: _Reader, notes: list[str]) -> str:
+def _canvas_explanation(feedback: dict[str, str], reader: _Reader, notes: list[Finding]) -> str:
     labels = _LABELS[reader.language]
     parts = [feedback["general_fb"]] if feedback.get("general_fb") else []
     conditional = [(labels["correct"], feedback.get("correct_fb")),
@@ -452,14 +445,14 @@ def _canvas_explanation(feedback: dict[str, str], reader: _Reader, notes: list[s
     for label, text in conditional:
         if text:
             parts.append(f"{label} {text}")
-            notes.append("feedback for right and wrong answers was merged into the explanation (Kontor shows one)")
+            notes.append(Finding(N_("feedback for right and wrong answers was merged into the explanation (Kontor shows one)")))
     return "\n".join(parts)
 
 
-def _note_answer_feedback(feedback: dict[str, str], notes: list[str]) -> None:
+def _note_answer_feedback(feedback: dict[str, str], notes: list[Finding]) -> None:
     if any(key.endswith("_fb") and key not in ("general_fb", "correct_fb", "general_incorrect_fb", "incorrect_fb")
            and text for key, text in feedback.items()):
-        notes.append("feedback per accepted answer was dropped (Kontor has none for this type)")
+        notes.append(Finding(N_("feedback per accepted answer was dropped (Kontor has none for this type)")))
 
 
 def _positive_setvar(condition: etree._Element) -> bool:
@@ -525,10 +518,10 @@ def _options(choices: list[tuple[str, str]], correct: set[str], feedback: dict[s
     return options
 
 
-def _canvas_numeric(conditions: list[etree._Element], notes: list[str]) -> tuple[Decimal, Decimal, bool]:
+def _canvas_numeric(conditions: list[etree._Element], notes: list[Finding]) -> tuple[Decimal, Decimal, bool]:
     scored = [c for c in conditions if _positive_setvar(c)]
     if not scored:
-        raise _Skip("the numeric question has no correct answer")
+        raise _Skip(N_("the numeric question has no correct answer"))
 
     def first(name: str) -> Decimal | None:
         elements = _plain_conditions(scored[0], name, None)
@@ -538,9 +531,9 @@ def _canvas_numeric(conditions: list[etree._Element], notes: list[str]) -> tuple
     low = first("vargte") if first("vargte") is not None else first("vargt")
     high = first("varlte") if first("varlte") is not None else first("varlt")
     if exact is None and (low is None or high is None):
-        raise _Skip("the numeric answer cannot be read")
+        raise _Skip(N_("the numeric answer cannot be read"))
     if exact is None:
-        notes.append("a numeric range was imported as its middle with a tolerance of half its width")
+        notes.append(Finding(N_("a numeric range was imported as its middle with a tolerance of half its width")))
         return (low + high) / 2, abs(high - low) / 2, len(scored) > 1
     tolerance = Decimal(0)
     if low is not None and high is not None:
@@ -601,33 +594,33 @@ def _item_points(item: etree._Element) -> float:
 
 def _read_item21(item: etree._Element, reader: _Reader, *, tags: list[str], where: str | None) -> None:
     if local_name(item) != "assessmentItem":
-        raise FormatError([Finding(f"{where or 'the file'}: not a QTI 2.1 item (<{local_name(item)}>)",
-                                   line=item.sourceline)])
+        raise FormatError([Finding(N_("not a QTI 2.1 item (<%(element)s>)"), line=item.sourceline, member=where,
+                                   params={"element": local_name(item)})])
     name = (item.get("title") or item.get("identifier") or "").strip() or where
-    notes: list[str] = []
+    notes: list[Finding] = []
     try:
         data = _item21(item, reader, notes)
     except _Skip as skip:
-        reader.skip(f"{where}: {skip}" if where else str(skip), item.sourceline, name)
+        reader.skip(skip, item.sourceline, name, where)
         return
     reader.add(data, name=name, line=item.sourceline, tags=tags, notes=notes, where=where)
 
 
-def _item21(item: etree._Element, reader: _Reader, notes: list[str]) -> dict[str, Any]:
+def _item21(item: etree._Element, reader: _Reader, notes: list[Finding]) -> dict[str, Any]:
     body = _child(item, "itemBody")
     if body is None:
-        raise _Skip("the item has no itemBody")
+        raise _Skip(N_("the item has no itemBody"))
     decls = _declarations(item)
     interactions = [e for e in body.iter() if local_name(e).endswith("Interaction")]
     kinds = {local_name(e) for e in interactions}
     if not interactions:
-        raise _Skip("the item asks nothing (no interaction); text-only items are not imported")
+        raise _Skip(N_("the item asks nothing (no interaction); text-only items are not imported"))
     unknown = kinds - _BLOCK_INTERACTIONS - _INLINE_INTERACTIONS
     if unknown:
-        raise _Skip(f"Kontor cannot import {', '.join(sorted(unknown))}")
+        raise _Skip(N_("Kontor cannot import %(elements)s"), elements=", ".join(sorted(unknown)))
     block = [e for e in interactions if local_name(e) in _BLOCK_INTERACTIONS]
     if len(block) > 1 or (block and len(interactions) > 1):
-        raise _Skip("the item holds several interactions; Kontor imports one question per item")
+        raise _Skip(N_("the item holds several interactions; Kontor imports one question per item"))
     modal = _modal_feedback(item, notes)
     base: dict[str, Any] = {"points": _item_points(item)}
     unit = None
@@ -670,7 +663,7 @@ def _standalone_entry(interaction: etree._Element, body: etree._Element) -> str 
     return tail
 
 
-def _modal_feedback(item: etree._Element, notes: list[str]) -> dict[str, str]:
+def _modal_feedback(item: etree._Element, notes: list[Finding]) -> dict[str, str]:
     out: dict[str, str] = {}
     for feedback in _children(item, "modalFeedback"):
         text, lossy = xhtml_to_markup(feedback)
@@ -685,7 +678,7 @@ def _response_decl(interaction: etree._Element, decls: dict[str, _Declaration]) 
     return decls.get(interaction.get("responseIdentifier") or "")
 
 
-def _choice_texts(interaction: etree._Element, name: str, notes: list[str]) -> list[tuple[str, str, str]]:
+def _choice_texts(interaction: etree._Element, name: str, notes: list[Finding]) -> list[tuple[str, str, str]]:
     """(identifier, text, inline feedback) of each choice."""
     out = []
     for choice in _descendants(interaction, name):
@@ -697,7 +690,7 @@ def _choice_texts(interaction: etree._Element, name: str, notes: list[str]) -> l
 
 
 def _block_question(interaction: etree._Element, decls: dict[str, _Declaration], item: etree._Element,
-                    reader: _Reader, notes: list[str], modal: dict[str, str], unit: str) -> dict[str, Any]:
+                    reader: _Reader, notes: list[Finding], modal: dict[str, str], unit: str) -> dict[str, Any]:
     kind = local_name(interaction)
     decl = _response_decl(interaction, decls)
     if kind == "choiceInteraction":
@@ -707,9 +700,9 @@ def _block_question(interaction: etree._Element, decls: dict[str, _Declaration],
         if len(choices) == 2 and {i.lower() for i in ids} == {"true", "false"}:
             right = [i for i in ids if i in keys]
             if len(right) != 1:
-                raise _Skip("a true/false item needs exactly one correct choice")
+                raise _Skip(N_("a true/false item needs exactly one correct choice"))
             if any(fb for _i, _t, fb in choices) or ids & modal.keys():
-                notes.append("feedback per choice was dropped (Kontor's true/false has none)")
+                notes.append(Finding(N_("feedback per choice was dropped (Kontor's true/false has none)")))
             return {"type": "true_false", "answer": right[0].lower() == "true", "_option_ids": ids}
         used: set[str] = set()
         options = []
@@ -735,12 +728,12 @@ def _block_question(interaction: etree._Element, decls: dict[str, _Declaration],
         if kind == "matchInteraction":
             sets = _children(interaction, "simpleMatchSet")
             if len(sets) != 2:
-                raise _Skip("a match interaction needs two sets of choices")
+                raise _Skip(N_("a match interaction needs two sets of choices"))
             lefts = _choice_texts(sets[0], "simpleAssociableChoice", notes)
             rights = _choice_texts(sets[1], "simpleAssociableChoice", notes)
         else:
             lefts = rights = _choice_texts(interaction, "simpleAssociableChoice", notes)
-            notes.append("associated pairs were read as left → right in the order the file gives them")
+            notes.append(Finding(N_("associated pairs were read as left → right in the order the file gives them")))
         left_text = {i: t for i, t, _f in lefts}
         right_text = {i: t for i, t, _f in rights}
         matched: dict[str, list[str]] = {}
@@ -752,7 +745,8 @@ def _block_question(interaction: etree._Element, decls: dict[str, _Declaration],
         pairs = []
         for left in order:
             if len(matched.get(left, [])) != 1:
-                raise _Skip(f"every left-hand choice needs exactly one match ({left!r} has {len(matched.get(left, []))})")
+                raise _Skip(N_("every left-hand choice needs exactly one match (%(choice)r has %(n)s)"),
+                            choice=left, n=len(matched.get(left, [])))
             pairs.append({"left": reader.local(left_text[left]), "right": reader.local(right_text[matched[left][0]])})
         used_ids = set(matched) | {r for rs in matched.values() for r in rs}
         distractors = [reader.local(t) for i, t, _f in rights if i not in used_ids]
@@ -761,14 +755,14 @@ def _block_question(interaction: etree._Element, decls: dict[str, _Declaration],
         choices = {i: t for i, t, _f in _choice_texts(interaction, "simpleChoice", notes)}
         order = decl.correct if decl else []
         if sorted(order) != sorted(choices):
-            raise _Skip("the correct order must name every choice once")
+            raise _Skip(N_("the correct order must name every choice once"))
         used = set()
         items = [{"id": _unique(slug(i), used, f"i-{n + 1}"), "text": reader.local(choices[i])} for n, i in enumerate(order)]
         return {"type": "ordering", "items": items}
-    raise _Skip(f"Kontor cannot import {kind}")
+    raise _Skip(N_("Kontor cannot import %(elements)s"), elements=kind)
 
 
-def _tolerance(item: etree._Element, identifier: str, answer: Decimal, notes: list[str]) -> Decimal:
+def _tolerance(item: etree._Element, identifier: str, answer: Decimal, notes: list[Finding]) -> Decimal:
     """The tolerance the response processing grants: <equal toleranceMode="absolute|relative">,
     or <equalRounded> (to n decimals or significant figures: half a unit in the last place)."""
     processing = _child(item, "responseProcessing")
@@ -787,15 +781,15 @@ def _tolerance(item: etree._Element, identifier: str, answer: Decimal, notes: li
                 return Decimal(0)
             width = max(abs(b) for b in bounds)
             if mode == "relative":
-                notes.append("a relative tolerance was turned into an absolute one")
+                notes.append(Finding(N_("a relative tolerance was turned into an absolute one")))
                 return abs(answer) * width / 100
             if len(set(bounds)) > 1:
-                notes.append("an asymmetric tolerance was widened to its larger side")
+                notes.append(Finding(N_("an asymmetric tolerance was widened to its larger side")))
             return width
         figures = _decimal(test.get("figures"))
         if figures is None:
             return Decimal(0)
-        notes.append("rounding to a number of digits was imported as a tolerance of half a unit in the last digit")
+        notes.append(Finding(N_("rounding to a number of digits was imported as a tolerance of half a unit in the last digit")))
         if (test.get("roundingMode") or "significantFigures") == "decimalPlaces":
             return Decimal(5) * Decimal(10) ** (-int(figures) - 1)
         exponent = math.floor(math.log10(abs(answer))) if answer else 0
@@ -804,17 +798,17 @@ def _tolerance(item: etree._Element, identifier: str, answer: Decimal, notes: li
 
 
 def _entry(interaction: etree._Element, decl: _Declaration | None, item: etree._Element, reader: _Reader,
-           notes: list[str], unit: str, *, gap: bool) -> dict[str, Any]:
+           notes: list[Finding], unit: str, *, gap: bool) -> dict[str, Any]:
     identifier = interaction.get("responseIdentifier") or ""
     keys = _keys(decl)
     if not keys:
-        raise _Skip(f"the text entry {identifier!r} has no correct response")
+        raise _Skip(N_("the text entry %(name)r has no correct response"), name=identifier)
     if decl is not None and decl.base_type in ("float", "integer"):
         answer = _decimal(keys[0])
         if answer is None:
-            raise _Skip(f"the correct response {keys[0]!r} is not a number")
+            raise _Skip(N_("the correct response %(text)r is not a number"), text=keys[0])
         if len(keys) > 1:
-            notes.append("only the first of several accepted numbers was imported")
+            notes.append(Finding(N_("only the first of several accepted numbers was imported")))
         data: dict[str, Any] = {"type": "numeric", "answer": answer,
                                 "tolerance": _tolerance(item, identifier, answer, notes)}
         if unit and not gap:
@@ -825,10 +819,10 @@ def _entry(interaction: etree._Element, decl: _Declaration | None, item: etree._
 
 
 def _cloze21(body: etree._Element, decls: dict[str, _Declaration], item: etree._Element, reader: _Reader,
-             notes: list[str], base: dict[str, Any]) -> dict[str, Any]:
+             notes: list[Finding], base: dict[str, Any]) -> dict[str, Any]:
     gaps: list[dict[str, Any]] = []
     used: set[str] = set()
-    problems: list[str] = []
+    problems: list[_Skip] = []
 
     def gap(element: etree._Element) -> str:
         identifier = element.get("responseIdentifier") or ""
@@ -845,12 +839,12 @@ def _cloze21(body: etree._Element, decls: dict[str, _Declaration], item: etree._
                            for n, (i, t, _f) in enumerate(choices)]
                 gaps.append({"id": gap_id, "type": "choice", "options": options})
         except _Skip as skip:
-            problems.append(str(skip))
+            problems.append(skip)
         return "{{" + gap_id + "}}"
 
     text, lossy = xhtml_to_markup(body, gap)
     if problems:
-        raise _Skip(problems[0])
+        raise problems[0]
     # Gaps in the order the responses are declared (Kontor's own order, when Kontor wrote the file).
     declared = {slug(identifier): index for index, identifier in enumerate(decls)}
     gaps.sort(key=lambda g: declared.get(g["id"], len(declared)))
@@ -918,7 +912,7 @@ class _ItemWriter:
     def __init__(self, question: Question, language: str) -> None:
         self.q = question
         self.lang = language
-        self.notes: list[str] = []
+        self.notes: list[Finding] = []
         self.root = _el(None, "assessmentItem", identifier=qti_identifier(question.id), title=question.id,
                         adaptive="false", timeDependent="false")
         self.root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
@@ -1110,7 +1104,7 @@ class _ItemWriter:
         ids = [qti_identifier(i.id) for i in self.q.items]
         self.declare("RESPONSE", "ordered", "identifier", ids)
         self.score_if(self.matches("RESPONSE"))
-        self.notes.append("ordering: QTI scores the whole order; Kontor gives credit per item in place")
+        self.notes.append(Finding(N_("ordering: QTI scores the whole order; Kontor gives credit per item in place")))
         interaction = _el(self.body, "orderInteraction", responseIdentifier="RESPONSE", shuffle="true")
         for item in self.q.items:
             _put_markup(_el(interaction, "simpleChoice", identifier=qti_identifier(item.id)), self.t(item.text))
@@ -1134,7 +1128,7 @@ class _ItemWriter:
                 self.declare(identifier, "single", "identifier", [qti_identifier(o.id) for o in gap.options if o.correct])
                 self.score_if(self.matches(identifier), share)
                 if any(o.feedback is not None for o in gap.options):
-                    self.notes.append("cloze: feedback on a choice in a gap is not carried by QTI inline choices")
+                    self.notes.append(Finding(N_("cloze: feedback on a choice in a gap is not carried by QTI inline choices")))
             elif isinstance(gap, NumericGap):
                 self.declare(identifier, "single", "float", [_fmt(gap.answer)])
                 self.score_if(self.within(identifier, gap.tolerance), share)
@@ -1161,7 +1155,7 @@ class _ItemWriter:
         if self.q.rubric is not None and self.t(self.q.rubric).strip():
             _put_markup(_el(self.body, "rubricBlock", view="scorer"), self.t(self.q.rubric))
         if self.q.min_words or self.q.max_words:
-            self.notes.append("essay: QTI 2.1 has no word limits; min_words/max_words were left out")
+            self.notes.append(Finding(N_("essay: QTI 2.1 has no word limits; min_words/max_words were left out")))
 
     def _document_text(self, document: Any) -> str:
         lines: list[str] = []
@@ -1199,8 +1193,8 @@ class _ItemWriter:
                 inline = _el(choice, "feedbackInline", outcomeIdentifier="FEEDBACK",
                              identifier=qti_identifier(entry.id), showHide="show")
                 _put_markup(inline, self.t(entry.error))
-        self.notes.append("document check: written as a multiple-response question with one choice per field "
-                          "(the faulty fields are the correct choices; their error texts are the choices' feedback)")
+        self.notes.append(Finding(N_("document check: written as a multiple-response question with one choice per field "
+                          "(the faulty fields are the correct choices; their error texts are the choices' feedback)")))
 
     def _data_entry(self) -> None:
         _block_text(self.body, self.t(self.q.text))
@@ -1213,9 +1207,9 @@ class _ItemWriter:
             _put_markup(paragraph, f"{self.t(entry.label)}:")
             _append_text(paragraph, " ")
             _el(paragraph, "textEntryInteraction", responseIdentifier=identifier)
-        self.notes.append("data entry: written as text entries per field; the source document became text and "
+        self.notes.append(Finding(N_("data entry: written as text entries per field; the source document became text and "
                           "Kontor's normalisation (dates, amounts, codes) is not carried: the expected answers "
-                          "are compared as written")
+                          "are compared as written")))
 
 
 def resolve_plain(text: LocalText, language: str) -> str:
@@ -1236,7 +1230,7 @@ def _write_package(questions: Sequence[Question], *, title: str, language: str) 
                  f"{QTI21_NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd")
         identifier = root.get("identifier")
         items.append((identifier, f"items/{identifier}.xml", _serialise(root)))
-        notes.extend(Finding(note, question=question.id) for note in dict.fromkeys(writer.notes))
+        notes.extend(replace(note, question=question.id) for note in dict.fromkeys(writer.notes))
 
     test_id = qti_identifier(slug(title) or "kontor-export")
     test = _el(None, "assessmentTest", identifier=test_id, title=title)

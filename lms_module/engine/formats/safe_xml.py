@@ -10,12 +10,16 @@ from __future__ import annotations
 from lxml import etree
 
 from .. import limits
-from . import FormatError, Finding
+from . import N_, FormatError, Finding
 
 
 def parse_xml(data: bytes, *, what: str = "file") -> etree._Element:
     if len(data) > limits.MAX_IMPORT_BYTES:
-        raise FormatError(f"the {what} is larger than {limits.MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        mb = limits.MAX_IMPORT_BYTES // (1024 * 1024)
+        if what in ("file", "text"):
+            raise FormatError(N_("the text is larger than %(mb)s MB") if what == "text"
+                              else N_("the file is larger than %(mb)s MB"), mb=mb)
+        raise FormatError(N_("%(name)s is larger than %(mb)s MB"), name=what, mb=mb)
     parser = etree.XMLParser(
         resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False,
         huge_tree=False, remove_comments=True, remove_pis=True,
@@ -24,13 +28,13 @@ def parse_xml(data: bytes, *, what: str = "file") -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         line = error.lineno if isinstance(error.lineno, int) else None
-        raise FormatError([Finding(f"not well-formed XML: {error.msg}", line=line)]) from None
+        raise FormatError([Finding(N_("not well-formed XML: %(detail)s"), line=line, params={"detail": error.msg})]) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise FormatError("the file declares a document type (DTD); Kontor does not read DTDs or entities")
+        raise FormatError(N_("the file declares a document type (DTD); Kontor does not read DTDs or entities"))
     for element in root.iter():
         if isinstance(element, etree._Entity):
-            raise FormatError([Finding("the file uses an XML entity; Kontor does not expand entities",
+            raise FormatError([Finding(N_("the file uses an XML entity; Kontor does not expand entities"),
                                        line=element.sourceline)])
     _check_depth(root)
     return root
@@ -41,8 +45,8 @@ def _check_depth(root: etree._Element) -> None:
     while stack:
         element, depth = stack.pop()
         if depth > limits.MAX_XML_DEPTH:
-            raise FormatError([Finding(f"the XML is nested deeper than {limits.MAX_XML_DEPTH} levels",
-                                       line=element.sourceline)])
+            raise FormatError([Finding(N_("the XML is nested deeper than %(n)s levels"), line=element.sourceline,
+                                       params={"n": limits.MAX_XML_DEPTH})])
         stack.extend((child, depth + 1) for child in element)
 
 
