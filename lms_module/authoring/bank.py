@@ -22,8 +22,8 @@ from sqlalchemy import delete, select
 from ..attempts.models import Attempt
 from ..db_types import utcnow
 from ..engine import limits
-from ..engine.formats import ExportedFile, Finding, FormatError, ParsedBank, format_named
-from ..engine.loader import QuizLoadError, format_field, parse_quiz
+from ..engine.formats import N_, ExportedFile, Finding, FormatError, ParsedBank, format_named, invalid_question
+from ..engine.loader import QuizLoadError, parse_quiz
 from ..engine.schema import QUESTION_TYPES, TOPICS, Question
 from ..engine.text import image_reference, plain
 from ..extensions import db
@@ -452,10 +452,11 @@ def _read_yaml(data: bytes, filename: str) -> tuple[ParsedBank, str | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise FormatError("the file is not UTF-8 text") from None
+        raise FormatError(N_("the file is not UTF-8 text")) from None
     try:
         quiz = parse_quiz(text, filename or "quiz.yaml")
     except QuizLoadError as error:
+        # The quiz loader's messages are English only (not templates): shown marked as English.
         raise FormatError([Finding(f"{e.field}: {e.message}" if e.field else e.message, line=e.line)
                            for e in error.errors]) from None
     return ParsedBank(questions=list(quiz.questions), tags={}), quiz.topic
@@ -465,16 +466,16 @@ def read_bank(data: bytes, filename: str, format_name: str, language: str) -> tu
     """Read a file in one of IMPORT_FORMATS: (parsed bank, topic the file names, format label).
     Raises FormatError for a file that cannot be imported as a whole."""
     if len(data) > limits.MAX_IMPORT_BYTES:
-        raise FormatError(f"the file is larger than {limits.MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
     if not data.strip():
-        raise FormatError("the file is empty")
+        raise FormatError(N_("the file is empty"))
     if format_name == "yaml":
         if len(data) > limits.MAX_FILE_BYTES:
-            raise FormatError(f"a Kontor quiz file is at most {limits.MAX_FILE_BYTES // (1024 * 1024)} MB")
+            raise FormatError(N_("a Kontor quiz file is at most %(mb)s MB"), mb=limits.MAX_FILE_BYTES // (1024 * 1024))
         bank, topic = _read_yaml(data, filename)
         return bank, topic, "Kontor YAML"
     if format_name not in IMPORT_FORMATS:
-        raise FormatError(f"unknown format {format_name!r}")
+        raise FormatError(N_("unknown format %(name)r"), name=format_name)
     bank_format = format_named(format_name)
     return bank_format.read(data, language=language), None, bank_format.label
 
@@ -489,10 +490,11 @@ def plan_import(course_id: int, data: bytes, filename: str, format_name: str, la
         return ImportPlan(format_label=format_name, errors=error.findings)
     plan = ImportPlan(format_label=label, skipped=list(bank.skipped), notes=list(bank.notes))
     if not bank.questions:
-        plan.errors.append(Finding("the file holds no question Kontor can import"))
+        plan.errors.append(Finding(N_("the file holds no question Kontor can import")))
         return plan
     if len(bank.questions) > limits.MAX_IMPORT_QUESTIONS:
-        plan.errors.append(Finding(f"the file holds more than {limits.MAX_IMPORT_QUESTIONS} questions"))
+        plan.errors.append(Finding(N_("the file holds more than %(max)s questions"),
+                                   params={"max": limits.MAX_IMPORT_QUESTIONS}))
         return plan
     taken = set(db.session.scalars(select(BankQuestion.key).where(BankQuestion.course_id == course_id)))
     for question in bank.questions:
@@ -500,12 +502,13 @@ def plan_import(course_id: int, data: bytes, filename: str, format_name: str, la
         original = data_["id"]
         key = _free_key(original, taken)
         if key != original:
-            plan.notes.append(Finding(f"the id {original!r} is already in the bank; imported as {key!r}", question=original))
+            plan.notes.append(Finding(N_("the id %(id)r is already in the bank; imported as %(key)r"), question=original,
+                                      params={"id": original, "key": key}))
             data_["id"] = key
         try:
             validate_question(data_)
         except ValidationError as error:
-            plan.errors.extend(Finding(f"{format_field(d['loc'])}: {d['msg']}", question=original) for d in error.errors())
+            plan.errors.append(Finding("", question=original, problems=invalid_question(error)))
             continue
         taken.add(key)
         tags = clean_tags(bank.tags.get(original, []))
@@ -515,9 +518,10 @@ def plan_import(course_id: int, data: bytes, filename: str, format_name: str, la
     for name, content in bank.files.items():
         media_type = next((t for magic, t in IMAGE_TYPES.items() if content.startswith(magic)), None)
         if media_type is None:
-            plan.notes.append(Finding(f"the file {name!r} is not a PNG or JPEG image; left out"))
+            plan.notes.append(Finding(N_("the file %(name)r is not a PNG or JPEG image; left out"), params={"name": name}))
         elif len(content) > limits.MAX_IMAGE_BYTES:
-            plan.notes.append(Finding(f"the image {name!r} is larger than {limits.MAX_IMAGE_BYTES // (1024 * 1024)} MB; left out"))
+            plan.notes.append(Finding(N_("the image %(name)r is larger than %(mb)s MB; left out"),
+                                      params={"name": name, "mb": limits.MAX_IMAGE_BYTES // (1024 * 1024)}))
         else:
             plan.images.append((name[:255], media_type, len(content)))
             plan.image_data[name[:255]] = (media_type, content)
@@ -629,7 +633,7 @@ def export_selection(course_id: int, ids: Sequence[int], format_name: str, langu
 def export_contents(contents: list[dict], format_name: str, language: str, *, slug: str, title, topic: str,
                     topic_chosen: bool = True, description=None, settings: dict | None = None) -> ExportedFile:
     if format_name not in EXPORT_FORMATS:
-        raise FormatError(f"unknown format {format_name!r}")
+        raise FormatError(N_("unknown format %(name)r"), name=format_name)
     if format_name == "yaml":
         quiz: dict = {"slug": slug, "title": title, "topic": topic}
         if description:
@@ -637,7 +641,8 @@ def export_contents(contents: list[dict], format_name: str, language: str, *, sl
         if settings:
             quiz["settings"] = settings
         quiz["questions"] = contents
-        notes = [] if topic_chosen else [Finding(f"no question has a topic; the file names {topic!r}, change it as needed")]
+        notes = [] if topic_chosen else [Finding(N_("no question has a topic; the file names %(topic)r, change it as needed"),
+                                                 params={"topic": topic})]
         text = yaml.safe_dump(quiz, allow_unicode=True, sort_keys=False, width=100)
         return ExportedFile(text.encode("utf-8"), f"{slug}.yaml", "application/yaml", notes)
     questions = [validate_question(content) for content in contents]
