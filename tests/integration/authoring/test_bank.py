@@ -387,19 +387,105 @@ def test_deep_linking_lists_the_courses_own_quizzes_beside_the_library(app, clie
     assert own < body.index("Our own quiz") < library < body.index('value="all-types"')
 
 
-def test_an_import_preview_in_german_marks_the_engines_english_findings_as_english(app, client, make_launch):
-    """The findings' messages come from the engine in English only: on a German page each is marked
-    lang="en" (WCAG 3.1.2, a screen reader switches voice), and where it is, is German."""
-    launch = make_launch("instructor", locale="de")
-    page = client.get(f"/l/{launch}/authoring/bank/import").get_data(as_text=True)
-    preview = client.post(f"/l/{launch}/authoring/bank/import", content_type="multipart/form-data",
-                          data={"csrf_token": csrf_from(page), "format": "gift", "language": "de", "topic": "",
-                                "file": (io.BytesIO(GIFT), "bank.gift")})
-    assert preview.status_code == 200
-    body = preview.get_data(as_text=True)
-    items = re.findall(r'<ul class="findings">(.*?)</ul>', body, re.S)
-    assert items and all("<li>" in block for block in items)
-    for item in re.findall(r"<li>(.*?)</li>", "".join(items), re.S):
-        assert re.search(r'<span lang="en">[^<]+</span>$', item.strip()), item
-    assert "Zeile " in body and "line " not in body.replace('lang="en"', "")
+def _moodle(*questions: str, root: str = "quiz") -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>\n{"".join(questions)}</{root}>\n'.encode()
 
+
+def _moodle_question(kind: str, name: str, answers: str = "", single: str = "") -> str:
+    return (f'<question type="{kind}"><name><text>{name}</text></name>'
+            f'<questiontext format="html"><text>Which one?</text></questiontext>{single}{answers}</question>\n')
+
+
+_TRUE = '<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>'
+_TWO_RIGHT = ('<answer fraction="100"><text>A</text></answer><answer fraction="100"><text>B</text></answer>'
+              '<answer fraction="0"><text>C</text></answer>')
+
+
+def _no_manifest_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("item.xml", "<assessmentItem/>")
+    return buffer.getvalue()
+
+
+# Malformed files and how each finding reads in German and in English: the whole file refused
+# (a control character, not UTF-8, not Moodle XML, a zip without manifest) or one question skipped
+# (a Moodle type Kontor lacks; a single choice with two right answers, worded as the editor words it).
+MALFORMED = [
+    ("gift", "bad.gift", b"::q:: Is it\x01 true? {T}\n",
+     "Das Steuerzeichen U+0001 ist nicht erlaubt", "control character U+0001 is not allowed"),
+    ("gift", "latin1.gift", b"::q:: Caf\xe9 au lait? {T}\n",
+     "Die Datei ist kein UTF-8-Text", "the file is not UTF-8 text"),
+    ("moodlexml", "wrong.xml", _moodle(root="questions"),
+     "Dies ist keine Moodle-XML-Datei: Das Wurzelelement ist &lt;questions&gt;, nicht &lt;quiz&gt;",
+     "this is not a Moodle XML file: the root element is &lt;questions&gt;, not &lt;quiz&gt;"),
+    ("moodlexml", "types.xml", _moodle(_moodle_question("truefalse", "Fine", _TRUE),
+                                       _moodle_question("calculated", "Formula")),
+     "Der Moodle-Fragetyp &#39;calculated&#39; hat in Kontor keine Entsprechung; nicht importiert",
+     "Moodle question type &#39;calculated&#39; has no counterpart in Kontor; not imported"),
+    ("qti", "package.zip", _no_manifest_zip(),
+     "Das Archiv enthält keine imsmanifest.xml; ist es ein QTI-Paket?",
+     "the archive holds no imsmanifest.xml; is it a QTI package?"),
+    ("moodlexml", "two-right.xml", _moodle(_moodle_question("truefalse", "Fine", _TRUE),
+                                           _moodle_question("multichoice", "Two right", _TWO_RIGHT,
+                                                            "<single>true</single>")),
+     "Genau eine Antwort als richtig markieren.", "Mark exactly one option as correct."),
+]
+
+
+def _preview(client, launch, fmt: str, name: str, data: bytes, headers=None):
+    page = client.get(f"/l/{launch}/authoring/bank/import").get_data(as_text=True)
+    return client.post(f"/l/{launch}/authoring/bank/import", content_type="multipart/form-data", headers=headers or {},
+                       data={"csrf_token": csrf_from(page), "format": fmt, "language": "de", "topic": "",
+                             "file": (io.BytesIO(data), name)})
+
+
+def _finding_items(body: str) -> list[str]:
+    return [item.strip() for item in re.findall(r"<li>(.*?)</li>", body, re.S)
+            if "Zeile " in item or "line " in item or "<code>" in item or "imsmanifest" in item]
+
+
+@pytest.mark.parametrize("fmt, name, data, german, english", MALFORMED, ids=[m[1] for m in MALFORMED])
+def test_an_import_preview_in_german_explains_a_malformed_file_in_german(app, client, make_launch,
+                                                                      fmt, name, data, german, english):
+    """Every finding reaches a German instructor in German (the engine gives a template, the page
+    translates it); nothing of it is left in English, and nothing is marked as English."""
+    launch = make_launch("instructor", locale="de")
+    body = _preview(client, launch, fmt, name, data).get_data(as_text=True)
+    (item,) = [item for item in _finding_items(body) if german in item]
+    assert english not in body and 'lang="en"' not in item
+    assert item.startswith("Zeile ") or fmt == "qti"
+
+
+@pytest.mark.parametrize("fmt, name, data, german, english", MALFORMED, ids=[m[1] for m in MALFORMED])
+def test_an_import_preview_in_english_explains_a_malformed_file_in_english(app, client, make_launch,
+                                                                        fmt, name, data, german, english):
+    launch = make_launch("instructor", locale="en")
+    body = _preview(client, launch, fmt, name, data, headers=EN).get_data(as_text=True)
+    assert english in body, body
+    assert german not in body
+
+
+def test_what_has_no_translation_stays_english_and_is_marked_so(app, client, make_launch):
+    """The quiz loader's messages (a Kontor YAML file) are English only: on a German page that part is
+    marked lang="en" (WCAG 3.1.2), while where it is reads German."""
+    launch = make_launch("instructor", locale="de")
+    data = (b"slug: s\ntitle: T\ntopic: compliance\nquestions:\n"
+            b"  - {id: q, type: true_false, text: T, answer: true, colour: red}\n")
+    body = _preview(client, launch, "yaml", "quiz.yaml", data).get_data(as_text=True)
+    (item,) = [item for item in _finding_items(body) if "colour" in item]
+    assert re.fullmatch(r'Zeile \d+: <span lang="en">[^<]*colour[^<]*</span>', item), item
+
+
+
+def test_the_export_page_gives_the_writers_notes_in_german(app, client, make_launch):
+    """A writer's note (what the format could not carry) reaches a German instructor in German."""
+    launch = make_launch("instructor", locale="de")
+    with app.app_context():
+        import_for_course(b"slug: ours\ntitle: Unser Quiz\ntopic: compliance\nquestions:\n"
+                          b"  - {id: q, type: essay, text: Schreiben Sie, min_words: 10}\n", "q.yaml", _course_id(app))
+        db.session.commit()
+    body = client.get(f"/l/{launch}/authoring/bank/export?quiz=ours&format=gift&language=de").get_data(as_text=True)
+    (item,) = [item for item in _finding_items(body) if "min_words" in item]
+    assert item == "<code>q</code>: Freitext-Fragen in GIFT haben keine Angabe für min_words; nicht geschrieben", item
+    assert "not written" not in body
