@@ -66,6 +66,40 @@ def test_the_frame_shrinks_when_the_page_gets_shorter(page):
     assert page.evaluate("() => document.getElementById('tool').getBoundingClientRect().height") < 400
 
 
+# The LMS's script (and its listener) comes a second after the tool's page has loaded, as a page
+# whose scripts load beside the frame can on a slow machine.
+LATE_PARENT = """<!doctype html><html><body>
+<iframe id="tool" style="width: 800px; height: 600px; border: 0"></iframe>
+<script>
+  window.heights = [];
+  var tool = document.getElementById("tool");
+  tool.addEventListener("load", function () {
+    setTimeout(function () {
+      window.addEventListener("message", function (event) {
+        if (event.data && event.data.subject === "lti.frameResize") {
+          window.heights.push(event.data.height);
+          tool.style.height = event.data.height + "px";
+        }
+      });
+    }, 1000);
+  });
+  tool.srcdoc = %s;
+</script></body></html>"""
+
+
+def test_the_frame_fits_when_the_lms_listens_only_after_the_page_has_loaded(page):
+    """A message sent before the LMS listens is lost, and the tool sent the height only when it
+    changed: the frame kept the LMS's 600 px for a page of 1,200. The height is sent again after
+    the load, so an LMS that listens a second late still gets it."""
+    script = (STATIC / "js" / "frame-resize.js").read_text()
+    tool = (f'<!doctype html><html><body style="margin:0"><main><div style="height: 1200px">tall</div>'
+            f'</main><script>{script}</script></body></html>')
+    page.set_content(LATE_PARENT % json.dumps(tool).replace("</", "<\\/"))
+    page.wait_for_function("() => window.heights.length > 0", timeout=15000)
+    assert page.evaluate("() => window.heights")[-1] >= 1200
+    assert page.evaluate("() => document.getElementById('tool').getBoundingClientRect().height") >= 1200
+
+
 # --- review labels are labels, not empty input boxes ----------------------------------------------
 
 
