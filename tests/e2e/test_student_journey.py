@@ -247,8 +247,10 @@ def test_an_autosave_refused_for_its_security_token_keeps_the_answer_and_says_wh
 
     with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 400):
         field.fill("kept answer")
-    page.wait_for_timeout(300)  # the flush has ended
-    assert STALE_TOKEN[locale] in frame.locator("#save-status").inner_text()
+    # The response reaching the browser is not yet the script's reading of it: wait for the reason
+    # on screen (a fixed 300 ms was too short on a loaded machine). Had the script dropped the
+    # answer instead of keeping it, the save after 'online' below would never go out.
+    frame.locator("#save-status").filter(has_text=STALE_TOKEN[locale]).wait_for(timeout=15000)
     assert frame.evaluate("() => document.getElementById('attempt-form').dataset.unsent") == "1"
 
     frame.evaluate("token => { document.getElementById('attempt-form').dataset.csrf = token; }", token)
