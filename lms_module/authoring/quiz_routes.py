@@ -287,8 +287,9 @@ def apply_regrade(launch_id: str, quiz_id: int):
     db.session.commit()
     if outcome.grades:
         queue_work("authoring")
-    flash(_("%(attempts)s attempts were rescored; %(grades)s grades changed and are sent to the LMS.",
-            attempts=outcome.attempts, grades=outcome.grades))
+    flash(" ".join((ngettext("%(num)s attempt was rescored.", "%(num)s attempts were rescored.", outcome.attempts),
+                    ngettext("%(num)s grade changed and is sent to the LMS.",
+                             "%(num)s grades changed and are sent to the LMS.", outcome.grades))))
     return redirect(url_for("course_quizzes.regrade", launch_id=launch_id, quiz_id=quiz_id))
 
 

@@ -263,7 +263,7 @@ def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, cli
         applied = client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade",
                               data={"csrf_token": editor["token"]})
     assert applied.status_code == 302
-    assert "1 attempts were rescored; 1 grades changed" in client.get(applied.location).get_data(as_text=True)
+    assert "1 attempt was rescored. 1 grade changed and is sent to the LMS." in client.get(applied.location).get_data(as_text=True)
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.marks == 3 and attempt.fraction == 1.0
