@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,11 @@ def test_essay_word_count_follows_typing_and_is_announced_politely(app, page):
     view = handler.view(question, layout, "de", {})
     script = (STATIC / "js" / "word-count.js").read_text()
     html = rendered(app, "questions/_essay.html", "de", q=view)
+    # The page's clock stands still while the test types: the script's 1.5 s pause is counted on
+    # it, not on a machine that may stall between two keys or before the next check.
+    page.clock.install(time=datetime(2026, 3, 2, 9, 0, 0))
     page.set_content(styled_page(html + f"<script>{script}</script>", "de"))
+    page.clock.pause_at(datetime(2026, 3, 2, 9, 0, 1))
     counter = page.locator(".q-words")
     assert counter.is_visible()
     spoken = page.locator(".q-words__spoken")
@@ -139,7 +144,9 @@ def test_essay_word_count_follows_typing_and_is_announced_politely(app, page):
     area.press_sequentially("Weil die Rechnung passen muss", delay=20)
     assert page.locator(".q-words__shown").inner_text() == "5 Wörter – weniger als verlangt"
     assert spoken.inner_text() == ""  # throttled: nothing is spoken while typing goes on
-    page.wait_for_function("() => document.querySelector('.q-words__spoken').textContent !== ''", timeout=5000)
+    page.clock.run_for(1400)
+    assert spoken.inner_text() == ""  # nor before typing has paused for 1.5 s
+    page.clock.run_for(100)
     assert spoken.inner_text() == "5 Wörter – weniger als verlangt"
     area.fill(" ".join(["Wort"] * 25))
     area.dispatch_event("input")
