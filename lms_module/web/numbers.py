@@ -1,7 +1,8 @@
 """The one rounding rule for numbers people read (stated in docs/reports.md):
 
 - percentages (scores, grades, pass marks, shares) are rounded half up to one decimal, and a
-  trailing zero is dropped: 97.727 % → "97.7 %" ("97,7 %" in German), 98.0 % → "98 %";
+  trailing zero is dropped: 97.727 % → "97.7 %" ("97,7 %" in German), 98.0 % → "98 %", with a
+  no-break space before the sign (the label is one unit on the page);
 - points are rounded half up to two decimals, trailing zeros dropped: 2.5 → "2.5" / "2,5".
 
 The result page, every report and every export (which write the rounded number, not text) use
@@ -41,7 +42,9 @@ def percent_label(fraction: float | None, digits: int = PERCENT_DIGITS, locale: 
 @lru_cache(maxsize=4096)
 def _percent_label(fraction: float, digits: int, locale: str) -> str:
     value = _rounded(float(Decimal(str(fraction)) * 100), digits)
-    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale) + " %"
+    # A no-break space before the sign: the number and its % never end up on two lines ("0" at the
+    # end of one line of a phone's sentence, "%" alone on the next).
+    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale) + "\u00a0%"
 
 
 def points_value(value: float | None) -> float | None:

@@ -44,6 +44,21 @@ def test_the_attempts_table_does_not_widen_the_page(phone, live):
     assert "Nicht bestanden" in frame.locator("main table").inner_text()
     widths = frame.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
+    # "Ihre Bewertung für diese Aktivität: 0 %": the number and its sign stay on one line.
+    split = frame.evaluate("""() => {
+      const split = [];
+      const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/\\d\\s%/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          if (new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size > 1) split.push(node.data);
+        }
+      }
+      return split;
+    }""")
+    assert split == []
     region = frame.locator("[role=region][aria-labelledby=attempts-heading]")
     assert region.locator("table").count() == 1
     assert_accessible(frame, "start page with an attempt (de, phone)")

@@ -27,7 +27,7 @@ def test_start_page_shows_the_rules(client, student):
     assert "All question types" in body
     assert "Attempts left" in body and ">2<" in body
     assert "20 minutes" in body
-    assert "70 %" in body
+    assert "70\u00a0%" in body
     assert "highest attempt counts" in body
     # How big the quiz is (issue 13): 11 questions worth 14.5 points.
     assert "<dt>Questions</dt><dd>11</dd>" in body and "<dt>Points</dt><dd>14.5</dd>" in body

@@ -45,9 +45,9 @@ def test_overview_shows_activities_and_mastery_per_topic(client, course):
     html = client.get(f"/l/{course['launch']}/course/overview").get_data(as_text=True)
     assert "Quiz activity" in html and "Statistics drill" in html  # the activity and its quiz
     # Anna 100 %, Ben 33 %: the average grade 67 %, pass rate (pass mark 50 %) 50 %
-    assert ("66.7 %" in html or "67 %" in html) and "50 %" in html
+    assert ("66.7\u00a0%" in html or "67\u00a0%" in html) and "50\u00a0%" in html
     assert "Anna Arendt" in html and "Ben Brandt" in html and "Cem Celik" in html
-    assert "100 %" in html and ("33.3 %" in html or "33 %" in html)
+    assert "100\u00a0%" in html and ("33.3\u00a0%" in html or "33\u00a0%" in html)
     assert '<svg role="img" aria-labelledby="heat-title heat-desc"' in html
     assert "Heat map of topic mastery" in html
     # sorted by accuracy, highest first: Anna before Ben; Cem (no value) last either way
@@ -85,7 +85,7 @@ def test_students_who_have_not_started_an_activity_closing_soon(app, client, cou
 def test_student_sees_own_progress_and_wrong_answers_without_keys(app, client, course, make_launch):
     launch = make_launch("student", user_sub="ben")
     html = client.get(f"/l/{launch}/progress").get_data(as_text=True)
-    assert ("33.3 %" in html or "33 %" in html) and "Question two" in html and "Question three" in html
+    assert ("33.3\u00a0%" in html or "33\u00a0%" in html) and "Question two" in html and "Question three" in html
     assert "Question one" not in html  # answered right
     assert "Statistics drill" in html
     assert "Right one" not in html  # no answer key

@@ -13,15 +13,16 @@ RIGHT, WRONG = {"choice": "a"}, {"choice": "b"}
 
 
 def test_rounding_rule_units():
-    assert numbers.percent_label(2 / 3, locale="de") == "66,7 %"
-    assert numbers.percent_label(0.9775, locale="en") == "97.8 %"  # half up, not to even
-    assert numbers.percent_label(0.98, locale="en") == "98 %"
+    # The sign follows a no-break space: "66,7" and "%" never stand on two lines.
+    assert numbers.percent_label(2 / 3, locale="de") == "66,7\u00a0%"
+    assert numbers.percent_label(0.9775, locale="en") == "97.8\u00a0%"  # half up, not to even
+    assert numbers.percent_label(0.98, locale="en") == "98\u00a0%"
     assert numbers.percent_label(None) == "–"
     assert numbers.percent_value(0.97727) == 97.7
     assert numbers.points_label(2.125, "de") == "2,13" and numbers.points_label(3.0, "en") == "3"
 
 
-@pytest.mark.parametrize("locale, shown", [("en", "66.7 %"), ("de", "66,7 %")])
+@pytest.mark.parametrize("locale, shown", [("en", "66.7\u00a0%"), ("de", "66,7\u00a0%")])
 def test_one_grade_reads_the_same_everywhere(app, client, make_launch, teacher, student, attempt_for, locale, shown):
     ben = student("ben", name="Ben Berg")
     public_id = attempt_for(ben, {"q1": RIGHT, "q2": WRONG, "q3": RIGHT})

@@ -18,4 +18,6 @@ def app_context():
 @pytest.mark.parametrize("fraction", [0.1235, 0.0125, 0.2345, 0.75, 0.977272])
 def test_the_lms_comment_shows_the_percentage_of_the_result_page(app_context, fraction):
     # Half-way values (12.35 %) are where round() and the one rounding rule used to part.
-    assert _comment("en", fraction, "highest", False).startswith(f"Kontor: {percent_label(fraction)} (")
+    # The comment is plain text for the LMS: the same number, with an ordinary space before the sign.
+    shown = percent_label(fraction).replace("\u00a0", " ")
+    assert _comment("en", fraction, "highest", False).startswith(f"Kontor: {shown} (")
