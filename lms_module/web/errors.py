@@ -3,6 +3,7 @@ details go to the log with a request id that the page shows."""
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..courses.context import load_context
 from ..extensions import db
+from .security import allow_framing_by
 
 log = logging.getLogger("kontor.errors")
 
@@ -128,11 +130,18 @@ def _ensure_url_adapter() -> None:
                                                    url_scheme=request.scheme)
 
 
-def _speak_the_launchs_language() -> None:
-    """The security token and the body's size are checked before the view loads its launch, so such
-    a refusal knew only the browser's language: a German course's student read it in English. The
-    launch the URL names tells its language (only that: the refusal shows nothing of the launch)."""
+_LAUNCH_IN_PATH = re.compile(r"/l/([^/]{1,64})/")
+
+
+def _follow_the_launch_in_the_url() -> None:
+    """The security token and the body's size are checked before the view loads its launch, and an
+    unknown page inside a launch matches no view at all, so such a refusal knew only the browser's
+    language (a German course's student read it in English) and was framed by 'self' only (the
+    LMS's frame showed the browser's own "refused to connect" page). The launch the URL names tells
+    its language and the platform that may frame it (only that: the refusal shows nothing of it)."""
     launch_id = (request.view_args or {}).get("launch_id")
+    if launch_id is None and (found := _LAUNCH_IN_PATH.match(request.path)):
+        launch_id = found.group(1)
     if getattr(g, "launch", None) is not None or not isinstance(launch_id, str) or len(launch_id) > 64:
         return
     try:
@@ -142,13 +151,14 @@ def _speak_the_launchs_language() -> None:
         return
     if context is not None:
         g.locale = context.locale
+        allow_framing_by(context.platform_id)
 
 
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         log.warning("request %s: CSRF rejected: %s", g.get("request_id"), error.description)
-        _speak_the_launchs_language()
+        _follow_the_launch_in_the_url()
         return render_error(400, "csrf")
 
     @app.errorhandler(HTTPException)
@@ -156,7 +166,7 @@ def init_app(app) -> None:
         reason = error.description if isinstance(error.description, str) and error.description in MESSAGES else None
         if error.code and error.code >= 500:
             log.error("request %s: %s", g.get("request_id"), error)
-        _speak_the_launchs_language()  # refused before the view (a body too large, say)
+        _follow_the_launch_in_the_url()  # refused before the view (a body too large, say)
         return render_error(error.code or 500, reason)
 
     @app.errorhandler(OperationalError)

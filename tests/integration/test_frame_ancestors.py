@@ -140,3 +140,25 @@ def test_a_registration_refused_after_fetching_is_shown_in_the_lms_dialog_too(ap
         page = _register(client, base_url + "/.well-known/openid-configuration")
     assert page.status_code == 409 and "platform_exists" in page.get_data(as_text=True)
     assert _ancestors(page)[-1] == base_url
+
+
+def test_refusals_before_the_view_are_framed_by_the_launchs_platform(app, client, make_launch):
+    """A form sent without its security token, a body too large and an unknown page inside a launch
+    are refused before any view loads the launch: they were framed by 'self' only, so inside the
+    LMS's frame the browser showed its own 'refused to connect' page instead of Kontor's message."""
+    launch = make_launch("student")
+    refusals = [
+        client.post(f"/l/{launch}/quiz/start", data={}),  # no CSRF token
+        client.post(f"/l/{launch}/quiz/start", data={"x": "y" * (3 * 1024 * 1024)}),  # over MAX_CONTENT_LENGTH
+        client.get(f"/l/{launch}/no-such-page"),
+    ]
+    assert [page.status_code for page in refusals] == [400, 413, 404]
+    for page in refusals:
+        assert _ancestors(page) == ["'self'", "https://lms.example"], page.status_code
+
+
+def test_an_unknown_launch_in_the_path_frames_by_no_platform(app, client, make_launch):
+    make_launch("student")
+    page = client.get("/l/" + "x" * 300 + "/no-such-page")
+    assert page.status_code == 404
+    assert _ancestors(page) == ["'self'"]
