@@ -10,8 +10,9 @@ from sqlalchemy import select
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
 from ..engine import resolve
-from ..engine.display import quiz_numbers
+from ..engine.display import listing_text, quiz_numbers
 from ..extensions import db
+from ..library.services import content_by_version_id
 from ..courses.models import Membership, User
 from . import charts, formulas, queue_queries, summary_queries
 from .scope import Scope, display_name, student_attempts
@@ -128,6 +129,9 @@ class GradingQueueView:
     entries: list[queue_queries.QueueEntry]
     total: int
     current: GradingItem | None
+    # The listed answers' questions on one line (listing_text), by answer id: an instructor tells
+    # the questions apart by their text, not by the ids the author or an import gave them.
+    question_texts: dict[int, str] = field(default_factory=dict)
 
 
 QUEUE_LIST_LIMIT = 200
@@ -147,7 +151,24 @@ def grading_queue(scope: Scope, wanted_answer_id: int | None, locale: str) -> Gr
     following = entries[index + 1].answer_id if index + 1 < len(entries) else (
         entries[0].answer_id if index > 0 else None)
     item = GradingItem(entry, GradingAnswer(answer.id, answer.max_marks), review, index + 1, following)
-    return GradingQueueView(entries[:QUEUE_LIST_LIMIT], len(entries), item)
+    listed = entries[:QUEUE_LIST_LIMIT]
+    return GradingQueueView(listed, len(entries), item, _question_texts(listed, locale))
+
+
+def _question_texts(entries: list[queue_queries.QueueEntry], locale: str) -> dict[int, str]:
+    """Each listed answer's question text, from its attempt's quiz version (parsed once per version);
+    a question the version lacks keeps its id, as the review shows it as a notice."""
+    contents: dict[int, Any] = {}
+    texts: dict[int, str] = {}
+    for entry in entries:
+        if entry.quiz_version_id not in contents:
+            contents[entry.quiz_version_id] = content_by_version_id(entry.quiz_version_id)
+        try:
+            question = contents[entry.quiz_version_id].question(entry.question_id)
+        except KeyError:
+            continue
+        texts[entry.answer_id] = listing_text(question, locale)
+    return texts
 
 
 # --- one student ---------------------------------------------------------------------------------

@@ -20,13 +20,14 @@ class QueueEntry:
     name: str
     question_id: str
     submitted_at: datetime | None
+    quiz_version_id: int
 
 
 def grading_queue(scope: Scope, limit: int | None = None) -> list[QueueEntry]:
     """Essay answers waiting for the instructor, oldest submission first."""
     query = (
         select(Answer.id, Attempt.public_id, Attempt.number, Attempt.user_id, name_sql().label("name"),
-               Answer.question_id, Attempt.submitted_at)
+               Answer.question_id, Attempt.submitted_at, Attempt.quiz_version_id)
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(User, User.id == Attempt.user_id)
         .where(own_attempts(scope), Attempt.status == AWAITING_GRADING, Answer.needs_manual.is_(True),

@@ -94,6 +94,19 @@ def test_the_queue_moves_on_to_the_next_answer(app, client, mixed, student, atte
     assert "Answer 1 of 1: Bo" in skipped  # an unknown id shows the first answer
 
 
+def test_the_queue_lists_each_answer_with_its_question_text(app, client, mixed, student, attempt_for):
+    """The list names each answer's question by its text (the id, which the author or an import
+    chose, only beside it): an instructor with several essay questions tells them apart."""
+    attempt_for(student("a1", name="Ada", link="link-mixed"), MIXED_ANSWERS, link="link-mixed", minutes=30)
+    attempt_for(student("a2", name="Bo", link="link-mixed"), MIXED_ANSWERS, link="link-mixed", minutes=5)
+    queue = client.get(f"/l/{mixed}/reports/grading").get_data(as_text=True)
+    listed = queue.split('<tbody>', 1)[1].split('</tbody>', 1)[0]
+    rows = listed.split("<tr>")[1:]
+    assert len(rows) == 2
+    for row in rows:
+        assert "Explain the four-eyes principle." in row and "(essay)" in row
+
+
 @pytest.mark.parametrize("marks", ["3.5", "-1", "abc", "", "nan", "inf"])
 def test_bad_marks_change_nothing(app, client, mixed, student, attempt_for, graded_listener, marks):
     public_id = attempt_for(student("fay", link="link-mixed"), MIXED_ANSWERS, link="link-mixed")
