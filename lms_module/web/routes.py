@@ -1,9 +1,11 @@
-"""Where a launch lands, by role and by whether the link has a quiz yet; plus the health check."""
+"""Where a launch lands, by role and by whether the link has a quiz yet; plus Kontor's own address
+(for administrators) and the health checks."""
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,6 +15,20 @@ from .access import launch_required, public_route
 
 log = logging.getLogger("kontor.web")
 bp = Blueprint("web", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@public_route
+def home():
+    """Kontor's address opened directly (an LMS administrator setting it up, or a student who
+    bookmarked it): what Kontor is, that it opens from the course, and the URLs an LMS asks for."""
+    endpoints = [
+        (_l("Initiate login URL (OIDC login)"), url_for("lti.login", _external=True)),
+        (_l("Tool URL, redirection URI and target link URI (launch)"), url_for("lti.launch", _external=True)),
+        (_l("Public keyset URL (JWKS)"), url_for("lti.jwks", _external=True)),
+        (_l("Canvas developer key (JSON URL)"), url_for("lti.canvas_json", _external=True)),
+    ]
+    return render_template("home.html", endpoints=endpoints)
 
 
 @bp.route("/healthz")

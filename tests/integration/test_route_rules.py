@@ -27,6 +27,7 @@ def test_public_routes_are_only_the_known_entry_points(app):
     )
     assert public == sorted(
         [
+            "/",  # what Kontor is, for someone who opens its address (web.home)
             "/healthz",
             "/readyz",
             "/lti/canvas.json",
