@@ -43,6 +43,12 @@ FAILURES = {
         "Kontor accepts registrations only with an invitation from its administrator. Ask them to run "
         "\"flask --app wsgi platform invite\" and paste the registration URL it prints into your LMS. "
         "Nothing was registered.")),
+    # The registration URL opened on its own (in a browser tab, not by the LMS).
+    "missing_openid_configuration": (400, _l(
+        "This is a registration URL for your LMS, not a page to open on its own. Paste it into your "
+        "LMS where it adds an LTI 1.3 tool (Moodle: Site administration, Plugins, External tool, Manage "
+        "tools, \"Tool URL\", then \"Add LTI Advantage\"); the LMS opens it with its own details. "
+        "Nothing was registered, and the invitation can still be used.")),
     "invite_invalid": (403, _l(
         "This invitation is unknown, has expired or was already used. Ask Kontor's administrator for a "
         "new registration URL. Nothing was registered.")),

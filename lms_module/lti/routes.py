@@ -273,7 +273,7 @@ def register():
         elif not config["KONTOR_OPEN_REGISTRATION"]:
             raise RegistrationFailed("invite_required")
         if not configuration_url:
-            return render_error(400, "missing_openid_configuration")
+            raise RegistrationFailed("missing_openid_configuration")
         if len(configuration_url) > 2048 or len(request.args.get("registration_token", "")) > 8192:
             raise RegistrationFailed("bad_openid_configuration_url", "too long")
         timeout = float(config["KONTOR_HTTP_TIMEOUT_SECONDS"])

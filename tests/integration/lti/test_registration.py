@@ -2,6 +2,7 @@
 from urllib.parse import quote
 
 import jwt
+import pytest
 from sqlalchemy import select
 
 from lms_module.extensions import db
@@ -59,6 +60,23 @@ def test_registration_refuses_a_configuration_from_another_issuer(live):
 def test_registration_without_parameters(live):
     response = live.app.test_client().get("/lti/register")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("language, words", [("en", "Paste it into your LMS"), ("de", "Fügen Sie sie in Ihrer Lernplattform")])
+def test_an_invite_opened_on_its_own_says_where_to_paste_it(app, client, language, words):
+    """An administrator who opens the printed registration URL in a browser (not from the LMS) read
+    only "the request could not be processed"; the invite stays usable."""
+    from datetime import timedelta
+
+    from lms_module.lti.invites import create_invite, find_open_invite
+    with app.app_context():
+        _, token = create_invite("Moodle Example", timedelta(hours=1))
+        db.session.commit()
+    response = client.get("/lti/register", query_string={"invite": token}, headers={"Accept-Language": language})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and words in page
+    with app.app_context():
+        assert find_open_invite(token) is not None
 
 
 def test_canvas_json_configuration(client):
