@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_babel import format_date, gettext as _
+from flask_babel import get_locale, gettext as _
 
 from ..engine.answer_cues import CueFinding
+from ..engine.display import date_text
 from ..engine.review_dates import DueReview
 
 MAX_LISTED = 8
@@ -53,6 +54,6 @@ def describe(warnings: Sequence[CueFinding | DueReview]) -> list[str]:
     if due:
         texts.append(_(
             "The review date of these questions has passed; check that their answers still hold: %(questions)s",
-            questions=_listed([f"{d.question_id} ({format_date(d.review_by, 'medium')})" for d in due]),
+            questions=_listed([f"{d.question_id} ({date_text(d.review_by, str(get_locale()))})" for d in due]),
         ))
     return texts

@@ -20,7 +20,8 @@ BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}
 SOURCE_PHRASES = {"de": (("general practice", "allgemeine Praxis"),)}
 
 
-def _babel(locale: str | None) -> str:
+def babel_locale(locale: str | None) -> str:
+    """The Babel locale whose formats a language's dates and numbers are written in."""
     return BABEL_LOCALE[normalize_locale(locale)]
 
 
@@ -41,12 +42,12 @@ def number_text(value: Decimal, locale: str | None, decimals: int | None = None)
     """3415.5 → '3,415.5' / '3.415,5' (or with `decimals` decimals: '3.415,50')."""
     digits = _decimals(value) if decimals is None else decimals
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_babel(locale), decimal_quantization=True)
+    return format_decimal(value, format=pattern, locale=babel_locale(locale), decimal_quantization=True)
 
 
 def date_text(value: date, locale: str | None) -> str:
     """2026-11-09 → '09.11.2026' / '9 Nov 2026'."""
-    return format_date(value, "medium", locale=_babel(locale))
+    return format_date(value, "medium", locale=babel_locale(locale))
 
 
 def tolerance_matters(tolerance: Decimal, decimals: int) -> bool:

@@ -5,12 +5,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from flask_babel import format_date, format_datetime, format_time, get_locale, get_timezone, ngettext
+from babel.dates import format_date, format_datetime, format_time
+from flask_babel import get_locale, get_timezone, ngettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_environment
 from markupsafe import Markup
 
 from ..engine import GRADING_METHODS, render, resolve
+from ..engine.display import babel_locale
 from ..engine.schema import TOPICS
 from ..engine.questions.base import number_label as _number_label
 from . import numbers
@@ -117,11 +119,16 @@ def datetime_label(value) -> str:
 
 @lru_cache(maxsize=4096)
 def _datetime_label(value, locale: str, timezone: str) -> str:
-    """datetime_label, formatted by flask_babel in the request's `locale` and `timezone`."""
-    zone = format_datetime(value, "z")  # MEZ, UTC; where the language has no abbreviation: the zone id
+    """datetime_label in the request's `timezone`, in the formats of the language's Babel locale as
+    the engine uses them (engine.display.babel_locale: English is en_GB, 24 hours, day before month),
+    so that a report's time and a review date read alike: '6 Dec 2026, 09:45 UTC'."""
+    formats = babel_locale(locale)
+    local = to_user_timezone(value)
+    zone = format_datetime(local, "z", locale=formats)  # MEZ, UTC; else the zone id
     if not zone.isalpha():
-        zone = format_datetime(value, "VV")
-    return "{}, {} {}".format(format_date(value, "medium"), format_time(value, "short"), zone)
+        zone = format_datetime(local, "VV", locale=formats)
+    return "{}, {} {}".format(format_date(local, "medium", locale=formats),
+                              format_time(local, "short", locale=formats), zone)
 
 
 def points_of_label(marks: float | None, max_marks: float | None) -> str:

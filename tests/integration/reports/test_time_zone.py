@@ -21,7 +21,7 @@ def _submitted_at_fixed(app, public_id):
         db.session.commit()
 
 
-@pytest.mark.parametrize("locale, shown", [("de", "06.12.2026, 02:31 UTC"), ("en", "Dec 6, 2026, 2:31\u202fAM UTC")])
+@pytest.mark.parametrize("locale, shown", [("de", "06.12.2026, 02:31 UTC"), ("en", "6 Dec 2026, 02:31 UTC")])
 def test_times_name_their_zone(app, client, make_launch, teacher, student, attempt_for, locale, shown):
     public_id = attempt_for(student("tim", name="Tim Taler"), {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT})
     _submitted_at_fixed(app, public_id)
@@ -38,4 +38,4 @@ def test_a_configured_zone_is_used_and_named(database_url, tmp_path):
     with app.test_request_context("/"), force_locale("de"):
         assert render_template_string("{{ datetime_text(t) }}", t=SUBMITTED) == "06.12.2026, 03:31 MEZ"
     with app.test_request_context("/"), force_locale("en"):
-        assert render_template_string("{{ datetime_text(t) }}", t=SUBMITTED) == "Dec 6, 2026, 3:31\u202fAM Europe/Berlin"
+        assert render_template_string("{{ datetime_text(t) }}", t=SUBMITTED) == "6 Dec 2026, 03:31 CET"
