@@ -14,7 +14,7 @@ from ..engine.schema import QUESTION_TYPES, TOPICS
 from ..web.converters import MAX_DATABASE_ID
 from ..web.template_helpers import TOPIC_LABELS
 from . import bank
-from .question_forms import TYPE_LABELS  # the one table of words for the question types
+from .question_forms import DIFFICULTY_LABELS, TYPE_LABELS  # the one tables of words for these
 
 assert set(TYPE_LABELS) == set(QUESTION_TYPES)
 LANGUAGE_LABELS = {"both": _l("German and English"), "de": _l("German only"), "en": _l("English only")}
@@ -46,9 +46,9 @@ class BankFilterForm(FlaskForm):
     search = SearchField(_l("Search"), validators=[Optional(), Length(max=bank.MAX_SEARCH_CHARS)])
     tag = SelectField(_l("Tag"), choices=[], validate_choice=False)
     topic = SelectField(_l("Topic"), choices=choices(_any(_l("Any topic")) + list(TOPIC_LABELS.items())), validate_choice=False)
-    difficulty = SelectField(_l("Difficulty"), choices=choices(_any(_l("Any difficulty")) + [("1", "1"), ("2", "2"), ("3", "3")]), validate_choice=False)
+    difficulty = SelectField(_l("Difficulty"), choices=choices(_any(_l("Any difficulty")) + list(DIFFICULTY_LABELS.items())), validate_choice=False)
     type = SelectField(_l("Type"), choices=choices(_any(_l("Any type")) + list(TYPE_LABELS.items())), validate_choice=False)
-    language = SelectField(_l("Languages"), choices=choices(_any(_l("Any")) + list(LANGUAGE_LABELS.items())), validate_choice=False)
+    language = SelectField(_l("Languages"), choices=choices(_any(_l("Any language")) + list(LANGUAGE_LABELS.items())), validate_choice=False)
     archived = BooleanField(_l("Show archived questions instead"))
     sort = SelectField(_l("Sort by"), choices=choices(list(SORT_LABELS.items())), default="key", validate_choice=False)
     page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100_000)])

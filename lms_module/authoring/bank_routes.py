@@ -12,7 +12,7 @@ from ..library.services import content_of
 from ..web.access import instructor_only
 from ..web.converters import database_id
 from . import bank, services
-from .bank_forms import (EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, TYPE_LABELS, BankFilterForm, BulkForm,
+from .bank_forms import (DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, TYPE_LABELS, BankFilterForm, BulkForm,
                          ConfirmImportForm, ExportQuizForm, ImportForm, choices)
 from .findings import shown_finding
 
@@ -54,7 +54,7 @@ def _index_page(filters: BankFilterForm, query: bank.BankQuery, page: bank.BankP
     export.quiz.choices = choices((e.slug, e.title) for e in _own_quizzes())
     return render_template(
         "authoring/bank/index.html", filters=filters, query=query, page=page, bulk=bulk, export=export,
-        type_labels=TYPE_LABELS, language_labels=LANGUAGE_LABELS,
+        type_labels=TYPE_LABELS, language_labels=LANGUAGE_LABELS, difficulty_labels=DIFFICULTY_LABELS,
         page_url=lambda number: url_for("bank.index", launch_id=g.launch.launch_id) + "?" + urlencode({**args, "page": number}),
     ), status
 

@@ -157,11 +157,16 @@ TYPE_LABELS = {
 }
 
 
+# The one table of words for a question's difficulty (the engine keeps 1, 2, 3): the editor, the
+# bank's filter and its list.
+DIFFICULTY_LABELS = {"1": _l("easy"), "2": _l("medium"), "3": _l("hard")}
+
+
 class QuestionEditorForm(FlaskForm):
     key = StringField(_l("Question id"), validators=[Optional(), Length(max=64)])
     points = StringField(_l("Points"), validators=[Optional(), Length(max=20)], default="1")
-    difficulty = SelectField(_l("Difficulty"), choices=_choices([("", _l("not set")), ("1", _l("easy")),
-                                                                   ("2", _l("medium")), ("3", _l("hard"))]), default="")
+    difficulty = SelectField(_l("Difficulty"), choices=_choices([("", _l("not set")), *DIFFICULTY_LABELS.items()]),
+                             default="")
     topic = SelectField(_l("Topic"), choices=_choices([("", "")]), default="")
     tags = StringField(_l("Tags, separated by commas"), validators=[Optional(), Length(max=500), printable])
     text_de = _text(_l("Question (German)"), True)

@@ -489,3 +489,25 @@ def test_the_export_page_gives_the_writers_notes_in_german(app, client, make_lau
     (item,) = [item for item in _finding_items(body) if "min_words" in item]
     assert item == "<code>q</code>: Freitext-Fragen in GIFT haben keine Angabe für min_words; nicht geschrieben", item
     assert "not written" not in body
+
+
+def test_filters_and_the_list_use_the_same_words_as_the_editor_and_the_picker(app, client, make_launch):
+    """One word per fact: the bank's filter offered difficulty as bare 1, 2, 3 and its list showed the
+    number, where the question editor says easy, medium, hard; the bank said 'Jedes Thema' and
+    'Alle' (languages) where the quiz picker said 'Alle Themenbereiche' and 'Jede Sprache'."""
+    launch = make_launch("instructor", locale="de")
+    with app.app_context():
+        bank.save_question(_course_id(app), _question("middling"), topic="compliance", difficulty=2)
+        db.session.commit()
+    de = {"Accept-Language": "de"}
+    listing = client.get(f"/l/{launch}/authoring/bank", headers=de).get_data(as_text=True)
+    difficulty_filter = re.search(r'<select[^>]*name="difficulty".*?</select>', listing, re.S).group(0)
+    assert [label for _, label in re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)<', difficulty_filter)] == [
+        "Alle Schwierigkeitsgrade", "leicht", "mittel", "schwer"]
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*middling.*?</tr>", listing, re.S).group(0)
+    assert "<td>mittel</td>" in row
+    editor = client.get(f"/l/{launch}/authoring/questions/new?type=single", headers=de).get_data(as_text=True)
+    assert all(word in editor for word in (">leicht<", ">mittel<", ">schwer<"))
+    picker = client.get(f"/l/{launch}/instructor", headers=de).get_data(as_text=True)
+    for words in ("Alle Themen<", "Alle Sprachen<"):
+        assert words in picker and words in listing
