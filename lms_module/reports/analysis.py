@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..engine import plain
 from ..engine.display import listing_text
@@ -38,8 +39,13 @@ class QuestionRow:
     options: list[OptionRow] = field(default_factory=list)
 
 
+# The question table's statistics (names in formulas.QuestionStats), in the order of its columns.
+TABLE_STATS = ("facility", "sd_fraction", "discrimination", "efficiency")
+
+
 @dataclass(frozen=True)
 class ItemAnalysis:
+    table_stats: ClassVar[tuple[str, ...]] = TABLE_STATS
     chosen: str
     quiz: formulas.QuizStats
     questions: list[QuestionRow]
@@ -47,6 +53,19 @@ class ItemAnalysis:
     @property
     def flagged(self) -> list[QuestionRow]:
         return [q for q in self.questions if q.stats.flags]
+
+    @property
+    def column_reasons(self) -> dict[str, str]:
+        """For each column of the question table that has no value in any row for the same reason
+        (with few attempts: every spread and correlation), that reason by the stat's name: the page
+        says it once above the table instead of in every row."""
+        shared: dict[str, str] = {}
+        for name in TABLE_STATS:
+            stats = [getattr(q.stats, name) for q in self.questions]
+            reasons = {stat.reason for stat in stats}
+            if stats and all(stat.value is None for stat in stats) and len(reasons) == 1:
+                shared[name] = reasons.pop()
+        return shared
 
 
 def _contents(current: QuizContent | None, version_ids: list[int]) -> list[QuizContent]:

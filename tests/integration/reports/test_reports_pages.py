@@ -106,6 +106,21 @@ def test_undefined_statistics_show_a_dash_with_the_reason(client, teacher, stude
     assert "NaN" not in html and "nan" not in html
 
 
+def test_a_reason_shared_by_a_whole_column_is_said_once(client, teacher, student, attempt_for):
+    """With one attempt, every row's spread and correlations are undefined for the same reasons: the
+    page said them in three cells of every row (60 times for a quiz of 20); now once per column
+    above the table, the cells show "–", and a reason that differs by row stays in its cell."""
+    attempt_for(student("solo"), {"q1": RIGHT, "q2": WRONG, "q3": WRONG})
+    html = client.get(f"/l/{teacher}/reports/items").get_data(as_text=True)
+    table = html.split('<table aria-describedby="items-undefined">', 1)[1].split("</table>", 1)[0]
+    notice = html.split('id="items-undefined"', 1)[1].split("</div>", 1)[0]
+    assert "Standard deviation: A spread needs at least two attempts." in notice
+    assert "Discrimination index: A spread needs at least two attempts." in notice
+    assert "Discriminative efficiency: A spread needs at least two attempts." in notice
+    assert "Facility:" not in notice  # one attempt gives every facility a value
+    assert "stat-reason" not in table and table.count("<td class=\"report-num\">–</td>") == 3 * 3
+
+
 def test_responses_export(app, client, teacher, data, student, attempt_for):
     attempt_for(student("mal", name="Mallory"), {"q1": {"choice": "c"}, "q2": RIGHT, "q3": RIGHT})
     response = client.get(f"/l/{teacher}/reports/responses.csv")
