@@ -9,17 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from lms_module.attempts import services
-from lms_module.courses.models import Course, LaunchSession, Membership, ResourceLink, User
+from lms_module.courses.models import LaunchSession, ResourceLink
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.library.services import import_path
-from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
 from support.answer_keys import planned_key_forms
+from support.class_of_students import enrolled_students, launched_all_types_activity
 from support.lms_frame import launched_frame
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_TYPES = ROOT / "tests" / "unit" / "engine" / "fixtures" / "all_types.yaml"
 PRACTICE = ROOT / "quizzes" / "accuracy" / "accuracy-practice.yaml"
 
 
@@ -37,24 +35,12 @@ def _take(link, user_id, rng, share):
 
 @pytest.fixture
 def course_with_attempts(live):
-    with live.app.app_context():
-        assert import_path(ALL_TYPES, origin="import").ok
-        assert import_path(PRACTICE).ok
-        db.session.commit()
-    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
-    with live.browser() as browser:  # an instructor launch creates course and link in Kontor
-        live.launch(browser, user="3")
+    launched_all_types_activity(live, PRACTICE)
     rng = random.Random(3)
     with live.app.app_context():
-        platform = db.session.scalars(select(Platform)).one()
-        course = db.session.scalars(select(Course)).one()
-        link = db.session.scalars(select(ResourceLink)).one()
-        for n in range(5):
-            user = User(platform_id=platform.id, subject=f"s{n}", name=f"Student {n}")
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
-            _take(link, user.id, rng, 0.3 + n * 0.15)
+        link, user_ids = enrolled_students({f"s{n}": f"Student {n}" for n in range(5)})
+        for n, user_id in enumerate(user_ids):
+            _take(link, user_id, rng, 0.3 + n * 0.15)
         db.session.commit()
     return live
 

@@ -2,42 +2,24 @@
 next answer" the page comes back with focus on the next answer (it started again at the top of
 the page, behind the skip link and the report navigation: seven Tab presses per essay to reach
 the next points field), and after the last one on the notice that says it was saved."""
-from pathlib import Path
-
 import pytest
-from sqlalchemy import select
 
 from lms_module.attempts import services
-from lms_module.courses.models import Course, Membership, ResourceLink, User
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.library.services import import_path
-from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
+from support.class_of_students import enrolled_students, launched_all_types_activity
 from support.lms_frame import launch_base, launched_frame
-
-ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
 
 @pytest.fixture
 def two_essays(live):
     """The all-types quiz; two students answered its essay and submitted."""
+    launched_all_types_activity(live)
     with live.app.app_context():
-        assert import_path(ALL_TYPES, origin="import").ok
-        db.session.commit()
-    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
-    with live.browser() as browser:  # an instructor launch creates course and link in Kontor
-        live.launch(browser, user="3")
-    with live.app.app_context():
-        platform = db.session.scalars(select(Platform)).one()
-        course = db.session.scalars(select(Course)).one()
-        link = db.session.scalars(select(ResourceLink)).one()
-        for n in range(2):
-            user = User(platform_id=platform.id, subject=f"essay-{n}", name=f"Schreiber {n}")
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
-            attempt = services.start_attempt(link, user.id, utcnow())
+        link, user_ids = enrolled_students({f"essay-{n}": f"Schreiber {n}" for n in range(2)})
+        for user_id in user_ids:
+            attempt = services.start_attempt(link, user_id, utcnow())
             services.save_answers(attempt, {"q-why-check": ["Weil die Rechnung zur Bestellung passen muss " * 4]},
                                   ["why-check"], utcnow())
             services.submit_attempt(attempt, utcnow())

@@ -1,7 +1,6 @@
 """An instructor reads the reports in a real browser inside the demo LMS: gradebook, class summary
 with its histogram, item analysis, the grading queue; axe-core finds no WCAG 2.2 AA violation."""
 import random
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -9,37 +8,25 @@ from sqlalchemy import select
 from lms_module.attempts import services
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.library.services import import_path
 from lms_module.courses.models import Course, Membership, ResourceLink, User
 from lms_module.lti.models import Platform
 from support.accessibility import assert_accessible
 from support.answer_keys import planned_key_forms
 from support.broken_plans import with_ghost
+from support.class_of_students import enrolled_students, launched_all_types_activity
 from support.lms_frame import launch_base, launched_frame
 
-ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
 
 @pytest.fixture
 def class_with_attempts(live):
     """The demo course's activity with the all-types quiz and eight students who took it."""
-    with live.app.app_context():
-        assert import_path(ALL_TYPES, origin="import").ok
-        db.session.commit()
-    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
-    with live.browser() as browser:  # an instructor launch creates course and link in Kontor
-        live.launch(browser, user="3")
+    launched_all_types_activity(live)
     rng = random.Random(7)
     with live.app.app_context():
-        platform = db.session.scalars(select(Platform)).one()
-        course = db.session.scalars(select(Course)).one()
-        link = db.session.scalars(select(ResourceLink)).one()
-        for n in range(8):
-            user = User(platform_id=platform.id, subject=f"s{n}", name=f"Student {n}")
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Membership(course_id=course.id, user_id=user.id, role="student"))
-            attempt = services.start_attempt(link, user.id, utcnow())
+        link, user_ids = enrolled_students({f"s{n}": f"Student {n}" for n in range(8)})
+        for n, user_id in enumerate(user_ids):
+            attempt = services.start_attempt(link, user_id, utcnow())
             form, ids = {}, []
             for question, fields in planned_key_forms(attempt):
                 if fields and rng.random() < 0.4 + n * 0.07:
