@@ -235,7 +235,10 @@ def test_an_attempt_started_on_v1_keeps_v1_after_republishing(app, client, edito
         assert current.content.question("a").answer is False
 
 
-def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, client, editor, make_launch):
+def _key_corrected_after_sams_attempt(app, client, editor, make_launch, points: float = 1.0) -> int:
+    """Version 1 of "vat" on the activity; Sam answers "false" to a (wrong under v1's key, right
+    under the corrected one) and submits; the key of a is corrected and version 2 published. Sam's
+    attempt's id."""
     _publish(client, editor)
     with app.app_context():
         link = db.session.scalars(select(ResourceLink).where(ResourceLink.link_id == "link-1")).one()
@@ -246,14 +249,18 @@ def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, cli
         launch = db.session.get(LaunchSession, sam)
         link = db.session.get(ResourceLink, launch.resource_link_id)
         attempt = attempts.start_attempt(link, launch.user_id, utcnow())
-        # Sam answers "false" to a: wrong under v1's key, right under the corrected one.
         attempts.save_answers(attempt, {"q-a": ["false"], "q-b": ["true"], "q-c": ["true"]}, ["a", "b", "c"], utcnow())
         attempts.submit_attempt(attempt, utcnow())
-        bank.save_question(editor["course"], _tf("a", answer=False), question_id=editor["bank"][0])
+        bank.save_question(editor["course"], _tf("a", answer=False, points=points), question_id=editor["bank"][0])
         db.session.commit()
-        assert attempt.marks == 2
+        assert attempt.marks == 2 * points
         attempt_id = attempt.id
     _publish(client, editor)
+    return attempt_id
+
+
+def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, client, editor, make_launch):
+    attempt_id = _key_corrected_after_sams_attempt(app, client, editor, make_launch)
     dry = client.get(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade").get_data(as_text=True)
     assert "Test Student sam" in dry and "2 / 3" in dry and "3 / 3" in dry and "+33.33" in dry
     with app.app_context():
@@ -273,6 +280,30 @@ def test_regrade_dry_run_lists_the_change_and_applying_queues_the_grade(app, cli
     assert [(r.grade.points, r.grade.maximum) for r in announced] == [(3.0, 3.0)]
     again = client.get(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/regrade").get_data(as_text=True)
     assert "No student's grade changes." in again and "attempts whose marks change: 0" in again
+
+
+def test_the_regrade_page_speaks_of_bewertungen_with_german_numbers(app, client, editor, make_launch):
+    """In German the regrade page called grades 'Note' where every other page says 'Bewertung',
+    showed points and the change with English decimals ('4.5', '+33.3333') and said '1 attempts
+    were rescored; 1 grades changed'."""
+    with app.app_context():  # 1.5 points each, 4.5 in all: the numbers have decimals
+        for key, bank_id in zip("abc", editor["bank"]):
+            bank.save_question(editor["course"], _tf(key, points=1.5), question_id=bank_id)
+        db.session.commit()
+    _key_corrected_after_sams_attempt(app, client, editor, make_launch, points=1.5)
+    german = make_launch("instructor", link_id="link-1", locale="de")  # the same teacher, in German
+    url = f"/l/{german}/authoring/quizzes/{editor['quiz']}/regrade"
+    page = client.get(url).get_data(as_text=True)
+    assert "Teilnehmende, deren Bewertung sich ändert" in page
+    assert "Bisherige Bewertung" in page and "Neue Bewertung" in page
+    assert not re.search(r"\bNoten?\b", page)
+    assert "3 / 4,5" in page and "4,5 / 4,5" in page  # points as German numbers (was "4.5")
+    assert "+33,33 Prozentpunkte" in page  # (was "+33.3333")
+    assert "4.5" not in page
+    applied = client.post(url, data={"csrf_token": editor["token"]})
+    done = client.get(applied.location).get_data(as_text=True)
+    assert "1 Versuch wurde neu bewertet. 1 Bewertung hat sich geändert und wird an das LMS gesendet." in done
+    assert not re.search(r"\bNoten?\b", done)
 
 
 def _two_of_four(text: str = "Which two?", options: str = "abcd") -> dict:
