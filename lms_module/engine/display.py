@@ -1,7 +1,6 @@
 """Values in a review as the learner's language writes them: numbers with the locale's decimal
 mark and grouping, expected dates in the locale's date format, tolerances only where they mean
-something, and the known phrases of the source line translated. Plain functions (Babel's number
-and date formats, no Flask)."""
+something. Plain functions (Babel's number and date formats, no Flask)."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,13 +10,10 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from .schema import GAP_PLACEHOLDER
-from .text import TextLike, normalize_locale, plain, resolve
+from .text import normalize_locale, plain
 
 # Babel locales for the two page languages: British English writes 9 Nov 2026, German 09.11.2026.
 BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}
-
-# What the library's source lines say in English that a German page must not.
-SOURCE_PHRASES = {"de": (("general practice", "allgemeine Praxis"),)}
 
 
 def babel_locale(locale: str | None) -> str:
@@ -56,14 +52,6 @@ def tolerance_matters(tolerance: Decimal, decimals: int) -> bool:
     learner (nor does ± 0.005 on cents: half a unit is rounding); ± 0.01 on 10.72 (a cent either
     way) does."""
     return bool(tolerance) and tolerance > Decimal(5).scaleb(-decimals - 1)
-
-
-def source_text(text: TextLike, locale: str | None) -> str:
-    """The source line in the page's language: the known English phrases translated."""
-    result = resolve(text, locale)
-    for english, translated in SOURCE_PHRASES.get(normalize_locale(locale), ()):
-        result = result.replace(english, translated)
-    return result
 
 
 def expected_entry(answer: str, rule: str, locale: str | None) -> str:

@@ -20,7 +20,6 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from markupsafe import Markup, escape
 
-from ..display import source_text
 from ..limits import MAX_NUMBER_DIGITS, digit_count
 from ..schema import AnyQuestion, Option
 from ..text import LocalText, normalize_locale, plain, render
@@ -161,7 +160,7 @@ class QuestionType(Generic[Q]):
             "outcome": outcome(score, answered),
             "rows": rows,
             "explanation": render(question.explanation, locale) if question.explanation else None,
-            "source": render(source_text(question.source, locale), locale) if question.source else None,
+            "source": render(question.source, locale) if question.source else None,
             "valid_as_of": question.valid_as_of,  # a date: the page formats it in its locale
         }
 
