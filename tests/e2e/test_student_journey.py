@@ -259,3 +259,30 @@ def test_an_autosave_refused_for_its_security_token_keeps_the_answer_and_says_wh
     frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
     with live.app.app_context():
         assert any("kept answer" in str(answer.response) for answer in db.session.scalars(select(Answer)))
+
+
+def test_an_autosave_that_gets_no_answer_is_given_up_and_sent_again(page, quiz_activity):
+    """A save whose request hangs (a bad network, a proxy that holds the connection) held up every
+    later save until the browser gave up on it, minutes later, with "Saving…" on screen. It is now
+    given up after the page's save timeout (lowered here from 20 s to 1 s): the student reads that
+    the answer is not saved yet, and the answer goes out with the next save."""
+    from lms_module.attempts.models import Answer
+
+    live = quiz_activity
+    frame = open_activity(page, live, user="4", locale="en")
+    frame.locator("form button[type=submit]").click()
+    frame.wait_for_selector("#attempt-form")
+    frame.evaluate("() => { document.getElementById('attempt-form').dataset.saveTimeoutMs = '1000'; }")
+    held = []
+    page.route("**/autosave", lambda route: held.append(route) if not held else route.continue_())
+    field = frame.locator("#attempt-form input[type=text]").first
+    field.fill("answer after a stall")
+    frame.locator("#save-status").filter(has_text="no connection").wait_for(timeout=15000)
+    assert len(held) == 1
+    assert frame.evaluate("() => document.getElementById('attempt-form').dataset.unsent") == "1"
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        frame.evaluate("() => window.dispatchEvent(new Event('online'))")
+    frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'")
+    with live.app.app_context():
+        texts = [a.response for a in db.session.scalars(select(Answer))]
+    assert any("answer after a stall" in str(response) for response in texts), texts

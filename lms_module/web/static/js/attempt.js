@@ -46,12 +46,21 @@
 
     var KEPT = new Error("kept for later");  // thrown by send: stop this flush, keep the queue
 
+    // A save that gets no answer is given up after this long (the page's data-save-timeout-ms):
+    // a request stuck on a bad network held up every later save until the browser gave up on it
+    // (minutes). Given up, the answer stays queued and goes out with the next flush.
+    function saveTimeoutMs() { return parseInt(form.dataset.saveTimeoutMs, 10) || 20000; }
+
     function send(questionId, entry) {
+      var controller = window.AbortController ? new AbortController() : null;
+      var giveUp = controller ? setTimeout(function () { controller.abort(); }, saveTimeoutMs()) : null;
+      function settled() { if (giveUp) clearTimeout(giveUp); }
       return fetch(form.dataset.autosaveUrl, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": form.dataset.csrf },
-        body: JSON.stringify({ question_id: questionId, fields: entry.fields, flagged: entry.flagged, given_at: entry.given_at })
+        body: JSON.stringify({ question_id: questionId, fields: entry.fields, flagged: entry.flagged, given_at: entry.given_at }),
+        signal: controller ? controller.signal : undefined
       }).then(function (response) {
         if (response.status >= 500) throw new Error("server " + response.status);
         // A refusal (409: the attempt is closed or cannot be shown; 400: the answer was refused)
@@ -69,7 +78,7 @@
           if (message) { say(message); return "refused"; }
           return "done";
         });
-      });
+      }).then(function (outcome) { settled(); return outcome; }, function (error) { settled(); throw error; });
     }
 
     // One flush at a time: two running at once sent the same question twice in either order, and
