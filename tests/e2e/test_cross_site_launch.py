@@ -242,12 +242,12 @@ def test_http_cookies_refused_in_the_frame_end_in_the_quiz_in_a_new_window(profi
 def test_http_state_reaches_a_storage_frame_that_loads_late(chromium, http_sites):
     """The LMS loads its storage frame beside Kontor's: when it is still loading as Kontor's login
     puts the state, that message reaches a blank frame and is lost. Kontor asks again until the
-    frame answers (the first message here is always lost: the frame is held back for 1.2 s, longer
-    than Kontor's login page takes to ask)."""
+    frame answers (the first message here is always lost: the frame is held back for 4 s, longer
+    than Kontor's login page takes to ask, and longer than the 3 s Kontor once waited)."""
     context = chromium.new_context(locale="en-GB")
     try:
         def storage_frame_late(route):
-            time.sleep(1.2)
+            time.sleep(4)
             route.continue_()
         context.route(f"{http_sites.lms_url}/platform-storage", storage_frame_late)
         page = context.new_page()

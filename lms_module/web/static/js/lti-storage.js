@@ -46,7 +46,7 @@
   }
 
   function storageFrame() {
-    return ask(parentWindow, { subject: "lti.capabilities" }, 1000, false).then(function (reply) {
+    return ask(parentWindow, { subject: "lti.capabilities" }, 3000, false).then(function (reply) {
       var supported = (reply.supported_messages || []).filter(function (m) { return m.subject === "lti.get_data"; });
       if (!supported.length) throw "unsupported";
       return targetFrame(supported[0].frame || box.dataset.target);
@@ -56,14 +56,14 @@
   if (box.dataset.mode === "put") {
     storageFrame()
       .then(function (frame) {
-        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 3000, true);
+        return ask(frame, { subject: "lti.put_data", key: box.dataset.key, value: box.dataset.value }, 8000, true);
       })
       .catch(function () { /* cookies may still work; the launch decides */ })
       .then(function () { document.getElementById("kontor-continue").submit(); });
   } else {
     var form = document.getElementById("kontor-storage-form");
     storageFrame()
-      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 3000, true); })
+      .then(function (frame) { return ask(frame, { subject: "lti.get_data", key: box.dataset.key }, 8000, true); })
       .then(function (reply) {
         form.elements.state_value.value = reply.value || "";
         form.submit();
