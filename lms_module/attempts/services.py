@@ -324,13 +324,18 @@ def remember_content_hash(attempt: Attempt, digest: str) -> None:
 
 
 def content_for(attempt: Attempt) -> QuizContent:
-    """The quiz version the attempt started with: parsed once per process and version (the
-    library's cache), its hash looked up once per database session (a request, a worker round),
-    as versions never change. Kept in the session's own `info`, not on the ORM instance."""
+    """The quiz version the attempt started with (content_of_version)."""
+    return content_of_version(attempt.quiz_version_id)
+
+
+def content_of_version(version_id: int) -> QuizContent:
+    """A quiz version's content: parsed once per process and version (the library's cache), its
+    hash looked up once per database session (a request, a worker round), as versions never
+    change. Kept in the session's own `info`, not on an ORM instance."""
     cache = db.session.info.setdefault("kontor_quiz_content", {})
-    content = cache.get(attempt.quiz_version_id)
+    content = cache.get(version_id)
     if content is None:
-        content = cache[attempt.quiz_version_id] = content_by_version_id(attempt.quiz_version_id)
+        content = cache[version_id] = content_by_version_id(version_id)
     return content
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import delete, select
 from ..attempts.models import Attempt
 from ..db_types import utcnow
 from ..engine import limits
-from ..engine.formats import N_, ExportedFile, Finding, FormatError, ParsedBank, format_named, invalid_question
+from ..engine.formats import (N_, ExportedFile, Finding, FormatError, ParsedBank, check_import_size, format_named,
+                              invalid_question)
 from ..engine.loader import QuizLoadError, parse_quiz
 from ..engine.schema import QUESTION_TYPES, TOPICS, Question
 from ..engine.text import image_reference, plain
@@ -465,8 +466,7 @@ def _read_yaml(data: bytes, filename: str) -> tuple[ParsedBank, str | None]:
 def read_bank(data: bytes, filename: str, format_name: str, language: str) -> tuple[ParsedBank, str | None, str]:
     """Read a file in one of IMPORT_FORMATS: (parsed bank, topic the file names, format label).
     Raises FormatError for a file that cannot be imported as a whole."""
-    if len(data) > limits.MAX_IMPORT_BYTES:
-        raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
+    check_import_size(data)
     if not data.strip():
         raise FormatError(N_("the file is empty"))
     if format_name == "yaml":

@@ -288,14 +288,16 @@ def _duplicate_keys(node: yaml.Node, loc: tuple[str | int, ...]) -> Iterator[tup
 def _convert(details: Sequence[ErrorDetails], source: SourceMap) -> Iterator[QuizFileError]:
     seen: set[tuple[str, str]] = set()
     for detail in details:
-        loc, message = _explain(detail)
+        loc, message = explain(detail)
         error = source.error(loc, message)
         if (error.field, error.message) not in seen:  # unions can report one problem twice
             seen.add((error.field, error.message))
             yield error
 
 
-def _explain(detail: ErrorDetails) -> tuple[Loc, str]:
+def explain(detail: ErrorDetails) -> tuple[Loc, str]:
+    """Where in the quiz or question one pydantic error detail is, and its English message (a quiz
+    rule's own message and place for the engine's rules); the loader and the bank formats use it."""
     loc = _without_union_tags(detail["loc"])
     kind, ctx = detail["type"], detail.get("ctx") or {}
     if kind == RULE_ERROR:

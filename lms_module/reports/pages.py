@@ -12,7 +12,6 @@ from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkC
 from ..engine import resolve
 from ..engine.display import listing_text, quiz_numbers
 from ..extensions import db
-from ..library.services import content_by_version_id
 from ..courses.models import Membership, User
 from . import charts, formulas, queue_queries, summary_queries
 from .scope import Scope, display_name, student_attempts
@@ -156,15 +155,13 @@ def grading_queue(scope: Scope, wanted_answer_id: int | None, locale: str) -> Gr
 
 
 def _question_texts(entries: list[queue_queries.QueueEntry], locale: str) -> dict[int, str]:
-    """Each listed answer's question text, from its attempt's quiz version (parsed once per version);
-    a question the version lacks keeps its id, as the review shows it as a notice."""
-    contents: dict[int, Any] = {}
+    """Each listed answer's question text, from its attempt's quiz version (the request's content
+    cache, which the current answer's review uses too); a question the version lacks keeps its id,
+    as the review shows it as a notice."""
     texts: dict[int, str] = {}
     for entry in entries:
-        if entry.quiz_version_id not in contents:
-            contents[entry.quiz_version_id] = content_by_version_id(entry.quiz_version_id)
         try:
-            question = contents[entry.quiz_version_id].question(entry.question_id)
+            question = attempts.content_of_version(entry.quiz_version_id).question(entry.question_id)
         except KeyError:
             continue
         texts[entry.answer_id] = listing_text(question, locale)

@@ -155,7 +155,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["localized_markup"] = lambda text: render(text, _locale())
     app.jinja_env.globals.update(
         macros_of=macros_of,
-        format_datetime=format_datetime,
         number_label=lambda value: _number_label(value or 0, _locale()),
         percent_label=lambda fraction, digits=numbers.PERCENT_DIGITS: numbers.percent_label(fraction, digits, _locale()),
         points_of_label=points_of_label,

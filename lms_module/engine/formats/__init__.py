@@ -26,7 +26,8 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from ..loader import _explain, format_field
+from .. import limits
+from ..loader import explain, format_field
 from ..schema import QUESTION_TYPES, Question
 from ..text import IMAGE_REFERENCE, images_to_text
 
@@ -93,7 +94,7 @@ def invalid_question(error: ValidationError, *, limit: int | None = None) -> tup
     """The rules a question broke, from the engine model's ValidationError (each once, in order)."""
     found: dict[tuple[str, str], Invalid] = {}
     for detail in error.errors():
-        loc, message = _explain(detail)
+        loc, message = explain(detail)
         if loc and loc[0] in QUESTION_TYPES:  # the union's tag, not a field
             loc = loc[1:]
         ctx = {key: value for key, value in (detail.get("ctx") or {}).items() if key != "at"}
@@ -204,6 +205,12 @@ class FormatError(ValueError):
             findings = [Finding(findings, params=params)]
         self.findings = list(findings)
         super().__init__("; ".join(str(f) for f in self.findings))
+
+
+def check_import_size(data: bytes) -> None:
+    """Refuse a file larger than an import may be (limits.MAX_IMPORT_BYTES) before anything reads it."""
+    if len(data) > limits.MAX_IMPORT_BYTES:
+        raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
 
 
 class BankFormat(Protocol):

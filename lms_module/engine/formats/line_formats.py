@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from .. import limits
 from ..schema import Question
 from ..text import resolve
-from . import N_, Finding, FormatError, Invalid, Reason, invalid_question
+from . import N_, Finding, FormatError, Invalid, Reason, check_import_size, invalid_question
 
 _QUESTION = TypeAdapter(Question)
 # C0 control characters other than tab, line feed and carriage return (as the quiz loader refuses).
@@ -38,8 +38,7 @@ class Unfit(ValueError):
 
 def decode(data: bytes) -> str:
     """The file as text, with the size and character limits applied before anything is parsed."""
-    if len(data) > limits.MAX_IMPORT_BYTES:
-        raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
+    check_import_size(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -27,7 +27,8 @@ from ..schema import (
     GAP_PLACEHOLDER, ChoiceGap, Document, NumericGap, Question,
 )
 from ..text import LocalText, render_markdown, resolve
-from . import N_, ExportedFile, Finding, FormatError, ParsedBank, Reason, invalid_question, register, without_images
+from . import (N_, ExportedFile, Finding, FormatError, ParsedBank, Reason, check_import_size, invalid_question, register,
+               without_images)
 from .html_markup import BLOCK, MarkupBuilder, html_to_markup
 from .language_marks import as_phrase_marks
 from .safe_xml import local_name, parse_xml
@@ -183,8 +184,7 @@ class QtiFormat:
     can_write = True
 
     def read(self, data: bytes, *, language: str = "en") -> ParsedBank:
-        if len(data) > limits.MAX_IMPORT_BYTES:
-            raise FormatError(N_("the file is larger than %(mb)s MB"), mb=limits.MAX_IMPORT_BYTES // (1024 * 1024))
+        check_import_size(data)
         reader = _Reader(language="de" if language == "de" else "en")
         if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
             _read_package(read_zip(data), reader)
