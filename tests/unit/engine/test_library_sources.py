@@ -57,3 +57,17 @@ def test_the_review_shows_the_source_in_the_page_language():
     english = str(handler.review(question, layout, "en", {})["source"])
     assert german == "CMS, Formulare UB-04 (CMS-1450) und CMS-1500 (USA)"
     assert english == "CMS, UB-04 (CMS-1450) and CMS-1500 claim forms (US)"
+
+
+# The GoBD are the BMF letter of 28 November 2019, amended by the letters of 11 March 2024 and
+# 14 July 2025 (the second amendment added the e-invoice rules, Rz. 119). A source that dates them
+# names the letter and its last amendment, the same way in every question.
+GOBD_DATED = re.compile(r"GoBD \(BMF-Schreiben vom [^)]*\)")
+GOBD_CITATION = "GoBD (BMF-Schreiben vom 28.11.2019, zuletzt geändert am 14.07.2025)"
+
+
+def test_dated_gobd_citations_name_the_letter_and_its_last_amendment():
+    dated = {(where, cited) for where, source in SOURCES for text in {source.de, source.en}
+             for cited in GOBD_DATED.findall(text or "")}
+    assert len(dated) >= 3
+    assert {cited for _, cited in dated} == {GOBD_CITATION}, sorted(dated)
