@@ -254,7 +254,7 @@ def _content_item(entry: services.LibraryEntry, overrides: dict) -> ContentItem:
     graded = settings.graded
     return ContentItem(
         title=entry.title,
-        text=entry.description,
+        text=entry.description_text,
         url=url_for("lti.launch", _external=True),
         custom=custom,
         score_maximum=100.0 if graded else None,

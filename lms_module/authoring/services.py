@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from ..attempts import policy
 from ..attempts.models import LinkSettings
-from ..engine import resolve
+from ..engine import plain, render, resolve
 from ..engine.schema import TOPICS
 from ..extensions import db
 from ..library.models import QuizVersion
@@ -18,7 +20,8 @@ class LibraryEntry:
     slug: str
     topic: str
     title: str
-    description: str
+    description: Markup  # for the page: the quiz format's Markdown rendered, as on the quiz's start page
+    description_text: str  # for the LMS's activity (a content item's text is plain): without markers
     questions: int
     languages: tuple[str, ...]
     settings: policy.EffectiveSettings
@@ -40,7 +43,8 @@ def library_entries(locale: str, topic: str | None = None, language: str | None 
             slug=content.slug,
             topic=content.topic,
             title=resolve(content.title, locale),
-            description=resolve(content.description, locale) if content.description else "",
+            description=render(content.description, locale) if content.description else Markup(""),
+            description_text=plain(content.description, locale) if content.description else "",
             questions=len(content.questions),
             languages=languages,
             settings=policy.effective_settings(content.settings, {}),

@@ -161,3 +161,24 @@ def test_a_quiz_named_twice_in_the_choice_is_one_activity(app, client, make_laun
     items = jwt.decode(token, options={"verify_signature": False})[
         "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
     assert [item["custom"]["quiz"] for item in items] == ["accuracy-practice"]
+
+
+def test_a_description_shows_its_emphasis_in_the_picker_and_reaches_the_lms_as_plain_text(app, client, make_launch):
+    """Descriptions may use the quiz format's Markdown (quizzes/README.md, "Localised text"): the
+    picker showed '*all*' with its asterisks, where the quiz's start page shows emphasis; the LMS's
+    activity text (plain by the Deep Linking spec) got the asterisks too."""
+    import re
+
+    launch_id = _picking_launch(app, make_launch, accept_multiple=False)
+    with app.app_context():
+        assert import_path(Path(__file__).resolve().parents[2] / "unit/engine/fixtures/all_types.yaml").ok
+        db.session.commit()
+    page = client.get(f"/l/{launch_id}/deep-linking", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "A drill with <em>all</em> types." in page and "*all*" not in page
+    response = client.post(f"/l/{launch_id}/deep-linking", data=MultiDict([
+        ("csrf_token", csrf_from(page)), ("quiz", "all-types")]))
+    assert response.status_code == 200, response.get_data(as_text=True)[-600:]
+    token = re.search(r'name="JWT"[^>]*value="([^"]+)"', response.get_data(as_text=True)).group(1)
+    (item,) = jwt.decode(token, options={"verify_signature": False})[
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item["text"] == "A drill with all types."
