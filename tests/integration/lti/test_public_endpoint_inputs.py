@@ -38,6 +38,7 @@ def test_a_target_link_uri_that_is_no_url_is_refused(client, platform, target):
 
 
 NUL_REQUESTS = [
+    ("GET", "/", {"query_string": {"from": "lms\x00"}}),
     ("GET", "/lti/login", {"query_string": {"iss": ISSUER + "\x00", "login_hint": "4", "target_link_uri": LAUNCH_URL}}),
     ("POST", "/lti/login", {"data": {"iss": ISSUER, "client_id": "c1", "login_hint": "4",
                                      "target_link_uri": LAUNCH_URL, "lti_storage_target": "\x00frame"}}),
