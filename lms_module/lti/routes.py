@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_limiter.errors import RateLimitExceeded
@@ -144,7 +144,10 @@ def _as_get_form(url: str) -> dict:
 
 
 def _new_window_url(params: dict[str, str]) -> str:
-    return url_for("lti.login", _external=True, **{**params, "kontor_new_window": "1"})
+    """The same login in a window of its own. The LMS's parameters are copied as a query string of
+    their own, never handed to url_for as keywords: `_external`, `_scheme`, `_anchor` and `_method`
+    are url_for's own arguments, so a login that named one answered 500 (or bent the link)."""
+    return url_for("lti.login", _external=True) + "?" + urlencode({**params, "kontor_new_window": "1"})
 
 
 @bp.route("/launch", methods=["POST"])

@@ -66,6 +66,31 @@ def test_a_nul_character_in_a_public_request_is_refused(app, client, platform, m
         assert db.session.scalar(select(func.count()).select_from(OidcLogin)) == 0
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("name", ["_external", "_scheme", "_anchor", "_method"])
+def test_a_login_parameter_named_like_an_argument_of_url_for_keeps_the_new_window_link(app, platform, method, name):
+    """The cookie check's new-window link was built by url_for(**the login's parameters): a parameter
+    named `_external` was a TypeError (a 500 page and a traceback for one parameter anyone can add);
+    `_scheme`, `_anchor` and `_method` were taken as url_for's own and left out of the link (`_anchor`
+    became its fragment), so the new window did not repeat the login the LMS had sent."""
+    import html
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    params = {"iss": ISSUER, "client_id": "c1", "login_hint": "4", "target_link_uri": LAUNCH_URL, name: "0"}
+    args = {"query_string": params} if method == "GET" else {"data": params}
+    response = app.test_client().open("/lti/login", method=method, headers={"Accept-Language": "en"}, **args)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, (response.status_code, page[-300:])
+    link = html.unescape(re.search(r'<a class="button" href="([^"]+)"', page).group(1))
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path, parts.fragment) == ("http", "localhost", "/lti/login", "")
+    assert dict(parse_qsl(parts.query)) == {**params, "kontor_new_window": "1"}
+    # The new window opens the same login and goes straight on to the LMS.
+    again = app.test_client().get(parts.path + "?" + parts.query)
+    assert again.status_code == 302 and again.headers["Location"].startswith(ISSUER + "/auth?")
+
+
 # JSON nested deeper than Python's recursion limit: json.loads raises RecursionError, which is no
 # ValueError, so the handlers that turn an LMS's garbage into a refusal let it through (a 500).
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
