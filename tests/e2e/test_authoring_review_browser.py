@@ -1,0 +1,53 @@
+"""An instructor reaches the authoring pages by clicking, as a teacher inside the LMS does (no typed
+URLs): from the question bank to a new question and to the editor of a listed one and back, in
+German and English, with axe-core finding no WCAG 2.2 AA violation on the way."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms_module.authoring import bank
+from lms_module.courses.models import Course
+from lms_module.extensions import db
+from support.accessibility import assert_accessible
+from support.lms_frame import launch_base, launched_frame
+
+WORDS = {
+    "en": {"new": "New question", "type": "Single choice", "edit": "Edit", "back": "Back to the question bank"},
+    "de": {"new": "Neue Frage", "type": "Einfachauswahl", "edit": "Bearbeiten", "back": "Zurück zur Fragensammlung"},
+}
+
+
+def _bank_with_one_question(page, live, locale):
+    page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
+    frame = launched_frame(page)
+    with live.app.app_context():  # the instructor launch made the course
+        course_id = db.session.scalars(select(Course.id)).one()
+        bank.save_question(course_id, {"id": "vat-rate", "type": "single",
+                                       "text": {"de": "Wie hoch ist der Regelsatz?", "en": "What is the standard rate?"},
+                                       "options": [{"id": "a", "text": "19 %", "correct": True}, {"id": "b", "text": "7 %"}]})
+        db.session.commit()
+    frame.goto(launch_base(frame) + "/authoring/bank")
+    frame.wait_for_selector("main table")
+    return frame
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_bank_leads_to_the_question_editor_and_back(page, live, locale):
+    words = WORDS[locale]
+    frame = _bank_with_one_question(page, live, locale)
+    assert_accessible(frame, f"question bank with its editor links ({locale})")
+
+    frame.get_by_role("link", name=words["new"], exact=True).click()
+    frame.get_by_role("link", name=words["type"], exact=True).click()
+    frame.wait_for_selector("form.qe")
+    assert "/authoring/questions/new?type=single" in frame.url
+    frame.get_by_role("link", name=words["back"]).click()
+    frame.wait_for_selector("main table")
+
+    frame.get_by_role("link", name=re.compile(rf"^{words['edit']}\W+vat-rate$")).click()
+    frame.wait_for_selector("form.qe")
+    assert frame.locator("#key").input_value() == "vat-rate"
+    assert_accessible(frame, f"question editor of a listed question ({locale})")
+    frame.get_by_role("link", name=words["back"]).click()
+    frame.wait_for_selector("main table")
