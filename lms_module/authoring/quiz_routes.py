@@ -13,6 +13,7 @@ from ..web.access import instructor_only
 from ..web.template_helpers import topic_label
 from . import course_quizzes as cq
 from . import services
+from .question_forms import TYPE_LABELS
 from .quiz_forms import SLUG_HINT, choices as _c, AddDrawForm, AddQuestionsForm, ConfirmForm, CopyQuizForm, DetailsForm, NewQuizForm, SlotForm
 
 bp = Blueprint("course_quizzes", __name__, template_folder="templates")
@@ -133,7 +134,7 @@ def _editor_page(quiz, draft, *, details=None, add=None, draw=None, problems=(),
     details = details or DetailsForm(formdata=None)
     details.topic.choices = _topic_choices()
     add = add or AddQuestionsForm(formdata=None)
-    add.questions.choices = _c((qid, f"{key} ({qtype})") for qid, key, qtype in cq.bank_choices(course_id))
+    add.questions.choices = _c((qid, f"{key} ({TYPE_LABELS.get(qtype, qtype)})") for qid, key, qtype in cq.bank_choices(course_id))
     draw = draw or AddDrawForm(formdata=None)
     draw.tag.choices = _c((t, t) for t in cq.bank_tags(course_id))
     moved = request.args.get("moved", type=int)
@@ -141,7 +142,8 @@ def _editor_page(quiz, draft, *, details=None, add=None, draw=None, problems=(),
     return render_template("authoring/quizzes/editor.html", quiz=quiz, draft=draft, title=cq.title_of(draft.title, g.launch.locale),
                            slots=cq.slot_views(course_id, draft), details=details, add=add, draw=draw,
                            slot_form=SlotForm(formdata=None), confirm=ConfirmForm(formdata=None), problems=problems,
-                           slot_error=slot_error, moved=moved, focus=focus, title_of=cq.title_of), status
+                           slot_error=slot_error, moved=moved, focus=focus, title_of=cq.title_of,
+                           type_labels=TYPE_LABELS), status
 
 
 @bp.route("/l/<launch_id>/authoring/quizzes/<id:quiz_id>/details", methods=["POST"])

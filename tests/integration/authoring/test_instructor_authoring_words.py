@@ -1,0 +1,47 @@
+"""The words an instructor reads while authoring, in German and English: what a page names is named
+in the page's language (a question type, a pasted text), and labels read as a sentence would."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from lms_module.authoring import bank
+from lms_module.courses.models import LaunchSession
+from lms_module.extensions import db
+
+
+def _csrf(app, client) -> str:
+    raw = "test-csrf-secret"
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
+
+
+def _course_of(app, launch_id: str) -> int:
+    with app.app_context():
+        return db.session.get(LaunchSession, launch_id).course_id
+
+
+@pytest.mark.parametrize("locale, words", [("de", ("Richtig oder falsch", "Zahl")), ("en", ("True or false", "Number"))])
+def test_the_quiz_editor_names_question_types_in_the_page_language(app, client, make_launch, locale, words):
+    teacher = make_launch("instructor", locale=locale)
+    course_id = _course_of(app, teacher)
+    with app.app_context():
+        tf = bank.save_question(course_id, {"id": "frist", "type": "true_false", "text": {"de": "Frist?", "en": "Deadline?"},
+                                            "answer": True}).question_id
+        bank.save_question(course_id, {"id": "rate", "type": "numeric", "text": {"de": "Satz?", "en": "Rate?"}, "answer": 19})
+        db.session.commit()
+    token = _csrf(app, client)
+    created = client.post(f"/l/{teacher}/authoring/quizzes/new",
+                          data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "title_en": "VAT", "topic": "accuracy"})
+    quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
+    client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/questions", data={"csrf_token": token, "questions": [str(tf)]})
+    page = client.get(f"/l/{teacher}/authoring/quizzes/{quiz_id}").get_data(as_text=True)
+    true_false, number = words
+    slot = re.search(r'<p class="quiz-slot__what">(.*?)</p>', page, re.S).group(1)
+    assert true_false in slot and "true_false" not in slot
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
+    assert f"frist ({true_false})" in options and f"rate ({number})" in options
+    assert not any("(true_false)" in o or "(numeric)" in o for o in options)
