@@ -296,8 +296,9 @@ class KontorMessageLaunch(MessageLaunch):
         message_type = body.get(MESSAGE_TYPE_CLAIM)
         if not message_type:
             raise LaunchRejected("missing_message_type")
-        if message_type not in ACCEPTED_MESSAGE_TYPES:
-            raise LaunchRejected("wrong_message_type", str(message_type))
+        # Only a string can be one of them (a list or an object in the claim is unhashable: `in` a set raised).
+        if not isinstance(message_type, str) or message_type not in ACCEPTED_MESSAGE_TYPES:
+            raise LaunchRejected("wrong_message_type", str(message_type)[:200])
         version = body.get(VERSION_CLAIM)
         if not version:
             raise LaunchRejected("missing_version")

@@ -255,6 +255,20 @@ def test_claim_problems(live, login, changes, reason):
     assert_rejected(live, post_launch(browser, live, token, state), reason)
 
 
+@pytest.mark.parametrize("message_type", [["LtiResourceLinkRequest"], {"type": "LtiResourceLinkRequest"}],
+                         ids=["list", "object"])
+def test_a_message_type_that_is_no_string_is_refused_and_ends_the_login(live, login, message_type):
+    """`message_type in {...}` raised TypeError (unhashable) for a list or an object: a 500 page and a
+    traceback instead of the refusal, and the 500 rolled back the end of the login, so its state
+    could be posted again. Any platform can sign such a token, and with invitations or open
+    registration that is anyone who registered one."""
+    browser, state, nonce = login
+    token = live.kit.sign_id_token(claims_for(live, nonce, **{LTI + "message_type": message_type}))
+    assert_rejected(live, post_launch(browser, live, token, state), "wrong_message_type")
+    good = live.kit.sign_id_token(claims_for(live, nonce))
+    assert_rejected(live, post_launch(browser, live, good, state), "unknown_state")
+
+
 def test_a_jwt_that_is_not_an_lti_message(live, login):
     browser, state, nonce = login
     now = int(time.time())
