@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import canvas_ids, custom_params
-from .model import INSTRUCTOR, Activity, PendingLaunch, Tool, User
+from .model import INSTRUCTOR, SERVER_TIME_ZONE, Activity, PendingLaunch, Tool, User
 from .scopes import AGS_SCOPES, SCOPE_NRPS
 from .state import PlatformState
 from .urls import PlatformUrls
@@ -18,6 +18,9 @@ DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_setting
 PLACEMENT = "https://www.instructure.com/placement"
 ID_TOKEN_LIFETIME = 3600  # exp = iat + 1 h
 DEEP_LINKING_PLACEMENT = "link_selection"
+# The demo account's default time zone (Canvas: Account Settings). Canvas's $Person.address.timezone
+# is the request's zone: the user's own, else the account's, always an IANA name.
+ACCOUNT_TIME_ZONE = "Europe/Berlin"
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 TEST_USER_ROLE = "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"
@@ -153,6 +156,7 @@ def _custom_claim(state: PlatformState, tool: Tool, user: User, activity: Activi
         "$Person.name.given": user.given_name,
         "$Person.name.family": user.family_name,
         "$Person.email.primary": user.email,
+        "$Person.address.timezone": ACCOUNT_TIME_ZONE if user.timezone == SERVER_TIME_ZONE else user.timezone,
         "$Context.id": context_id(state),
         "$Context.title": state.course.title,
     }

@@ -221,6 +221,8 @@ def _substitution_variables(state: PlatformState, user: User, activity: Activity
         "$Person.name.given": user.given_name,
         "$Person.name.family": user.family_name,
         "$Person.email.primary": user.email,
+        # $USER->timezone as stored: "99" when the person keeps the server's zone (not resolved).
+        "$Person.address.timezone": user.timezone,
         "$Membership.role": user.role_uri,
     }
     if activity is not None:

@@ -12,6 +12,9 @@ ROLE_URI_PREFIX = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 ACTIVE = "Active"
 INACTIVE = "Inactive"
 
+# Moodle's value for "use the server's time zone" (core_date: 99), what $USER->timezone holds then.
+SERVER_TIME_ZONE = "99"
+
 TOOL_ACTIVE = "active"
 TOOL_PENDING = "pending"
 
@@ -28,6 +31,9 @@ class User:
     status: str = ACTIVE
     # Canvas's Test Student of Student View: a learner whose scores older Canvas refuses (422).
     test_user: bool = False
+    # The profile's time zone as Moodle stores it (mdl_user.timezone): an IANA name, or "99" for
+    # "the server's time zone" (every new account). Canvas: "99" is a user who chose no zone.
+    timezone: str = SERVER_TIME_ZONE
 
     @property
     def name(self) -> str:

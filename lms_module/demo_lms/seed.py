@@ -38,11 +38,12 @@ def seeded_course() -> Course:
 
 
 def seeded_users() -> list[User]:
+    # Time zones: student1 keeps Moodle's default "99" (the server's zone); the others chose one.
     return [
-        User("3", "teacher1", "Tina", "Teacher", "teacher1@example.com", INSTRUCTOR, "en"),
+        User("3", "teacher1", "Tina", "Teacher", "teacher1@example.com", INSTRUCTOR, "en", timezone="Europe/Berlin"),
         User("4", "student1", "Sam", "Student", "student1@example.com", LEARNER, "en"),
-        User("5", "student2", "Sara", "Second", "student2@example.com", LEARNER, "en"),
-        User("6", "student3", "Stefan", "Schüler", "student3@example.com", LEARNER, "de"),
+        User("5", "student2", "Sara", "Second", "student2@example.com", LEARNER, "en", timezone="Europe/London"),
+        User("6", "student3", "Stefan", "Schüler", "student3@example.com", LEARNER, "de", timezone="Europe/Berlin"),
     ]
 
 
@@ -59,6 +60,8 @@ def seeded_tool(settings: DemoLmsSettings) -> Tool:
         domain=urlsplit(settings.tool_base_url).netloc,
         scopes=list(SUPPORTED_TOOL_SCOPES),
         description="Quiz training for back-office staff",
+        # As Kontor's docs tell an administrator who adds the tool by hand (docs/lti.md).
+        custom_parameters={"timezone": "$Person.address.timezone"},
     )
 
 

@@ -23,6 +23,15 @@ def test_a_canvas_launch_reaches_the_fake_tool(make_rig):
     assert claims[LTI + "roles"]
 
 
+def test_canvas_sends_the_users_time_zone_else_the_accounts(make_rig):
+    """Canvas's $Person.address.timezone is always an IANA name: the user's own zone, or the
+    account's default zone for a user who chose none (the demo account's: Europe/Berlin)."""
+    rig = make_rig(profile="canvas")
+    rig.state.set_custom_parameters(2, {"tz": "$Person.address.timezone"})
+    assert rig.launch("/launch/2?user=5&locale=en")[LTI + "custom"]["tz"] == "Europe/London"
+    assert rig.launch("/launch/2?user=4&locale=en")[LTI + "custom"]["tz"] == "Europe/Berlin"
+
+
 def test_canvas_grants_a_token_for_an_assertion_addressed_to_its_token_url(make_rig):
     rig = make_rig(profile="canvas")
     assert rig.token_url.endswith("/login/oauth2/token")

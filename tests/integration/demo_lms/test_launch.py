@@ -57,7 +57,8 @@ def test_student_id_token_verifies_and_has_moodles_claims(rig):
     assert presentation["locale"] == "en" and presentation["document_target"] == "iframe"
     assert "sesskey=" in presentation["return_url"]
     memberships_url = f"{rig.lms_url}/mod/lti/services.php/CourseSection/2/bindings/1/memberships"
-    assert claims[LTI + "custom"] == {"context_memberships_url": memberships_url}
+    # The tool's own parameter (as Kontor's setup asks for) first: student1 keeps the server's zone.
+    assert claims[LTI + "custom"] == {"timezone": "99", "context_memberships_url": memberships_url}
     assert claims[AGS]["lineitems"] == f"{rig.lms_url}/mod/lti/services.php/2/lineitems?type_id=1"
     assert claims[AGS]["lineitem"] == f"{rig.lms_url}/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1"
     assert len(claims[AGS]["scope"]) == 4
@@ -103,8 +104,16 @@ def test_custom_parameters_follow_moodles_key_mapping(rig):
     rig.state.set_custom_parameters(2, {"quizId": "q-7", "who": "$User.username"})
     claims = rig.launch("/launch/2?user=4")
     custom = claims[LTI + "custom"]
-    assert list(custom) == ["quizid", "quizId", "who", "context_memberships_url"]
+    assert list(custom) == ["timezone", "quizid", "quizId", "who", "context_memberships_url"]
     assert custom["quizid"] == custom["quizId"] == "q-7" and custom["who"] == "student1"
+
+
+def test_person_address_timezone_is_the_profiles_zone_as_moodle_stores_it(rig):
+    """$USER->timezone unresolved: '99' is 'the server's zone' (Moodle's default for every account)."""
+    rig.state.set_custom_parameters(2, {"tz": "$Person.address.timezone"})
+    student1, student3 = rig.launch("/launch/2?user=4"), rig.launch("/launch/2?user=6")
+    assert student1[LTI + "custom"]["timezone"] == student1[LTI + "custom"]["tz"] == "99"
+    assert student3[LTI + "custom"]["timezone"] == student3[LTI + "custom"]["tz"] == "Europe/Berlin"
 
 
 def test_auth_rejects_unregistered_redirect_uri(rig):
