@@ -38,9 +38,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .web import ratelimit
 
     ratelimit.init_app(app)  # KONTOR_RATELIMIT_*: the limiter, its storage and the 429 page
-    from .web.locale import install_template_gettext, select_locale
+    from .web.locale import install_template_gettext, select_locale, select_timezone
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
 

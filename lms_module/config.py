@@ -36,8 +36,10 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # attempts can run for hours; the token lives as long as the session
     BABEL_DEFAULT_LOCALE = "de"
-    # The time zone pages show times in (and date fields are read in), named on every time shown;
-    # LTI launches carry no time zone. An IANA name such as Europe/Berlin.
+    # The time zone pages show times in (and date fields are read in), named on every time shown,
+    # unless the launch names the person's own: the LMS's substitution of the custom parameter
+    # timezone=$Person.address.timezone, when it is a known zone (docs/lti.md). An IANA name such as
+    # Europe/Berlin.
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
     LANGUAGES = ("de", "en")

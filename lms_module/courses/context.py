@@ -22,6 +22,8 @@ class LaunchContext:
     locale: str
     message_type: str
     quiz_slug: str | None
+    # The IANA zone the LMS named for the person (e.g. Europe/Berlin); None: BABEL_DEFAULT_TIMEZONE.
+    time_zone: str | None = None
 
     @property
     def is_instructor(self) -> bool:
@@ -42,7 +44,7 @@ def load_context(launch_id: str) -> LaunchContext | None:
 _CONTEXT_COLUMNS = (
     LaunchSession.id, LaunchSession.platform_id, LaunchSession.user_id, LaunchSession.course_id,
     LaunchSession.resource_link_id, LaunchSession.role, LaunchSession.locale, LaunchSession.message_type,
-    LaunchSession.expires_at, ResourceLink.quiz_slug,
+    LaunchSession.expires_at, ResourceLink.quiz_slug, LaunchSession.time_zone,
 )
 
 
@@ -75,6 +77,6 @@ def load_context_and(launch_id: str, also, statement=None, params: dict | None =
     columns = len(_CONTEXT_COLUMNS)
     context = LaunchContext(
         launch_id=row[0], platform_id=row[1], user_id=row[2], course_id=row[3], resource_link_id=row[4],
-        role=row[5], locale=row[6], message_type=row[7], quiz_slug=row[9],
+        role=row[5], locale=row[6], message_type=row[7], quiz_slug=row[9], time_zone=row[10],
     )
     return context, tuple(row[columns:])

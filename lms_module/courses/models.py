@@ -97,6 +97,8 @@ class LaunchSession(db.Model):
     )
     role: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8))
+    # The IANA time zone the LMS named for the person (courses.time_zone); NULL: the configured one.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message_type: Mapped[str] = mapped_column(String(64))
     deployment_id: Mapped[str] = mapped_column(String(255), default="", server_default="")
     # Deep linking settings claim, kept to answer the platform; empty for resource link launches.

@@ -41,6 +41,9 @@ MESSAGE_TYPE_CLAIM = LTI + "message_type"
 VERSION_CLAIM = LTI + "version"
 DEPLOYMENT_CLAIM = LTI + "deployment_id"
 DEEP_LINKING_SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+# The custom parameter Kontor's registration asks for (registration.CUSTOM_PARAMETERS): the LMS puts
+# the person's time zone in it at each launch (docs/lti.md).
+TIME_ZONE_PARAMETER = "timezone"
 ACCEPTED_MESSAGE_TYPES = {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
 MAX_ID_CHARS = 255  # the columns that hold subject, context, link and deployment ids
 

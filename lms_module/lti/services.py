@@ -12,14 +12,15 @@ from sqlalchemy import Row, and_, bindparam, insert, select, update
 from ..courses.context import LaunchContext
 from ..courses.locale import choose_locale
 from ..courses.models import Course, LaunchSession, Membership, ResourceLink, User
+from ..courses.time_zone import launch_time_zone
 from ..db_types import utcnow
 from ..extensions import db, upsert_insert
 from ..transaction import run_after_commit
 from ..web.security import frame_ancestors
 from . import roles
 from .launch import (
-    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MAX_ID_CHARS, MESSAGE_TYPE_CLAIM, LaunchRejected, ValidatedLaunch,
-    take_login,
+    DEEP_LINKING_SETTINGS_CLAIM, DEPLOYMENT_CLAIM, LTI, MAX_ID_CHARS, MESSAGE_TYPE_CLAIM, TIME_ZONE_PARAMETER,
+    LaunchRejected, ValidatedLaunch, take_login,
 )
 from .models import LaunchHandoff, Platform
 
@@ -215,7 +216,10 @@ def _link_values(claims: dict) -> dict:
     link_claim = claims[LTI + "resource_link"]
     custom = claims.get(LTI + "custom")
     custom = custom if isinstance(custom, dict) else {}
-    values = {"title": str(link_claim.get("title") or "")[:512], "custom": {str(k): str(v) for k, v in custom.items()}}
+    # Without the person's time zone: it belongs to the launch (it differs by person, and would
+    # rewrite the link's row whenever someone in another zone launches it).
+    values = {"title": str(link_claim.get("title") or "")[:512],
+              "custom": {str(k): str(v) for k, v in custom.items() if k != TIME_ZONE_PARAMETER}}
     quiz = custom.get("quiz")
     # The LMS's custom parameter decides when it is set; otherwise the choice made in Kontor stays.
     if isinstance(quiz, str) and quiz.strip():
@@ -295,17 +299,23 @@ def record_launch(validated: ValidatedLaunch, *, accept_language: str | None, li
         locale=choose_locale(presentation.get("locale"), accept_language),
         message_type=claims[MESSAGE_TYPE_CLAIM],
         quiz_slug=quiz_slug,
+        time_zone=_time_zone(claims),
     )
     # Inserted as a plain row: the unit of work costs more than the statement for one new row.
     db.session.execute(_INSERT_LAUNCH, {
         "id": context.launch_id, "platform_id": platform_id, "user_id": user_id, "course_id": course_id,
-        "resource_link_id": link_row_id, "role": role, "locale": context.locale,
+        "resource_link_id": link_row_id, "role": role, "locale": context.locale, "time_zone": context.time_zone,
         "message_type": context.message_type, "deployment_id": deployment_id,
         "deep_linking": deep_linking if isinstance(deep_linking, dict) else None,
         "return_url": return_url,
         "expires_at": now + lifetime, "created_at": now,
     })
     return context
+
+
+def _time_zone(claims: dict) -> str | None:
+    custom = claims.get(LTI + "custom")
+    return launch_time_zone(custom.get(TIME_ZONE_PARAMETER)) if isinstance(custom, dict) else None
 
 
 def _learn_frame_origin(platform: Row, return_url) -> None:
@@ -388,5 +398,12 @@ def redeem_handoff(token: str, presented_state: str | None = None) -> str | None
         not presented_state or not secrets.compare_digest(handoff.expected_state, presented_state)
     ):
         return None
-    handoff.used = True
-    return handoff.launch_id
+    # Compare-and-set: of parallel redemptions of one ticket (two browsers opening the same link at
+    # once), one wins; reading `used` and then setting it let every one of them in.
+    claimed = db.session.execute(
+        update(LaunchHandoff)
+        .where(LaunchHandoff.token == handoff.token, LaunchHandoff.used.is_(False))
+        .values(used=True)
+        .execution_options(synchronize_session=False)
+    )
+    return handoff.launch_id if claimed.rowcount == 1 else None

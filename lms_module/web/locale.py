@@ -1,4 +1,5 @@
-"""Which language a page speaks: the launch's locale, then the browser's, then German."""
+"""Which language a page speaks: the launch's locale, then the browser's, then German; and which time
+zone it shows times in: the launch's, else the configured one."""
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
@@ -20,6 +21,16 @@ def select_locale() -> str:
         best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
         return choose_locale(None, best, current_app.config["BABEL_DEFAULT_LOCALE"])
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str | None:
+    """The zone the LMS named for the person of the launch (kept with the launch, so no query of its
+    own); None (outside a launch, or when the LMS named none Kontor knows): BABEL_DEFAULT_TIMEZONE."""
+    if has_request_context():
+        launch = getattr(g, "launch", None)
+        if launch is not None:
+            return launch.time_zone
+    return None
 
 
 def _translations():

@@ -108,8 +108,9 @@ def _locale() -> str:
 
 
 def datetime_label(value) -> str:
-    """The one way a time is shown: the locale's date and time in the configured time zone
-    (BABEL_DEFAULT_TIMEZONE, UTC unless set), with the zone named: '06.12.2026, 02:31 UTC'."""
+    """The one way a time is shown: the locale's date and time in the page's time zone (the one the
+    LMS named for the launch's person, web.locale.select_timezone; else BABEL_DEFAULT_TIMEZONE, UTC
+    unless set), with the zone named: '06.12.2026, 02:31 UTC', '06.12.2026, 03:31 MEZ'."""
     if value is None:
         return "–"
     # Kept per time, language and zone (the label depends on nothing else): every question page
