@@ -110,6 +110,10 @@ class BulkForm(FlaskForm):
             raise ValidationError(_l("Please enter a tag or choose a topic to move the questions to."))
 
 
+# The name an import of pasted text goes by in the pending upload; the pages say it in words.
+PASTED_TEXT = "pasted text"
+
+
 class ImportForm(FlaskForm):
     format = SelectField(_l("Format"), choices=choices(list(FORMAT_LABELS.items())), default="gift")
     language = RadioField(_l("Language of the questions"), choices=choices([("de", _l("German")), ("en", _l("English"))]),
@@ -133,7 +137,7 @@ class ImportForm(FlaskForm):
         """The file's bytes (at most one byte beyond the limit is read) and its name, else the pasted text."""
         if self.file.data and getattr(self.file.data, "filename", ""):
             return self.file.data.read(limits.MAX_IMPORT_BYTES + 1), self.file.data.filename
-        return (self.paste.data or "").encode("utf-8"), "pasted text"
+        return (self.paste.data or "").encode("utf-8"), PASTED_TEXT
 
 
 class ConfirmImportForm(FlaskForm):

@@ -12,8 +12,8 @@ from ..library.services import content_of
 from ..web.access import instructor_only
 from ..web.converters import database_id
 from . import bank, services
-from .bank_forms import (DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, TYPE_LABELS, BankFilterForm, BulkForm,
-                         ConfirmImportForm, ExportQuizForm, ImportForm, choices)
+from .bank_forms import (DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, PASTED_TEXT, TYPE_LABELS, BankFilterForm,
+                         BulkForm, ConfirmImportForm, ExportQuizForm, ImportForm, choices)
 from .findings import shown_finding
 
 bp = Blueprint("bank", __name__, template_folder="templates")
@@ -129,7 +129,7 @@ def import_preview(launch_id: str):
     if plan.errors:
         return render_template("authoring/bank/import.html", form=form, plan=plan), 400
     token = bank.keep_upload(course_id, g.launch.user_id, data, filename, form.format.data, form.language.data, topic)
-    return render_template("authoring/bank/preview.html", plan=plan, filename=filename,
+    return render_template("authoring/bank/preview.html", plan=plan, filename=filename, pasted=filename == PASTED_TEXT,
                            confirm=ConfirmImportForm(upload=token), type_labels=TYPE_LABELS,
                            language_labels=LANGUAGE_LABELS)
 

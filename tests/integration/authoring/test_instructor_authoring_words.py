@@ -45,3 +45,16 @@ def test_the_quiz_editor_names_question_types_in_the_page_language(app, client, 
     options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
     assert f"frist ({true_false})" in options and f"rate ({number})" in options
     assert not any("(true_false)" in o or "(numeric)" in o for o in options)
+
+
+@pytest.mark.parametrize("locale, said", [("de", "Eingefügter Text (GIFT)."), ("en", "Pasted text (GIFT).")])
+def test_the_import_preview_of_pasted_text_says_so_in_the_page_language(app, client, make_launch, locale, said):
+    teacher = make_launch("instructor", locale=locale)
+    token = _csrf(app, client)
+    response = client.post(f"/l/{teacher}/authoring/bank/import",
+                           data={"csrf_token": token, "format": "gift", "language": locale,
+                                 "paste": "::frist:: Die Frist beträgt 14 Tage. {TRUE}\n"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200, body[:500]
+    assert said in body
+    assert "pasted text" not in body  # the internal name of the upload, English on a German page
