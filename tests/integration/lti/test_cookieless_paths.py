@@ -3,8 +3,10 @@
 The browser side (postMessage with the LMS frame) runs in the end-to-end tests; here the server's
 part: what it asks for, and that only the browser that holds the state gets a session."""
 import re
+import threading
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -124,3 +126,34 @@ def test_an_expired_check_ticket_offers_no_new_window(live):
     late = requests.get(live.url + confirmed.headers["Location"], allow_redirects=False)
     assert late.status_code == 403
     assert "launch_expired" in late.text and "/lti/enter/" not in late.text
+
+
+@pytest.mark.parametrize("ticket", ["new_window", "platform_storage"])
+def test_two_browsers_redeeming_one_ticket_at_once_get_one_launch(app, make_launch, ticket):
+    """The new window's ticket (/lti/enter) and platform storage's (/lti/storage-confirm) are
+    one-time: redeeming read `used` and set it with the request's commit, so two browsers that
+    opened the same link at the same moment both got the launch (and its person's pages). Here the
+    first redemption holds its transaction open while the second runs; only one may win."""
+    from lms_module.lti.services import create_handoff, redeem_handoff
+
+    launch_id = make_launch("student", remember=False)
+    state = "state-1" if ticket == "platform_storage" else None
+    with app.app_context():
+        token = create_handoff(launch_id, expected_state=state)
+        db.session.commit()
+    won = []
+
+    def redeem():
+        with app.app_context():
+            won.append(redeem_handoff(token, state))
+            db.session.commit()
+
+    with app.app_context():
+        won.append(redeem_handoff(token, state))  # the first browser, not committed yet
+        second = threading.Thread(target=redeem)
+        second.start()
+        second.join(timeout=1)  # the fixed code makes it wait for the first one's commit
+        db.session.commit()
+    second.join(timeout=10)
+    assert not second.is_alive()
+    assert won == [launch_id, None]  # the first browser has the launch, the second is refused
