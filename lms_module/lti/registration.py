@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from .address_guard import BlockedAddress, checked_address, outbound_session
 from .ags import is_canvas_issuer
+from .launch import TIME_ZONE_PARAMETER
 from .models import Deployment, Platform
 from .services_clients import CallLimits, ServiceFailure, call
 
@@ -28,6 +29,11 @@ AGS_SCOPES = [
 ]
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 CLAIMS = ["iss", "sub", "name", "given_name", "family_name", "email", "locale"]
+# Custom parameters of every launch: the LMS substitutes the person's time zone (Moodle: the
+# profile's zone, "99" for the server's; Canvas: the user's or the account's IANA name), which
+# Kontor's pages show times in. The dynamic registration's lti-tool-configuration, the Canvas
+# developer key JSON and the manual setup (docs/lti.md, the home page) all ask for these.
+CUSTOM_PARAMETERS = {TIME_ZONE_PARAMETER: "$Person.address.timezone"}
 
 
 class RegistrationFailed(Exception):
@@ -201,6 +207,11 @@ class KontorRegistration(DynamicRegistration):
     def get_claims(self) -> list[str]:
         return CLAIMS
 
+    def lti_registration_data(self) -> dict:
+        data = super().lti_registration_data()
+        data["https://purl.imsglobal.org/spec/lti-tool-configuration"]["custom_parameters"] = dict(CUSTOM_PARAMETERS)
+        return data
+
     def get_logo_uri(self) -> str:
         return self._urls["logo"]
 
@@ -364,6 +375,7 @@ def canvas_configuration() -> dict:
         "public_jwk_url": urls["jwks"],
         "scopes": [*AGS_SCOPES, NRPS_SCOPE],
         "privacy_level": "public",
+        "custom_fields": dict(CUSTOM_PARAMETERS),
         "extensions": [
             {
                 "domain": domain,

@@ -108,6 +108,8 @@ def test_a_developer_key_from_kontors_json_url_is_what_the_launch_uses(live, run
         platform = db.session.scalars(select(Platform).where(Platform.client_id == client_id)).one()
         launch = db.session.scalars(select(LaunchSession).where(LaunchSession.platform_id == platform.id)).one()
         assert launch.role == "instructor" and launch.deployment_id == deployment_id
+        # The JSON's custom field: Canvas sent Tina's own zone.
+        assert launch.time_zone == "Europe/Berlin"
         course_id = launch.course_id
     # A service call: Canvas checks Kontor's client assertion against the JSON's public_jwk_url and
     # grants only the JSON's scopes (all or nothing), so the roster arrives only if both are right.

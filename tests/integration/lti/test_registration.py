@@ -5,6 +5,7 @@ import jwt
 import pytest
 from sqlalchemy import select
 
+from lms_module.courses.models import LaunchSession
 from lms_module.extensions import db
 from lms_module.lti.models import Deployment, Platform
 
@@ -34,6 +35,27 @@ def test_dynamic_registration_round_trip(live):
     assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in tool.scopes
     assert "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly" in tool.scopes
     assert deployment.deployment_id == tool.deployment_id
+    # The person's time zone in every launch (pages show times in it).
+    sent = tool.registration["https://purl.imsglobal.org/spec/lti-tool-configuration"]
+    assert sent["custom_parameters"] == {"timezone": "$Person.address.timezone"}
+    assert tool.custom_parameters == {"timezone": "$Person.address.timezone"}
+
+
+def test_a_dynamically_registered_tool_gets_the_persons_time_zone(live):
+    with live.browser() as browser:
+        browser.session.headers["Accept-Language"] = "en"
+        assert "Kontor is registered" in browser.get(live.lms_url + "/registration/start").text
+    with live.app.app_context():
+        new = db.session.scalars(select(Platform).order_by(Platform.id.desc())).first()
+        client_id = new.client_id
+    live.lms.activate_tool(client_id)
+    activity = live.lms.add_activity("Kontor, registered", {"quiz": "career-exam"}, tool_client_id=client_id)
+    with live.browser() as browser:
+        page = live.launch(browser, user="6", activity=activity.cmid)  # Stefan: Europe/Berlin in Moodle
+    assert page.status_code == 200, page.text[:500]
+    with live.app.app_context():
+        launch = db.session.scalars(select(LaunchSession).where(LaunchSession.platform_id == new.id)).one()
+        assert launch.time_zone == "Europe/Berlin"
 
 
 def test_registration_with_an_unreachable_configuration(live):
@@ -97,6 +119,8 @@ def test_canvas_json_configuration(client):
     placements = {p["placement"]: p for p in extension["settings"]["placements"]}
     assert set(placements) == {"link_selection", "assignment_selection"}
     assert all(p["message_type"] == "LtiDeepLinkingRequest" for p in placements.values())
+    # Canvas substitutes the person's time zone into this custom field at every launch.
+    assert data["custom_fields"] == {"timezone": "$Person.address.timezone"}
 
 
 def test_registration_token_is_passed_to_the_platform(live):
