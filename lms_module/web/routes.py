@@ -28,7 +28,9 @@ def home():
         (_l("Public keyset URL (JWKS)"), url_for("lti.jwks", _external=True)),
         (_l("Canvas developer key (JSON URL)"), url_for("lti.canvas_json", _external=True)),
     ]
-    return render_template("home.html", endpoints=endpoints)
+    # The custom parameter of Kontor's registration and Canvas JSON (lti.registration.CUSTOM_PARAMETERS,
+    # which this room may not import; a test holds the two alike).
+    return render_template("home.html", endpoints=endpoints, custom_parameter="timezone=$Person.address.timezone")
 
 
 @bp.route("/healthz")

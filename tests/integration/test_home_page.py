@@ -24,3 +24,13 @@ def test_the_home_page_lists_what_the_tool_configuration_says(client):
     assert f"<code>{config['oidc_initiation_url']}</code>" in html
     assert f"<code>{config['target_link_uri']}</code>" in html
     assert f"<code>{config['public_jwk_url']}</code>" in html
+    # The custom parameter that brings each person's time zone, as the JSON and the registration ask.
+    ((name, value),) = config["custom_fields"].items()
+    assert f"<code>{name}={value}</code>" in html
+
+
+@pytest.mark.parametrize("language, words", [("en", "each person's own time zone"),
+                                             ("de", "Zeitzone der jeweiligen Person")])
+def test_the_home_page_asks_a_manual_setup_for_the_time_zone_parameter(client, language, words):
+    html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert words in html and "<code>timezone=$Person.address.timezone</code>" in html
