@@ -127,7 +127,9 @@ def _datetime_label(value, locale: str, timezone: str) -> str:
     local = to_user_timezone(value)
     zone = format_datetime(local, "z", locale=formats)  # MEZ, UTC; else the zone id
     if not zone.isalpha():
-        zone = format_datetime(local, "VV", locale=formats)
+        # A zone id says where (America/New_York) except Etc/GMT+5, whose POSIX sign is the
+        # offset's opposite (UTC-5): that one is named by its offset, GMT-05:00.
+        zone = format_datetime(local, "ZZZZ" if timezone.startswith("Etc/") else "VV", locale=formats)
     return "{}, {} {}".format(format_date(local, "medium", locale=formats),
                               format_time(local, "short", locale=formats), zone)
 

@@ -31,3 +31,13 @@ def test_each_language_and_zone_gets_its_own_label_formatted_once(database_url, 
     assert label(berlin, "en") == "6 Dec 2026, 10:45 CET"
     assert label(utc, "de", datetime(2026, 12, 6, 10, 45, tzinfo=timezone.utc)) == "06.12.2026, 10:45 UTC"
     assert label(utc, "de", None) == "–"
+
+
+def test_a_zone_without_a_short_name_is_named_by_its_id_or_its_offset(database_url, tmp_path):
+    """A zone a person's LMS may name (docs/lti.md) without an abbreviation in the language: its id
+    says where; an Etc/ id would say the opposite of its offset (Etc/GMT+5 is UTC-5), so the offset."""
+    new_york = make_app(database_url, tmp_path / "ny", BABEL_DEFAULT_TIMEZONE="America/New_York")
+    assert label(new_york, "de") == "06.12.2026, 04:45 America/New_York"
+    etc = make_app(database_url, tmp_path / "etc", BABEL_DEFAULT_TIMEZONE="Etc/GMT+5")
+    assert label(etc, "de") == "06.12.2026, 04:45 GMT-05:00"
+    assert label(etc, "en") == "6 Dec 2026, 04:45 GMT-05:00"
