@@ -1,7 +1,8 @@
 """Grading essays one after another with the keyboard, in the LMS frame: after "Save and grade the
 next answer" the page comes back with focus on the next answer (it started again at the top of
 the page, behind the skip link and the report navigation: seven Tab presses per essay to reach
-the next points field), and after the last one on the notice that says it was saved."""
+the next points field), and after the last one on the notice that says it was saved. And the
+grading form's labels sit over their fields, on a phone and on a wide screen."""
 import pytest
 
 from lms_module.attempts import services
@@ -57,3 +58,34 @@ def test_saving_a_grade_moves_focus_to_the_next_answer(page, two_essays, locale)
     frame.wait_for_function("() => document.activeElement && document.activeElement.matches('p.notice--ok')",
                             timeout=5000)
     assert_accessible(frame, f"grading queue emptied ({locale})")
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_the_points_and_comment_labels_sit_over_their_fields(page, two_essays, locale, width):
+    """Side by side the form's row aligned the fields' bottoms, so "Punkte (0 bis 1)" over the short
+    points field stood lower than "Kommentar" over the taller comment box, and neither label started
+    where its field did vertically. Now the labels share a line and each field starts right under
+    its label; at 320 px everything stacks."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{two_essays.lms_url}/course/view/2?user=3&locale={locale}")
+    frame = launched_frame(page)
+    frame.goto(launch_base(frame) + "/reports/grading")
+    frame.wait_for_selector("#current-heading")
+    box = {name: frame.locator(selector).bounding_box() for name, selector in {
+        "points label": "label[for=grade-marks]", "points": "#grade-marks",
+        "comment label": "label[for=grade-comment]", "comment": "#grade-comment",
+        "button": ".report-mark-form button[type=submit]"}.items()}
+    for field in ("points", "comment"):
+        label = box[f"{field} label"]
+        assert abs(label["x"] - box[field]["x"]) < 1, (field, box)
+        assert 0 <= box[field]["y"] - (label["y"] + label["height"]) <= 8, (field, box)
+    if width >= 1280:
+        assert abs(box["points label"]["y"] - box["comment label"]["y"]) < 1, box
+        assert abs(box["points"]["y"] - box["comment"]["y"]) < 1, box
+        bottom = box["comment"]["y"] + box["comment"]["height"]
+        assert abs(box["button"]["y"] + box["button"]["height"] - bottom) < 1, box  # at the foot of the row
+    else:
+        assert box["comment label"]["y"] > box["points"]["y"] + box["points"]["height"], box
+        assert box["button"]["x"] + box["button"]["width"] <= width, box
+    assert_accessible(frame, f"grading form at {width} px ({locale})")
