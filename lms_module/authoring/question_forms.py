@@ -70,8 +70,8 @@ class OptionRow(_Row):
 
 
 class PairRow(_Row):
-    left_de = _text(_l("Left (German)"))
-    left_en = _text(_l("Left (English)"))
+    left_de = _text(_l("Left side (German)"))
+    left_en = _text(_l("Left side (English)"))
     right_de = _text(_l("Matching right side (German)"))
     right_en = _text(_l("Matching right side (English)"))
 
@@ -144,6 +144,18 @@ ROW_LABELS = {
     "items": _l("Steps in the right order"), "gaps": _l("Gaps"), "check_fields": _l("Fields of the document"),
     "doc_fields": _l("Fields of the source document"), "entry_fields": _l("Fields to fill in"),
 }
+# One row of a list, by its number: the row's legend and its remove button ("Option 2", "Remove option 2";
+# not the list's plural name with a number).
+ITEM_LABELS = {
+    "options": _l("Option %(n)s"), "pairs": _l("Pair %(n)s"), "distractors": _l("Distractor %(n)s"),
+    "items": _l("Step %(n)s"), "gaps": _l("Gap %(n)s"), "check_fields": _l("Field %(n)s"),
+    "doc_fields": _l("Source field %(n)s"), "entry_fields": _l("Target field %(n)s"),
+}
+REMOVE_LABELS = {
+    "options": _l("Remove option %(n)s"), "pairs": _l("Remove pair %(n)s"), "distractors": _l("Remove distractor %(n)s"),
+    "items": _l("Remove step %(n)s"), "gaps": _l("Remove gap %(n)s"), "check_fields": _l("Remove field %(n)s"),
+    "doc_fields": _l("Remove source field %(n)s"), "entry_fields": _l("Remove target field %(n)s"),
+}
 ADD_LABELS = {
     "options": _l("Add option"), "pairs": _l("Add pair"), "distractors": _l("Add distractor"), "items": _l("Add step"),
     "gaps": _l("Add gap"), "check_fields": _l("Add field"), "doc_fields": _l("Add source field"),
@@ -206,8 +218,8 @@ def editor_form_class(qtype: str) -> type[QuestionEditorForm]:
         _pair(form_class, "doc_title", _l("Document title (German)"), _l("Document title (English)"), max_length=SHORT)
         _pair(form_class, "doc_body", _l("Document text (German)"), _l("Document text (English)"), True)
     elif qtype == "essay":
-        form_class.min_words = _text(_l("Fewest words"), max_length=10)
-        form_class.max_words = _text(_l("Most words"), max_length=10)
+        form_class.min_words = _text(_l("Minimum number of words"), max_length=10)
+        form_class.max_words = _text(_l("Maximum number of words"), max_length=10)
         _pair(form_class, "rubric", _l("Rubric for grading (German)"), _l("Rubric for grading (English)"), True)
     return form_class
 

@@ -26,7 +26,8 @@ from ..web.access import instructor_only, launch_required
 from . import bank, question_editor as editor
 from .models import BankImage, BankQuestion, BankQuestionVersion
 from .question_forms import (
-    ADD_LABELS, ROW_LABELS, TYPE_LABELS, ImageUploadForm, QuestionEditorForm, editor_form_class, problem_message,
+    ADD_LABELS, ITEM_LABELS, REMOVE_LABELS, ROW_LABELS, TYPE_LABELS, ImageUploadForm, QuestionEditorForm, editor_form_class,
+    problem_message,
 )
 
 bp = Blueprint("question_editor", __name__, template_folder="templates")
@@ -215,7 +216,8 @@ def _page(form, qtype: str, question: BankQuestion | None, version: BankQuestion
         action = url_for(".edit_question", launch_id=g.launch.launch_id, question_id=question.id)
     return render_template(
         "authoring/questions/editor.html", form=form, qtype=qtype, type_label=TYPE_LABELS[qtype], question=question,
-        version=version, rows=editor.ROWS[qtype], row_labels=ROW_LABELS, add_labels=ADD_LABELS, action=action,
+        version=version, rows=editor.ROWS[qtype], row_labels=ROW_LABELS, item_labels=ITEM_LABELS,
+        remove_labels=REMOVE_LABELS, add_labels=ADD_LABELS, action=action,
         general=general or [], warnings=warnings or [], missing=lambda values, name: editor.missing_translation(values, name),
         cloze=cloze, checked=checked, focus=getattr(form, "focus", None),
     ), status

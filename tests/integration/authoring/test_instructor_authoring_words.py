@@ -58,3 +58,30 @@ def test_the_import_preview_of_pasted_text_says_so_in_the_page_language(app, cli
     assert response.status_code == 200, body[:500]
     assert said in body
     assert "pasted text" not in body  # the internal name of the upload, English on a German page
+
+
+EDITOR_WORDS = {
+    # (type, words the page shows, words it must not show)
+    "de": [("single", ["<legend>Antwort 2</legend>", ">Antwort 2 entfernen<", ">Prüfen, ohne zu speichern<"],
+            ["Antworten: 2", "Antworten 2 entfernen", "Prüfen ohne zu speichern"]),
+           ("ordering", ["<legend>Schritt 3</legend>", ">Schritt 3 entfernen<"],
+            ["Schritte in der richtigen Reihenfolge: 3", "Schritte in der richtigen Reihenfolge 3 entfernen"]),
+           ("matching", ["Linke Seite (Deutsch)", ">Paar 1 entfernen<"], ["Links (Deutsch)", "Paare 1 entfernen"]),
+           ("essay", ["Mindestzahl der Wörter", "Höchstzahl der Wörter"], ["Mindestens Wörter", "Höchstens Wörter"])],
+    "en": [("single", ["<legend>Option 2</legend>", ">Remove option 2<"], ["Options: 2", "Remove Options 2"]),
+           ("data_entry", ["<legend>Source field 1</legend>", ">Remove target field 1<"],
+            ["Fields of the source document: 1", "Remove Fields to fill in 1"]),
+           ("matching", ["Left side (German)", ">Remove pair 1<"], ["Left (German)", "Remove Pairs 1"]),
+           ("essay", ["Minimum number of words", "Maximum number of words"], ["Fewest words", "Most words"])],
+}
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_the_question_editor_names_one_row_and_its_fields_as_a_teacher_says_them(client, make_launch, locale):
+    teacher = make_launch("instructor", locale=locale)
+    for qtype, shown, not_shown in EDITOR_WORDS[locale]:
+        page = client.get(f"/l/{teacher}/authoring/questions/new?type={qtype}").get_data(as_text=True)
+        for words in shown:
+            assert words in page, (qtype, words)
+        for words in not_shown:
+            assert words not in page, (qtype, words)
