@@ -62,6 +62,9 @@ def is_forbidden_address(address: str) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        # IPv6 site-local (fec0::/10): deprecated, yet still an internal network where it is routed;
+        # Python counts it as global.
+        or getattr(ip, "is_site_local", False)
         or not ip.is_global
     )
 

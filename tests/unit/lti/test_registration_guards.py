@@ -17,6 +17,7 @@ from lms_module.lti.registration import same_origin, url_origin
     "2002:7f00:1::1",                                       # 6to4 around 127.0.0.1
     "64:ff9b::a00:1",                                       # NAT64 around 10.0.0.1
     "::127.0.0.1",                                          # IPv4-compatible (deprecated)
+    "fec0::1", "fec0:0:0:ffff::1",                          # site-local (deprecated; Python calls it global)
 ])
 def test_internal_addresses_are_forbidden(address):
     assert is_forbidden_address(address)
