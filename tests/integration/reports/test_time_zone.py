@@ -39,3 +39,32 @@ def test_a_configured_zone_is_used_and_named(database_url, tmp_path):
         assert render_template_string("{{ datetime_text(t) }}", t=SUBMITTED) == "06.12.2026, 03:31 MEZ"
     with app.test_request_context("/"), force_locale("en"):
         assert render_template_string("{{ datetime_text(t) }}", t=SUBMITTED) == "6 Dec 2026, 03:31 CET"
+
+
+def test_an_instructor_whose_lms_names_berlin_reads_and_enters_times_in_berlin_time(
+        app, client, make_launch, teacher, student, attempt_for):
+    """The launch's own zone (lti_launch.time_zone, from the LMS's $Person.address.timezone) is the
+    page's: the report shows the stored UTC time in Berlin time, and the accommodation's closing
+    date is read in it (the form names the zone)."""
+    from lms_module.attempts.models import Accommodation
+    from lms_module.courses.models import LaunchSession
+    from support.apps import csrf_from
+
+    tim = student("tim", name="Tim Taler")
+    public_id = attempt_for(tim, {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT})
+    _submitted_at_fixed(app, public_id)
+    with app.app_context():
+        db.session.get(LaunchSession, teacher).time_zone = "Europe/Berlin"
+        db.session.commit()
+    page = client.get(f"/l/{teacher}/reports/attempts/{public_id}").get_data(as_text=True)
+    assert "6 Dec 2026, 03:31 CET" in page and "02:31" not in page
+    form = client.get(f"/l/{teacher}/reports/students/{tim}").get_data(as_text=True)
+    assert "time zone Europe/Berlin" in form
+    response = client.post(f"/l/{teacher}/reports/students/{tim}/accommodation",
+                           data={"csrf_token": csrf_from(form), "extra_attempts": "0", "extra_minutes": "0",
+                                 "close_at": "2031-01-15T15:30"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(Accommodation.close_at)).one().isoformat() == "2031-01-15T14:30:00+00:00"
+    saved = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="2031-01-15T15:30"' in saved
