@@ -1,6 +1,7 @@
 """An instructor reaches the authoring pages by clicking, as a teacher inside the LMS does (no typed
-URLs): from the question bank to a new question and to the editor of a listed one and back, in
-German and English, with axe-core finding no WCAG 2.2 AA violation on the way."""
+URLs): from the question bank to a new question and to the editor of a listed one and back, and
+from a refused save of the activity settings to what needs correcting, in German and English, with
+axe-core finding no WCAG 2.2 AA violation on the way."""
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from lms_module.authoring import bank
 from lms_module.courses.models import Course
 from lms_module.extensions import db
 from support.accessibility import assert_accessible
+from support.class_of_students import launched_all_types_activity
 from support.lms_frame import launch_base, launched_frame
 
 WORDS = {
@@ -51,3 +53,22 @@ def test_the_bank_leads_to_the_question_editor_and_back(page, live, locale):
     assert_accessible(frame, f"question editor of a listed question ({locale})")
     frame.get_by_role("link", name=words["back"]).click()
     frame.wait_for_selector("main table")
+
+
+NOT_SAVED = {"en": "The settings were not saved. Please correct the marked fields.",
+             "de": "Die Einstellungen wurden nicht gespeichert. Bitte korrigieren Sie die markierten Felder."}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_refused_activity_settings_say_so_and_take_the_focus(page, live, locale):
+    launched_all_types_activity(live)
+    page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
+    frame = launched_frame(page, ready="form[action$='/instructor/settings']")
+    frame.fill("#attempts", "-3")
+    frame.locator("form[action$='/instructor/settings'] button[type=submit]").click()
+    frame.wait_for_selector(".notice--error")
+    notice = frame.locator(".notice--error")
+    assert notice.inner_text().strip() == NOT_SAVED[locale]
+    frame.wait_for_function("document.activeElement && document.activeElement.matches('.notice--error')")
+    assert frame.locator("#attempts-error").count() == 1  # the field says what is wrong
+    assert_accessible(frame, f"activity settings refused ({locale})")
