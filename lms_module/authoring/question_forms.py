@@ -243,7 +243,7 @@ _RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^right-hand choice"), lambda m: _("Two right-hand sides read the same; students could not tell them apart.")),
     (re.compile(r"^at least one field must be faulty"), lambda m: _("Describe what is wrong in at least one field.")),
     (re.compile(r"^at least one field must be correct"), lambda m: _("Leave at least one field correct (no error).")),
-    (re.compile(r"^min_words is larger"), lambda m: _("The fewest words are more than the most words.")),
+    (re.compile(r"^min_words is larger"), lambda m: _("The minimum number of words is larger than the maximum.")),
     (re.compile(r"^needs a text in de or en"), lambda m: _("Enter the text in German or English.")),
 ]
 

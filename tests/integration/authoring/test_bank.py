@@ -429,7 +429,7 @@ MALFORMED = [
     ("moodlexml", "two-right.xml", _moodle(_moodle_question("truefalse", "Fine", _TRUE),
                                            _moodle_question("multichoice", "Two right", _TWO_RIGHT,
                                                             "<single>true</single>")),
-     "Genau eine Antwort als richtig markieren.", "Mark exactly one option as correct."),
+     "Markieren Sie genau eine Antwort als richtig.", "Mark exactly one option as correct."),
 ]
 
 

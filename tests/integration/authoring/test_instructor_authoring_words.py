@@ -67,7 +67,7 @@ EDITOR_WORDS = {
            ("ordering", ["<legend>Schritt 3</legend>", ">Schritt 3 entfernen<"],
             ["Schritte in der richtigen Reihenfolge: 3", "Schritte in der richtigen Reihenfolge 3 entfernen"]),
            ("matching", ["Linke Seite (Deutsch)", ">Paar 1 entfernen<"], ["Links (Deutsch)", "Paare 1 entfernen"]),
-           ("essay", ["Mindestzahl der Wörter", "Höchstzahl der Wörter"], ["Mindestens Wörter", "Höchstens Wörter"])],
+           ("essay", ["Mindestzahl an Wörtern", "Höchstzahl an Wörtern"], ["Mindestens Wörter", "Höchstens Wörter"])],
     "en": [("single", ["<legend>Option 2</legend>", ">Remove option 2<"], ["Options: 2", "Remove Options 2"]),
            ("data_entry", ["<legend>Source field 1</legend>", ">Remove target field 1<"],
             ["Fields of the source document: 1", "Remove Fields to fill in 1"]),
@@ -85,3 +85,27 @@ def test_the_question_editor_names_one_row_and_its_fields_as_a_teacher_says_them
             assert words in page, (qtype, words)
         for words in not_shown:
             assert words not in page, (qtype, words)
+
+
+def _post_new(app, client, teacher, qtype, **fields):
+    data = {"csrf_token": _csrf(app, client), "key": "q-1", "points": "1", "text_de": "Frage?", "text_en": "Question?",
+            "action": "check", **fields}
+    return client.post(f"/l/{teacher}/authoring/questions/new?type={qtype}", data=data).get_data(as_text=True)
+
+
+def test_the_question_editor_addresses_a_german_teacher_as_sie(app, client, make_launch):
+    teacher = make_launch("instructor", locale="de")
+    assert "Wählen Sie die Art der Frage:" in client.get(f"/l/{teacher}/authoring/questions/new").get_data(as_text=True)
+    single = _post_new(app, client, teacher, "single", action="save", **{"options-0-text_de": "19 %", "options-1-text_de": "7 %"})
+    assert "Kreuzen Sie die richtige(n) Antwort(en) an." in single
+    assert "Markieren Sie genau eine Antwort als richtig." in single
+    assert "Geben Sie eine Zahl ein, z. B. 12,5." in _post_new(app, client, teacher, "numeric", answer="neunzehn")
+    assert "als richtig markieren." not in single  # the infinitive of the old editor, beside the Sie of the rest
+
+
+@pytest.mark.parametrize("locale, said", [("de", "Die Mindestzahl an Wörtern ist größer als die Höchstzahl."),
+                                          ("en", "The minimum number of words is larger than the maximum.")])
+def test_an_essay_word_range_the_wrong_way_round_is_named_as_its_fields_are(app, client, make_launch, locale, said):
+    teacher = make_launch("instructor", locale=locale)
+    page = _post_new(app, client, teacher, "essay", min_words="300", max_words="50")
+    assert said in page

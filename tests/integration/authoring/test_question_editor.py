@@ -124,7 +124,7 @@ def test_messages_are_in_german_for_a_german_launch(app, client, make_launch):
     token = csrf(app, client)
     response = client.post(f"/l/{launch}/authoring/questions/new?type=single",
                            data=single(token, **{"options-0-correct": None}))
-    assert "Genau eine Antwort als richtig markieren." in field_error(response.get_data(as_text=True), "options")
+    assert "Markieren Sie genau eine Antwort als richtig." in field_error(response.get_data(as_text=True), "options")
 
 
 def test_rows_are_added_and_removed_keeping_what_was_typed(app, client, teacher):
