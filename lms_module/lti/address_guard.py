@@ -1,8 +1,10 @@
 """Outbound calls to addresses a stranger names: never into Kontor's own network.
 
-Dynamic registration fetches a URL that the caller of `/lti/register` chooses. Without a guard that
-is a server-side request forgery: Kontor would read its cloud metadata service (169.254.169.254),
-its database host or anything else on loopback and the private network for whoever asks.
+Dynamic registration fetches a URL that the caller of `/lti/register` chooses, and the worker calls
+the service URLs (members, line items, scores) that a registered platform names in its launches.
+Without a guard that is a server-side request forgery: Kontor would read its cloud metadata service
+(169.254.169.254), its database host or anything else on loopback and the private network for
+whoever asks.
 
 The guard sits where the socket is opened (a requests transport adapter): every address the host
 name resolves to is checked, and the connection goes to the address that was checked, so a DNS
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from functools import lru_cache
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -85,8 +88,18 @@ def checked_address(host: str, port: int) -> str:
     return addresses[0]
 
 
+def host_key(host: str) -> str:
+    """A host name as the guard compares it: lower case, without IPv6 brackets or a trailing dot."""
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
 class _GuardedConnectionMixin:
+    # Hosts connected to wherever they resolve (a platform's own registered hosts, see outbound_session).
+    trusted_hosts: frozenset[str] = frozenset()
+
     def _new_conn(self):  # type: ignore[override]
+        if self.trusted_hosts and host_key(self.host) in self.trusted_hosts:
+            return super()._new_conn()
         address = checked_address(self.host, self.port)
         # Connect to the checked address; only the socket sees it (TLS and Host keep the name).
         original = self._dns_host
@@ -113,24 +126,49 @@ class _GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
 
 
+@lru_cache(maxsize=256)
+def _pool_classes(trusted_hosts: frozenset[str]) -> dict[str, type]:
+    if not trusted_hosts:
+        return {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+    extra = {"trusted_hosts": trusted_hosts}
+    http = type("_TrustingHTTPConnection", (_GuardedHTTPConnection,), extra)
+    https = type("_TrustingHTTPSConnection", (_GuardedHTTPSConnection,), extra)
+    return {"http": type("_TrustingHTTPPool", (_GuardedHTTPPool,), {"ConnectionCls": http}),
+            "https": type("_TrustingHTTPSPool", (_GuardedHTTPSPool,), {"ConnectionCls": https})}
+
+
 class PublicAddressAdapter(HTTPAdapter):
-    """A transport adapter that opens connections only to globally routable addresses."""
+    """A transport adapter that opens connections only to globally routable addresses, and to
+    `trusted_hosts` wherever they resolve."""
+
+    def __init__(self, *args, trusted_hosts: frozenset[str] = frozenset(), via_proxies: bool = False,
+                 **kwargs) -> None:
+        self._trusted_hosts = trusted_hosts  # before HTTPAdapter.__init__, which builds the pool manager
+        self._via_proxies = via_proxies
+        super().__init__(*args, **kwargs)
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = _pool_classes(self._trusted_hosts)
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
+        if self._via_proxies:  # the deployment's own egress proxy resolves and decides
+            return super().proxy_manager_for(proxy, **proxy_kwargs)
         raise BlockedAddress(str(proxy))
 
 
-def outbound_session(*, timeout: float, allow_private: bool) -> requests.Session:
+def outbound_session(*, timeout: float, allow_private: bool, trusted_hosts=(),
+                     via_proxies: bool = False) -> requests.Session:
     """The session for calls to URLs a stranger chose. With `allow_private` (KONTOR_ALLOW_PRIVATE_LMS,
-    a lab or the demo LMS on 127.0.0.1) it is a plain LmsSession."""
+    a lab or the demo LMS on 127.0.0.1) it is a plain LmsSession. `trusted_hosts` are reached
+    wherever they resolve: the hosts an administrator or a checked registration gave a platform.
+    `via_proxies`: the environment's proxies are used (HTTPS_PROXY, as a plain LmsSession does), and
+    what goes through one is not checked here."""
     session = LmsSession(timeout=timeout)
     if not allow_private:
-        session.trust_env = False
-        adapter = PublicAddressAdapter(max_retries=0)
+        session.trust_env = via_proxies
+        adapter = PublicAddressAdapter(max_retries=0, via_proxies=via_proxies,
+                                       trusted_hosts=frozenset(host_key(h) for h in trusted_hosts if h))
         session.mount("http://", adapter)
         session.mount("https://", adapter)
     return session

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from .address_guard import BlockedAddress, outbound_session
 from .http import LmsSession
 
 log = logging.getLogger("kontor.lti.services")
@@ -301,16 +302,19 @@ class ServiceClient:
                 content_type: str | None = None, body: str | None = None, truncate: bool = False) -> ServiceResponse:
         from . import tokens
 
-        token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits)
-        response = self._send(method, url, token, accept, content_type, body, truncate)
-        if response.status == 401:
-            log.info("%s: 401 from %s, fetching a new access token", what, response.url_for_log)
-            token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits,
-                                        replace=token)
+        try:
+            token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits)
             response = self._send(method, url, token, accept, content_type, body, truncate)
             if response.status == 401:
-                raise ServiceFailure(RETRY, f"{what}: the LMS refused Kontor's access token twice (401 "
-                                            f"{response.reason}); is the service enabled for the tool?", status=401)
+                log.info("%s: 401 from %s, fetching a new access token", what, response.url_for_log)
+                token = tokens.access_token(self.endpoint, self.scopes, session=self.session, limits=self.limits,
+                                            replace=token)
+                response = self._send(method, url, token, accept, content_type, body, truncate)
+                if response.status == 401:
+                    raise ServiceFailure(RETRY, f"{what}: the LMS refused Kontor's access token twice (401 "
+                                                f"{response.reason}); is the service enabled for the tool?", status=401)
+        except BlockedAddress as exc:
+            raise ServiceFailure(REFUSED, f"{what}: {exc}; Kontor does not call such addresses for an LMS") from exc
         raise_for_status(response, what)
         return response
 
@@ -323,6 +327,25 @@ class ServiceClient:
         data = body.encode("utf-8") if isinstance(body, str) else body
         return call(self.session, method, url, limits=self.limits, headers=headers, data=data, truncate=truncate,
                     templates=self.templates)
+
+
+def platform_session(platform, timeout: float) -> requests.Session:
+    """The HTTP session for one platform's services. The service URLs (line items, scores, members)
+    come from the platform's signed launches, and with invitations or open registration a platform
+    is anyone who registered one: unless KONTOR_ALLOW_PRIVATE_LMS, they must lead to public
+    addresses, as its registration had to. The hosts of the platform's own URLs (issuer, sign-in,
+    token, key set: checked at its registration, or given by the administrator with `platform add`,
+    which may name an LMS in the school's own network) are reached wherever they resolve."""
+    from flask import current_app
+
+    hosts = []
+    for url in (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.key_set_url):
+        try:
+            hosts.append(urlsplit(url or "").hostname)
+        except ValueError:
+            continue
+    return outbound_session(timeout=timeout, allow_private=bool(current_app.config.get("KONTOR_ALLOW_PRIVATE_LMS")),
+                            trusted_hosts=hosts, via_proxies=True)
 
 
 class ClientCache:
@@ -340,7 +363,8 @@ class ClientCache:
         if client is None:
             platform = db.session.get(Platform, platform_id)
             endpoint = PlatformEndpoint(platform.id, platform.client_id, platform.auth_token_url)
-            client = self.clients[key] = ServiceClient(endpoint, key[1], limits=limits)
+            client = self.clients[key] = ServiceClient(endpoint, key[1], limits=limits,
+                                                       session=platform_session(platform, limits.timeout))
         return client
 
     def close(self) -> None:
