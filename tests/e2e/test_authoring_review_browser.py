@@ -72,3 +72,24 @@ def test_refused_activity_settings_say_so_and_take_the_focus(page, live, locale)
     frame.wait_for_function("document.activeElement && document.activeElement.matches('.notice--error')")
     assert frame.locator("#attempts-error").count() == 1  # the field says what is wrong
     assert_accessible(frame, f"activity settings refused ({locale})")
+
+
+QUESTION_NOT_SAVED = {"en": "The question was not saved. Please correct the marked fields.",
+                      "de": "Die Frage wurde nicht gespeichert. Bitte korrigieren Sie die markierten Felder."}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_refused_question_says_so_at_the_top_and_takes_the_focus(page, live, locale):
+    """No option marked as correct: the only finding is on the list of options, far down the page."""
+    page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
+    frame = launched_frame(page)
+    frame.goto(launch_base(frame) + "/authoring/questions/new?type=single")
+    frame.fill("#key", "vat-rate")
+    frame.fill("#text_de", "Wie hoch ist der Regelsatz?")
+    frame.fill("#options-0-text_de", "19 %")
+    frame.fill("#options-1-text_de", "7 %")
+    frame.locator(".qe-actions button[value=save]").click()
+    frame.wait_for_selector("#options-error")
+    assert frame.locator("#qe-errors").inner_text().strip() == QUESTION_NOT_SAVED[locale]
+    frame.wait_for_function("document.activeElement && document.activeElement.id === 'qe-errors'")
+    assert_accessible(frame, f"question editor after a refused save ({locale})")
