@@ -1,6 +1,7 @@
 """The student's pages: start, questions, summary, submission, result (and instructors' previews)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
@@ -82,6 +83,18 @@ def _now() -> datetime:
     return utcnow()
 
 
+@dataclass(frozen=True)
+class TimerFacts:
+    """What the countdown script needs besides the deadline: the server's time when the page was
+    made (the browser's clock may be off) and the grace during which a post still saves."""
+    now: datetime
+    grace_seconds: int
+
+
+def _timer_facts() -> TimerFacts:
+    return TimerFacts(now=_now(), grace_seconds=int(policy.GRACE.total_seconds()))
+
+
 @bp.route("/l/<launch_id>/quiz")
 @launch_required(also=_with_link)
 def start_page(launch_id: str):
@@ -122,7 +135,7 @@ def page(launch_id: str, attempt_id: str, number: int):
         view = build_page(attempt, number, g.launch.locale, request.args.get("checked"), answers=_answers(attempt))
     except services.AttemptError as error:  # plan_not_in_quiz, layout_not_in_quiz: it cannot be shown
         return _broken(error.reason)
-    return render_template("attempts/page.html", view=view, attempt=attempt)
+    return render_template("attempts/page.html", view=view, attempt=attempt, timer=_timer_facts())
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/page/<int:number>", methods=["POST"])
@@ -249,7 +262,7 @@ def summary(launch_id: str, attempt_id: str):
         view = build_summary(attempt, g.launch.locale)
     except services.AttemptError as error:  # plan_not_in_quiz, as on the question pages
         return _broken(error.reason)
-    return render_template("attempts/summary.html", view=view, attempt=attempt)
+    return render_template("attempts/summary.html", view=view, attempt=attempt, timer=_timer_facts())
 
 
 @bp.route("/l/<launch_id>/attempt/<attempt_id>/submit", methods=["POST"])

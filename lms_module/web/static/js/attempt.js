@@ -8,6 +8,21 @@
 
   function say(text) { if (status) status.textContent = text; }
 
+  // A question page's answers leave as the "Finish attempt…" button sends them: a form post with
+  // every field of the page (the server saves them during its grace, then shows the summary, or
+  // the result once the attempt is submitted).
+  function postPage() {
+    var go = document.createElement("input");
+    go.type = "hidden";
+    go.name = "go";
+    go.value = "summary";
+    form.appendChild(go);
+    HTMLFormElement.prototype.submit.call(form);  // a field named "submit" cannot shadow it
+  }
+
+  // Set by the autosave below: at time-up, flush what is queued, then post the page.
+  var saveAndLeave = null;
+
   // A browser that blocks site data in the LMS's iframe (third-party cookies blocked) throws on
   // window.localStorage: the queue then lives in memory, as long as the page.
   var storage = (function () {
@@ -145,6 +160,35 @@
     window.addEventListener("online", flush);
     setInterval(flush, 15000);
     flush();  // answers left over from a lost connection or a closed laptop
+
+    // At time-up the page is posted (postPage), accepted during the server's grace. A reload posted
+    // nothing and threw away the queue where it lived in memory (site data blocked in the LMS's
+    // frame), so an answer changed in the last second was lost. The queue is flushed first (it can
+    // hold other pages' answers in localStorage), but never waited for longer than `flushMs`: a save
+    // stuck on a slow network must not keep the post beyond the grace. Offline, the post waits for
+    // the connection until `lastMoment`, then goes anyway.
+    saveAndLeave = function (flushMs, lastMoment) {
+      var leaving = false;
+      var posted = false;
+      function post() {
+        if (posted) return;
+        posted = true;
+        say(form.dataset.msgSaving);
+        postPage();
+      }
+      function leave() {
+        if (leaving) return;
+        leaving = true;
+        clearInterval(poll);
+        clearTimeout(limit);
+        if (navigator.onLine !== false || Date.now() >= lastMoment) { post(); return; }
+        window.addEventListener("online", post);
+        setTimeout(post, lastMoment - Date.now());
+      }
+      flush();
+      var poll = setInterval(function () { if (!flushing && !Object.keys(loadQueue()).length) leave(); }, 100);
+      var limit = setTimeout(leave, flushMs);
+    };
   }
 
   // ---- feedback after "Check answer" ------------------------------------------------------
@@ -159,16 +203,40 @@
   }
 
   // ---- countdown --------------------------------------------------------------------------
+  // Counted on the server's clock (the page says what time it was there): a browser clock that is
+  // off would end the countdown before the deadline or after the grace. The page's transfer time
+  // makes the count late by that much, never early.
   var timer = document.getElementById("attempt-timer");
   if (timer) {
     var deadline = new Date(timer.dataset.deadline).getTime();
+    var served = new Date(timer.dataset.now).getTime();
+    var offset = isNaN(served) ? 0 : served - Date.now();
+    var graceMs = (parseInt(timer.dataset.graceSeconds, 10) || 0) * 1000;
     var value = timer.querySelector(".timer__value");
     var announce = document.getElementById("attempt-timer-announce");
     var announced = {};
     var moments = [10, 5, 1];
+    function serverNow() { return Date.now() + offset; }
     function pad(n) { return n < 10 ? "0" + n : String(n); }
+    function timeUp() {
+      announce.textContent = timer.dataset.labelOver;
+      announce.classList.remove("visually-hidden");  // seen as well as heard: the page is about to change
+      if (form) {
+        // A question page: its answers go out now, inside the grace. The limits are counted on
+        // this browser's clock, as the timers that keep them.
+        var graceLeft = deadline + graceMs - serverNow();
+        if (saveAndLeave) saveAndLeave(Math.min(5000, Math.max(0, graceLeft / 3)), Date.now() + Math.max(0, graceLeft - 5000));
+        else postPage();
+      } else {
+        // The summary has nothing unsaved: the student stays here while the grace runs (another
+        // tab may still be saving), then goes to the result once; the server submits the attempt
+        // there. A reload instead showed this page again every 3 s until the grace was over.
+        var wait = Math.max(2000, deadline + graceMs + 1000 - serverNow());
+        setTimeout(function () { window.location.replace(timer.dataset.resultUrl); }, wait);
+      }
+    }
     function tick() {
-      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var left = Math.max(0, Math.ceil((deadline - serverNow()) / 1000));
       var minutes = Math.floor(left / 60);
       value.textContent = Math.floor(minutes / 60) + ":" + pad(minutes % 60) + ":" + pad(left % 60);
       moments.forEach(function (m) {
@@ -178,10 +246,8 @@
         }
       });
       if (left === 0) {
-        announce.textContent = timer.dataset.labelOver;
         clearInterval(handle);
-        // The server submits at the deadline; a reload shows the result.
-        setTimeout(function () { window.location.reload(); }, 3000);
+        timeUp();
       }
     }
     var handle = setInterval(tick, 1000);
