@@ -93,3 +93,23 @@ def test_a_refused_question_says_so_at_the_top_and_takes_the_focus(page, live, l
     assert frame.locator("#qe-errors").inner_text().strip() == QUESTION_NOT_SAVED[locale]
     frame.wait_for_function("document.activeElement && document.activeElement.id === 'qe-errors'")
     assert_accessible(frame, f"question editor after a refused save ({locale})")
+
+
+TAGGED = {"en": "The tag was added to 1 question.", "de": "Das Schlagwort wurde 1 Frage hinzugefügt."}
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_bank_buttons_for_chosen_questions_do_what_they_say(page, live, locale):
+    frame = _bank_with_one_question(page, live, locale)
+    frame.check("input[name=questions]")
+    frame.fill("fieldset.bank-bulk input[name=tag]", "fristen")
+    frame.locator("button[value=tag]").click()
+    frame.wait_for_selector(".notice--ok")
+    assert frame.locator(".notice--ok").inner_text().strip() == TAGGED[locale]
+    assert frame.locator("main table tbody tr .tag").inner_text() == "fristen"
+
+    frame.check("input[name=questions]")
+    frame.locator("button[value=export]").click()
+    frame.wait_for_url("**/authoring/bank/export?**")
+    assert "format=moodlexml" in frame.url
+    assert_accessible(frame, f"export of chosen questions ({locale})")
