@@ -398,5 +398,12 @@ def redeem_handoff(token: str, presented_state: str | None = None) -> str | None
         not presented_state or not secrets.compare_digest(handoff.expected_state, presented_state)
     ):
         return None
-    handoff.used = True
-    return handoff.launch_id
+    # Compare-and-set: of parallel redemptions of one ticket (two browsers opening the same link at
+    # once), one wins; reading `used` and then setting it let every one of them in.
+    claimed = db.session.execute(
+        update(LaunchHandoff)
+        .where(LaunchHandoff.token == handoff.token, LaunchHandoff.used.is_(False))
+        .values(used=True)
+        .execution_options(synchronize_session=False)
+    )
+    return handoff.launch_id if claimed.rowcount == 1 else None
