@@ -72,14 +72,16 @@ class BankFilterForm(FlaskForm):
 class BulkForm(FlaskForm):
     questions = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
     action = HiddenField()  # set by the pressed button (name="action")
-    tag = StringField(_l("Tag"), validators=[Length(max=bank.MAX_TAG_CHARS)])
+    # Ids of their own: the filter form and the quiz export on the same page have a tag, topic, format
+    # and language too, and a label points at the first element with its id.
+    tag = StringField(_l("Tag"), validators=[Length(max=bank.MAX_TAG_CHARS)], id="bulk-tag")
     # Checked only for the action that uses them (the form holds every action's fields).
     topic = SelectField(_l("Topic"), choices=choices(_any(_l("Keep the topic")) + list(TOPIC_LABELS.items())),
-                        validate_choice=False)
+                        validate_choice=False, id="bulk-topic")
     format = SelectField(_l("Format"), choices=choices(list(EXPORT_FORMAT_LABELS.items())), default="moodlexml",
-                         validate_choice=False)
+                         validate_choice=False, id="bulk-format")
     language = SelectField(_l("Language of the file"), choices=choices([("de", _l("German")), ("en", _l("English"))]),
-                           validate_choice=False)
+                           validate_choice=False, id="bulk-language")
 
     ACTIONS = ("tag", "move", "delete", "restore", "export")
 
@@ -150,6 +152,8 @@ class ExportQuizForm(FlaskForm):
     class Meta:
         csrf = False
 
-    quiz = SelectField(_l("Quiz"), choices=[], validate_choice=True)
-    format = SelectField(_l("Format"), choices=choices(list(EXPORT_FORMAT_LABELS.items())), default="moodlexml")
-    language = SelectField(_l("Language of the file"), choices=choices([("de", _l("German")), ("en", _l("English"))]))
+    quiz = SelectField(_l("Quiz"), choices=[], validate_choice=True, id="export-quiz")
+    format = SelectField(_l("Format"), choices=choices(list(EXPORT_FORMAT_LABELS.items())), default="moodlexml",
+                         id="export-format")
+    language = SelectField(_l("Language of the file"), choices=choices([("de", _l("German")), ("en", _l("English"))]),
+                           id="export-language")

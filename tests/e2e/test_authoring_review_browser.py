@@ -113,3 +113,29 @@ def test_the_bank_buttons_for_chosen_questions_do_what_they_say(page, live, loca
     frame.wait_for_url("**/authoring/bank/export?**")
     assert "format=moodlexml" in frame.url
     assert_accessible(frame, f"export of chosen questions ({locale})")
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_every_field_of_the_bank_page_has_its_own_label(page, live, locale):
+    """Filters, the chosen questions' fields and the quiz export each have a tag, topic, format or
+    language; a label names the first element with its id, so a shared id left fields unlabelled."""
+    frame = _bank_with_one_question(page, live, locale)
+    base = launch_base(frame)
+    frame.goto(base + "/authoring/quizzes")  # a course quiz, so that the bank page offers its export too
+    frame.fill("#slug", "vat")
+    frame.fill("#title_de", "MwSt")
+    frame.locator("form[action$='/quizzes/new'] button[type=submit]").click()
+    frame.wait_for_url("**/authoring/quizzes/*")
+    frame.goto(base + "/authoring/bank")
+    frame.wait_for_selector("#export-quiz")
+    shared = frame.evaluate("""() => {
+        const seen = {};
+        document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')
+            .forEach(e => { seen[e.id] = (seen[e.id] || 0) + 1; });
+        return Object.keys(seen).filter(id => !id || seen[id] > 1 || document.querySelectorAll('[id="' + id + '"]').length > 1);
+    }""")
+    assert shared == []
+    label = {"en": "Tag", "de": "Schlagwort"}[locale]
+    bulk_tag = frame.locator("fieldset.bank-bulk").get_by_label(label, exact=True)
+    assert bulk_tag.evaluate("e => e.tagName") == "INPUT"
+    assert_accessible(frame, f"question bank with a course quiz to export ({locale})")
