@@ -198,7 +198,14 @@ def export_page(launch_id: str):
     return render_template("authoring/bank/export.html", exported=exported, quiz_title=quiz_title,
                            format_label=EXPORT_FORMAT_LABELS[request.args["format"]],
                            count=len(request.args.getlist("q")),
-                           download_url=url_for("bank.export_download", launch_id=launch_id, **request.args.to_dict(flat=False)))
+                           download_url=_download_url(launch_id))
+
+
+def _download_url(launch_id: str) -> str:
+    """The download of what this page shows: the page's own query string, copied as it came. Handed
+    to url_for as keywords, a `launch_id` or `_external` in the query answered 500 (url_for's own
+    arguments), and `_anchor` or `_scheme` bent the link."""
+    return url_for("bank.export_download", launch_id=launch_id) + "?" + urlencode(list(request.args.items(multi=True)))
 
 
 @bp.route("/l/<launch_id>/authoring/bank/export/download")

@@ -491,6 +491,27 @@ def test_the_export_page_gives_the_writers_notes_in_german(app, client, make_lau
     assert "not written" not in body
 
 
+@pytest.mark.parametrize("extra", ["launch_id=other", "_external=1", "_anchor=top", "_scheme=ftp"])
+def test_the_export_pages_download_link_copies_the_query_as_it_came(app, client, make_launch, extra):
+    """The download link repeats the export page's query. A parameter named like one of url_for's
+    own arguments (or the route's launch_id) answered 500 or bent the link; it is now just a
+    parameter of the link, and the download still gives the file."""
+    launch = make_launch("instructor", locale="de")
+    with app.app_context():
+        import_for_course(b"slug: ours\ntitle: Unser Quiz\ntopic: compliance\nquestions:\n"
+                          b"  - {id: q, type: true_false, text: Stimmt das, answer: true}\n", "q.yaml", _course_id(app))
+        db.session.commit()
+    page = client.get(f"/l/{launch}/authoring/bank/export?quiz=ours&format=gift&language=de&{extra}")
+    assert page.status_code == 200
+    links = re.findall(r'href="([^"]*/authoring/bank/export/download[^"]*)"', page.get_data(as_text=True))
+    assert len(links) == 1, links
+    link = links[0].replace("&amp;", "&")
+    assert link.startswith(f"/l/{launch}/authoring/bank/export/download?quiz=ours&format=gift&language=de&")
+    assert link.endswith(extra) and "#" not in link
+    download = client.get(link)
+    assert download.status_code == 200 and b"Stimmt das" in download.data
+
+
 def test_filters_and_the_list_use_the_same_words_as_the_editor_and_the_picker(app, client, make_launch):
     """One word per fact: the bank's filter offered difficulty as bare 1, 2, 3 and its list showed the
     number, where the question editor says easy, medium, hard; the bank said 'Jedes Thema' and
