@@ -47,7 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["KONTOR_TRUSTED_PROXIES"]:
         # Only as many proxies as configured may tell us the scheme and host (X-Forwarded-Proto/Host).
         n = int(app.config["KONTOR_TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+        # Not X-Forwarded-Port: the documented proxy does not set it, so a client's own would pass
+        # through and put its port into every URL (a proxy on another port says so in X-Forwarded-Host).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=0)
 
     if hosts := trusted_hosts(app.config["KONTOR_TRUSTED_HOSTS"]):
         # Flask refuses any other Host (after ProxyFix: the proxy's X-Forwarded-Host) with a 400.

@@ -55,3 +55,17 @@ def test_forwarded_proto_is_used_behind_a_configured_proxy(database_url, tmp_pat
     client = app.test_client()
     data = client.get("/lti/canvas.json", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kontor.example.edu"}).get_json()
     assert data["target_link_uri"] == "https://kontor.example.edu/lti/launch"
+
+
+def test_a_forwarded_port_from_the_client_is_not_trusted_behind_a_proxy(database_url, tmp_path):
+    """The documented proxy (docs/deployment.md) forwards For, Proto and Host and leaves a client's own
+    X-Forwarded-Port untouched, so trusting that header let any client put its port into every URL
+    Kontor built, past KONTOR_TRUSTED_HOSTS (which checks the name only). A proxy on another port
+    names it in X-Forwarded-Host."""
+    app = make_app(database_url, tmp_path, KONTOR_TRUSTED_PROXIES=1, KONTOR_TRUSTED_HOSTS="kontor.example.edu")
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "kontor.example.edu"}
+    data = client.get("/lti/canvas.json", headers={**forwarded, "X-Forwarded-Port": "1337"}).get_json()
+    assert data["target_link_uri"] == "https://kontor.example.edu/lti/launch"
+    on_its_port = client.get("/lti/canvas.json", headers={**forwarded, "X-Forwarded-Host": "kontor.example.edu:8443"})
+    assert on_its_port.get_json()["target_link_uri"] == "https://kontor.example.edu:8443/lti/launch"
