@@ -114,7 +114,9 @@ def login_initiation(tool: Tool, pending: PendingLaunch, target_link_uri: str) -
 @bp.route("/api/lti/authorize_redirect", methods=["GET", "POST"])
 def authorize_redirect() -> Response:
     """sso.canvaslms.com: only redirects to the school's host, keeping the parameters."""
-    return redirect(url_for("canvas.authorize", **request.values.to_dict()), code=302)
+    # As a query string of its own: handed to url_for as keywords, `_external` or `_anchor` were
+    # taken as url_for's own arguments.
+    return redirect(url_for("canvas.authorize") + "?" + urlencode(list(request.values.items(multi=True))), code=302)
 
 
 @bp.route("/api/lti/authorize", methods=["GET", "POST"])

@@ -5,6 +5,9 @@ issuer https://canvas.instructure.com)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
 
 from lms_module.demo_lms.settings import CANVAS_ISSUER
 
@@ -36,3 +39,15 @@ def test_canvas_grants_a_token_for_an_assertion_addressed_to_its_token_url(make_
     rig = make_rig(profile="canvas")
     assert rig.token_url.endswith("/login/oauth2/token")
     assert rig.access_token()
+
+
+def test_the_school_host_redirect_keeps_every_parameter_as_it_came(make_rig):
+    """sso.canvaslms.com's redirect to the school's host keeps the query. Parameters named like
+    url_for's own arguments (_external, _anchor) answered 500 or were dropped from the redirect."""
+    rig = make_rig(profile="canvas")
+    sent = [("state", "s1"), ("_external", "1"), ("_anchor", "top"), ("nonce", "n1")]
+    response = requests.get(rig.lms_url + "/api/lti/authorize_redirect", params=sent, allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path.endswith("/api/lti/authorize") and not location.fragment
+    assert parse_qsl(location.query) == sent
