@@ -139,3 +139,32 @@ def test_every_field_of_the_bank_page_has_its_own_label(page, live, locale):
     bulk_tag = frame.locator("fieldset.bank-bulk").get_by_label(label, exact=True)
     assert bulk_tag.evaluate("e => e.tagName") == "INPUT"
     assert_accessible(frame, f"question bank with a course quiz to export ({locale})")
+
+
+def _course_quiz_with_a_question(page, live, locale):
+    frame = _bank_with_one_question(page, live, locale)
+    frame.goto(launch_base(frame) + "/authoring/quizzes")
+    frame.fill("#slug", "vat")
+    frame.fill("#title_de", "MwSt")
+    frame.locator("form[action$='/quizzes/new'] button[type=submit]").click()
+    frame.wait_for_url("**/authoring/quizzes/*")
+    frame.locator("select[name=questions]").select_option(index=0)
+    frame.locator("form[action$='/questions'] button[type=submit]").click()
+    frame.wait_for_selector(".quiz-slot")
+    return frame
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_refused_form_of_the_quiz_editor_puts_the_focus_on_its_field(page, live, locale):
+    """The page comes back at its top after a refused post; the teacher lands on the field to correct."""
+    frame = _course_quiz_with_a_question(page, live, locale)
+    frame.locator(".quiz-slot").first.locator("input[name=points]").fill("-2")
+    frame.locator(".quiz-slot").first.locator("button[value=save]").click()
+    frame.wait_for_selector("#slot-error-0")
+    frame.wait_for_function("document.activeElement && document.activeElement.id === 'points-0'")
+
+    frame.fill("form[action$='/details'] input[name=attempts]", "-1")
+    frame.locator("form[action$='/details'] button[type=submit]").click()
+    frame.wait_for_selector("#attempts-error")
+    frame.wait_for_function("document.activeElement && document.activeElement.id === 'attempts'")
+    assert_accessible(frame, f"quiz editor after a refused save ({locale})")
