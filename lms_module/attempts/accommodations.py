@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from . import policy
 from . import services
+from ..courses.time_zone import NonexistentLocalTime, moment_from_local
 from ..extensions import db
 from .marks import ChangeRefused
 from .models import IN_PROGRESS, Accommodation, Attempt
@@ -25,8 +26,10 @@ class AccommodationInput:
 
 
 def parse_accommodation(extra_attempts: str | None, extra_minutes: str | None, close_at: str | None,
-                        timezone) -> AccommodationInput:
-    """Form values to an accommodation; `close_at` is a datetime-local value in `timezone`."""
+                        timezone, stored_close_at: datetime | None = None) -> AccommodationInput:
+    """Form values to an accommodation; `close_at` is a datetime-local value in `timezone`, read by
+    courses.time_zone.moment_from_local (a skipped hour is refused, the first of a doubled hour is
+    taken, and the pre-filled value of `stored_close_at` keeps that moment)."""
     attempts_value = _whole_number(extra_attempts, MAX_EXTRA_ATTEMPTS, "extra_attempts_invalid")
     minutes_value = _whole_number(extra_minutes, MAX_EXTRA_MINUTES, "extra_minutes_invalid")
     moment = None
@@ -35,13 +38,11 @@ def parse_accommodation(extra_attempts: str | None, extra_minutes: str | None, c
             local = datetime.fromisoformat(close_at.strip())
         except ValueError:
             raise ChangeRefused("close_at_invalid") from None
-        moment = local if local.tzinfo else _localize(local, timezone)
+        try:
+            moment = moment_from_local(local, timezone, stored_close_at)
+        except NonexistentLocalTime:
+            raise ChangeRefused("close_at_nonexistent") from None
     return AccommodationInput(attempts_value, minutes_value, moment)
-
-
-def _localize(value: datetime, timezone) -> datetime:
-    localize = getattr(timezone, "localize", None)  # pytz zones; zoneinfo zones take tzinfo directly
-    return localize(value) if localize else value.replace(tzinfo=timezone)
 
 
 def _whole_number(text: str | None, maximum: int, reason: str) -> int:

@@ -1,14 +1,18 @@
 """The activity settings form: every field may stay on the quiz's own default."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from datetime import datetime, timezone
+
+from flask_babel import get_timezone, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateTimeLocalField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
+from ..courses.time_zone import LOCAL_INPUT_FORMAT, NonexistentLocalTime, local_input_value, moment_from_local
 from ..engine import GRADING_METHODS
+from ..web.time_zone import NONEXISTENT_LOCAL_TIME, page_zone_name
 
 DEFAULT = ""
 # The form's words for engine.GRADING_METHODS (the list itself lives in the engine).
@@ -34,10 +38,26 @@ class ActivitySettingsForm(FlaskForm):
         ("after_close", _l("After the quiz closes")), ("never", _l("Never"))]))
     layout = SelectField(_l("Layout"), default=DEFAULT, choices=_choices([("one_per_page", _l("One question per page")),
                                                         ("all_on_one_page", _l("All questions on one page"))]))
-    close_at = DateTimeLocalField(_l("Closes at (UTC)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    # Typed and pre-filled in the page's zone (the launch's, else BABEL_DEFAULT_TIMEZONE), stored in
+    # UTC; the label names the zone as the page's times do (__init__ puts in the page's zone).
+    close_at = DateTimeLocalField(_l("Closes at (%(zone)s)", zone="UTC"), format=LOCAL_INPUT_FORMAT,
+                                  validators=[Optional()])
+
+    def __init__(self, *args, stored: dict | None = None, **kwargs):
+        """`stored`: the activity's saved settings, whose closing date an unchanged field keeps."""
+        super().__init__(*args, **kwargs)
+        self.stored_close_at = _moment((stored or {}).get("close_at"))
+        self.close_at_moment: datetime | None = None
+        self.close_at.label.text = _l("Closes at (%(zone)s)", zone=page_zone_name(self.stored_close_at))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        if self.close_at.data is not None:
+            try:
+                self.close_at_moment = moment_from_local(self.close_at.data, get_timezone(), self.stored_close_at)
+            except NonexistentLocalTime:
+                self.close_at.errors = [*self.close_at.errors, NONEXISTENT_LOCAL_TIME]
+                valid = False
         if self.mode.data == "practice" and self.time_limit_minutes.data:
             # WCAG 2.2.1: only exams may be timed (a practice quiz would need a way to turn it off).
             self.time_limit_minutes.errors = [*self.time_limit_minutes.errors,
@@ -59,15 +79,11 @@ class ActivitySettingsForm(FlaskForm):
             data["time_limit_minutes"] = self.time_limit_minutes.data or None
         if self.pass_mark_percent.data is not None:
             data["pass_mark"] = self.pass_mark_percent.data / 100
-        if self.close_at.data is not None:
-            from datetime import timezone
-
-            data["close_at"] = self.close_at.data.replace(tzinfo=timezone.utc).isoformat()
+        if self.close_at_moment is not None:  # read in validate()
+            data["close_at"] = self.close_at_moment.isoformat()
         return data
 
     def fill_from(self, overrides: dict) -> None:
-        from datetime import datetime
-
         for name in ("mode", "grading", "feedback", "layout"):
             getattr(self, name).data = overrides.get(name, DEFAULT)
         self.graded.data = {True: "yes", False: "no"}.get(overrides.get("graded"), DEFAULT)
@@ -75,7 +91,17 @@ class ActivitySettingsForm(FlaskForm):
         limit = overrides.get("time_limit_minutes", "unset")
         self.time_limit_minutes.data = None if limit == "unset" else (limit or 0)
         self.pass_mark_percent.data = round(overrides["pass_mark"] * 100) if "pass_mark" in overrides else None
-        self.close_at.data = datetime.fromisoformat(overrides["close_at"]).replace(tzinfo=None) if overrides.get("close_at") else None
+        moment = _moment(overrides.get("close_at"))
+        self.close_at.data = (datetime.strptime(local_input_value(moment, get_timezone()), LOCAL_INPUT_FORMAT)
+                              if moment else None)
+
+
+def _moment(value) -> datetime | None:
+    """A stored closing date (ISO text, UTC) as an aware datetime; a naive one was written as UTC."""
+    if not value:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class ChooseQuizForm(FlaskForm):

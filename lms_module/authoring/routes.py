@@ -53,8 +53,9 @@ def instructor_home(launch_id: str):
         quiz = attempt_services.quiz_for_link(link)
     except attempt_services.AttemptError:
         return _picker_page(ChooseQuizForm(), link, missing=link.quiz_slug)
-    form = ActivitySettingsForm()
-    form.fill_from(services.stored_overrides(link))
+    stored = services.stored_overrides(link)
+    form = ActivitySettingsForm(stored=stored)
+    form.fill_from(stored)
     return _home_page(link, quiz, form)
 
 
@@ -143,7 +144,8 @@ def save_settings(launch_id: str):
     except attempt_services.AttemptError:  # no quiz (yet, or any more): nothing to set; the picker says so
         flash(_("No quiz has been chosen for this activity yet."), "warning")
         return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
-    form = ActivitySettingsForm()
+    # The saved settings: a closing date left as pre-filled keeps its stored moment.
+    form = ActivitySettingsForm(stored=services.stored_overrides(link))
     if not form.validate_on_submit():
         quiz = attempt_services.quiz_for_link(link)
         return _home_page(link, quiz, form, 400)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..attempts.models import AWAITING_GRADING, IN_PROGRESS, UNSUBMITTABLE
 from ..web.template_helpers import ATTEMPT_STATUS_LABELS
+from ..web.time_zone import NONEXISTENT_LOCAL_TIME
 from . import formulas
 
 REFUSALS = {
@@ -22,6 +23,7 @@ REFUSALS = {
         "Extra time must be a whole number of minutes from 0 to 10080 (one week). Nothing was changed."
     ),
     "close_at_invalid": _l("The new closing date could not be read. Please use the date picker. Nothing was changed."),
+    "close_at_nonexistent": NONEXISTENT_LOCAL_TIME,
 }
 
 UNDEFINED = {

@@ -21,8 +21,10 @@ from ..attempts import services as attempts
 from ..db_types import utcnow
 from ..extensions import db
 from ..courses.models import ResourceLink
+from ..courses.time_zone import local_input_value
 from ..web import numbers
 from ..web.access import launch_required
+from ..web.time_zone import page_zone_name
 from ..roster import sync as roster
 from ..attempts import accommodations, marks as mark_changes
 from . import analysis, exports, formulas, gradebook_queries, item_queries, messages, pages, queue_queries, response_queries
@@ -277,11 +279,14 @@ def _student_page(user_id: int, error: str | None = None, saved: bool = False, s
     link = _link()
     quiz = _quiz(link)
     view = pages.student_view(_scope(), link, user_id, quiz.settings if quiz else None)
-    close_at_local = None
-    if view.accommodation and view.accommodation.close_at:
-        close_at_local = view.accommodation.close_at.astimezone(get_timezone()).strftime("%Y-%m-%dT%H:%M")
+    stored = _stored_close_at(view.accommodation)
+    close_at_local = local_input_value(stored, get_timezone()) if stored else None
     return render_template("reports/student.html", view=view, quiz=quiz, error=error, saved=saved,
-                           close_at_local=close_at_local, timezone=str(get_timezone())), status
+                           close_at_local=close_at_local, timezone=page_zone_name(stored)), status
+
+
+def _stored_close_at(accommodation):
+    return accommodation.close_at if accommodation else None
 
 
 @bp.route("/l/<launch_id>/reports/students/<id:user_id>")
@@ -297,7 +302,7 @@ def save_accommodation(launch_id: str, user_id: int):
     try:
         values = accommodations.parse_accommodation(
             request.form.get("extra_attempts"), request.form.get("extra_minutes"), request.form.get("close_at"),
-            get_timezone())
+            get_timezone(), _stored_close_at(attempts.accommodation_for(_scope().link_id, user_id)))
         accommodations.set_accommodation(_scope().link_id, user_id, values, g.launch.user_id, _now())
     except accommodations.ChangeRefused as error:
         db.session.rollback()

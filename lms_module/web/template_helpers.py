@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from flask_babel import get_locale, get_timezone, ngettext, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_environment
@@ -16,6 +16,7 @@ from ..engine.display import babel_locale
 from ..engine.schema import TOPICS
 from ..engine.questions.base import number_label as _number_label
 from . import numbers
+from .time_zone import zone_name
 
 
 # The one table of labels for the library's topics (engine.schema.TOPICS) and the grading methods
@@ -125,11 +126,7 @@ def _datetime_label(value, locale: str, timezone: str) -> str:
     so that a report's time and a review date read alike: '6 Dec 2026, 09:45 UTC'."""
     formats = babel_locale(locale)
     local = to_user_timezone(value)
-    zone = format_datetime(local, "z", locale=formats)  # MEZ, UTC; else the zone id
-    if not zone.isalpha():
-        # A zone id says where (America/New_York) except Etc/GMT+5, whose POSIX sign is the
-        # offset's opposite (UTC-5): that one is named by its offset, GMT-05:00.
-        zone = format_datetime(local, "ZZZZ" if timezone.startswith("Etc/") else "VV", locale=formats)
+    zone = zone_name(local, timezone, formats)  # MEZ, UTC; else the zone id (web.time_zone)
     return "{}, {} {}".format(format_date(local, "medium", locale=formats),
                               format_time(local, "short", locale=formats), zone)
 

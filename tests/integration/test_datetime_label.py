@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from flask import render_template_string
 from flask_babel import force_locale
 
-from lms_module.web import template_helpers
+from lms_module.web import template_helpers, time_zone
 from support.apps import make_app
 
 DEADLINE = datetime(2026, 12, 6, 9, 45, tzinfo=timezone.utc)
@@ -18,8 +18,8 @@ def label(app, locale, value=DEADLINE):
 
 def test_each_language_and_zone_gets_its_own_label_formatted_once(database_url, tmp_path, monkeypatch):
     formats = []
-    real = template_helpers.format_datetime
-    monkeypatch.setattr(template_helpers, "format_datetime", lambda *a, **k: formats.append(a) or real(*a, **k))
+    real = time_zone.format_datetime  # the zone's name (web.time_zone.zone_name, shared with the forms)
+    monkeypatch.setattr(time_zone, "format_datetime", lambda *a, **k: formats.append(a) or real(*a, **k))
     template_helpers._datetime_label.cache_clear()
     utc = make_app(database_url, tmp_path / "utc")
     berlin = make_app(database_url, tmp_path / "berlin", BABEL_DEFAULT_TIMEZONE="Europe/Berlin")

@@ -1,0 +1,32 @@
+"""How the page's time zone is named (the time labels and the forms' date fields say the same), and
+what a form says about a time the zone does not have."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from babel.dates import format_datetime
+from flask_babel import get_locale, get_timezone, to_user_timezone
+from flask_babel import lazy_gettext as _l
+
+from ..engine.display import babel_locale
+
+# courses.time_zone.moment_from_local refuses a wall time the zone skips; every date field says this.
+NONEXISTENT_LOCAL_TIME = _l("This time does not exist in your time zone: it is skipped when the clocks "
+                            "are put forward that night. Please enter another time.")
+
+
+def zone_name(local: datetime, zone_id: str, formats: str) -> str:
+    """The zone of `local` (a time in zone `zone_id`) as the language names it at that time: MEZ or
+    MESZ, CET, GMT, UTC; a zone without a short name by its id (America/New_York says where), except
+    Etc/GMT+5, whose POSIX sign is the offset's opposite (UTC-5): that one by its offset, GMT-05:00."""
+    name = format_datetime(local, "z", locale=formats)
+    if not name.isalpha():
+        name = format_datetime(local, "ZZZZ" if zone_id.startswith("Etc/") else "VV", locale=formats)
+    return name
+
+
+def page_zone_name(moment: datetime | None = None) -> str:
+    """The name of the page's zone (web.locale.select_timezone) at `moment`, else now: what a date
+    field's label shows, so that it reads as the times beside it ('Closes at (MEZ)')."""
+    local = to_user_timezone(moment or datetime.now(timezone.utc))
+    return zone_name(local, str(get_timezone()), babel_locale(str(get_locale())))
