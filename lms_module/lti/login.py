@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from ..extensions import db
 from .launch import login_lifetime
 from .models import OidcLogin, utcnow
+from .registration import url_origin
 from .tool_config import DatabaseToolConf
 
 
@@ -94,11 +95,13 @@ def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[st
         if not params.get(required):
             raise LoginRejected("missing_login_parameter", required)
     # The target must be this tool; otherwise the flow could be steered to somebody else's URL.
+    # Compared as origins (scheme and host in any case, the default port written out or not), not as
+    # text: an LMS that spells Kontor's address another way still names Kontor.
     try:
-        target = urlsplit(params["target_link_uri"])
-    except ValueError as exc:  # a broken IPv6 host ("http://[::1"): no URL, so not this tool's either
+        target = url_origin(params["target_link_uri"])
+    except ValueError as exc:  # not http(s), user information, a broken IPv6 host ("http://[::1"), a bad port
         raise LoginRejected("foreign_target_link_uri", params["target_link_uri"]) from exc
-    if f"{target.scheme}://{target.netloc}" not in tool_origins:
+    if target not in {url_origin(origin) for origin in tool_origins}:
         raise LoginRejected("foreign_target_link_uri", params["target_link_uri"])
     tool_conf = DatabaseToolConf()  # pylti1p3 asks it for this platform again: read once
     platform = tool_conf.platform(params["iss"], params.get("client_id") or None)

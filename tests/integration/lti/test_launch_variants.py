@@ -95,6 +95,25 @@ def test_login_keeps_a_query_string_in_the_platforms_auth_url(live):
     assert params["response_type"] == "id_token" and params["prompt"] == "none"
 
 
+@pytest.mark.parametrize("spelling", ["upper-case scheme and host", "trailing dot", "default port"])
+def test_the_tools_own_launch_url_is_recognised_however_the_lms_spells_it(live, spelling):
+    """The target must be Kontor's own origin, compared as an origin (scheme and host in any case, a
+    trailing dot, the default port written out), not as text: an administrator who typed
+    HTTPS://Kontor.Example.edu into the LMS got 'foreign target' for every launch."""
+    target = {"upper-case scheme and host": "HTTP://Kontor.Example/lti/launch",
+              "trailing dot": "http://kontor.example./lti/launch",
+              "default port": "http://kontor.example:80/lti/launch"}[spelling]
+    base_url = "http://kontor.example"  # where the LMS's browser reached Kontor
+    response = live.app.test_client().post("/lti/login", base_url=base_url, data={
+        "iss": live.kit.issuer, "login_hint": "4", "target_link_uri": target,
+        "client_id": live.lms.settings.client_id})
+    # Accepted: a first login without cookies gets the cookie check, which then goes on to the LMS.
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert "foreign_target_link_uri" not in response.get_data(as_text=True)
+    with live.app.app_context():
+        assert len(db.session.scalars(select(OidcLogin)).all()) == 1
+
+
 @pytest.mark.parametrize(
     "data, reason",
     [
