@@ -168,3 +168,23 @@ def test_a_refused_form_of_the_quiz_editor_puts_the_focus_on_its_field(page, liv
     frame.wait_for_selector("#attempts-error")
     frame.wait_for_function("document.activeElement && document.activeElement.id === 'attempts'")
     assert_accessible(frame, f"quiz editor after a refused save ({locale})")
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_import_preview_table_scrolls_with_the_keyboard_on_a_phone(chromium, live, locale):
+    context = chromium.new_context(locale="en-GB", viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live.lms_url}/course/view/2?user=3&locale={locale}")
+        frame = launched_frame(page)
+        frame.goto(launch_base(frame) + "/authoring/bank/import")
+        frame.select_option("#format", "gift")
+        frame.fill("#paste", "::vat-rate:: Wie hoch ist der Regelsatz der Umsatzsteuer für die meisten Waren? {=19 % ~7 % ~16 %}\n")
+        frame.locator("form button[type=submit]").click()
+        frame.wait_for_selector("form[action$='/import/confirm']")
+        box = frame.locator(".bank-table")
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # the table is wider than the frame
+        assert box.evaluate("e => e.tabIndex") == 0
+        assert_accessible(frame, f"import preview at 320 px ({locale})")
+    finally:
+        context.close()
