@@ -89,8 +89,17 @@ class LoginStart:
 _INSERT_LOGIN = insert(OidcLogin.__table__)
 
 
+# All of a login initiation's parameters together, names included (Canvas's, the largest seen, are
+# under 1,500: a signed lti_message_hint, a 40-character login_hint, its region and environment).
+MAX_LOGIN_CHARS = 16384
+
+
 def start_login(params: dict[str, str], *, launch_url: str, tool_origins: set[str], secure: bool) -> LoginStart:
     """Validate a login initiation and record the state and nonce of the auth request we answer with."""
+    if sum(len(name) + len(value) for name, value in params.items()) > MAX_LOGIN_CHARS:
+        # Each parameter is echoed (the redirect to the LMS, the cookie check's new-window link):
+        # a real login is under 2,000 characters, a stranger's could be the whole request body.
+        raise LoginRejected("login_too_large", f"{len(params)} parameters")
     for required in ("iss", "login_hint", "target_link_uri"):
         if not params.get(required):
             raise LoginRejected("missing_login_parameter", required)

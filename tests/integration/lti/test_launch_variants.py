@@ -114,6 +114,24 @@ def test_the_tools_own_launch_url_is_recognised_however_the_lms_spells_it(live, 
         assert len(db.session.scalars(select(OidcLogin)).all()) == 1
 
 
+@pytest.mark.parametrize("size, accepted", [(3_000, True), (20_000, False)])
+def test_a_login_is_bounded_in_size_and_refused_without_echoing_it(live, size, accepted):
+    """Every login parameter is echoed (the redirect to the LMS, the new-window link): a login_hint of
+    half a megabyte came back in the page. Real logins are under 2,000 characters."""
+    hint = "h" * size
+    response = live.app.test_client().post("/lti/login", base_url=live.url, headers={"Accept-Language": "de"}, data={
+        "iss": live.kit.issuer, "login_hint": "4", "target_link_uri": live.url + "/lti/launch",
+        "client_id": live.lms.settings.client_id, "lti_message_hint": hint})
+    body = response.get_data(as_text=True)
+    with live.app.app_context():
+        logins = db.session.scalars(select(OidcLogin)).all()
+    if accepted:
+        assert response.status_code == 200 and len(logins) == 1
+    else:
+        assert response.status_code == 400 and logins == []
+        assert hint not in body and "Diese Aktivität konnte nicht geöffnet werden" in body
+
+
 @pytest.mark.parametrize(
     "data, reason",
     [
