@@ -188,3 +188,28 @@ def test_the_import_preview_table_scrolls_with_the_keyboard_on_a_phone(chromium,
         assert_accessible(frame, f"import preview at 320 px ({locale})")
     finally:
         context.close()
+
+
+def _beside(frame, box_selector):
+    """The checkbox and its label share a line: their boxes overlap vertically."""
+    return frame.evaluate("""s => {
+        const box = document.querySelector(s), label = document.querySelector('label[for="' + box.id + '"]');
+        const a = box.getBoundingClientRect(), b = label.getBoundingClientRect();
+        return a.top < b.bottom && b.top < a.bottom;
+    }""", box_selector)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_each_checkbox_sits_beside_its_own_label(chromium, live, width):
+    """'Shuffle questions' and 'Shuffle options' stood each on a line under its box, so the second box
+    sat right under the first label; the bank's 'archived' filter alike."""
+    context = chromium.new_context(locale="de-DE", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        frame = _course_quiz_with_a_question(page, live, "de")
+        for box in ("#shuffle_questions", "#shuffle_options"):
+            assert _beside(frame, box), box
+        frame.goto(launch_base(frame) + "/authoring/bank")
+        assert _beside(frame, "#archived")
+    finally:
+        context.close()
