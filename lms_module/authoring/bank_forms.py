@@ -18,8 +18,8 @@ from .question_forms import DIFFICULTY_LABELS, TYPE_LABELS  # the one tables of 
 
 assert set(TYPE_LABELS) == set(QUESTION_TYPES)
 LANGUAGE_LABELS = {"both": _l("German and English"), "de": _l("German only"), "en": _l("English only")}
-SORT_LABELS = {"key": _l("Id (A–Z)"), "-key": _l("Id (Z–A)"), "-updated": _l("Last changed first"),
-               "updated": _l("Last changed last"), "type": _l("Type"), "topic": _l("Topic"),
+SORT_LABELS = {"key": _l("Id (A–Z)"), "-key": _l("Id (Z–A)"), "-updated": _l("Newest change first"),
+               "updated": _l("Oldest change first"), "type": _l("Type"), "topic": _l("Topic"),
                "difficulty": _l("Difficulty")}
 assert set(SORT_LABELS) == set(bank.SORTS)
 FORMAT_LABELS = {"yaml": _l("Kontor quiz file (YAML)"), "gift": "GIFT", "aiken": "Aiken", "moodlexml": "Moodle XML",

@@ -109,3 +109,12 @@ def test_an_essay_word_range_the_wrong_way_round_is_named_as_its_fields_are(app,
     teacher = make_launch("instructor", locale=locale)
     page = _post_new(app, client, teacher, "essay", min_words="300", max_words="50")
     assert said in page
+
+
+@pytest.mark.parametrize("locale, newest, oldest", [("de", "Neueste Änderung zuerst", "Älteste Änderung zuerst"),
+                                                    ("en", "Newest change first", "Oldest change first")])
+def test_the_bank_sorts_by_change_in_words_that_say_which_end_comes_first(client, make_launch, locale, newest, oldest):
+    teacher = make_launch("instructor", locale=locale)
+    page = client.get(f"/l/{teacher}/authoring/bank").get_data(as_text=True)
+    options = dict(re.findall(r'<option[^>]*value="(-?updated)"[^>]*>([^<]*)</option>', page))
+    assert options == {"-updated": newest, "updated": oldest}  # were "Zuletzt geändert zuletzt", "Last changed last"
