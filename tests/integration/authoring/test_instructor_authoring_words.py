@@ -118,3 +118,10 @@ def test_the_bank_sorts_by_change_in_words_that_say_which_end_comes_first(client
     page = client.get(f"/l/{teacher}/authoring/bank").get_data(as_text=True)
     options = dict(re.findall(r'<option[^>]*value="(-?updated)"[^>]*>([^<]*)</option>', page))
     assert options == {"-updated": newest, "updated": oldest}  # were "Zuletzt geändert zuletzt", "Last changed last"
+
+
+def test_copying_a_library_quiz_says_whose_questions_go_into_the_bank(client, make_launch):
+    teacher = make_launch("instructor", locale="de")
+    page = client.get(f"/l/{teacher}/authoring/quizzes").get_data(as_text=True)
+    assert "Die Fragen des Quiz kommen in die Fragensammlung des Kurses." in page
+    assert "Ihre Fragen werden" not in page  # "Ihre" reads as the teacher's own questions, not the quiz's
