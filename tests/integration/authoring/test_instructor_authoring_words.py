@@ -125,3 +125,17 @@ def test_copying_a_library_quiz_says_whose_questions_go_into_the_bank(client, ma
     page = client.get(f"/l/{teacher}/authoring/quizzes").get_data(as_text=True)
     assert "Die Fragen des Quiz kommen in die Fragensammlung des Kurses." in page
     assert "Ihre Fragen werden" not in page  # "Ihre" reads as the teacher's own questions, not the quiz's
+
+
+def test_a_question_id_is_one_word_in_german_from_the_bank_to_the_editor(app, client, make_launch):
+    """The bank sorts by 'Kennung', the import preview heads its column 'Kennung' and the editor's
+    finding says 'hat schon diese Kennung': the field it stands under says so too (was 'Fragen-ID')."""
+    teacher = make_launch("instructor", locale="de")
+    with app.app_context():
+        bank.save_question(_course_of(app, teacher), {"id": "frist", "type": "true_false", "text": "Frist?", "answer": True})
+        db.session.commit()
+    page = _post_new(app, client, teacher, "true_false", key="frist", answer="true", action="save")
+    label = re.search(r'<label for="key">([^<]*)</label>', page).group(1)
+    assert label == "Kennung der Frage"
+    assert "Eine andere Frage in der Fragensammlung dieses Kurses hat schon diese Kennung." in page
+    assert "Fragen-ID" not in page
