@@ -59,6 +59,26 @@
       return fields;
     }
 
+    // When an answer was given, told on the server's clock. Of two saves of one question the server
+    // keeps the answer given later, and it times a form post on its own clock; a moment read from
+    // the browser's clock, which may be minutes off, compared two clocks: one ahead made an answer
+    // queued earlier (offline, a slow network) and sent late replace the answer posted after it (the
+    // server can only clamp a moment to its now, which is the arrival), one behind made a newer
+    // answer lose to an older post. So the moment is the server's time when it made the page
+    // (data-now) plus the time since, counted on the monotonic clock (performance.now), which the
+    // browser's date and time setting does not move. Counted from when this script runs, after the
+    // page has travelled, it is a little behind the server's time, never ahead: an answer given
+    // before a form post stays older than that post however late it is sent, and one given on a
+    // page loaded after a post is newer than it. A queued answer keeps its moment until it is sent.
+    var pageMadeAt = Date.parse(form.dataset.now);
+    var monotonic = window.performance && typeof performance.now === "function"
+      ? function () { return performance.now(); } : null;
+    var scriptRanAt = monotonic ? monotonic() : 0;
+    function givenAt() {
+      if (isNaN(pageMadeAt) || !monotonic) return new Date().toISOString();  // the server clamps it
+      return new Date(pageMadeAt + (monotonic() - scriptRanAt)).toISOString();
+    }
+
     var KEPT = new Error("kept for later");  // thrown by send: stop this flush, keep the queue
 
     // A save that gets no answer is given up after this long (the page's data-save-timeout-ms):
@@ -139,7 +159,7 @@
       var flag = document.getElementById("flag-" + questionId);
       revisions += 1;
       queue[questionId] = {
-        fields: fieldsOf(questionId), flagged: flag ? flag.checked : false, given_at: new Date().toISOString(),
+        fields: fieldsOf(questionId), flagged: flag ? flag.checked : false, given_at: givenAt(),
         // Unique beyond this page: an answer left in the queue by an earlier page keeps its own.
         revision: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) + "-" + revisions
       };
