@@ -58,3 +58,19 @@ def test_an_answer_given_before_a_form_post_stays_older_however_late_it_arrives(
             "question_id": "gross", "fields": {"q-gross": ["120"]}, "given_at": (made + timedelta(seconds=20)).isoformat()})
         assert newer.get_json()["saved"] == ["gross"]
         assert stored(app, "gross") == {"value": "120"}
+
+
+TIMER_TIMES = re.compile(r'<div class="timer" id="attempt-timer" data-deadline="([^"]+)"\s+data-now="([^"]+)"')
+# ECMAScript's one date-time format every browser must read (Date.parse): milliseconds, not more.
+ECMASCRIPT_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)")
+
+
+def test_the_countdown_times_are_in_the_format_every_browser_reads(client, student, start):
+    """The countdown's deadline and server time carried microseconds ('…:05.123456+00:00'), a form
+    outside ECMAScript's date-time format that a browser may read as an invalid date."""
+    with time_machine.travel(utcnow().replace(microsecond=123456), tick=False):
+        attempt_id = started_attempt_id(start(student))
+        html = client.get(f"/l/{student}/attempt/{attempt_id}/page/1").get_data(as_text=True)
+    found = TIMER_TIMES.search(html)
+    assert found, "the page has no countdown"
+    assert all(ECMASCRIPT_TIME.fullmatch(value) for value in found.groups()), found.groups()
