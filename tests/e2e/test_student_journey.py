@@ -14,7 +14,7 @@ from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.answer_keys import running_attempt_key_form
 from support.broken_plans import with_ghost
-from support.lms_frame import launched_frame
+from support.lms_frame import fill_field, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -43,18 +43,6 @@ def planned_form(live):
     return running_attempt_key_form(live.app, "Because the invoice must match the order.")
 
 
-def fill(frame, name, values):
-    field = frame.locator(f'[name="{name}"]').first
-    kind = field.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
-    if kind.startswith("select"):
-        field.select_option(values[0])
-    elif kind.endswith(":radio") or kind.endswith(":checkbox"):
-        for value in values:
-            frame.locator(f'[name="{name}"][value="{value}"]').check()
-    else:
-        field.fill(values[0])
-
-
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_student_takes_the_quiz(page, quiz_activity, locale):
     live = quiz_activity
@@ -71,7 +59,7 @@ def test_student_takes_the_quiz(page, quiz_activity, locale):
     keyboard_name = next(n for n in names if n.startswith("q-incoterms__"))  # a matching select
     for name in names:
         if name != keyboard_name:
-            fill(frame, name, form[name])
+            fill_field(frame, name, form[name])
     # Keyboard only: focus the select and choose with arrow keys, as a keyboard user would.
     dropdown = frame.locator(f'[name="{keyboard_name}"]')
     dropdown.focus()

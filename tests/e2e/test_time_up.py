@@ -24,7 +24,7 @@ from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.accessibility import assert_accessible
 from support.answer_keys import running_attempt_key_form
-from support.lms_frame import launched_frame
+from support.lms_frame import fill_field, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"  # an exam, 20 minutes
 TIME_LIMIT_MS = 20 * 60 * 1000
@@ -49,18 +49,6 @@ def started_attempt(page, live, locale):
     frame.wait_for_selector("#attempt-form")
     page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 1)  # seconds
     return frame
-
-
-def fill(frame, name, values):
-    field = frame.locator(f'[name="{name}"]').first
-    kind = field.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
-    if kind.startswith("select"):
-        field.select_option(values[0])
-    elif kind.endswith(":radio") or kind.endswith(":checkbox"):
-        for value in values:
-            frame.locator(f'[name="{name}"][value="{value}"]').check()
-    else:
-        field.fill(values[0])
 
 
 def accessible(page, frame, label):
@@ -108,14 +96,14 @@ def test_an_answer_changed_just_before_time_up_is_saved_and_counted_with_site_da
     key = running_attempt_key_form(live.app, "Because the invoice must match the order.")
     last = "q-eori"  # the short text answer
     for name, values in key.items():
-        fill(frame, name, ["wrong"] if name == last else values)
+        fill_field(frame, name, ["wrong"] if name == last else values)
     page.clock.run_for(1000)  # the autosave's pause
     frame.wait_for_function("() => document.getElementById('attempt-form').dataset.unsent === '0'", timeout=15000)
 
     # A slow network: from now on every save hangs. The last answer changes a moment before zero.
     held = []
     page.route("**/autosave", lambda route: held.append(route))
-    fill(frame, last, key[last])
+    fill_field(frame, last, key[last])
     assert frame.evaluate("() => document.getElementById('attempt-form').dataset.unsent") != "0"
     move_deadline(live, timedelta(seconds=-1))  # on the server: the deadline has just passed
     with page.expect_event("framenavigated", lambda navigated: navigated == frame, timeout=15000):

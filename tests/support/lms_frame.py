@@ -28,3 +28,17 @@ def launched_frame(page: Page, ready: str = "main h1", timeout: float = 15000) -
 def launch_base(frame: Frame) -> str:
     """The launch's own URL prefix (…/l/<launch id>), for the pages a test opens in the frame."""
     return re.match(r".*/l/[^/?#]+", frame.url).group(0)
+
+
+def fill_field(frame: Frame, name: str, values: list[str]) -> None:
+    """Give a question's field the values an answer key names, as a student would: choose in a
+    select, tick radios and checkboxes, type into anything else."""
+    field = frame.locator(f'[name="{name}"]').first
+    kind = field.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
+    if kind.startswith("select"):
+        field.select_option(values[0])
+    elif kind.endswith(":radio") or kind.endswith(":checkbox"):
+        for value in values:
+            frame.locator(f'[name="{name}"][value="{value}"]').check()
+    else:
+        field.fill(values[0])
