@@ -68,6 +68,23 @@ def start_live(app_factory, server, lms_server=None):
     return LiveKontor(app=app, url=server.base_url)
 
 
+def serve_one_site(database_url, tmp_path, **overrides):
+    """Kontor with the demo LMS mounted under its own origin on a real port (http://127.0.0.1:P),
+    the app made with `overrides`. Returns (LiveKontor, stop); stop empties the tables."""
+    from support.apps import empty_all_tables, make_app
+    from support.live_server import LiveServer
+
+    server = LiveServer()
+    kontor = start_live(lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True,
+                                                  KONTOR_DEMO_BASE_URL=base_url, **overrides), server)
+
+    def stop():
+        server.stop()
+        empty_all_tables(kontor.app)
+
+    return kontor, stop
+
+
 def serve_two_sites(database_url, tmp_path, *, kontor_host="127.0.0.1", lms_host="localhost", ssl_context=None,
                     **overrides):
     """Kontor and the demo LMS on two origins of two different sites, as in a deployment: by default

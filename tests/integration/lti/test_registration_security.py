@@ -170,18 +170,11 @@ def test_refusal_is_in_german_for_german_readers(app, client):
 @pytest.fixture
 def closed_live(database_url, tmp_path):
     """Kontor with the demo LMS on a real port, registration by invite only (the production default)."""
-    from support.kontor_live import start_live
-    from support.live_server import LiveServer
+    from support.kontor_live import serve_one_site
 
-    server = LiveServer()
-    kontor = start_live(lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True,
-                                                  KONTOR_DEMO_BASE_URL=base_url, KONTOR_OPEN_REGISTRATION=False),
-                        server)
+    kontor, stop = serve_one_site(database_url, tmp_path, KONTOR_OPEN_REGISTRATION=False)
     yield kontor
-    server.stop()
-    from support.apps import empty_all_tables
-
-    empty_all_tables(kontor.app)
+    stop()
 
 
 def invite_url(live, *args) -> str:

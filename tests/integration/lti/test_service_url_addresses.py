@@ -18,7 +18,6 @@ from lms_module.courses.models import Course
 from lms_module.extensions import db
 from lms_module.lti.services_clients import ServiceFailure
 from lms_module.roster import refresh_course
-from support.apps import empty_all_tables, make_app
 from support.lti_forgery import begin_login, post_launch
 from support.live_server import live_server
 
@@ -29,16 +28,11 @@ NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 def guarded_live(database_url, tmp_path):
     """Kontor as in production (KONTOR_ALLOW_PRIVATE_LMS off) with the demo LMS on 127.0.0.1,
     registered as an administrator would add it."""
-    from support.kontor_live import start_live
-    from support.live_server import LiveServer
+    from support.kontor_live import serve_one_site
 
-    server = LiveServer()
-    kontor = start_live(lambda base_url: make_app(database_url, tmp_path, KONTOR_DEMO_LMS=True,
-                                                  KONTOR_DEMO_BASE_URL=base_url, KONTOR_ALLOW_PRIVATE_LMS=False),
-                        server)
+    kontor, stop = serve_one_site(database_url, tmp_path, KONTOR_ALLOW_PRIVATE_LMS=False)
     yield kontor
-    server.stop()
-    empty_all_tables(kontor.app)
+    stop()
 
 
 def _instructor_launch(live, memberships_url: str | None = None) -> int:
