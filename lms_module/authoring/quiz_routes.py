@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from pydantic import ValidationError
 
+from ..engine import limits
 from ..engine.schema import TOPICS
 from ..extensions import db
 from ..signals import queue_work
@@ -220,7 +221,11 @@ def change_slot(launch_id: str, quiz_id: int, index: int):
     if action not in ("up", "down", "remove", "save"):
         abort(400)
     if not form.validate_on_submit():
-        problem = " ".join(str(e) for e in [*form.points.errors, *form.count.errors]) or _("The form has expired; try again.")
+        # The editor's own sentences, not the form library's two ("Not a valid decimal value. Number must
+        # be between 0.01 and 1000.", with an English decimal point on a German page).
+        problems = [str(REFUSALS["bad_points"]) % {"limit": limits.MAX_POINTS}] if form.points.errors else []
+        problems += [str(REFUSALS["bad_count"])] if form.count.errors else []
+        problem = " ".join(problems) or _("The form has expired; try again.")
         return _editor_page(quiz, draft, slot_error=(index, problem), status=400)
     try:
         if action in ("up", "down"):

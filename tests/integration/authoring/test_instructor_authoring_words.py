@@ -139,3 +139,23 @@ def test_a_question_id_is_one_word_in_german_from_the_bank_to_the_editor(app, cl
     assert label == "Kennung der Frage"
     assert "Eine andere Frage in der Fragensammlung dieses Kurses hat schon diese Kennung." in page
     assert "Fragen-ID" not in page
+
+
+@pytest.mark.parametrize("locale, said", [("de", "Punkte müssen größer als 0 und höchstens 1000 sein."),
+                                          ("en", "Points must be more than 0 and at most 1000.")])
+def test_wrong_points_for_a_slot_are_refused_in_one_sentence_of_the_editor(app, client, make_launch, locale, said):
+    teacher = make_launch("instructor", locale=locale)
+    course_id = _course_of(app, teacher)
+    with app.app_context():
+        tf = bank.save_question(course_id, {"id": "frist", "type": "true_false", "text": "Frist?", "answer": True}).question_id
+        db.session.commit()
+    token = _csrf(app, client)
+    created = client.post(f"/l/{teacher}/authoring/quizzes/new",
+                          data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "topic": "accuracy"})
+    quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
+    client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/questions", data={"csrf_token": token, "questions": [str(tf)]})
+    for points in ("zwei", "0", "5000"):
+        response = client.post(f"/l/{teacher}/authoring/quizzes/{quiz_id}/slots/0",
+                               data={"csrf_token": token, "points": points, "action": "save"})
+        error = re.search(r'id="slot-error-0"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S).group(1).strip()
+        assert error == said, points  # was "Keine gültige Dezimalzahl. Zahl muss zwischen 0.01 und 1000 liegen."
