@@ -333,13 +333,16 @@ def platform_session(platform, timeout: float) -> requests.Session:
     """The HTTP session for one platform's services. The service URLs (line items, scores, members)
     come from the platform's signed launches, and with invitations or open registration a platform
     is anyone who registered one: unless KONTOR_ALLOW_PRIVATE_LMS, they must lead to public
-    addresses, as its registration had to. The hosts of the platform's own URLs (issuer, sign-in,
-    token, key set: checked at its registration, or given by the administrator with `platform add`,
-    which may name an LMS in the school's own network) are reached wherever they resolve."""
+    addresses, as its registration had to. The hosts of the platform's own URLs that Kontor calls
+    (issuer, token, key set: checked at its registration, or given by the administrator with
+    `platform add`, which may name an LMS in the school's own network) are reached wherever they
+    resolve. Not the sign-in URL's: only the browser goes there, so a registration does not check
+    it, and trusting it let a registered platform name 169.254.169.254 as its sign-in host and
+    then as its members URL."""
     from flask import current_app
 
     hosts = []
-    for url in (platform.issuer, platform.auth_login_url, platform.auth_token_url, platform.key_set_url):
+    for url in (platform.issuer, platform.auth_token_url, platform.key_set_url):
         try:
             hosts.append(urlsplit(url or "").hostname)
         except ValueError:

@@ -78,3 +78,31 @@ def test_the_platforms_own_hosts_are_called_wherever_they_resolve(guarded_live):
     assert result.members >= 2
     with guarded_live.app.app_context():
         assert db.session.get(Course, course_id).roster_synced_at is not None
+
+
+def test_the_sign_in_host_a_registration_never_checked_does_not_open_the_guard(guarded_live):
+    """Registration checks the hosts Kontor calls (the configuration's, the token endpoint's, the key
+    set's), not the sign-in URL's (authorization_endpoint), which only the browser opens. A platform
+    that named an internal host as its sign-in URL got that host trusted for its service URLs, and so
+    its launches could name http://169.254.169.254/… (here: localhost) as the members URL again."""
+    from lms_module.lti.models import Platform
+
+    calls = []
+    internal = Flask("internal-service")
+
+    @internal.get("/latest/meta-data/")
+    def metadata():
+        calls.append("metadata")
+        return "ami-id\ninstance-id\n"
+
+    with live_server(internal) as base_url:
+        internal_base = base_url.replace("127.0.0.1", "localhost")
+        course_id = _instructor_launch(guarded_live, internal_base + "/latest/meta-data/")
+        with guarded_live.app.app_context():
+            for platform in db.session.scalars(select(Platform)):
+                platform.auth_login_url = internal_base + "/auth"  # as a registration would have stored it
+            db.session.commit()
+            with pytest.raises(ServiceFailure) as failure:
+                refresh_course(course_id)
+    assert calls == []
+    assert failure.value.kind == "refused"
