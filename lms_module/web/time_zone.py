@@ -21,7 +21,11 @@ def zone_name(local: datetime, zone_id: str, formats: str) -> str:
     Etc/GMT+5, whose POSIX sign is the offset's opposite (UTC-5): that one by its offset, GMT-05:00."""
     name = format_datetime(local, "z", locale=formats)
     if not name.isalpha():
-        name = format_datetime(local, "ZZZZ" if zone_id.startswith("Etc/") else "VV", locale=formats)
+        name = format_datetime(local, "VV", locale=formats)
+        # Judged by the canonical id Babel names, not by `zone_id`: the aliases GMT, GMT0, Greenwich
+        # (pytz's and so launch_time_zone's) read 'Etc/GMT' in German.
+        if name.startswith("Etc/"):
+            name = format_datetime(local, "ZZZZ", locale=formats)
     return name
 
 

@@ -41,3 +41,13 @@ def test_a_zone_without_a_short_name_is_named_by_its_id_or_its_offset(database_u
     etc = make_app(database_url, tmp_path / "etc", BABEL_DEFAULT_TIMEZONE="Etc/GMT+5")
     assert label(etc, "de") == "06.12.2026, 04:45 GMT-05:00"
     assert label(etc, "en") == "6 Dec 2026, 04:45 GMT-05:00"
+
+
+def test_an_alias_of_an_etc_zone_is_named_by_its_offset_too(database_url, tmp_path):
+    """GMT, GMT0 and Greenwich are zones a launch may name (pytz knows them): German has no short
+    name for them, and their canonical id is Etc/GMT, which a German page showed as the zone. They
+    read as Etc/GMT itself does."""
+    for alias in ("Etc/GMT", "GMT", "GMT0", "Greenwich"):
+        app = make_app(database_url, tmp_path / alias.replace("/", "-"), BABEL_DEFAULT_TIMEZONE=alias)
+        assert label(app, "de") == "06.12.2026, 09:45 GMT+00:00", alias
+        assert label(app, "en") == "6 Dec 2026, 09:45 GMT", alias
