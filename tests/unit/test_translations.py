@@ -1,5 +1,6 @@
 """Every UI string is translated into German, and the compiled catalogs match their sources."""
 import gettext
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -56,3 +57,20 @@ def test_english_catalog_exists_for_every_message():
 def test_german_translations_keep_the_placeholders():
     problems = [(message.id, [str(e) for e in errors]) for message, errors in _catalog("de").check()]
     assert problems == []
+
+
+def test_german_wording_avoids_known_slips():
+    """'Versuch' is the student's attempt everywhere in Kontor, so a retry is never 'ein neuer
+    Versuch' (the autosave's 'Neuer Versuch läuft' read as a new attempt having started); and a
+    request is asked once ('Bitte bitten Sie …' doubled it)."""
+    slips = []
+    for message in _catalog("de"):
+        if not message.id or not message.string:
+            continue
+        english = message.id if isinstance(message.id, str) else " ".join(message.id)
+        german = message.string if isinstance(message.string, str) else " ".join(message.string)
+        if re.search(r"\bretr(y|ying|ies|ied)\b", english, re.I) and re.search(r"\bVersuch\b", german):
+            slips.append(german)
+        if re.search(r"\bbitte bitten\b", german, re.I):
+            slips.append(german)
+    assert slips == []
