@@ -45,6 +45,25 @@ def csrf_from(html: str) -> str:
     raise ValueError("no csrf_token field on the page")
 
 
+def session_csrf_token(app, client) -> str:
+    """A valid CSRF token for this test client's session, signed as Flask-WTF signs it, so that a
+    POST reaches the view (access rules, validation) without loading a form page first."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    raw = "test-csrf-secret"
+    with client.session_transaction() as session:
+        session["csrf_token"] = raw
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
+
+
+def course_of_launch(app, launch_id: str) -> int:
+    """The Kontor course id of a launch."""
+    from lms_module.courses.models import LaunchSession
+
+    with app.app_context():
+        return db.session.get(LaunchSession, launch_id).course_id
+
+
 def attempt_row(app, public_id):
     from lms_module.attempts.models import Attempt
 

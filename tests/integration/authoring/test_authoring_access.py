@@ -6,13 +6,13 @@ a route that forgets its role or course check fails the parametrised walk."""
 from __future__ import annotations
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms_module.authoring import bank, course_quizzes as cq
 from lms_module.authoring.models import BankImage
 from lms_module.courses.models import LaunchSession
 from lms_module.extensions import db
+from support.apps import session_csrf_token
 
 BLUEPRINTS = ("authoring.", "bank.", "course_quizzes.", "question_editor.")
 # Query strings that make a rule act on course-1's objects (ids in the query, not the path).
@@ -33,14 +33,6 @@ STUDENT_MAY = {"question_editor.image"}
 
 def _rules(app):
     return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith(BLUEPRINTS)), key=lambda r: r.rule)
-
-
-def _csrf(app, client) -> str:
-    """A valid CSRF token for this client, so that POSTs reach the access rules instead of a 400."""
-    raw = "test-csrf-secret"
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
 
 
 @pytest.fixture
@@ -98,7 +90,7 @@ def test_the_walk_knows_every_rule(app):
 @pytest.mark.parametrize("caller", ["student", "instructor of another course", "anonymous"])
 def test_every_authoring_url_refuses_those_it_is_not_for(app, client, ours, make_launch, caller):
     other = app.test_client()
-    token = _csrf(app, other)
+    token = session_csrf_token(app, other)
     if caller == "student":
         launch = make_launch("student", user_sub="ben", test_client=other)
     elif caller == "instructor of another course":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms_module.attempts import services as attempts
@@ -18,6 +17,7 @@ from lms_module.extensions import db
 from lms_module.library.models import Quiz
 from lms_module.library.services import import_path, list_library
 from lms_module.signals import attempt_graded
+from support.apps import session_csrf_token, course_of_launch
 
 LIBRARY_QUIZ = """slug: lib-source
 title: {de: "Quelle", en: "Source"}
@@ -38,18 +38,6 @@ def _tf(key: str, answer: bool = True, points: float = 1.0) -> dict:
             "answer": answer, "points": points}
 
 
-def _csrf(app, client) -> str:
-    raw = "test-csrf-secret"
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
-
-
-def _course_of(app, launch_id: str) -> int:
-    with app.app_context():
-        return db.session.get(LaunchSession, launch_id).course_id
-
-
 def _bank(app, course_id: int, *questions: dict, tags=()) -> list[int]:
     with app.app_context():
         ids = [bank.save_question(course_id, q, tags=list(tags)).question_id for q in questions]
@@ -65,9 +53,9 @@ def teacher(make_launch):
 @pytest.fixture
 def editor(app, client, teacher):
     """A course quiz "vat" with three bank questions in slots, through the routes."""
-    course_id = _course_of(app, teacher)
+    course_id = course_of_launch(app, teacher)
     ids = _bank(app, course_id, _tf("a"), _tf("b"), _tf("c"))
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     created = client.post(f"/l/{teacher}/authoring/quizzes/new",
                           data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "title_en": "VAT",
                                 "topic": "accuracy"})
@@ -138,7 +126,7 @@ def test_publishing_makes_a_version_the_activity_choice_lists(app, client, edito
 
 
 def test_publishing_refuses_an_empty_quiz_with_a_reason(app, client, teacher):
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     created = client.post(f"/l/{teacher}/authoring/quizzes/new", data={
         "csrf_token": token, "slug": "empty", "title_en": "Empty", "topic": "career"})
     quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
@@ -181,7 +169,7 @@ def test_settings_are_checked_by_the_engine_with_the_message_next_to_the_field(a
 
 
 def test_both_quiz_forms_want_a_title_in_one_language_and_keep_only_the_filled_ones(app, client, teacher):
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     new_url = f"/l/{teacher}/authoring/quizzes/new"
     blank = client.post(new_url, data={"csrf_token": token, "slug": "t", "title_de": " ", "title_en": "", "topic": "career"})
     assert blank.status_code == 400 and "Give the quiz a title in German or English." in blank.get_data(as_text=True)
@@ -315,7 +303,7 @@ def _regrade_after(app, teacher, make_launch, caplog, stored: dict, latest: dict
     """One finished attempt whose answer to question m is `stored` (saved as it is, as a row
     from an older version or a corrupt one would be), then the question edited to `latest`
     and published: the regrade's plan and what it logged."""
-    course_id = _course_of(app, teacher)
+    course_id = course_of_launch(app, teacher)
     [bank_id] = _bank(app, course_id, _two_of_four())
     with app.app_context():
         quiz = cq.create_quiz(course_id, "picks", {"de": "Auswahl", "en": "Picks"}, "accuracy")
@@ -375,7 +363,7 @@ def test_copying_a_library_quiz_makes_bank_questions_and_leaves_the_library_alon
         assert import_path(source).ok
         db.session.commit()
         library_before = db.session.scalars(select(Quiz).where(Quiz.slug == "lib-source")).one().latest_version
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     taken = client.post(f"/l/{teacher}/authoring/quizzes/copy", data={"csrf_token": token, "source": "lib-source",
                                                                      "slug": "lib-source"})
     assert taken.status_code == 400 and "already used by the library" in taken.get_data(as_text=True)
@@ -383,7 +371,7 @@ def test_copying_a_library_quiz_makes_bank_questions_and_leaves_the_library_alon
                                                                       "slug": "my-source"})
     assert copied.status_code == 302
     quiz_id = int(re.search(r"/quizzes/(\d+)", copied.location).group(1))
-    course = _course_of(app, teacher)
+    course = course_of_launch(app, teacher)
     with app.app_context():
         keys = {q.key: q.tags for q in db.session.scalars(select(BankQuestion).where(BankQuestion.course_id == course))}
         assert set(keys) == {"s1", "s2", "p1", "p2"}
@@ -430,14 +418,14 @@ def test_every_route_checks_role_and_course(app, client, editor, make_launch):
     other_page = client.get(f"/l/{other}/authoring/quizzes").get_data(as_text=True)
     assert "<code>vat</code>" not in other_page and "VAT" not in other_page
     stranger = app.test_client()
-    token = _csrf(app, stranger)
+    token = session_csrf_token(app, stranger)
     for rule in _rules(app):
         assert _call(stranger, rule, editor["launch"], editor["quiz"], token).status_code == 403, rule.rule
 
 
 def test_another_courses_bank_question_cannot_be_added(app, client, editor, make_launch):
     other = make_launch("instructor", user_sub="olga", course_context="course-2", link_id="link-2")
-    foreign = _bank(app, _course_of(app, other), _tf("foreign"))[0]
+    foreign = _bank(app, course_of_launch(app, other), _tf("foreign"))[0]
     with app.app_context():
         _, draft = cq.draft_of(editor["course"], editor["quiz"])
         with pytest.raises(LookupError):

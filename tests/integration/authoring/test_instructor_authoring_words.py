@@ -5,35 +5,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
 from lms_module.authoring import bank
-from lms_module.courses.models import LaunchSession
 from lms_module.extensions import db
-
-
-def _csrf(app, client) -> str:
-    raw = "test-csrf-secret"
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
-
-
-def _course_of(app, launch_id: str) -> int:
-    with app.app_context():
-        return db.session.get(LaunchSession, launch_id).course_id
+from support.apps import session_csrf_token, course_of_launch
 
 
 @pytest.mark.parametrize("locale, words", [("de", ("Richtig oder falsch", "Zahl")), ("en", ("True or false", "Number"))])
 def test_the_quiz_editor_names_question_types_in_the_page_language(app, client, make_launch, locale, words):
     teacher = make_launch("instructor", locale=locale)
-    course_id = _course_of(app, teacher)
+    course_id = course_of_launch(app, teacher)
     with app.app_context():
         tf = bank.save_question(course_id, {"id": "frist", "type": "true_false", "text": {"de": "Frist?", "en": "Deadline?"},
                                             "answer": True}).question_id
         bank.save_question(course_id, {"id": "rate", "type": "numeric", "text": {"de": "Satz?", "en": "Rate?"}, "answer": 19})
         db.session.commit()
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     created = client.post(f"/l/{teacher}/authoring/quizzes/new",
                           data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "title_en": "VAT", "topic": "accuracy"})
     quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))
@@ -50,7 +37,7 @@ def test_the_quiz_editor_names_question_types_in_the_page_language(app, client, 
 @pytest.mark.parametrize("locale, said", [("de", "Eingefügter Text (GIFT)."), ("en", "Pasted text (GIFT).")])
 def test_the_import_preview_of_pasted_text_says_so_in_the_page_language(app, client, make_launch, locale, said):
     teacher = make_launch("instructor", locale=locale)
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{teacher}/authoring/bank/import",
                            data={"csrf_token": token, "format": "gift", "language": locale,
                                  "paste": "::frist:: Die Frist beträgt 14 Tage. {TRUE}\n"})
@@ -88,7 +75,7 @@ def test_the_question_editor_names_one_row_and_its_fields_as_a_teacher_says_them
 
 
 def _post_new(app, client, teacher, qtype, **fields):
-    data = {"csrf_token": _csrf(app, client), "key": "q-1", "points": "1", "text_de": "Frage?", "text_en": "Question?",
+    data = {"csrf_token": session_csrf_token(app, client), "key": "q-1", "points": "1", "text_de": "Frage?", "text_en": "Question?",
             "action": "check", **fields}
     return client.post(f"/l/{teacher}/authoring/questions/new?type={qtype}", data=data).get_data(as_text=True)
 
@@ -132,7 +119,7 @@ def test_a_question_id_is_one_word_in_german_from_the_bank_to_the_editor(app, cl
     finding says 'hat schon diese Kennung': the field it stands under says so too (was 'Fragen-ID')."""
     teacher = make_launch("instructor", locale="de")
     with app.app_context():
-        bank.save_question(_course_of(app, teacher), {"id": "frist", "type": "true_false", "text": "Frist?", "answer": True})
+        bank.save_question(course_of_launch(app, teacher), {"id": "frist", "type": "true_false", "text": "Frist?", "answer": True})
         db.session.commit()
     page = _post_new(app, client, teacher, "true_false", key="frist", answer="true", action="save")
     label = re.search(r'<label for="key">([^<]*)</label>', page).group(1)
@@ -145,11 +132,11 @@ def test_a_question_id_is_one_word_in_german_from_the_bank_to_the_editor(app, cl
                                           ("en", "Points must be more than 0 and at most 1000.")])
 def test_wrong_points_for_a_slot_are_refused_in_one_sentence_of_the_editor(app, client, make_launch, locale, said):
     teacher = make_launch("instructor", locale=locale)
-    course_id = _course_of(app, teacher)
+    course_id = course_of_launch(app, teacher)
     with app.app_context():
         tf = bank.save_question(course_id, {"id": "frist", "type": "true_false", "text": "Frist?", "answer": True}).question_id
         db.session.commit()
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     created = client.post(f"/l/{teacher}/authoring/quizzes/new",
                           data={"csrf_token": token, "slug": "vat", "title_de": "MwSt", "topic": "accuracy"})
     quiz_id = int(re.search(r"/quizzes/(\d+)", created.location).group(1))

@@ -4,18 +4,11 @@ written, the answer-cue warning, the cloze preview, the student preview with "ch
 import re
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from lms_module.authoring.models import BankQuestion, BankQuestionVersion
 from lms_module.extensions import db
-
-
-def csrf(app, client):
-    raw = "test-csrf-secret"
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
+from support.apps import session_csrf_token
 
 
 @pytest.fixture
@@ -67,7 +60,7 @@ TEXT = {"cloze": ("Satz {{rate}} % für {{word}}.", "Rate {{rate}} % for {{word}
 
 @pytest.mark.parametrize("qtype", sorted(VALID))
 def test_every_type_is_created_and_edited_into_a_new_version(app, client, teacher, qtype):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     page = client.get(f"/l/{teacher}/authoring/questions/new?type={qtype}")
     assert page.status_code == 200
     de, en = TEXT.get(qtype, ("Frage?", "Question?"))
@@ -100,7 +93,7 @@ def test_every_type_is_created_and_edited_into_a_new_version(app, client, teache
     ("no correct answer", {"options-0-correct": None}, "options", "exactly one option"),
 ])
 def test_choice_problems_are_shown_at_the_field_and_nothing_is_written(app, client, teacher, case, fields, field_id, message):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{teacher}/authoring/questions/new?type=single", data=single(token, **fields))
     html = response.get_data(as_text=True)
     assert response.status_code == 422, case
@@ -109,7 +102,7 @@ def test_choice_problems_are_shown_at_the_field_and_nothing_is_written(app, clie
 
 
 def test_negative_tolerance_is_shown_at_the_field(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     data = {"csrf_token": token, "key": "n", "text_de": "Wie viel?", "answer": "19", "tolerance": "-1", "action": "save"}
     response = client.post(f"/l/{teacher}/authoring/questions/new?type=numeric", data=data)
     html = response.get_data(as_text=True)
@@ -121,14 +114,14 @@ def test_negative_tolerance_is_shown_at_the_field(app, client, teacher):
 
 def test_messages_are_in_german_for_a_german_launch(app, client, make_launch):
     launch = make_launch("instructor", locale="de")
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{launch}/authoring/questions/new?type=single",
                            data=single(token, **{"options-0-correct": None}))
     assert "Markieren Sie genau eine Antwort als richtig." in field_error(response.get_data(as_text=True), "options")
 
 
 def test_rows_are_added_and_removed_keeping_what_was_typed(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     url = f"/l/{teacher}/authoring/questions/new?type=single"
     added = client.post(url, data=single(token, action="add:options", **{"explanation_de": "Weil es so ist"}))
     html = added.get_data(as_text=True)
@@ -141,14 +134,14 @@ def test_rows_are_added_and_removed_keeping_what_was_typed(app, client, teacher)
 
 
 def test_translation_missing_is_marked(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     html = client.post(f"/l/{teacher}/authoring/questions/new?type=single",
                        data=single(token, action="check", text_en="")).get_data(as_text=True)
     assert html.count("Translation missing") == 1
 
 
 def test_the_longest_key_is_a_warning(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     data = single(token, **{"options-0-text_de": "19 Prozent auf fast alles", "options-0-text_en": "19 %"})
     response = client.post(f"/l/{teacher}/authoring/questions/new?type=single", data=data)
     assert response.status_code == 302  # a warning, not an error
@@ -157,7 +150,7 @@ def test_the_longest_key_is_a_warning(app, client, teacher):
 
 
 def test_duplicate_key_is_refused_at_the_key(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     assert client.post(f"/l/{teacher}/authoring/questions/new?type=single", data=single(token)).status_code == 302
     again = client.post(f"/l/{teacher}/authoring/questions/new?type=single", data=single(token))
     assert again.status_code == 422
@@ -166,7 +159,7 @@ def test_duplicate_key_is_refused_at_the_key(app, client, teacher):
 
 
 def test_cloze_preview_without_javascript(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     data = {"csrf_token": token, "key": "c", "text_de": "Der {{rate}} und {{nope}}.", "gaps-0-id": "rate",
             "gaps-0-type": "short_text", "gaps-0-answers_de": "x", "action": "check"}
     html = client.post(f"/l/{teacher}/authoring/questions/new?type=cloze", data=data).get_data(as_text=True)
@@ -176,7 +169,7 @@ def test_cloze_preview_without_javascript(app, client, teacher):
 
 
 def saved_question(app, client, teacher, qtype="single", **fields):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{teacher}/authoring/questions/new?type={qtype}", data=single(token, **fields))
     assert response.status_code == 302
     with app.app_context():
@@ -193,7 +186,7 @@ def test_preview_as_a_student_checks_an_answer_in_both_languages(app, client, te
     # The student's page never holds the key: pick the radio whose label is 19 %.
     match = re.search(r'value="([0-9a-f]{12})"[^>]*>\s*<label[^>]*>19 %</label>', html)
     assert match, html
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     checked = client.post(url, data={"csrf_token": token, f"q-vat-rate": match.group(1)})
     body = checked.get_data(as_text=True)
     assert checked.status_code == 200
@@ -207,7 +200,7 @@ def test_another_courses_question_is_not_found(app, client, teacher, make_launch
     other = make_launch("instructor", user_sub="rival", course_context="course-2", link_id="link-2", test_client=rival)
     for path in (f"/l/{other}/authoring/questions/{qid}/edit", f"/l/{other}/authoring/questions/{qid}/preview"):
         assert rival.get(path).status_code == 404
-    token = csrf(app, rival)
+    token = session_csrf_token(app, rival)
     assert rival.post(f"/l/{other}/authoring/questions/{qid}/edit", data=single(token, text_de="x")).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(BankQuestionVersion)) == 1
@@ -222,7 +215,7 @@ def test_a_control_character_is_shown_at_the_field_and_nothing_is_written(app, c
     question's own export could not be read back: Moodle XML and QTI answered 404, the GIFT file
     carried the raw byte that Kontor's GIFT import refuses."""
     launch = make_launch("instructor", locale=locale)
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{launch}/authoring/questions/new?type=single", data=single(token, **{field_id: value}))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -232,7 +225,7 @@ def test_a_control_character_is_shown_at_the_field_and_nothing_is_written(app, c
 
 
 def test_tabs_and_line_breaks_are_still_text(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{teacher}/authoring/questions/new?type=single",
                            data=single(token, text_en="What is\tthe rate?\r\nSecond line."))
     assert response.status_code == 302 and count(app) == 1

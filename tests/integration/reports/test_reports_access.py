@@ -2,12 +2,12 @@
 another course, deep-linking launches and requests without a launch. Ids from another course
 are 404, like unknown ones."""
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms_module.attempts.models import Answer, Attempt
 from lms_module.extensions import db
 from lms_module.courses.models import User
+from support.apps import session_csrf_token
 
 RIGHT = {"choice": "a"}
 ALL_RIGHT = {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT}
@@ -22,14 +22,6 @@ def _report_rules(app):
 def _url(rule, launch_id, ids):
     values = {"launch_id": launch_id, "attempt_id": ids["attempt"], "answer_id": ids["answer"], "user_id": ids["user"]}
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
-
-
-def _csrf(app, client):
-    """A valid CSRF token for this client, so that POSTs reach the access rules."""
-    raw = "test-csrf-secret"
-    with client.session_transaction() as session:
-        session["csrf_token"] = raw
-    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token").dumps(raw)
 
 
 @pytest.fixture
@@ -52,7 +44,7 @@ def _call(client, rule, url, token):
 
 
 def test_the_owner_reaches_every_page(app, client, ours):
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     for rule in _report_rules(app):
         response = _call(client, rule, _url(rule, ours["launch"], ours), token)
         # 409: the walk posts a grade for an answer that needs none (an auto-graded one)
@@ -61,7 +53,7 @@ def test_the_owner_reaches_every_page(app, client, ours):
 
 def test_students_are_refused_everywhere(app, client, ours, make_launch):
     launch = make_launch("student", user_sub="ben")  # the very student whose attempt it is
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     for rule in _report_rules(app):
         response = _call(client, rule, _url(rule, launch, ours), token)
         assert response.status_code == 403, rule.rule
@@ -70,7 +62,7 @@ def test_students_are_refused_everywhere(app, client, ours, make_launch):
 
 def test_requests_without_the_launch_in_the_session_are_refused(app, ours):
     stranger = app.test_client()
-    token = _csrf(app, stranger)
+    token = session_csrf_token(app, stranger)
     for rule in _report_rules(app):
         response = _call(stranger, rule, _url(rule, ours["launch"], ours), token)
         assert response.status_code == 403, rule.rule
@@ -82,7 +74,7 @@ def test_instructors_of_another_course_see_neither_our_ids_nor_our_data(app, our
     other = app.test_client()
     launch = make_launch("instructor", quiz_slug=quizzes["stats"], user_sub="rival", course_context="course-2",
                          link_id="link-2", test_client=other)
-    token = _csrf(app, other)
+    token = session_csrf_token(app, other)
     for rule in _report_rules(app):
         response = _call(other, rule, _url(rule, launch, ours), token)
         body = _text_of(response)
@@ -102,7 +94,7 @@ def test_another_link_of_the_same_course_is_another_scope(app, ours, make_launch
     other = app.test_client()
     launch = make_launch("instructor", quiz_slug=quizzes["stats"], user_sub="teacher", link_id="link-1b",
                          test_client=other)
-    token = _csrf(app, other)
+    token = session_csrf_token(app, other)
     for rule in _report_rules(app):
         if {"attempt_id", "answer_id"} & set(rule.arguments):
             assert _call(other, rule, _url(rule, launch, ours), token).status_code == 404, rule.rule
@@ -115,7 +107,7 @@ def test_a_deep_linking_launch_has_no_reports(app, client, ours, make_launch):
 
 
 def test_unknown_ids_are_not_found(app, client, ours):
-    token = _csrf(app, client)
+    token = session_csrf_token(app, client)
     launch = ours["launch"]
     assert client.get(f"/l/{launch}/reports/attempts/nope").status_code == 404
     assert client.get(f"/l/{launch}/reports/students/999999").status_code == 404
