@@ -81,7 +81,7 @@ def set_accommodation(link_id: int, user_id: int, values: AccommodationInput, by
     for attempt in running:
         settings = services.settings_of(attempt)
         deadline = policy.deadline_for(attempt.started_at, settings.time_limit_minutes, values.extra_minutes,
-                                       values.close_at or settings.close_at)
+                                       policy.close_at_for(values.close_at, settings.close_at))
         if deadline.at != attempt.deadline_at:
             attempt.deadline_at = deadline.at
             changed.append(attempt)

@@ -82,6 +82,24 @@ def _with_mode_defaults(settings: EffectiveSettings, changes: dict[str, Any]) ->
     return settings
 
 
+def close_at_for(own_close_at: datetime | None, activity_close_at: datetime | None) -> datetime | None:
+    """The closing date of an activity for one student: their own (an accommodation) when they have
+    one, earlier or later than the activity's, else the activity's. The start, the running
+    attempt's deadline and every page that tells whether the activity is open for the student use
+    this one rule."""
+    return own_close_at or activity_close_at
+
+
+def is_closed(close_at: datetime | None, now: datetime) -> bool:
+    """Closed from the closing date on (a new attempt is refused); never without one."""
+    return close_at is not None and now >= close_at
+
+
+def closes_within(close_at: datetime | None, now: datetime, window: timedelta) -> bool:
+    """Still open now, and closes within `window` ("closing soon")."""
+    return close_at is not None and not is_closed(close_at, now) and close_at <= now + window
+
+
 @dataclass(frozen=True)
 class Deadline:
     at: datetime | None

@@ -147,12 +147,12 @@ def _start_info(link: ResourceLink, user_id: int, now: datetime, is_preview: boo
     standing = _standing(link.id, user_id)
     quiz = quiz_for_link(link, _merged_overrides(link, standing.saved_overrides))
     attempts = [a for a in standing.attempts if a.is_preview == is_preview]
-    close_at = standing.close_at or quiz.settings.close_at
+    close_at = policy.close_at_for(standing.close_at, quiz.settings.close_at)
     left = None if is_preview else policy.attempts_left(len(attempts), quiz.settings.attempts, standing.extra_attempts)
     open_attempt = next((a for a in attempts if a.status == IN_PROGRESS), None)
     refusal = None
     if open_attempt is None:
-        if close_at is not None and now >= close_at:
+        if policy.is_closed(close_at, now):
             refusal = "closed"
         elif left == 0:
             refusal = "no_attempts_left"

@@ -125,3 +125,24 @@ def test_the_sweep_backs_off_from_an_attempt_it_cannot_submit_doubling_up_to_a_c
     assert policy.sweep_retry_delay(9) == timedelta(minutes=256)
     assert policy.sweep_retry_delay(10) == policy.sweep_retry_delay(10_000) == policy.SWEEP_RETRY_CAP == timedelta(hours=6)
     assert policy.sweep_retry_delay(0) == timedelta(minutes=1)
+
+
+def test_a_students_own_closing_date_replaces_the_activitys_earlier_or_later():
+    """One rule for the start and every page: the own date wins either way, else the activity's."""
+    activity = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    later, earlier = activity + timedelta(days=7), activity - timedelta(days=7)
+    assert policy.close_at_for(later, activity) == later
+    assert policy.close_at_for(earlier, activity) == earlier
+    assert policy.close_at_for(None, activity) == activity
+    assert policy.close_at_for(later, None) == later
+    assert policy.close_at_for(None, None) is None
+
+
+def test_closed_and_closing_soon():
+    close = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    week = timedelta(days=7)
+    assert not policy.is_closed(None, close) and not policy.closes_within(None, close, week)
+    assert policy.is_closed(close, close) and not policy.closes_within(close, close, week)  # closed at the moment
+    assert policy.closes_within(close, close - timedelta(days=3), week)
+    assert not policy.closes_within(close, close - timedelta(days=8), week)
+    assert not policy.is_closed(close, close - timedelta(seconds=1))
