@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, false, func, or_, select, union
 
+from ..attempts import policy
 from ..attempts import services as attempts
 from ..attempts.course_practice import PRACTICE_LINK_PREFIX, is_practice_link
-from ..attempts.models import AWAITING_GRADING, SUBMITTED, Answer, Attempt
+from ..attempts.models import AWAITING_GRADING, SUBMITTED, Accommodation, Answer, Attempt
 from ..courses.models import Membership, ResourceLink, User
 from ..engine import resolve
 from ..extensions import db
@@ -171,32 +172,69 @@ def answered_questions(course_id: int, user_id: int | None = None) -> dict[int, 
 
 
 @dataclass(frozen=True)
+class DueStudent:
+    user_id: int
+    name: str
+    close_at: datetime  # the student's closing date (attempts.policy.close_at_for)
+    own: bool  # an own closing date (accommodation) other than the activity's
+
+
+@dataclass(frozen=True)
 class DueSoon:
     link_id: int
     title: str
-    close_at: datetime
-    students: list[Student]  # without any attempt on it
+    close_at: datetime | None  # the activity's; None or later when only own dates fall in the window
+    students: list[DueStudent]  # without any attempt on it, whose closing date falls in the window
+    later: int  # students without any attempt whose own closing date is later than the window
+
+
+def own_close_dates(course_id: int) -> dict[tuple[int, int], datetime]:
+    """Every own closing date (accommodation) of the course's activities, by (link id, user id):
+    one query for the whole page, not one per student."""
+    rows = db.session.execute(
+        select(Accommodation.resource_link_id, Accommodation.user_id, Accommodation.close_at)
+        .join(ResourceLink, ResourceLink.id == Accommodation.resource_link_id)
+        .where(ResourceLink.course_id == course_id, Accommodation.close_at.is_not(None))
+    )
+    return {(row.resource_link_id, row.user_id): row.close_at for row in rows}
 
 
 def not_started_due_soon(course_id: int, now: datetime, students: Iterable[Student],
                          days: int = DUE_SOON_DAYS) -> list[DueSoon]:
-    """Activities that close within `days` (their close date in Kontor's settings) and the students
-    who have not started them (no attempt at all, finished or not)."""
+    """Activities that close within `days` for some student, and the students who have not started
+    them (no attempt at all, finished or not). Each student's closing date is the one the start
+    uses (attempts.policy.close_at_for): their own when an accommodation sets one, else the
+    activity's. So a student whose own date is later is not listed, and one whose own date is
+    earlier is listed even when the activity itself closes later."""
     students = list(students)
+    window = timedelta(days=days)
+    own = own_close_dates(course_id)
     due = []
     for link in activities_of(course_id):
         try:
-            close_at = attempts.quiz_for_link(link).settings.close_at
+            activity_close = attempts.quiz_for_link(link).settings.close_at
         except attempts.AttemptError:
             continue
-        if close_at is None or not now <= close_at <= now + timedelta(days=days):
+        activity_due = policy.closes_within(activity_close, now, window)
+        if not activity_due and not any(key[0] == link.id for key in own):
             continue
         started = set(db.session.scalars(
             select(Attempt.user_id).where(Attempt.resource_link_id == link.id, Attempt.is_preview.is_(false()))
         ))
-        missing = [s for s in students if s.user_id not in started]
-        due.append(DueSoon(link.id, link.title or link.quiz_slug or "", close_at, missing))
-    return sorted(due, key=lambda d: d.close_at)
+        missing, later = [], 0
+        for s in students:
+            if s.user_id in started:
+                continue
+            own_close = own.get((link.id, s.user_id))
+            close_at = policy.close_at_for(own_close, activity_close)
+            if policy.closes_within(close_at, now, window):
+                missing.append(DueStudent(s.user_id, s.name, close_at, own_close is not None and own_close != activity_close))
+            elif activity_due and own_close is not None and not policy.is_closed(close_at, now):
+                later += 1
+        if activity_due or missing:
+            due.append(DueSoon(link.id, link.title or link.quiz_slug or "", activity_close, missing, later))
+    return sorted(due, key=lambda d: min([s.close_at for s in d.students]
+                                         + ([d.close_at] if d.close_at and d.close_at >= now else [])))
 
 
 # --- one student's wrong answers -----------------------------------------------------------------

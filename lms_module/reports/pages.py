@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..attempts import policy
 from ..attempts import services as attempts
 from ..attempts.models import IN_PROGRESS, Accommodation, Answer, Attempt, MarkChange
 from ..engine import resolve
@@ -190,6 +191,8 @@ class StudentView:
     accommodation: Accommodation | None
     running: Attempt | None
     mastery: list[TopicMastery]
+    close_at: datetime | None = None  # the student's closing date, as the start reads it
+    own_close: bool = False  # their own date (accommodation), not the activity's
 
 
 def student_view(scope: Scope, link, user_id: int, settings) -> StudentView:
@@ -203,6 +206,9 @@ def student_view(scope: Scope, link, user_id: int, settings) -> StudentView:
     mine = result.per_student.get(user_id, {})
     topics = sorted(set(result.by_topic) | set(mine))
     mastery = [TopicMastery(t, str(topic_label(t)), mine.get(t), result.by_topic.get(t)) for t in topics]
+    accommodation = attempts.accommodation_for(scope.link_id, user_id)
+    own_close = accommodation.close_at if accommodation else None
+    activity_close = settings.close_at if settings is not None else None
     return StudentView(
         user_id=user_id,
         name=display_name(user),
@@ -210,9 +216,11 @@ def student_view(scope: Scope, link, user_id: int, settings) -> StudentView:
         member_status=membership.status if membership and membership.role == "student" else None,
         attempts=own,
         grade=grade.fraction if grade else None,
-        accommodation=attempts.accommodation_for(scope.link_id, user_id),
+        accommodation=accommodation,
         running=next((a for a in own if a.status == IN_PROGRESS), None),
         mastery=mastery,
+        close_at=policy.close_at_for(own_close, activity_close),
+        own_close=own_close is not None and own_close != activity_close,
     )
 
 

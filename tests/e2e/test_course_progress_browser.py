@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from datetime import timedelta
+
 from lms_module.attempts import services
+from lms_module.attempts.models import Accommodation, LinkSettings
 from lms_module.courses.models import LaunchSession, ResourceLink
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
@@ -69,6 +72,32 @@ def test_course_overview_is_accessible(page, course_with_attempts, locale):
     frame.wait_for_url(re.compile(re.escape(sorted_url)))
     frame.wait_for_selector("table.progress-matrix th[aria-sort]")
     assert_accessible(frame, f"course overview sorted ({locale})")
+
+
+@pytest.fixture
+def course_with_own_dates(live):
+    """The activity closes in 3 days; nobody started it: Cem has no own date, Dora's own date is in
+    10 days, Emil's in 2 days."""
+    launched_all_types_activity(live, PRACTICE)
+    with live.app.app_context():
+        link, (_cem, dora, emil) = enrolled_students({"cem": "Cem Celik", "dora": "Dora Dietz", "emil": "Emil Eck"})
+        now = utcnow()
+        db.session.add(LinkSettings(resource_link_id=link.id, overrides={"close_at": (now + timedelta(days=3)).isoformat()}))
+        db.session.add(Accommodation(resource_link_id=link.id, user_id=dora, close_at=now + timedelta(days=10)))
+        db.session.add(Accommodation(resource_link_id=link.id, user_id=emil, close_at=now + timedelta(days=2)))
+        db.session.commit()
+    return live
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_not_started_list_reads_each_students_own_closing_date(page, course_with_own_dates, locale):
+    frame = _frame(page, course_with_own_dates, "3", locale)
+    frame.locator("a[href$='/course/overview']").first.click()
+    frame.wait_for_selector("ul.progress-due")
+    listed = frame.locator("ul.progress-due li").all_inner_texts()
+    assert [name.split(" · ")[0] for name in listed] == ["Cem Celik", "Emil Eck"]
+    assert ("own closing date" if locale == "en" else "eigenes Schlussdatum") in listed[1]
+    assert_accessible(frame, f"course overview with own closing dates ({locale})")
 
 
 @pytest.mark.parametrize("locale", ["en", "de"])
