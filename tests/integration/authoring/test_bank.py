@@ -532,3 +532,7 @@ def test_filters_and_the_list_use_the_same_words_as_the_editor_and_the_picker(ap
     picker = client.get(f"/l/{launch}/instructor", headers=de).get_data(as_text=True)
     for words in ("Alle Themen<", "Alle Sprachen<"):
         assert words in picker and words in listing
+    # The field's label says the same word as its options ('Themenbereich' over 'Alle Themen').
+    for page in (listing, picker, editor):
+        assert "Themenbereich" not in page
+        assert re.search(r"<label[^>]*>\s*Thema\s*</label>", page), "no field labelled Thema"
