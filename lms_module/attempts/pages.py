@@ -200,7 +200,11 @@ class ResultView:
 def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
     content = services.content_for(attempt)
     settings = services.settings_of(attempt)
-    allowed = policy.review_allowed(settings.feedback, attempt.submitted_at is not None, settings.close_at, now)
+    opens_at = settings.close_at
+    if settings.feedback == "after_close" and settings.close_at is not None:
+        own = services.accommodation_for(attempt.resource_link_id, attempt.user_id)
+        opens_at = policy.review_opens_at(settings.close_at, own.close_at if own else None)
+    allowed = policy.review_allowed(settings.feedback, attempt.submitted_at is not None, opens_at, now)
     reviews = []
     if allowed:
         answers = services.answers_by_question(attempt)

@@ -158,8 +158,19 @@ def clamp_client_time(claimed: datetime | None, started_at: datetime, now: datet
     return min(max(claimed, started_at), now)
 
 
+def review_opens_at(activity_close_at: datetime | None, own_close_at: datetime | None) -> datetime | None:
+    """When "after the quiz closes" opens a student's answer keys: once the activity has closed both
+    for the class and for this student, the later of the two dates. A student whose own date is later
+    (an accommodation) cannot read the keys while they may still start an attempt; one whose own date
+    is earlier waits for the class, who may still be answering. Without an activity date: never."""
+    if activity_close_at is None:
+        return None
+    return max(activity_close_at, own_close_at) if own_close_at is not None else activity_close_at
+
+
 def review_allowed(feedback: str, submitted: bool, close_at: datetime | None, now: datetime) -> bool:
-    """Whether answer keys and explanations may be shown for a submitted attempt.
+    """Whether answer keys and explanations may be shown for a submitted attempt. `close_at`: when
+    after_close opens for this student (review_opens_at).
 
     after_close without a close date never opens: the instructor sets a close date to open it."""
     if not submitted or feedback == "never":

@@ -97,6 +97,20 @@ def test_review_rules(feedback, submitted, close, now, allowed):
     assert policy.review_allowed(feedback, submitted, close, now) is allowed
 
 
+@pytest.mark.parametrize(
+    "activity, own, opens",
+    [
+        (None, None, None),
+        (None, T0, None),  # no activity date: after_close never opens, an own date does not open it
+        (T0, None, T0),
+        (T0, T0 + timedelta(days=1), T0 + timedelta(days=1)),  # later own date: not while they may answer
+        (T0, T0 - timedelta(days=1), T0),  # earlier own date: not while the class may answer
+    ],
+)
+def test_review_after_close_opens_when_the_class_and_the_student_have_closed(activity, own, opens):
+    assert policy.review_opens_at(activity, own) == opens
+
+
 def test_settings_from_custom_parameters():
     custom = {"quiz": "x", "quiz_mode": "practice", "quiz_attempts": "3", "quiz_time_limit": "0",
               "quiz_feedback": "sometimes", "quiz_grading": "last"}
