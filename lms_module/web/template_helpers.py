@@ -126,7 +126,7 @@ def _datetime_label(value, locale: str, timezone: str) -> str:
     so that a report's time and a review date read alike: '6 Dec 2026, 09:45 UTC'."""
     formats = babel_locale(locale)
     local = to_user_timezone(value)
-    zone = zone_name(local, timezone, formats)  # MEZ, UTC; else the zone id (web.time_zone)
+    zone = zone_name(local, formats)  # MEZ, UTC; else the zone id (web.time_zone)
     return "{}, {} {}".format(format_date(local, "medium", locale=formats),
                               format_time(local, "short", locale=formats), zone)
 

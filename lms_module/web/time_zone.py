@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from babel.dates import format_datetime
-from flask_babel import get_locale, get_timezone, to_user_timezone
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 from ..engine.display import babel_locale
@@ -15,15 +15,15 @@ NONEXISTENT_LOCAL_TIME = _l("This time does not exist in your time zone: it is s
                             "are put forward that night. Please enter another time.")
 
 
-def zone_name(local: datetime, zone_id: str, formats: str) -> str:
-    """The zone of `local` (a time in zone `zone_id`) as the language names it at that time: MEZ or
+def zone_name(local: datetime, formats: str) -> str:
+    """The zone of `local` (an aware time in its zone) as the language names it at that time: MEZ or
     MESZ, CET, GMT, UTC; a zone without a short name by its id (America/New_York says where), except
     Etc/GMT+5, whose POSIX sign is the offset's opposite (UTC-5): that one by its offset, GMT-05:00."""
     name = format_datetime(local, "z", locale=formats)
     if not name.isalpha():
         name = format_datetime(local, "VV", locale=formats)
-        # Judged by the canonical id Babel names, not by `zone_id`: the aliases GMT, GMT0, Greenwich
-        # (pytz's and so launch_time_zone's) read 'Etc/GMT' in German.
+        # Judged by the canonical id Babel names, not by the id the launch gave: the aliases GMT,
+        # GMT0, Greenwich (pytz's and so launch_time_zone's) read 'Etc/GMT' in German.
         if name.startswith("Etc/"):
             name = format_datetime(local, "ZZZZ", locale=formats)
     return name
@@ -33,4 +33,4 @@ def page_zone_name(moment: datetime | None = None) -> str:
     """The name of the page's zone (web.locale.select_timezone) at `moment`, else now: what a date
     field's label shows, so that it reads as the times beside it ('Closes at (MEZ)')."""
     local = to_user_timezone(moment or datetime.now(timezone.utc))
-    return zone_name(local, str(get_timezone()), babel_locale(str(get_locale())))
+    return zone_name(local, babel_locale(str(get_locale())))
