@@ -48,7 +48,6 @@ class PageView:
     questions: list[dict[str, Any]]
     nav: list[NavItem]
     deadline: datetime | None
-    deadline_reason: str | None
     practice: bool
     title: str
     question_ids: list[str] = field(default_factory=list)
@@ -147,17 +146,10 @@ def build_page(attempt: Attempt, number: int, locale: str, checked: str | None =
         questions=questions,
         nav=_nav(attempt, content, answers, responses, ids),
         deadline=attempt.deadline_at,
-        deadline_reason=_deadline_reason(attempt, settings),
         practice=settings.feedback == "immediate",
         title=resolve(content.title, locale),
         question_ids=ids,
     )
-
-
-def _deadline_reason(attempt: Attempt, settings: policy.EffectiveSettings) -> str | None:
-    if attempt.deadline_at is None:
-        return None
-    return "close_date" if settings.close_at and attempt.deadline_at >= settings.close_at else "time_limit"
 
 
 @dataclass
