@@ -8,6 +8,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from ..courses.locale import choose_locale
+from ..courses.time_zone import launch_time_zone
 
 
 def select_locale() -> str:
@@ -29,7 +30,9 @@ def select_timezone() -> str | None:
     if has_request_context():
         launch = getattr(g, "launch", None)
         if launch is not None:
-            return launch.time_zone
+            # Checked again (a set lookup): a zone kept with a launch before an update of pytz that
+            # dropped it would make Flask-Babel raise on every page of that launch.
+            return launch_time_zone(launch.time_zone)
     return None
 
 

@@ -68,3 +68,21 @@ def test_an_instructor_whose_lms_names_berlin_reads_and_enters_times_in_berlin_t
         assert db.session.scalars(select(Accommodation.close_at)).one().isoformat() == "2031-01-15T14:30:00+00:00"
     saved = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'value="2031-01-15T15:30"' in saved
+
+
+def test_a_kept_zone_that_pytz_no_longer_knows_falls_back_to_the_configured_one(
+        app, client, teacher, student, attempt_for):
+    """A launch keeps its zone by name (lti_launch.time_zone). An update of pytz that drops a name
+    (as 2020's dropped US/Pacific-New) left running launches with a zone Flask-Babel cannot load:
+    every page of such a launch was a 500 until the person launched again. It reads in the
+    configured zone instead."""
+    from lms_module.courses.models import LaunchSession
+
+    public_id = attempt_for(student("tim", name="Tim Taler"), {"q1": RIGHT, "q2": RIGHT, "q3": RIGHT})
+    _submitted_at_fixed(app, public_id)
+    with app.app_context():
+        db.session.get(LaunchSession, teacher).time_zone = "US/Pacific-New"
+        db.session.commit()
+    response = client.get(f"/l/{teacher}/reports/attempts/{public_id}")
+    assert response.status_code == 200
+    assert "6 Dec 2026, 02:31 UTC" in response.get_data(as_text=True)
