@@ -15,7 +15,8 @@ from lms_module.authoring.models import BankImage, BankQuestion
 from lms_module.engine import limits
 from lms_module.extensions import db
 from support.xss import XSS
-from test_question_editor import csrf, single
+from support.apps import session_csrf_token
+from test_question_editor import single
 
 
 def png() -> bytes:
@@ -72,7 +73,7 @@ def images(app):
 
 
 def test_png_is_stored_and_served_with_guards(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     assert upload(client, teacher, token, png()).status_code == 302
     with app.app_context():
         image_id = db.session.scalars(select(BankImage.id)).one()
@@ -94,7 +95,7 @@ def test_png_is_stored_and_served_with_guards(app, client, teacher):
     (b"<html><script>alert(1)</script>", "x.jpg"),
 ])
 def test_other_files_are_refused(app, client, teacher, data, name):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = upload(client, teacher, token, data, name)
     assert response.status_code == 422
     assert "Only PNG and JPEG" in response.get_data(as_text=True)
@@ -102,7 +103,7 @@ def test_other_files_are_refused(app, client, teacher, data, name):
 
 
 def test_an_image_over_the_cap_is_refused(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = upload(client, teacher, token, png() + b"\x00" * limits.MAX_IMAGE_BYTES)
     assert response.status_code in (413, 422)
     assert re.search("too large|larger than|zu groß|größer als", response.get_data(as_text=True))
@@ -110,7 +111,7 @@ def test_an_image_over_the_cap_is_refused(app, client, teacher):
 
 
 def test_another_courses_image_is_not_found_but_students_of_the_course_see_it(app, client, teacher, make_launch):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     upload(client, teacher, token, png())
     with app.app_context():
         image_id = db.session.scalars(select(BankImage.id)).one()
@@ -124,7 +125,7 @@ def test_another_courses_image_is_not_found_but_students_of_the_course_see_it(ap
 
 
 def test_editor_routes_refuse_students_and_strangers(app, client, teacher, make_launch):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     assert client.post(f"/l/{teacher}/authoring/questions/new?type=single", data=single(token)).status_code == 302
     with app.app_context():
         qid = db.session.scalars(select(BankQuestion.id)).one()
@@ -136,13 +137,13 @@ def test_editor_routes_refuse_students_and_strangers(app, client, teacher, make_
     for path in paths:
         assert student.get(f"/l/{launch}{path}").status_code == 403, path
         assert stranger.get(f"/l/{teacher}{path}").status_code == 403, path
-    student_token = csrf(app, student)
+    student_token = session_csrf_token(app, student)
     assert student.post(f"/l/{launch}/authoring/questions/{qid}/edit", data=single(student_token)).status_code == 403
     assert client.get(f"/l/{teacher}/authoring/questions/99999999999999/edit").status_code == 404
 
 
 def test_a_10_mb_paste_is_the_error_page(app, client, teacher):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     response = client.post(f"/l/{teacher}/authoring/questions/new?type=single",
                            data=single(token, text_de="x" * (10 * 1024 * 1024)))
     assert response.status_code == 413
@@ -158,7 +159,7 @@ def xss_single(token, payload):
 
 @pytest.mark.parametrize("payload", XSS)
 def test_payloads_in_every_field_render_inert(app, client, teacher, make_launch, payload):
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     # The editor re-rendering the typed input (a check), then saved and opened again.
     checked = client.post(f"/l/{teacher}/authoring/questions/new?type=single", data={**xss_single(token, payload), "action": "check"})
     assert_inert(checked.get_data(as_text=True))

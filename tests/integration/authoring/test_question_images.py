@@ -13,13 +13,14 @@ from lms_module.authoring.models import BankImage, BankQuestion
 from lms_module.courses.models import ResourceLink
 from lms_module.engine.text import IMAGE_REFERENCE, image_url
 from lms_module.extensions import db
-from test_question_editor import csrf, single
+from support.apps import session_csrf_token
+from test_question_editor import single
 from test_question_editor_security import png, upload
 
 
 def _start(client, launch: str) -> str:
     """The student starts the activity's quiz; returns the first page's HTML."""
-    response = client.post(f"/l/{launch}/quiz/start", data={"csrf_token": csrf(client.application, client)})
+    response = client.post(f"/l/{launch}/quiz/start", data={"csrf_token": session_csrf_token(client.application, client)})
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     page = client.get(response.location)
     assert page.status_code == 200
@@ -28,7 +29,7 @@ def _start(client, launch: str) -> str:
 
 def test_an_uploaded_image_reaches_the_students_page_of_a_course_quiz(app, client, make_launch):
     teacher = make_launch("instructor", link_id="link-1")
-    token = csrf(app, client)
+    token = session_csrf_token(app, client)
     assert upload(client, teacher, token, png(), "invoice.png").status_code == 302
     with app.app_context():
         image_id = db.session.scalars(select(BankImage.id)).one()
@@ -84,12 +85,12 @@ def test_an_uploaded_image_reaches_the_students_page_of_a_course_quiz(app, clien
 
 def test_another_courses_image_id_in_a_question_shows_only_its_description(app, client, make_launch):
     owner = make_launch("instructor", link_id="link-1")
-    upload(client, owner, csrf(app, client), png())
+    upload(client, owner, session_csrf_token(app, client), png())
     with app.app_context():
         image_id = db.session.scalars(select(BankImage.id)).one()
     rival = app.test_client()
     teacher = make_launch("instructor", user_sub="rival", course_context="course-2", link_id="link-2", test_client=rival)
-    token = csrf(app, rival)
+    token = session_csrf_token(app, rival)
     snippet = f"![their chart](image:{image_id})"
     assert rival.post(f"/l/{teacher}/authoring/questions/new?type=single",
                       data=single(token, text_en=snippet, text_de=snippet)).status_code == 302
@@ -101,7 +102,7 @@ def test_another_courses_image_id_in_a_question_shows_only_its_description(app, 
 
 def test_the_listed_snippet_is_one_the_engine_renders_whatever_the_file_name(app, client, make_launch):
     teacher = make_launch("instructor")
-    upload(client, teacher, csrf(app, client), png(), "[scan] " + "x" * 250 + ".png")
+    upload(client, teacher, session_csrf_token(app, client), png(), "[scan] " + "x" * 250 + ".png")
     html = client.get(f"/l/{teacher}/authoring/images").get_data(as_text=True)
     snippet = html_module.unescape(re.search(r"<code>(!\[.*?\]\(image:\d+\))</code>", html).group(1))
     assert IMAGE_REFERENCE.fullmatch(snippet), snippet
