@@ -33,7 +33,7 @@ from ..engine import CountedAttempt, Score, activity_grade, attempt_result, pass
 from ..engine import limits
 from ..engine.loader import format_field
 from ..engine.schema import ID_PATTERN, TOPICS, Quiz as QuizContent, Settings
-from ..engine.text import resolve
+from ..engine.text import plain, resolve
 from ..extensions import db
 from ..library import services as library
 from ..library.models import Quiz, QuizVersion
@@ -140,10 +140,13 @@ def _latest_contents(course_id: int, ids: Sequence[int]) -> dict[int, dict]:
     return {qid: content for qid, _, content in rows}
 
 
-def bank_choices(course_id: int) -> list[tuple[int, str, str]]:
-    """The course's bank questions that can be added: (id, key, type), archived ones left out."""
-    return [tuple(row) for row in db.session.execute(
-        select(BankQuestion.id, BankQuestion.key, BankQuestion.type)
+def bank_choices(course_id: int, locale: str) -> list[tuple[int, str, str, str]]:
+    """The course's bank questions that can be added: (id, key, type, text of the latest version in
+    `locale`, without markup), archived ones left out. The text is how a teacher knows a question."""
+    return [(qid, key, qtype, plain((content or {}).get("text"), locale)) for qid, key, qtype, content in db.session.execute(
+        select(BankQuestion.id, BankQuestion.key, BankQuestion.type, BankQuestionVersion.content)
+        .join(BankQuestionVersion, (BankQuestionVersion.question_id == BankQuestion.id)
+              & (BankQuestionVersion.number == BankQuestion.latest_version))
         .where(BankQuestion.course_id == course_id, BankQuestion.archived_at.is_(None)).order_by(BankQuestion.key))]
 
 

@@ -2,6 +2,8 @@
 inside a launch, scoped to the launch's course: another course's quiz ids are 404)."""
 from __future__ import annotations
 
+from textwrap import shorten
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from pydantic import ValidationError
@@ -130,12 +132,18 @@ def editor(launch_id: str, quiz_id: int):
     return _editor_page(quiz, draft, details=details)
 
 
+def _choice_label(key: str, qtype: str, text: str) -> str:
+    """A bank question as the list to add from names it, as the quiz's slots do: id · type · text."""
+    return " · ".join(str(part) for part in (key, TYPE_LABELS.get(qtype, qtype), shorten(text, 100, placeholder=" …")) if part)
+
+
 def _editor_page(quiz, draft, *, details=None, add=None, draw=None, problems=(), slot_error=None, status=200):
     course_id = _course_id()
     details = details or DetailsForm(formdata=None)
     details.topic.choices = _topic_choices()
     add = add or AddQuestionsForm(formdata=None)
-    add.questions.choices = _c((qid, f"{key} ({TYPE_LABELS.get(qtype, qtype)})") for qid, key, qtype in cq.bank_choices(course_id))
+    add.questions.choices = _c((qid, _choice_label(key, qtype, text))
+                               for qid, key, qtype, text in cq.bank_choices(course_id, g.launch.locale))
     draw = draw or AddDrawForm(formdata=None)
     draw.tag.choices = _c((t, t) for t in cq.bank_tags(course_id))
     moved = request.args.get("moved", type=int)
@@ -178,7 +186,7 @@ def save_details(launch_id: str, quiz_id: int):
 def add_questions(launch_id: str, quiz_id: int):
     quiz, draft = _draft(quiz_id)
     form = AddQuestionsForm()
-    form.questions.choices = _c((qid, key) for qid, key, _type in cq.bank_choices(_course_id()))
+    form.questions.choices = _c((qid, key) for qid, key, _type, _text in cq.bank_choices(_course_id(), g.launch.locale))
     if not form.validate_on_submit():
         return _editor_page(quiz, draft, add=form, status=400)
     try:

@@ -30,8 +30,10 @@ def test_the_quiz_editor_names_question_types_in_the_page_language(app, client, 
     slot = re.search(r'<p class="quiz-slot__what">(.*?)</p>', page, re.S).group(1)
     assert true_false in slot and "true_false" not in slot
     options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
-    assert f"frist ({true_false})" in options and f"rate ({number})" in options
-    assert not any("(true_false)" in o or "(numeric)" in o for o in options)
+    # Each bank question as the slots name it: id · type · its text in the page's language.
+    rate = "Satz?" if locale == "de" else "Rate?"
+    assert f"frist · {true_false}" in [o.rsplit(" · ", 1)[0] for o in options] and f"rate · {number} · {rate}" in options
+    assert not any("true_false" in o or "numeric" in o for o in options)
 
 
 @pytest.mark.parametrize("locale, said", [("de", "Eingefügter Text (GIFT)."), ("en", "Pasted text (GIFT).")])
