@@ -69,7 +69,7 @@ def test_refused_activity_settings_say_so_and_take_the_focus(page, live, locale)
     frame.wait_for_selector(".notice--error")
     notice = frame.locator(".notice--error")
     assert notice.inner_text().strip() == NOT_SAVED[locale]
-    frame.wait_for_function("document.activeElement && document.activeElement.matches('.notice--error')")
+    frame.wait_for_function("() => document.activeElement && document.activeElement.matches('.notice--error')")
     assert frame.locator("#attempts-error").count() == 1  # the field says what is wrong
     assert_accessible(frame, f"activity settings refused ({locale})")
 
@@ -91,7 +91,7 @@ def test_a_refused_question_says_so_at_the_top_and_takes_the_focus(page, live, l
     frame.locator(".qe-actions button[value=save]").click()
     frame.wait_for_selector("#options-error")
     assert frame.locator("#qe-errors").inner_text().strip() == QUESTION_NOT_SAVED[locale]
-    frame.wait_for_function("document.activeElement && document.activeElement.id === 'qe-errors'")
+    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'qe-errors'")
     assert_accessible(frame, f"question editor after a refused save ({locale})")
 
 
@@ -161,12 +161,12 @@ def test_a_refused_form_of_the_quiz_editor_puts_the_focus_on_its_field(page, liv
     frame.locator(".quiz-slot").first.locator("input[name=points]").fill("-2")
     frame.locator(".quiz-slot").first.locator("button[value=save]").click()
     frame.wait_for_selector("#slot-error-0")
-    frame.wait_for_function("document.activeElement && document.activeElement.id === 'points-0'")
+    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'points-0'")
 
     frame.fill("form[action$='/details'] input[name=attempts]", "-1")
     frame.locator("form[action$='/details'] button[type=submit]").click()
     frame.wait_for_selector("#attempts-error")
-    frame.wait_for_function("document.activeElement && document.activeElement.id === 'attempts'")
+    frame.wait_for_function("() => document.activeElement && document.activeElement.id === 'attempts'")
     assert_accessible(frame, f"quiz editor after a refused save ({locale})")
 
 
