@@ -22,7 +22,7 @@ from lms_module.attempts.models import Answer
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.library.services import import_path
-from support.lms_frame import launched_frame
+from support.lms_frame import attempt_page_ready, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 FIELD = "q-eori"  # a short text question
@@ -43,7 +43,7 @@ def first_page(page, live, skew: timedelta):
     page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
     frame = launched_frame(page, "form[action$='/quiz/start']")
     frame.locator("form[action$='/quiz/start'] button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     return frame
 
 
@@ -100,7 +100,7 @@ def test_a_newer_autosaved_answer_replaces_an_older_posted_one_when_the_browser_
     field.fill("given first")
     with frame.expect_navigation():
         field.press("Enter")  # the page's form post
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     assert stored(live) == "given first"
 
     with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):

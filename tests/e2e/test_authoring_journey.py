@@ -21,7 +21,7 @@ from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.accessibility import assert_accessible
 from support.answer_keys import running_attempt_key_form
-from support.lms_frame import launch_base, launched_frame
+from support.lms_frame import attempt_page_ready, launch_base, launched_frame
 
 # What the editor's form needs per type beyond key, texts, points and tags (the integration test's
 # minimal valid input, with German and English side by side where the type has texts).
@@ -129,7 +129,7 @@ def student_attempt(chromium, live, dialogs):
         student_page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
         sframe = launched_frame(student_page, "form[action$='/quiz/start']")
         sframe.locator("form[action$='/quiz/start'] button[type=submit]").click()
-        sframe.wait_for_selector("#attempt-form")
+        attempt_page_ready(sframe)
         yield sframe
     finally:
         student.close()
@@ -156,7 +156,7 @@ def answer_and_submit(frame, live):
             # looked up before the navigation ends belongs to the page that is going away.
             with frame.expect_navigation():
                 following.click()
-            frame.wait_for_selector("#attempt-form")
+            attempt_page_ready(frame)
             continue
         with frame.expect_navigation():
             frame.locator('#attempt-form button[value="summary"]').click()

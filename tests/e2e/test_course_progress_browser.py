@@ -18,7 +18,7 @@ from lms_module.extensions import db
 from support.accessibility import assert_accessible
 from support.answer_keys import planned_key_forms
 from support.class_of_students import enrolled_students, launched_all_types_activity
-from support.lms_frame import launched_frame
+from support.lms_frame import attempt_page_ready, launched_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = ROOT / "quizzes" / "accuracy" / "accuracy-practice.yaml"
@@ -115,5 +115,5 @@ def test_progress_page_is_accessible_and_practice_starts(page, course_with_attem
     assert frame.locator("html").get_attribute("lang") == locale
     assert_accessible(frame, f"progress page ({locale})")
     frame.locator("form[action$='/progress/practise'] button").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     assert_accessible(frame, f"weak-spots practice question ({locale})")

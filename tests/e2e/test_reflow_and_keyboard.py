@@ -16,7 +16,7 @@ from lms_module.courses.models import User
 from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.accessibility import assert_accessible
-from support.lms_frame import launched_frame
+from support.lms_frame import attempt_page_ready, launched_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_TYPES = ROOT / "tests" / "unit" / "engine" / "fixtures" / "all_types.yaml"
@@ -119,7 +119,7 @@ def test_every_page_reflows_at_320px_and_keyboard_and_errors_work(narrow_page, s
     _go(frame, "form[action$='/quiz/start'] button[type=submit]")
     titles, entered = set(), False
     while True:
-        frame.wait_for_selector("#attempt-form")
+        attempt_page_ready(frame)
         number = frame.url.rsplit("/page/", 1)[1].split("?")[0].split("#")[0]
         kind = frame.locator("fieldset.q").first.get_attribute("class")
         assert_fits(frame, f"question page {number}: {kind} ({locale})")
@@ -148,7 +148,7 @@ def test_every_page_reflows_at_320px_and_keyboard_and_errors_work(narrow_page, s
     # --- practice on one page: check an answer; focus moves to the feedback -----------------------
     frame = _open(page, live, extra["all-types-practice"], student, locale, "form[action$='/quiz/start']")
     _go(frame, "form[action$='/quiz/start'] button[type=submit]")
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     assert_fits(frame, f"practice page ({locale})")
     frame.locator(".q--single input[type=radio]").first.check()
     _go(frame, ".question:has(.q--single) button[value^='check-']")
@@ -164,7 +164,7 @@ def test_every_page_reflows_at_320px_and_keyboard_and_errors_work(narrow_page, s
     for slug in ("dense-accuracy", "dense-billing", "dense-executives"):
         frame = _open(page, live, extra[slug], student, locale, "form[action$='/quiz/start']")
         _go(frame, "form[action$='/quiz/start'] button[type=submit]")
-        frame.wait_for_selector("#attempt-form")
+        attempt_page_ready(frame)
         assert_fits(frame, f"{slug} on one page ({locale})")
     if locale == "de":
         assert frame.locator('[lang="en"]').count() >= 4  # the quoted English letter phrases

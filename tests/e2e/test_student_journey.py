@@ -14,7 +14,7 @@ from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.answer_keys import running_attempt_key_form
 from support.broken_plans import with_ghost
-from support.lms_frame import fill_field, launched_frame
+from support.lms_frame import attempt_page_ready, fill_field, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"
 
@@ -51,7 +51,7 @@ def test_student_takes_the_quiz(page, quiz_activity, locale):
     assert_accessible(frame, f"start page ({locale})")
 
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     assert_accessible(frame, f"question page ({locale})")
 
     form = planned_form(live)
@@ -77,7 +77,7 @@ def test_student_takes_the_quiz(page, quiz_activity, locale):
     page.reload()
     frame = kontor_frame(page, "a[href*='/attempt/']")
     frame.locator("text=Continue your attempt" if locale == "en" else "text=Versuch fortsetzen").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     for name, values in form.items():
         first = frame.locator(f'[name="{name}"]').first
         kind = first.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
@@ -119,7 +119,7 @@ def test_an_attempt_that_cannot_be_submitted_gives_the_student_a_clear_accessibl
     live = quiz_activity
     frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     with live.app.app_context():  # overdue, and its plan names a question the quiz does not have
         attempt = db.session.scalars(select(Attempt)).one()
         attempt.plan = with_ghost(attempt.plan)
@@ -141,7 +141,7 @@ def test_a_change_made_while_a_save_is_under_way_is_saved_even_in_the_same_milli
     live = quiz_activity
     frame = open_activity(page, live)
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     field = frame.locator("#attempt-form input[type=text]").first
     # Every change gets one and the same given_at; every save waits at a gate the test opens.
     frame.evaluate("""() => {
@@ -184,7 +184,7 @@ def test_a_refused_autosave_shows_the_servers_reason_and_keeps_it_on_screen(page
     live = quiz_activity
     frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     with live.app.app_context():  # still in time, and its plan names a question the quiz does not have
         attempt = db.session.scalars(select(Attempt)).one()
         attempt.plan = with_ghost(attempt.plan)
@@ -228,7 +228,7 @@ def test_an_autosave_refused_for_its_security_token_keeps_the_answer_and_says_wh
     live = quiz_activity
     frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     token = frame.evaluate("() => document.getElementById('attempt-form').dataset.csrf")
     frame.evaluate("() => { document.getElementById('attempt-form').dataset.csrf = 'a-token-the-server-never-issued'; }")
     field = frame.locator("#attempt-form input[type=text]").first
@@ -259,7 +259,7 @@ def test_an_autosave_that_gets_no_answer_is_given_up_and_sent_again(page, quiz_a
     live = quiz_activity
     frame = open_activity(page, live, user="4", locale="en")
     frame.locator("form button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     frame.evaluate("() => { document.getElementById('attempt-form').dataset.saveTimeoutMs = '1000'; }")
     held = []
     page.route("**/autosave", lambda route: held.append(route) if not held else route.continue_())

@@ -24,7 +24,7 @@ from lms_module.extensions import db
 from lms_module.library.services import import_path
 from support.accessibility import assert_accessible
 from support.answer_keys import running_attempt_key_form
-from support.lms_frame import fill_field, launched_frame
+from support.lms_frame import attempt_page_ready, fill_field, launched_frame
 
 ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"  # an exam, 20 minutes
 TIME_LIMIT_MS = 20 * 60 * 1000
@@ -46,7 +46,7 @@ def started_attempt(page, live, locale):
     page.goto(f"{live.lms_url}/course/view/2?user={'4' if locale == 'en' else '6'}&locale={locale}")
     frame = launched_frame(page, "form[action$='/quiz/start']")
     frame.locator("form[action$='/quiz/start'] button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 1)  # seconds
     return frame
 
@@ -166,7 +166,7 @@ def test_a_browser_clock_that_is_ahead_does_not_end_the_exam_early(page, exam):
     page.goto(f"{live.lms_url}/course/view/2?user=4&locale=en")
     frame = launched_frame(page, "form[action$='/quiz/start']")
     frame.locator("form[action$='/quiz/start'] button[type=submit]").click()
-    frame.wait_for_selector("#attempt-form")
+    attempt_page_ready(frame)
     page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 1)
     navigations = count_navigations(page, frame)
     page.clock.run_for(5000)

@@ -25,6 +25,18 @@ def launched_frame(page: Page, ready: str = "main h1", timeout: float = 15000) -
     return frame
 
 
+def attempt_page_ready(frame: Frame, timeout: float = 15000) -> None:
+    """Wait until a question page's form is on screen and its script (autosave, countdown) runs.
+
+    The script is deferred: the form is in the page a moment before it, and an answer typed in that
+    moment raises no autosave. A test that waited for the form alone and then typed waited for an
+    autosave that never came when the machine was slow (it failed CI once)."""
+    frame.wait_for_selector("#attempt-form", timeout=timeout)
+    frame.wait_for_function(
+        "() => document.getElementById('attempt-form').dataset.script === 'ready'", timeout=timeout
+    )
+
+
 def launch_base(frame: Frame) -> str:
     """The launch's own URL prefix (…/l/<launch id>), for the pages a test opens in the frame."""
     return re.match(r".*/l/[^/?#]+", frame.url).group(0)

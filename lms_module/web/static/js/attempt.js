@@ -273,4 +273,9 @@
     var handle = setInterval(tick, 1000);
     tick();
   }
+
+  // Everything above is in place: answers typed from now on are saved and the countdown runs. The
+  // script is deferred, so the form is on screen a moment before it; the browser tests wait for
+  // this mark before they type, as an answer typed in that moment would only go out with the post.
+  if (form) form.dataset.script = "ready";
 })();
