@@ -100,6 +100,18 @@ def closes_within(close_at: datetime | None, now: datetime, window: timedelta) -
     return close_at is not None and not is_closed(close_at, now) and close_at <= now + window
 
 
+def missed(close_at: datetime | None, now: datetime, submitted: bool, in_progress: bool) -> bool:
+    """The student missed the activity: it has closed for them (`close_at`, their date by
+    close_at_for) and they have no submitted attempt (`submitted`: one finished, awaiting grading
+    counts). An attempt still in progress (`in_progress`) keeps taking answers until the closing
+    date plus GRACE, as a running attempt's deadline does, so it is missed only after that: the
+    deadline sweep submits it once overdue (then it is submitted), and one the sweep has not
+    submitted, or cannot, is not a submission. Without a closing date nothing is missed."""
+    if submitted or not is_closed(close_at, now):
+        return False
+    return is_overdue(close_at, now) if in_progress else True
+
+
 @dataclass(frozen=True)
 class Deadline:
     at: datetime | None

@@ -160,3 +160,41 @@ def test_closed_and_closing_soon():
     assert policy.closes_within(close, close - timedelta(days=3), week)
     assert not policy.closes_within(close, close - timedelta(days=8), week)
     assert not policy.is_closed(close, close - timedelta(seconds=1))
+
+
+def test_missed_is_closed_for_the_student_without_a_submitted_attempt():
+    """What the course overview lists as missed: the closing date is the student's own
+    (close_at_for), a submitted attempt is never missed, an attempt in progress only after the
+    closing date plus the grace period (until then its answers still count)."""
+    activity = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    after = activity + timedelta(hours=1)
+    assert policy.missed(activity, after, submitted=False, in_progress=False)
+    assert not policy.missed(activity, activity - timedelta(seconds=1), submitted=False, in_progress=False)
+    assert policy.missed(activity, activity, submitted=False, in_progress=False)  # closed at the moment
+    assert not policy.missed(None, after, submitted=False, in_progress=False)  # no closing date: never
+
+
+def test_a_later_own_date_is_not_missed_until_it_passes():
+    activity = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    own = policy.close_at_for(activity + timedelta(days=7), activity)
+    assert not policy.missed(own, activity + timedelta(days=1), submitted=False, in_progress=False)
+    assert policy.missed(own, activity + timedelta(days=8), submitted=False, in_progress=False)
+    earlier = policy.close_at_for(activity - timedelta(days=2), activity)
+    assert policy.missed(earlier, activity - timedelta(days=1), submitted=False, in_progress=False)
+
+
+def test_a_submitted_attempt_is_never_missed():
+    activity = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    later = activity + timedelta(days=30)
+    assert not policy.missed(activity, later, submitted=True, in_progress=False)
+    # one submitted (by the student or the deadline sweep) and another still open: not missed
+    assert not policy.missed(activity, later, submitted=True, in_progress=True)
+
+
+def test_an_attempt_in_progress_at_close_is_missed_only_after_the_grace():
+    """The deadline sweep submits an overdue attempt (then it is submitted); one still in progress
+    after the closing date and the grace period is missed, unless the sweep submits it later."""
+    activity = datetime(2030, 5, 10, 12, tzinfo=timezone.utc)
+    assert not policy.missed(activity, activity, submitted=False, in_progress=True)
+    assert not policy.missed(activity, activity + policy.GRACE, submitted=False, in_progress=True)
+    assert policy.missed(activity, activity + policy.GRACE + timedelta(seconds=1), submitted=False, in_progress=True)
