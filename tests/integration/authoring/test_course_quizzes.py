@@ -95,6 +95,29 @@ def test_up_and_down_reorder_the_slots_and_keep_focus_on_the_moved_button(app, c
     assert [s["question"] for s in _slots(app, editor["quiz"])] == [c, a]
 
 
+def _names(page: str, pattern: str) -> list[str]:
+    """The text of each element `pattern` finds (its content, tags removed: what a screen reader
+    names it by when it has no aria-label)."""
+    return [" ".join(re.sub(r"<[^>]+>", "", m).split()) for m in re.findall(pattern, page, re.S)]
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("en", {"save": "Save", "remove": "Remove", "points": "Points", "slot": "slot"}),
+    ("de", {"save": "Speichern", "remove": "Entfernen", "points": "Punkte", "slot": "Platz"}),
+])
+def test_each_slots_buttons_and_fields_name_the_slot(app, client, editor, make_launch, locale, words):
+    """A screen reader listing the buttons heard "Save, Save, Save, Remove, Remove, Remove": every
+    slot's Save, Remove and Points had the same name. The visible word still starts the name."""
+    launch = make_launch("instructor", link_id="link-1", locale=locale)
+    page = client.get(f"/l/{launch}/authoring/quizzes/{editor['quiz']}").get_data(as_text=True)
+    slot = words["slot"]
+    for action in ("save", "remove"):
+        assert _names(page, rf'<button[^>]*value="{action}"[^>]*>(.*?)</button>') == [
+            f"{words[action]} – {slot} {n}" for n in (1, 2, 3)]
+    assert _names(page, r'<label for="points-\d+">(.*?)</label>') == [f"{words['points']} – {slot} {n}" for n in (1, 2, 3)]
+    assert f'<span class="visually-hidden"> – {slot} 1</span>' in page
+
+
 def test_points_are_bounded_with_the_message_at_the_slot(app, client, editor):
     url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/0"
     saved = client.post(url, data={"csrf_token": editor["token"], "action": "save", "points": "2.5"})
