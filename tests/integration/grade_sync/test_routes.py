@@ -126,3 +126,22 @@ def test_failed_rows_can_be_retried_from_the_command_line(app, runner, course):
     assert "2 grade(s) due now" in runner.invoke(args=["grades", "retry"]).output
     with app.app_context():
         assert all(r.next_attempt_at <= utcnow() for r in db.session.scalars(select(GradeOutbox)))
+
+
+def test_a_student_with_nothing_to_send_is_offered_no_send_again(app, client, make_launch):
+    """A student whose attempt is still in progress has nothing to send: the row says so, and it
+    offered "Send again" (and the table "Send all grades again"), which only answered that there
+    was no grade to send."""
+    with app.app_context():
+        assert import_path(FIXTURES, origin="import").ok
+        db.session.commit()
+    teacher = make_launch("instructor", quiz_slug="gs-four-checks", user_sub="tina")
+    sue = make_launch("student", user_sub="sue")
+    with app.app_context():
+        link = db.session.scalars(select(ResourceLink)).one()
+        services.start_attempt(link, db.session.get(LaunchSession, sue).user_id, utcnow())
+        db.session.commit()
+    html = client.get(f"/l/{teacher}/grades/sync").get_data(as_text=True)
+    row = html[html.index("Test Student sue"):html.index("</tr>", html.index("Test Student sue"))]
+    assert "Nothing to send yet" in row
+    assert "Send again" not in html and "Send all grades again" not in html
