@@ -21,6 +21,7 @@ FLAG_MIN_ATTEMPTS = 10
 
 # Why a statistic has no value; the pages turn these codes into sentences.
 NO_ATTEMPTS = "no_attempts"  # no chosen attempt contained the question
+NO_GRADED_ATTEMPTS = "no_graded_attempts"  # the whole quiz: no graded attempt to analyse at all
 ONE_ATTEMPT = "one_attempt"  # a spread needs at least two attempts
 NO_MAX_MARK = "no_max_mark"
 SAME_MARK = "same_mark"  # every attempt has the same mark on the question
@@ -191,7 +192,7 @@ def quiz_stats(totals: TotalSums, question_variances: Sequence[float | None], sa
     coefficient assumes that, so it is left undefined when attempts drew different questions."""
     p = len(question_variances)
     if totals.n == 0:
-        none = Stat.undefined(NO_ATTEMPTS)
+        none = Stat.undefined(NO_GRADED_ATTEMPTS)
         return QuizStats(0, p, none, none, none, none, none)
     mean = Stat(totals.sum_total / totals.n)
     var_total = sample_variance(totals.n, totals.sum_total, totals.sum_total_sq, totals.constant)

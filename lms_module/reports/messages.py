@@ -28,6 +28,9 @@ REFUSALS = {
 
 UNDEFINED = {
     formulas.NO_ATTEMPTS: _l("No chosen attempt contained this question."),
+    formulas.NO_GRADED_ATTEMPTS: _l(
+        "No student has submitted a graded attempt yet. The analysis appears here once they have."
+    ),
     formulas.ONE_ATTEMPT: _l("A spread needs at least two attempts."),
     formulas.NO_MAX_MARK: _l("The question has no marks to give."),
     formulas.SAME_MARK: _l("Every attempt has the same mark on this question, so it cannot tell students apart."),

@@ -94,7 +94,7 @@ def test_everyone_right_and_a_question_nobody_answered(app, teacher, student, at
 
 def test_no_attempts_at_all(app, teacher):
     result = _analyse(app)
-    assert result.quiz.attempts == 0 and result.quiz.mean.reason == formulas.NO_ATTEMPTS
+    assert result.quiz.attempts == 0 and result.quiz.mean.reason == formulas.NO_GRADED_ATTEMPTS
     assert all(q.stats.attempts == 0 and q.stats.facility.reason == formulas.NO_ATTEMPTS for q in result.questions)
 
 
@@ -173,3 +173,19 @@ def test_the_page_says_how_many_attempts_flags_need(client, teacher, student, at
     html = client.get(f"/l/{teacher}/reports/items").get_data(as_text=True)
     assert "Very easy" not in html
     assert "at least 10 analysed attempts" in html and "No question is flagged." in html
+
+
+def test_before_any_graded_attempt_the_page_says_so_once(client, teacher):
+    """With nothing to analyse the page showed five statistics of the whole quiz each saying "No
+    chosen attempt contained this question." (a question, for the whole quiz), and a notice of four
+    columns saying it again: now one sentence says that no graded attempt is there yet."""
+    html = client.get(f"/l/{teacher}/reports/items").get_data(as_text=True)
+    assert html.count("No student has submitted a graded attempt yet.") == 1
+    assert "No chosen attempt contained this question." not in html
+    assert "Whole quiz" not in html and "Statistics per question" not in html
+
+
+def test_before_any_graded_attempt_the_german_page_says_so_in_german(client, make_launch, quizzes):
+    teacher_de = make_launch("instructor", quiz_slug=quizzes["stats"], user_sub="lehrerin", locale="de")
+    html = client.get(f"/l/{teacher_de}/reports/items").get_data(as_text=True)
+    assert "Noch hat niemand einen bewerteten Versuch abgegeben." in html

@@ -140,7 +140,7 @@ def test_coefficient_needs_three_attempts_two_questions_the_same_questions_and_s
     assert quiz_stats(totals_from_values([1, 2, 0]), [0.25], True).cic.reason == f.ONE_QUESTION
     assert quiz_stats(totals_from_values([1, 2, 0]), [0.25, 0.25], False).cic.reason == f.DIFFERENT_QUESTIONS
     assert quiz_stats(totals_from_values([1, 1, 1]), [0.0, 0.0], True).cic.reason == f.SAME_TOTAL
-    assert quiz_stats(totals_from_values([]), [], True).mean.reason == f.NO_ATTEMPTS
+    assert quiz_stats(totals_from_values([]), [], True).mean.reason == f.NO_GRADED_ATTEMPTS
 
 
 def test_a_coefficient_of_zero_or_below_is_reported_not_hidden():
