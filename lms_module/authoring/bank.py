@@ -24,6 +24,7 @@ from ..db_types import utcnow
 from ..engine import limits
 from ..engine.formats import (N_, ExportedFile, Finding, FormatError, ParsedBank, check_import_size, format_named,
                               invalid_question)
+from ..engine.formats.language_guess import guess_language
 from ..engine.loader import QuizLoadError, parse_quiz
 from ..engine.schema import QUESTION_TYPES, TOPICS, Question
 from ..engine.text import image_reference, plain
@@ -444,6 +445,10 @@ class ImportPlan:
     images: list[tuple[str, str, int]] = field(default_factory=list)  # name, media type, bytes
     errors: list[Finding] = field(default_factory=list)
     topic: str | None = None  # given on the form, else the one a Kontor quiz file names
+    language: str = "de"  # the language the file's texts were read as
+    # How that language was settled: "chosen" by the person, "detected" from the texts, "assumed"
+    # (the page's language, as the texts did not tell); None for a Kontor file, which names its own.
+    language_source: str | None = "chosen"
     # Internal: the validated question contents and their tags, in order.
     contents: list[tuple[dict, list[str], int | None]] = field(default_factory=list, repr=False)
     image_data: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
@@ -480,15 +485,39 @@ def read_bank(data: bytes, filename: str, format_name: str, language: str) -> tu
     return bank_format.read(data, language=language), None, bank_format.label
 
 
-def plan_import(course_id: int, data: bytes, filename: str, format_name: str, language: str,
-                topic: str | None = None) -> ImportPlan:
+def _texts(questions: Sequence[Question]) -> Iterable[str]:
+    """The texts of the questions (question, options, answers, feedback), one at a time."""
+    for question in questions:
+        for text in _local_texts(question.model_dump(mode="json", exclude_none=True)):
+            for value in [text] if isinstance(text, str) else [text.get("de"), text.get("en")]:
+                if isinstance(value, str):
+                    yield value
+                elif isinstance(value, list):  # accepted answers
+                    yield from (item for item in value if isinstance(item, str))
+
+
+def plan_import(course_id: int, data: bytes, filename: str, format_name: str, language: str | None,
+                topic: str | None = None, *, assumed: str = "de") -> ImportPlan:
     """What importing `data` into the course's bank would create; reads the bank, writes nothing.
-    A question whose id is taken gets the next free id ("-2", "-3", ...), with a note."""
+    A question whose id is taken gets the next free id ("-2", "-3", ...), with a note.
+    `language` None: the language of the questions' texts, guessed from their words, else `assumed`
+    (the page's language); the plan says which and how (`language`, `language_source`)."""
+    source = "chosen" if language else "assumed"
+    language = language or assumed
     try:
         bank, file_topic, label = read_bank(data, filename, format_name, language)
+        if source == "assumed" and format_name != "yaml":
+            guessed = guess_language(_texts(bank.questions))
+            if guessed is not None:
+                source = "detected"
+            if guessed not in (None, language):  # read again, as readers use the language beyond the key
+                # (of Moodle's multilang spans they keep the one asked for)
+                language = guessed
+                bank, file_topic, label = read_bank(data, filename, format_name, language)
     except FormatError as error:
         return ImportPlan(format_label=format_name, errors=error.findings)
-    plan = ImportPlan(format_label=label, skipped=list(bank.skipped), notes=list(bank.notes))
+    plan = ImportPlan(format_label=label, skipped=list(bank.skipped), notes=list(bank.notes), language=language,
+                      language_source=None if format_name == "yaml" else source)
     if not bank.questions:
         plan.errors.append(Finding(N_("the file holds no question Kontor can import")))
         return plan

@@ -114,12 +114,15 @@ class BulkForm(FlaskForm):
 
 # The name an import of pasted text goes by in the pending upload; the pages say it in words.
 PASTED_TEXT = "pasted text"
+# The import's language choice that leaves it to the file's texts (bank.plan_import guesses it).
+DETECT = "auto"
 
 
 class ImportForm(FlaskForm):
     format = SelectField(_l("Format"), choices=choices(list(FORMAT_LABELS.items())), default="gift")
-    language = RadioField(_l("Language of the questions"), choices=choices([("de", _l("German")), ("en", _l("English"))]),
-                          default="de",
+    language = RadioField(_l("Language of the questions"),
+                          choices=choices([(DETECT, _l("Detect from the file")), ("de", _l("German")), ("en", _l("English"))]),
+                          default=DETECT,
                           description=_l("GIFT, Aiken, Moodle XML and QTI files hold one language; Kontor files hold both."))
     topic = SelectField(_l("Topic of the imported questions"), choices=choices(_any(_l("No topic")) + list(TOPIC_LABELS.items())),
                         validate_choice=False)

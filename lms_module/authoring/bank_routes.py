@@ -12,8 +12,8 @@ from ..library.services import content_of
 from ..web.access import instructor_only
 from ..web.converters import database_id
 from . import bank, services
-from .bank_forms import (DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, PASTED_TEXT, TYPE_LABELS, BankFilterForm,
-                         BulkForm, ConfirmImportForm, ExportQuizForm, ImportForm, choices)
+from .bank_forms import (DETECT, DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, PASTED_TEXT, TYPE_LABELS,
+                         BankFilterForm, BulkForm, ConfirmImportForm, ExportQuizForm, ImportForm, choices)
 from .findings import shown_finding
 
 bp = Blueprint("bank", __name__, template_folder="templates")
@@ -110,9 +110,7 @@ def bulk(launch_id: str):
 @instructor_only
 def import_page(launch_id: str):
     _course_id()
-    form = ImportForm(formdata=None)
-    form.language.data = g.launch.locale if g.launch.locale in ("de", "en") else "de"
-    return render_template("authoring/bank/import.html", form=form)
+    return render_template("authoring/bank/import.html", form=ImportForm(formdata=None))
 
 
 @bp.route("/l/<launch_id>/authoring/bank/import", methods=["POST"])
@@ -125,10 +123,13 @@ def import_preview(launch_id: str):
         return render_template("authoring/bank/import.html", form=form), 400
     data, filename = form.upload()
     topic = form.topic.data or None
-    plan = bank.plan_import(course_id, data, filename, form.format.data, form.language.data, topic)
+    plan = bank.plan_import(course_id, data, filename, form.format.data,
+                            None if form.language.data == DETECT else form.language.data, topic,
+                            assumed=g.launch.locale if g.launch.locale in ("de", "en") else "de")
     if plan.errors:
         return render_template("authoring/bank/import.html", form=form, plan=plan), 400
-    token = bank.keep_upload(course_id, g.launch.user_id, data, filename, form.format.data, form.language.data, topic)
+    # The language the preview shows is kept, so that the confirmation imports what was previewed.
+    token = bank.keep_upload(course_id, g.launch.user_id, data, filename, form.format.data, plan.language, topic)
     return render_template("authoring/bank/preview.html", plan=plan, filename=filename, pasted=filename == PASTED_TEXT,
                            confirm=ConfirmImportForm(upload=token), type_labels=TYPE_LABELS,
                            language_labels=LANGUAGE_LABELS)
