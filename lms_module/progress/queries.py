@@ -1,5 +1,6 @@
 """Reads across one course: its activities, its students, their answered questions by topic, the
-students who have not started an activity that closes soon, and a student's recent wrong answers.
+students who have not started an activity that closes soon, those who missed one that has closed,
+and a student's recent wrong answers.
 
 Everything is limited to one course id (the launch's); only finished, non-preview attempts count.
 """
@@ -28,6 +29,7 @@ FINISHED = (SUBMITTED, AWAITING_GRADING)
 DUE_SOON_DAYS = 7
 MAX_STUDENTS = 2000  # a course overview lists at most this many students (bounded page and export)
 MAX_WRONG = 10
+MISSED_SHOWN = 50  # names listed per closed activity; the count says how many there are in all
 
 
 def _counted():
@@ -200,15 +202,17 @@ def own_close_dates(course_id: int) -> dict[tuple[int, int], datetime]:
 
 
 def not_started_due_soon(course_id: int, now: datetime, students: Iterable[Student],
-                         days: int = DUE_SOON_DAYS) -> list[DueSoon]:
+                         days: int = DUE_SOON_DAYS,
+                         own: dict[tuple[int, int], datetime] | None = None) -> list[DueSoon]:
     """Activities that close within `days` for some student, and the students who have not started
     them (no attempt at all, finished or not). Each student's closing date is the one the start
     uses (attempts.policy.close_at_for): their own when an accommodation sets one, else the
     activity's. So a student whose own date is later is not listed, and one whose own date is
-    earlier is listed even when the activity itself closes later."""
+    earlier is listed even when the activity itself closes later. `own`: own_close_dates, when the
+    page has read them already."""
     students = list(students)
     window = timedelta(days=days)
-    own = own_close_dates(course_id)
+    own = own_close_dates(course_id) if own is None else own
     due = []
     for link in activities_of(course_id):
         try:
@@ -235,6 +239,84 @@ def not_started_due_soon(course_id: int, now: datetime, students: Iterable[Stude
             due.append(DueSoon(link.id, link.title or link.quiz_slug or "", activity_close, missing, later))
     return sorted(due, key=lambda d: min([s.close_at for s in d.students]
                                          + ([d.close_at] if d.close_at and d.close_at >= now else [])))
+
+
+# --- missed ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissedStudent:
+    user_id: int
+    name: str
+    close_at: datetime  # the student's closing date (attempts.policy.close_at_for)
+    own: bool  # an own closing date (accommodation) other than the activity's
+    started: bool  # has an attempt that was never submitted
+
+
+@dataclass(frozen=True)
+class Missed:
+    link_id: int
+    title: str
+    close_at: datetime | None  # the activity's; None or still ahead when only own dates have passed
+    closed: bool  # closed for the class (the activity's date has passed)
+    students: list[MissedStudent]  # the first `shown`, in the roster's order (by name)
+    total: int  # every student who missed it
+    later: int  # students without a submitted attempt whose later own closing date has not passed
+
+
+def missed_activities(course_id: int, now: datetime, students: Iterable[Student], shown: int | None = None,
+                      own: dict[tuple[int, int], datetime] | None = None) -> list[Missed]:
+    """Activities that have closed for some student, and the students who missed them
+    (attempts.policy.missed: closed by their own closing date, close_at_for, and no submitted
+    attempt; an attempt still in progress after the closing date and the grace counts as missed).
+    A student whose later own date has not passed is counted in `later`, not missed. At most
+    `shown` names per activity (MISSED_SHOWN), with the total. The attempts of all those activities
+    are read in one query, the own dates in another (or passed in as `own`, own_close_dates): the
+    queries do not grow with the students."""
+    students = list(students)
+    shown = MISSED_SHOWN if shown is None else shown
+    own = own_close_dates(course_id) if own is None else own
+    closed = []
+    for link in activities_of(course_id):
+        try:
+            activity_close = attempts.quiz_for_link(link).settings.close_at
+        except attempts.AttemptError:
+            continue
+        if policy.is_closed(activity_close, now) or any(
+                key[0] == link.id and policy.is_closed(close_at, now) for key, close_at in own.items()):
+            closed.append((link, activity_close))
+    if not closed:
+        return []
+    standing: dict[tuple[int, int], tuple[bool, bool]] = {}  # (link, user): (submitted, in progress)
+    for row in db.session.execute(
+        select(Attempt.resource_link_id, Attempt.user_id,
+               func.max(case((Attempt.status.in_(FINISHED), 1), else_=0)).label("submitted"),
+               func.max(case((Attempt.status.in_(FINISHED), 0), else_=1)).label("in_progress"))
+        .where(Attempt.resource_link_id.in_([link.id for link, _ in closed]), Attempt.is_preview.is_(false()))
+        .group_by(Attempt.resource_link_id, Attempt.user_id)
+    ):
+        standing[(row.resource_link_id, row.user_id)] = (bool(row.submitted), bool(row.in_progress))
+    result = []
+    for link, activity_close in closed:
+        missing, total, later = [], 0, 0
+        for s in students:
+            submitted, in_progress = standing.get((link.id, s.user_id), (False, False))
+            own_close = own.get((link.id, s.user_id))
+            close_at = policy.close_at_for(own_close, activity_close)
+            if policy.missed(close_at, now, submitted, in_progress):
+                total += 1
+                if len(missing) < shown:
+                    missing.append(MissedStudent(s.user_id, s.name, close_at,
+                                                 own_close is not None and own_close != activity_close, in_progress))
+            elif not submitted and own_close is not None and policy.is_closed(activity_close, now) \
+                    and not policy.is_closed(close_at, now):
+                later += 1
+        if policy.is_closed(activity_close, now) or total:
+            result.append(Missed(link.id, link.title or link.quiz_slug or "", activity_close,
+                                 policy.is_closed(activity_close, now), missing, total, later))
+    # the most recently closed first: that is where a teacher follows up
+    return sorted(result, key=lambda m: max([s.close_at for s in m.students]
+                                            + ([m.close_at] if m.closed else [])), reverse=True)
 
 
 # --- one student's wrong answers -----------------------------------------------------------------

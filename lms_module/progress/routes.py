@@ -1,5 +1,6 @@
 """Progress across a course: the instructors' course overview (activities, topic mastery matrix
-with heat map and exports, students who have not started an activity that closes soon) and the
+with heat map and exports, students who have not started an activity that closes soon, students
+who missed one that has closed) and the
 student's own progress page with the "practise my weak spots" quiz.
 
 Access as for the reports: the overview is for instructors of the launch's course only and shows
@@ -70,7 +71,10 @@ def overview(launch_id: str):
     sort, descending = _sort_args()
     people, rows = _matrix(course_id, sort, descending)
     activities = queries.activity_rows(course_id, g.launch.locale)
-    due = queries.not_started_due_soon(course_id, utcnow(), people)
+    now = utcnow()
+    own = queries.own_close_dates(course_id)  # one read for both lists
+    due = queries.not_started_due_soon(course_id, now, people, own=own)
+    missed = queries.missed_activities(course_id, now, people, own=own)
     any_close_date = any(a.close_at is not None for a in activities)
     heat = [
         {"name": student.name, "cells": [
@@ -79,7 +83,7 @@ def overview(launch_id: str):
         for student, mastery in rows
     ]
     return render_template("progress/overview.html", activities=activities, rows=rows, heat=heat, topics=TOPICS,
-                           sort=sort, descending=descending, due=due, any_close_date=any_close_date,
+                           sort=sort, descending=descending, due=due, missed=missed, any_close_date=any_close_date,
                            due_days=queries.DUE_SOON_DAYS, topic_label=topic_label)
 
 

@@ -78,7 +78,7 @@ def test_students_who_have_not_started_an_activity_closing_soon(app, client, cou
                                     overrides={"close_at": (utcnow() + timedelta(days=3)).isoformat()}))
         db.session.commit()
     html = client.get(f"/l/{course['launch']}/course/overview").get_data(as_text=True)
-    due = html[html.index('id="due-heading"'):html.index('id="mastery-heading"')]
+    due = html[html.index('id="due-heading"'):html.index('id="missed-heading"')]
     assert "Cem Celik" in due and "Anna Arendt" not in due and "Ben Brandt" not in due
 
 

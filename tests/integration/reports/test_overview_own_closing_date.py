@@ -40,7 +40,7 @@ def _dates(app, class_in_days, own_in_days):
 
 def _due(client, launch):
     html = client.get(f"/l/{launch}/course/overview").get_data(as_text=True)
-    return html[html.index('id="due-heading"'):html.index('id="mastery-heading"')]
+    return html[html.index('id="due-heading"'):html.index('id="missed-heading"')]
 
 
 def test_a_student_with_a_later_own_date_is_not_listed_with_the_class(app, client, course):
