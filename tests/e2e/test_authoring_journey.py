@@ -21,7 +21,7 @@ from lms_module.extensions import db
 from lms_module.worker import Worker
 from support.accessibility import assert_accessible
 from support.answer_keys import running_attempt_key_form
-from support.lms_frame import attempt_page_ready, launch_base, launched_frame
+from support.lms_frame import attempt_page_ready, launch_base, launched_frame, question_editor_ready
 
 # What the editor's form needs per type beyond key, texts, points and tags (the integration test's
 # minimal valid input, with German and English side by side where the type has texts).
@@ -90,7 +90,8 @@ def type_into_editor(frame, base, qtype):
         if field.count() == 0:
             rows = name.split("-")[0]
             frame.locator(f"#{rows}-add").click()
-            frame.wait_for_selector(f'form.qe [name="{name}"]')
+            frame.wait_for_selector(f'form.qe [name="{name}"]')  # the page that came back, not the one left
+            question_editor_ready(frame)  # the focus is on the new row before anything is typed
         kind = field.first.evaluate("el => el.tagName.toLowerCase() + ':' + (el.type || '')")
         if kind.startswith("select"):
             field.first.select_option(value)

@@ -37,6 +37,18 @@ def attempt_page_ready(frame: Frame, timeout: float = 15000) -> None:
     )
 
 
+def question_editor_ready(frame: Frame, timeout: float = 15000) -> None:
+    """Wait until the question editor's form is on screen and its script has moved the focus.
+
+    After "Add" (a round trip) the script puts the focus on the new row. It is deferred: the form
+    is in the page a moment before it, and a field filled in that moment got its text typed into
+    the new row instead when the focus moved under the typing."""
+    frame.wait_for_selector("form.qe", timeout=timeout)
+    frame.wait_for_function(
+        "() => document.querySelector('form.qe').dataset.script === 'ready'", timeout=timeout
+    )
+
+
 def launch_base(frame: Frame) -> str:
     """The launch's own URL prefix (…/l/<launch id>), for the pages a test opens in the frame."""
     return re.match(r".*/l/[^/?#]+", frame.url).group(0)

@@ -13,6 +13,10 @@
     }
     if (target) { target.focus(); }
   }
+  // The focus has moved (and the preview below is set up in this same run, before anyone can read
+  // the mark). The script is deferred: the form is on screen a moment before it, and a browser test
+  // that typed in that moment had its keys moved to the new row; the tests wait for this mark.
+  form.dataset.script = "ready";
   var preview = form.querySelector("[data-cloze-preview]");
   if (!preview) { return; }
   var pattern = /\{\{\s*([^{}\s]*)\s*\}\}/g;
