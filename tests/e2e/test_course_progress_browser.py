@@ -100,6 +100,34 @@ def test_not_started_list_reads_each_students_own_closing_date(page, course_with
     assert_accessible(frame, f"course overview with own closing dates ({locale})")
 
 
+@pytest.fixture
+def course_with_a_closed_activity(live):
+    """Anna submitted the activity, Ben's attempt is still in progress, Cem never started; it
+    closed an hour ago; Dora's own date is in 2 days."""
+    launched_all_types_activity(live, PRACTICE)
+    with live.app.app_context():
+        link, (anna, ben, _cem, dora) = enrolled_students(
+            {"anna": "Anna Arendt", "ben": "Ben Brandt", "cem": "Cem Celik", "dora": "Dora Dietz"})
+        _take(link, anna, random.Random(2), 0.5)
+        services.start_attempt(link, ben, utcnow() - timedelta(hours=2))
+        now = utcnow()
+        db.session.add(LinkSettings(resource_link_id=link.id, overrides={"close_at": (now - timedelta(hours=1)).isoformat()}))
+        db.session.add(Accommodation(resource_link_id=link.id, user_id=dora, close_at=now + timedelta(days=2)))
+        db.session.commit()
+    return live
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_missed_list_names_who_let_a_closed_activity_pass(page, course_with_a_closed_activity, locale):
+    frame = _frame(page, course_with_a_closed_activity, "3", locale)
+    frame.locator("a[href$='/course/overview']").first.click()
+    frame.wait_for_selector("ul.progress-missed")
+    listed = frame.locator("ul.progress-missed li").all_inner_texts()
+    assert [name.split(" · ")[0] for name in listed] == ["Ben Brandt", "Cem Celik"]
+    assert ("started, not submitted" if locale == "en" else "begonnen, nicht abgegeben") in listed[0]
+    assert_accessible(frame, f"course overview with a missed activity ({locale})")
+
+
 @pytest.mark.parametrize("locale", ["en", "de"])
 def test_progress_page_is_accessible_and_practice_starts(page, course_with_attempts, locale):
     live = course_with_attempts
