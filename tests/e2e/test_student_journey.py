@@ -249,6 +249,78 @@ def test_an_autosave_refused_for_its_security_token_keeps_the_answer_and_says_wh
         assert any("kept answer" in str(answer.response) for answer in db.session.scalars(select(Answer)))
 
 
+SAVED = {"en": "All answers saved.", "de": "Alle Antworten gespeichert."}
+
+
+def listen_to_live_regions(frame):
+    """From now on, note the text of every live region of the page each time it changes: what a
+    screen reader speaks without the student asking (empty regions say nothing)."""
+    frame.evaluate("""() => {
+        window.__spoken = [];
+        const live = '[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]';
+        new MutationObserver(records => {
+            const changed = new Set();
+            for (const record of records) {
+                const node = record.target.nodeType === Node.ELEMENT_NODE ? record.target : record.target.parentElement;
+                const region = node && node.closest(live);
+                if (region) changed.add(region);
+            }
+            for (const region of changed) {
+                const text = region.textContent.trim();
+                if (text) window.__spoken.push(text);
+            }
+        }).observe(document.body, {childList: true, characterData: true, subtree: true});
+    }""")
+
+
+def spoken(frame) -> list[str]:
+    return frame.evaluate("() => window.__spoken")
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_a_screen_reader_hears_a_save_problem_and_its_recovery_not_every_save(page, quiz_activity, locale):
+    """The save status was a live region that said "Saving…" and "All answers saved." at every pause
+    in typing: a screen reader interrupted the student twice per pause. The status stays on screen;
+    the live region speaks a problem (here: an autosave refused for its security token) once, also
+    when a retry meets it again, then once that the answers are saved again, and nothing for the
+    saves that go well."""
+    live = quiz_activity
+    frame = open_activity(page, live, user="4" if locale == "en" else "6", locale=locale)
+    frame.locator("form button[type=submit]").click()
+    attempt_page_ready(frame)
+    listen_to_live_regions(frame)
+    form = "document.getElementById('attempt-form')"
+    field = frame.locator("#attempt-form input[type=text]").first
+    status = frame.locator("#save-status")
+
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        field.fill("first answer")
+    status.filter(has_text=SAVED[locale]).wait_for(timeout=15000)  # seen on screen
+    assert spoken(frame) == []
+
+    token = frame.evaluate(f"() => {form}.dataset.csrf")
+    frame.evaluate(f"() => {{ {form}.dataset.csrf = 'a-token-the-server-never-issued'; }}")
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 400):
+        field.fill("second answer")
+    status.filter(has_text=STALE_TOKEN[locale]).wait_for(timeout=15000)
+    assert_accessible(frame, f"question page with a refused save ({locale})")
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 400):
+        frame.evaluate("() => window.dispatchEvent(new Event('online'))")  # the retry meets it again
+    status.filter(has_text=STALE_TOKEN[locale]).wait_for(timeout=15000)
+
+    frame.evaluate(f"token => {{ {form}.dataset.csrf = token; }}", token)
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        frame.evaluate("() => window.dispatchEvent(new Event('online'))")
+    status.filter(has_text=SAVED[locale]).wait_for(timeout=15000)
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        field.fill("third answer")
+    frame.wait_for_function(f"() => {form}.dataset.unsent === '0'", timeout=15000)
+    status.filter(has_text=SAVED[locale]).wait_for(timeout=15000)
+
+    said = spoken(frame)
+    assert len(said) == 2 and STALE_TOKEN[locale] in said[0] and said[1] == SAVED[locale], said
+
+
 def test_an_autosave_that_gets_no_answer_is_given_up_and_sent_again(page, quiz_activity):
     """A save whose request hangs (a bad network, a proxy that holds the connection) held up every
     later save until the browser gave up on it, minutes later, with "Saving…" on screen. It is now

@@ -5,8 +5,27 @@
   "use strict";
   var form = document.getElementById("attempt-form");
   var status = document.getElementById("save-status");
+  var spoken = document.getElementById("save-status-spoken");
 
-  function say(text) { if (status) status.textContent = text; }
+  // The save status is on screen at every save; a screen reader hears only what the student must
+  // know: a problem (no connection, an answer refused, a stale token, the attempt closed), once,
+  // and, once, that the answers are saved again after it. The status was a live region that said
+  // "Saving…" and "All answers saved." at every pause in typing, which interrupted the student
+  // all the time. A problem the retries meet again is not spoken again; the spoken region is
+  // emptied (which is not spoken) at the next save, so that reading the page does not find it twice.
+  var warned = "";  // the problem last spoken, until the answers are saved again
+  function speak(text) { if (spoken && spoken.textContent !== text) spoken.textContent = text; }
+  function show(text) { if (status) status.textContent = text; }
+  function saying(text) { show(text); speak(""); }
+  function warn(text) {
+    show(text);
+    if (text !== warned) { warned = text; speak(text); }
+  }
+  function saved(text) {
+    show(text);
+    speak(warned ? text : "");
+    warned = "";
+  }
 
   // A question page's answers leave as the "Finish attempt…" button sends them: a form post with
   // every field of the page (the server saves them during its grace, then shows the summary, or
@@ -108,9 +127,9 @@
           var message = body && !body.ok && typeof body.message === "string" ? body.message : "";
           // Refused for another reason than the answer (a stale security token after a launch in
           // another tab, an expired launch): the answer stays queued, the reason stays on screen.
-          if (body && body.keep) { say(message || form.dataset.msgOffline); throw KEPT; }
+          if (body && body.keep) { warn(message || form.dataset.msgOffline); throw KEPT; }
           if (response.status === 409) message = message || form.dataset.msgClosed;
-          if (message) { say(message); return "refused"; }
+          if (message) { warn(message); return "refused"; }
           return "done";
         });
       }).then(function (outcome) { settled(); return outcome; }, function (error) { settled(); throw error; });
@@ -129,7 +148,7 @@
       flushing = true;
       flushAgain = false;
       var refused = false;  // the server's reason stays on screen, not "All answers saved."
-      say(form.dataset.msgSaving);
+      saying(form.dataset.msgSaving);
       ids.reduce(function (chain, questionId) {
         return chain.then(function () {
           return send(questionId, queue[questionId]).then(function (outcome) {
@@ -144,8 +163,8 @@
           });
         });
       }, Promise.resolve())
-        .then(function () { if (!refused && !Object.keys(loadQueue()).length) say(form.dataset.msgSaved); })
-        .catch(function (error) { if (error !== KEPT) say(form.dataset.msgOffline); })
+        .then(function () { if (!refused && !Object.keys(loadQueue()).length) saved(form.dataset.msgSaved); })
+        .catch(function (error) { if (error !== KEPT) warn(form.dataset.msgOffline); })
         .then(function () {
           flushing = false;
           if (flushAgain) flush();
@@ -193,7 +212,7 @@
       function post() {
         if (posted) return;
         posted = true;
-        say(form.dataset.msgSaving);
+        saying(form.dataset.msgSaving);
         postPage();
       }
       function leave() {
