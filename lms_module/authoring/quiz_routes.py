@@ -228,7 +228,10 @@ def change_slot(launch_id: str, quiz_id: int, index: int):
     action = request.form.get("action", "")
     if action not in ("up", "down", "remove", "save"):
         abort(400)
-    if not form.validate_on_submit():
+    # Up, Down and Remove read nothing but the token: points or a count typed into the slot (the
+    # same form) and not saved must not block them, whatever they are.
+    checked = form if action == "save" else ConfirmForm()
+    if not checked.validate_on_submit():
         # The editor's own sentences, not the form library's two ("Not a valid decimal value. Number must
         # be between 0.01 and 1000.", with an English decimal point on a German page).
         problems = [str(REFUSALS["bad_points"]) % {"limit": limits.MAX_POINTS}] if form.points.errors else []

@@ -130,6 +130,28 @@ def test_points_are_bounded_with_the_message_at_the_slot(app, client, editor):
     assert client.post(f"{url[:-2]}/99", data={"csrf_token": editor["token"], "action": "up"}).status_code == 404
 
 
+@pytest.mark.parametrize("typed", [{"points": "5000"}, {"points": "abc"}, {"points": "-1", "count": "0"}])
+def test_up_down_and_remove_work_whatever_is_typed_into_the_slot(app, client, editor, typed):
+    """Up, Down and Remove are buttons of the slot's form, so they sent its points field too, and
+    invalid points (or a draw's count) refused them with the points message."""
+    a, b, c = editor["bank"]
+    url = f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots"
+    token = editor["token"]
+    moved = client.post(f"{url}/1", data={"csrf_token": token, "action": "up", **typed})
+    assert moved.status_code == 302 and moved.location.endswith("#slot-0")
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [b, a, c]
+    assert client.post(f"{url}/0", data={"csrf_token": token, "action": "down", **typed}).status_code == 302
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [a, b, c]
+    removed = client.post(f"{url}/2", data={"csrf_token": token, "action": "remove", **typed})
+    assert removed.status_code == 302
+    assert [s["question"] for s in _slots(app, editor["quiz"])] == [a, b]
+    assert all(s["points"] is None for s in _slots(app, editor["quiz"]))  # nothing typed was saved
+    # Saving still checks what it saves, and every action still wants the form's token.
+    assert client.post(f"{url}/0", data={"csrf_token": token, "action": "save", **typed}).status_code == 400
+    assert client.post(f"{url}/0", data={"csrf_token": "forged", "action": "remove"}).status_code == 400
+    assert len(_slots(app, editor["quiz"])) == 2
+
+
 def test_publishing_makes_a_version_the_activity_choice_lists(app, client, editor):
     client.post(f"/l/{editor['launch']}/authoring/quizzes/{editor['quiz']}/slots/0",
                 data={"csrf_token": editor["token"], "action": "save", "points": "3"})
