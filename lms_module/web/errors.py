@@ -94,6 +94,17 @@ GENERIC = {
 # Refusals for what the answer itself holds, not for the request around it.
 ANSWER_REFUSED = frozenset({"nul_character", "broken_character"})
 
+# What a script's request (the autosave) is told instead, where the page's words would be untrue
+# for it: its answer is not lost but kept queued in the browser ("Nothing was saved." made a student
+# think the answer was gone).
+SCRIPT_MESSAGES = {
+    "csrf": _l(
+        "Your latest answer is not saved yet: this page's security token is no longer valid (the "
+        "activity may have been opened again in another tab). Please reload the page and try again, "
+        "then check your latest answer."
+    ),
+}
+
 LAUNCH_REJECTED = _l(
     "This activity could not be opened: the sign-in from your LMS was not valid. Please go back to "
     "the course and open the activity again. If it keeps failing, tell your LMS administrator."
@@ -112,6 +123,7 @@ def render_error(status: int, reason: str | None = None, *, launch_error: bool =
         # What the answer itself holds (too large, a character no database keeps) is not kept:
         # it would be sent and refused for ever.
         keep = status != 413 and reason not in ANSWER_REFUSED
+        message = SCRIPT_MESSAGES.get(reason or "", message)
         return jsonify(ok=False, error=reason or str(status), message=str(message), keep=keep), status
     _ensure_url_adapter()
     body = render_template(

@@ -144,7 +144,7 @@ def test_autosave_needs_the_csrf_token(app, client, student, start, make_launch,
     for headers in ({}, {"X-CSRFToken": "forged"}, {"X-CSRFToken": their_token}):
         response = client.post(url, json=body, headers={"Accept-Language": "en", **headers})
         assert response.status_code == 400, headers
-        assert "without a valid security token" in response.get_data(as_text=True), headers
+        assert "security token is no longer valid" in response.get_data(as_text=True), headers
     with app.app_context():
         assert db.session.scalars(select(Answer)).all() == []
 
@@ -287,6 +287,8 @@ def test_an_autosave_refused_for_its_token_answers_json_that_keeps_the_answer(cl
     body = response.get_json()
     assert (body["ok"], body["error"], body["keep"]) == (False, "csrf", True)
     assert "Please reload the page" in body["message"]
+    # The answer is kept in the browser: the form page's "Nothing was saved." is not said to it.
+    assert "not saved yet" in body["message"] and "Nothing was saved" not in body["message"]
 
 
 def test_a_security_token_refusal_speaks_the_launchs_language(client, make_launch, all_types_quiz):
@@ -315,3 +317,14 @@ def test_an_autosave_too_large_is_refused_in_the_launchs_language_and_not_kept(c
     assert response.status_code == 413 and response.is_json
     body = response.get_json()
     assert body["keep"] is False and "zu groß" in body["message"], body
+
+
+def test_an_autosave_refused_for_its_token_says_in_german_that_the_answer_is_not_saved_yet(client, make_launch,
+                                                                                       all_types_quiz, start):
+    german = make_launch("student", quiz_slug=all_types_quiz, user_sub="jo", locale="de")
+    attempt_id = started_attempt_id(start(german))
+    body = client.post(f"/l/{german}/attempt/{attempt_id}/autosave",
+                       json={"question_id": "gross", "fields": {"q-gross": ["1"]}},
+                       headers={"X-CSRFToken": "forged", "Accept-Language": "en"}).get_json()
+    assert "noch nicht gespeichert" in body["message"] and "Bitte laden Sie die Seite neu" in body["message"]
+    assert "Es wurde nichts gespeichert" not in body["message"]
