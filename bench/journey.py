@@ -166,7 +166,8 @@ def prepare_database(database_url: str, instance: Path, lms_url: str) -> None:
         db.session.commit()
         keys.ensure_tool_key()
         save_platform(issuer=lms_url, client_id=CLIENT_ID, deployment_id="1", auth_login_url=lms_url + "/auth",
-                      auth_token_url=lms_url + "/token", key_set_url=lms_url + "/certs", name="Bench demo LMS")
+                      auth_token_url=lms_url + "/token", key_set_url=lms_url + "/certs", name="Bench demo LMS",
+                      hosts_trusted=True)  # as `platform add` does: the LMS is on loopback
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -64,6 +64,7 @@ def register_demo_platform(app: Flask):
         auth_token_url=settings.auth_token_url,
         key_set_url=settings.key_set_url,
         name="Kontor demo LMS (Canvas emulator)" if settings.is_canvas else "Kontor demo LMS (Moodle 4.5 emulator)",
+        hosts_trusted=True,
     )
     return platform
 

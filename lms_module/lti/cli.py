@@ -32,7 +32,10 @@ def platform_cli() -> None:
 @click.option("--name", default="", help="A name for people (default: the issuer).")
 @with_appcontext
 def platform_add(issuer, client_id, deployment_id, auth_url, token_url, jwks_url, name):
-    """Add a platform, or add a deployment to one that exists (same issuer and client id)."""
+    """Add a platform, or add a deployment to one that exists (same issuer and client id).
+
+    A platform added here has its hosts trusted (an LMS in the school's own network is reached);
+    one that exists keeps its setting (see trust-hosts)."""
     for label, url in (("--auth-url", auth_url), ("--token-url", token_url), ("--jwks-url", jwks_url)):
         if not url.startswith(("https://", "http://")):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=label)
@@ -44,10 +47,22 @@ def platform_add(issuer, client_id, deployment_id, auth_url, token_url, jwks_url
         auth_token_url=token_url,
         key_set_url=jwks_url,
         name=name,
+        hosts_trusted=True,
     )
     db.session.commit()
     click.echo(f"Platform {platform.name} ({platform.issuer}, client {platform.client_id}) "
                f"has deployments: {', '.join(_deployment_labels(platform))}")
+    if not platform.hosts_trusted:
+        # A registered platform (or one whose trust was withdrawn): adding a deployment does not trust it.
+        click.echo(f"Unchanged: {_TRUST_LABELS[False]}. To reach them wherever they resolve, run "
+                   f"\"flask --app wsgi platform trust-hosts --issuer {platform.issuer} --client-id "
+                   f"{platform.client_id} --on\".", err=True)
+
+
+_TRUST_LABELS = {
+    True: "its hosts are reached wherever they resolve (also in a private network)",
+    False: "its hosts are reached only at public addresses, checked at every connection",
+}
 
 
 def _deployment_labels(platform: Platform) -> list[str]:
@@ -63,7 +78,8 @@ def platform_list():
         click.echo("No platforms registered.")
         return
     for p in platforms:
-        click.echo(f"{p.issuer}\tclient_id={p.client_id}\tname={p.name}\tdeployments={','.join(_deployment_labels(p)) or '-'}")
+        click.echo(f"{p.issuer}\tclient_id={p.client_id}\tname={p.name}\tdeployments={','.join(_deployment_labels(p)) or '-'}"
+                   f"\thosts={'trusted' if p.hosts_trusted else 'checked'}")
 
 
 def _find(issuer: str, client_id: str) -> Platform:
@@ -84,6 +100,24 @@ def platform_remove(issuer, client_id):
     db.session.delete(_find(issuer, client_id))
     db.session.commit()
     click.echo(f"Removed platform {issuer} (client {client_id}).")
+
+
+@platform_cli.command("trust-hosts")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--on/--off", "trusted", default=None,
+              help="--on: reach the hosts of the issuer, token and key set URLs wherever they resolve (an LMS in "
+                   "the school's own network); --off: only at public addresses, checked at every connection.")
+@with_appcontext
+def platform_trust_hosts(issuer, client_id, trusted):
+    """Trust a platform's own hosts, or stop trusting them (docs/security.md)."""
+    if trusted is None:
+        raise click.UsageError("Say --on or --off.")
+    platform = _find(issuer, client_id)
+    platform.hosts_trusted = trusted
+    db.session.commit()
+    click.echo(f"Platform {issuer} (client {client_id}): {_TRUST_LABELS[trusted]}. "
+               f"A running worker keeps its connections' setting until it is restarted.")
 
 
 @platform_cli.command("activate-deployment")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
@@ -35,6 +35,12 @@ class Platform(db.Model):
     # Origins that frame Kontor for this platform beyond its issuer and login URL (a Canvas tenant's
     # own domain, learnt from the return_url of signed launches, or set by an administrator).
     frame_origins: Mapped[list] = mapped_column(JSON, default=list)
+    # The hosts of the issuer, token and key set URLs are reached wherever they resolve: set for a
+    # platform an administrator added (`flask platform add`, maybe an LMS in the school's own
+    # network), never by a registration, whose owner could later point its DNS names at an internal
+    # address; their every connection is checked (services_clients.platform_session). Changed with
+    # `flask platform trust-hosts`.
+    hosts_trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(

@@ -156,7 +156,8 @@ class KontorRegistration(DynamicRegistration):
 
     def _refuse_internal(self, url: str, what: str) -> None:
         """A URL stored for later calls must not lead into Kontor's own network either. Checked
-        once, now: a host that resolves elsewhere later (DNS rebinding) is not caught by this."""
+        now; a host that resolves elsewhere later (DNS rebinding) is refused when Kontor connects
+        (a registered platform's hosts are not trusted: services_clients.platform_session)."""
         if self._allow_private:
             return
         _, host, port = url_origin(url)
@@ -303,7 +304,8 @@ def register_dynamically(
 def create_platform(*, issuer: str, client_id: str, **values) -> Platform:
     """A new platform from a registration. An existing issuer + client id is refused: a registration
     is anonymous, and changing a platform's URLs would hand its launches to whoever registered
-    (changes go through `flask platform add`, which an administrator runs)."""
+    (changes go through `flask platform add`, which an administrator runs). Its hosts are not
+    trusted: registration checked them once, and whoever registered owns their DNS names."""
     exists = db.session.scalars(
         select(Platform.id).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).first()
@@ -311,7 +313,7 @@ def create_platform(*, issuer: str, client_id: str, **values) -> Platform:
         raise RegistrationFailed("platform_exists", f"{issuer} {client_id}")
     try:
         with db.session.begin_nested():
-            return save_platform(issuer=issuer, client_id=client_id, **values)
+            return save_platform(issuer=issuer, client_id=client_id, hosts_trusted=False, **values)
     except IntegrityError as exc:  # a registration of the same platform in a parallel request won
         raise RegistrationFailed("platform_exists", f"{issuer} {client_id}") from exc
 
@@ -325,13 +327,17 @@ def save_platform(
     auth_token_url: str,
     key_set_url: str,
     name: str = "",
+    hosts_trusted: bool = False,
 ) -> Platform:
-    """Create or update a platform; a deployment id given is added (active) to it."""
+    """Create or update a platform; a deployment id given is added (active) to it. `hosts_trusted`
+    is for a new platform (an administrator's, or a registration's): an existing one keeps what it
+    has, which only `flask platform trust-hosts` changes. Adding a deployment to a registered
+    platform must not hand its owner's DNS names the trust of the school's own LMS."""
     platform = db.session.scalars(
         select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).first()
     if platform is None:
-        platform = Platform(issuer=issuer, client_id=client_id)
+        platform = Platform(issuer=issuer, client_id=client_id, hosts_trusted=hosts_trusted)
         db.session.add(platform)
     platform.auth_login_url = auth_login_url
     platform.auth_token_url = auth_token_url

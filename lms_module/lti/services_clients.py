@@ -330,23 +330,28 @@ class ServiceClient:
 
 
 def platform_session(platform, timeout: float) -> requests.Session:
-    """The HTTP session for one platform's services. The service URLs (line items, scores, members)
-    come from the platform's signed launches, and with invitations or open registration a platform
-    is anyone who registered one: unless KONTOR_ALLOW_PRIVATE_LMS, they must lead to public
-    addresses, as its registration had to. The hosts of the platform's own URLs that Kontor calls
-    (issuer, token, key set: checked at its registration, or given by the administrator with
-    `platform add`, which may name an LMS in the school's own network) are reached wherever they
-    resolve. Not the sign-in URL's: only the browser goes there, so a registration does not check
-    it, and trusting it let a registered platform name 169.254.169.254 as its sign-in host and
-    then as its members URL."""
+    """The HTTP session for every call to one platform: its token endpoint, its services (line
+    items, scores, members: URLs from its signed launches) and its key set. Unless
+    KONTOR_ALLOW_PRIVATE_LMS, every connection must lead to a public address, checked when it is
+    opened. Only a platform whose hosts are trusted (`hosts_trusted`: one an administrator added
+    with `platform add`, which may name an LMS in the school's own network) has the hosts of its
+    issuer, token and key set URLs reached wherever they resolve. A registered platform's hosts were
+    checked once, at its registration, and whoever registered owns their DNS names: pointed at
+    169.254.169.254 later, they would have led the worker's token requests and the launches' key
+    set fetches there. Never the sign-in URL's host: only the browser goes there, so a registration
+    does not check it, and trusting it let a registered platform name 169.254.169.254 as its
+    sign-in host and then as its members URL.
+
+    `platform`: anything with those attributes (a Platform, or a row of these columns)."""
     from flask import current_app
 
     hosts = []
-    for url in (platform.issuer, platform.auth_token_url, platform.key_set_url):
-        try:
-            hosts.append(urlsplit(url or "").hostname)
-        except ValueError:
-            continue
+    if platform.hosts_trusted:
+        for url in (platform.issuer, platform.auth_token_url, platform.key_set_url):
+            try:
+                hosts.append(urlsplit(url or "").hostname)
+            except ValueError:
+                continue
     return outbound_session(timeout=timeout, allow_private=bool(current_app.config.get("KONTOR_ALLOW_PRIVATE_LMS")),
                             trusted_hosts=hosts, via_proxies=True)
 

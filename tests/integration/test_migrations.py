@@ -141,3 +141,28 @@ def test_quiz_slugs_per_course_upgrade_and_a_downgrade_that_would_merge_namespac
             assert db.session.execute(text("SELECT slug, course_id FROM quiz")).all() == [("ours", 1)]
             db.session.remove()
             db.engine.dispose()
+
+
+def test_platforms_there_before_the_trust_setting_keep_their_trusted_hosts(tmp_path):
+    """c6a8e0f2b4d7: nothing stored tells an administrator's platform from a registered one, so the
+    platforms there keep the behaviour they had (hosts reached wherever they resolve); a platform
+    written later without the setting gets the safe default."""
+    from sqlalchemy import text
+
+    with throwaway_database(tmp_path, "hosts-trusted") as url:
+        app = make_app(url, tmp_path)
+        with app.app_context():
+            upgrade(revision="b7e2d9c4a1f6")
+            db.session.execute(text(
+                "INSERT INTO lti_platform (id, issuer, client_id, name, auth_login_url, auth_token_url, key_set_url, "
+                "frame_origins, created_at) VALUES (1, 'https://lms', 'c', '', 'a', 't', 'k', '[]', CURRENT_TIMESTAMP)"))
+            db.session.commit()
+            upgrade(revision="c6a8e0f2b4d7")
+            db.session.execute(text(
+                "INSERT INTO lti_platform (id, issuer, client_id, name, auth_login_url, auth_token_url, key_set_url, "
+                "frame_origins, created_at) VALUES (2, 'https://new', 'c', '', 'a', 't', 'k', '[]', CURRENT_TIMESTAMP)"))
+            db.session.commit()
+            rows = db.session.execute(text("SELECT id, hosts_trusted FROM lti_platform ORDER BY id")).all()
+            assert [(row[0], bool(row[1])) for row in rows] == [(1, True), (2, False)]
+            db.session.remove()
+            db.engine.dispose()

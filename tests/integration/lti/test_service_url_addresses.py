@@ -6,8 +6,9 @@ http://169.254.169.254/… or a service in Kontor's own network as its members U
 worker called it with its access token and kept up to 300 characters of the answer in the failure
 it stores (for grade delivery, the one instructors read on the grade page). Now they must lead to
 public addresses (unless
-KONTOR_ALLOW_PRIVATE_LMS), except the hosts of the platform's own URLs, which the administrator or a
-checked registration gave it (an LMS in the school's own network added with `platform add`)."""
+KONTOR_ALLOW_PRIVATE_LMS), except the hosts of the platform's own URLs when an administrator added it
+(an LMS in the school's own network added with `platform add`; a registered platform's own hosts are
+checked too: test_platform_host_trust)."""
 from __future__ import annotations
 
 import pytest
