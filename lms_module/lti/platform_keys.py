@@ -9,7 +9,9 @@ Kontor stores the set with its fetch time on the platform row and fetches it aga
   per platform and REFETCH_INTERVAL, so that tokens with made-up kids cannot make Kontor hammer the LMS.
 Every fetch is claimed with a compare-and-set on the platform row, committed at once: the claim holds
 across processes even when the launch that caused it is refused (and rolled back), and no
-transaction stays open while the LMS answers.
+transaction stays open while the LMS answers. The fetch goes through the platform's own session
+(services_clients.platform_session), under the same address rules as its token endpoint and services:
+a refused address is a failed fetch.
 """
 from __future__ import annotations
 
@@ -19,15 +21,16 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from jwt.exceptions import InvalidKeyError
 from sqlalchemy import select, update
 
 from ..extensions import db
-from .http import LmsSession
+from .address_guard import BlockedAddress
 from .models import Platform, utcnow
-from .services_clients import CallLimits, ServiceFailure, call, raise_for_status
+from .services_clients import REFUSED, CallLimits, ServiceFailure, call, platform_session, raise_for_status
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +153,17 @@ def _claim(platform_id: int, condition, now: datetime, column: str = "key_set_fe
 
 def _refresh(platform_id: int, policy: KeyPolicy, *, keep: dict | None, now: datetime) -> dict | None:
     """Fetch the JWKS (no transaction open meanwhile) and store it; None if the fetch failed."""
-    url = db.session.scalar(select(Platform.key_set_url).where(Platform.id == platform_id))
+    platform = db.session.execute(
+        select(Platform.issuer, Platform.auth_token_url, Platform.key_set_url, Platform.hosts_trusted)
+        .where(Platform.id == platform_id)
+    ).one()
     db.session.commit()
+    url = platform.key_set_url
     try:
-        key_set = fetch_key_set(url, policy)
+        # The platform's own session: its key set host may have been rebound to an internal
+        # address since the platform registered (anyone can start a launch and so this fetch).
+        with platform_session(platform, policy.timeout) as session:
+            key_set = fetch_key_set(url, policy, session)
     except (ServiceFailure, ValueError) as exc:
         log.warning("platform %s: fetching its key set from %s failed: %s", platform_id, url, exc)
         # Keep the stored set (an empty one if there is none: then nobody waits for a fetch that
@@ -176,11 +186,15 @@ def _refresh(platform_id: int, policy: KeyPolicy, *, keep: dict | None, now: dat
     return key_set
 
 
-def fetch_key_set(url: str, policy: KeyPolicy) -> dict:
-    """GET the JWKS with a capped read; ValueError if the answer is not a key set."""
+def fetch_key_set(url: str, policy: KeyPolicy, session: requests.Session) -> dict:
+    """GET the JWKS with a capped read through `session` (services_clients.platform_session);
+    ValueError if the answer is not a key set, ServiceFailure if it cannot be had (an address
+    Kontor does not call included)."""
     limits = CallLimits(timeout=policy.timeout, max_bytes=policy.max_bytes, deadline=policy.timeout * 2)
-    response = call(LmsSession(timeout=policy.timeout), "GET", url, limits=limits,
-                    headers={"Accept": "application/json"})
+    try:
+        response = call(session, "GET", url, limits=limits, headers={"Accept": "application/json"})
+    except BlockedAddress as exc:
+        raise ServiceFailure(REFUSED, f"platform key set: {exc}; Kontor does not call such addresses for an LMS") from exc
     raise_for_status(response, "platform key set")
     value = response.json()  # garbage (not UTF-8, not JSON, nested too deep) is a ServiceFailure
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list) or len(value["keys"]) > MAX_KEYS:

@@ -214,3 +214,55 @@ def test_adding_a_deployment_to_a_registered_platform_does_not_trust_its_hosts(g
     assert result.exit_code == 0, result.output
     assert "trust-hosts" in result.output
     assert not hosts_trusted(guarded)
+
+
+# The platform's key set: fetched during a launch (when none is stored, it is old, or a token names a
+# kid the stored set lacks), so anyone who starts a launch makes Kontor fetch it. It was fetched
+# with a plain session, without the address check even where KONTOR_ALLOW_PRIVATE_LMS is off.
+
+
+def signed_launch(port: int) -> str:
+    """An id_token as the registered platform would send it (its key set decides whether it is good)."""
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {"iss": f"http://{NAME}:{port}", "aud": CLIENT_ID, "sub": "student-1", "nonce": "n-1",
+              "iat": now, "exp": now + 300,
+              "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "1",
+              "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+              "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0"}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "platform-key-1"})
+
+
+def test_a_launch_cannot_make_kontor_fetch_a_key_set_from_an_internal_address(guarded, dns, network, caplog):
+    port, calls = network
+    register(guarded, port)
+    dns.address = INTERNAL
+    with caplog.at_level("WARNING", logger="lms_module.lti.platform_keys"):
+        response = guarded.test_client().post("/lti/launch", data={"id_token": signed_launch(port), "state": "s"},
+                                              headers={"Accept-Language": "en"})
+    assert calls == []  # no GET /certs at the internal address
+    # The answer to a key set that cannot be fetched: the launch is refused, not a 500.
+    assert response.status_code == 400
+    assert "bad_signature" in response.get_data(as_text=True)
+    assert any(f"{NAME} resolves to {INTERNAL}" in record.getMessage() for record in caplog.records)
+    with guarded.app_context():
+        platform = db.session.scalars(select(Platform).where(Platform.client_id == CLIENT_ID)).one()
+        assert platform.key_set == {"keys": []}  # the failure path: nothing usable stored, retried later
+
+
+def test_an_administrators_platform_gets_its_key_set_from_the_private_network(guarded, dns, network):
+    from lms_module.lti import platform_keys
+
+    port, calls = network
+    add_as_administrator(guarded, port)
+    dns.address = INTERNAL
+    with guarded.app_context():
+        platform_id = db.session.scalars(select(Platform.id).where(Platform.client_id == CLIENT_ID)).one()
+        key_set = platform_keys.key_set_for(platform_id, "school-key", platform_keys.KeyPolicy(timeout=2))
+    assert key_set == {"keys": [{"kid": "school-key", "kty": "RSA"}]}
+    assert calls == ["GET /certs"]
