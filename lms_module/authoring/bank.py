@@ -22,8 +22,8 @@ from sqlalchemy import delete, select
 from ..attempts.models import Attempt
 from ..db_types import utcnow
 from ..engine import limits
-from ..engine.formats import (N_, ExportedFile, Finding, FormatError, ParsedBank, check_import_size, format_named,
-                              invalid_question)
+from ..engine.formats import (N_, ExportedFile, Finding, FormatError, ParsedBank, check_import_size, format_for_content,
+                              format_named, invalid_question)
 from ..engine.formats.language_guess import guess_language
 from ..engine.loader import QuizLoadError, parse_quiz
 from ..engine.schema import QUESTION_TYPES, TOPICS, Question
@@ -445,6 +445,7 @@ class ImportPlan:
     images: list[tuple[str, str, int]] = field(default_factory=list)  # name, media type, bytes
     errors: list[Finding] = field(default_factory=list)
     topic: str | None = None  # given on the form, else the one a Kontor quiz file names
+    looks_like: str | None = None  # the import format the file seems to be in, when the chosen one found nothing
     language: str = "de"  # the language the file's texts were read as
     # How that language was settled: "chosen" by the person, "detected" from the texts, "assumed"
     # (the page's language, as the texts did not tell); None for a Kontor file, which names its own.
@@ -515,11 +516,12 @@ def plan_import(course_id: int, data: bytes, filename: str, format_name: str, la
                 language = guessed
                 bank, file_topic, label = read_bank(data, filename, format_name, language)
     except FormatError as error:
-        return ImportPlan(format_label=format_name, errors=error.findings)
+        return ImportPlan(format_label=format_name, errors=error.findings, looks_like=_other_format(data, format_name))
     plan = ImportPlan(format_label=label, skipped=list(bank.skipped), notes=list(bank.notes), language=language,
                       language_source=None if format_name == "yaml" else source)
     if not bank.questions:
         plan.errors.append(Finding(N_("the file holds no question Kontor can import")))
+        plan.looks_like = _other_format(data, format_name)
         return plan
     if len(bank.questions) > limits.MAX_IMPORT_QUESTIONS:
         plan.errors.append(Finding(N_("the file holds more than %(max)s questions"),
@@ -556,6 +558,13 @@ def plan_import(course_id: int, data: bytes, filename: str, format_name: str, la
             plan.image_data[name[:255]] = (media_type, content)
     plan.topic = topic if topic in TOPICS else (file_topic if file_topic in TOPICS else None)
     return plan
+
+
+def _other_format(data: bytes, chosen: str) -> str | None:
+    """The import format the file looks like, when that is not the chosen one: a Moodle XML file
+    read as GIFT holds nothing GIFT can read, and the page names the format to choose instead."""
+    found = format_for_content(data)
+    return found if found != chosen and found in IMPORT_FORMATS else None
 
 
 def _free_key(key: str, taken: set[str]) -> str:

@@ -12,7 +12,7 @@ from ..library.services import content_of
 from ..web.access import instructor_only
 from ..web.converters import database_id
 from . import bank, services
-from .bank_forms import (DETECT, DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, LANGUAGE_LABELS, PASTED_TEXT, TYPE_LABELS,
+from .bank_forms import (DETECT, DIFFICULTY_LABELS, EXPORT_FORMAT_LABELS, FORMAT_LABELS, LANGUAGE_LABELS, PASTED_TEXT, TYPE_LABELS,
                          BankFilterForm, BulkForm, ConfirmImportForm, ExportQuizForm, ImportForm, choices)
 from .findings import shown_finding
 
@@ -127,7 +127,8 @@ def import_preview(launch_id: str):
                             None if form.language.data == DETECT else form.language.data, topic,
                             assumed=g.launch.locale if g.launch.locale in ("de", "en") else "de")
     if plan.errors:
-        return render_template("authoring/bank/import.html", form=form, plan=plan), 400
+        return render_template("authoring/bank/import.html", form=form, plan=plan,
+                               looks_like=FORMAT_LABELS.get(plan.looks_like)), 400
     # The language the preview shows is kept, so that the confirmation imports what was previewed.
     token = bank.keep_upload(course_id, g.launch.user_id, data, filename, form.format.data, plan.language, topic)
     return render_template("authoring/bank/preview.html", plan=plan, filename=filename, pasted=filename == PASTED_TEXT,

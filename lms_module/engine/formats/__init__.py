@@ -19,7 +19,9 @@ given language (falling back to the other where a text has only one).
 """
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -247,6 +249,48 @@ def format_for_filename(filename: str) -> BankFormat | None:
     lower = filename.lower()
     matches = [f for f in FORMATS.values() if any(lower.endswith(ext) for ext in f.extensions)]
     return matches[0] if len(matches) == 1 else None
+
+
+# What each import format's content starts with or holds, for format_for_content. Loose on purpose:
+# it only names a format to suggest when the chosen one found nothing, never reads with it.
+_XML_PROLOG = re.compile(r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
+_XML_ROOT = re.compile(r"<(?:[\w.-]+:)?([A-Za-z_][\w.-]*)")
+_XML_ROOTS = {"quiz": "moodlexml", "questestinterop": "qti", "assessmentItem": "qti", "assessmentTest": "qti"}
+_YAML_QUESTIONS = re.compile(r"^questions:[ \t]*(?:#.*)?$", re.M)
+_AIKEN_ANSWER = re.compile(r"^[ \t]*ANSWER:[ \t]*[A-Z][ \t]*$", re.M | re.I)
+_AIKEN_OPTION = re.compile(r"^[ \t]*[A-Z][.)][ \t]+\S", re.M)
+_GIFT_SHAPE = re.compile(r"^[ \t]*::[^:\n]*::|^\$CATEGORY:|\{\s*(?:[=~#}]|(?:T|F|TRUE|FALSE)\s*\})", re.M)
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def format_for_content(data: bytes) -> str | None:
+    """The import format a file's content looks like ("moodlexml", "qti", "yaml", "aiken", "gift"),
+    or None. Used to tell a person who chose another format which one to choose; a zip counts as
+    QTI only when it holds an imsmanifest.xml (its list of names is read, nothing unpacked)."""
+    if not data or len(data) > limits.MAX_IMPORT_BYTES:
+        return None
+    if data[:4] in _ZIP_MAGIC:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return "qti" if "imsmanifest.xml" in archive.namelist() else None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    head = text[:65536]
+    prolog = _XML_PROLOG.match(head)
+    root = _XML_ROOT.match(head, prolog.end() if prolog else 0)
+    if root:
+        return _XML_ROOTS.get(root.group(1))
+    if _YAML_QUESTIONS.search(text):
+        return "yaml"
+    if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text):
+        return "aiken"
+    if _GIFT_SHAPE.search(text):
+        return "gift"
+    return None
 
 
 def _load_builtin_formats() -> None:
