@@ -183,7 +183,8 @@ def test_submitting_never_waits_on_the_lms(rig):
     before = dict(rig.lms.request_counts)
     began = time.monotonic()
     rig.attempt(sam, correct=4)
-    assert time.monotonic() - began < 2
+    # Below the LMS's 5 s delay with room for a loaded machine; the request counts are the proof.
+    assert time.monotonic() - began < 4
     assert rig.lms.request_counts == before
     [row] = rig.rows(sam)
     assert row.status == PENDING and row.score_given == 4.0

@@ -323,7 +323,7 @@ def test_internal_addresses_are_not_called(database_url, tmp_path, recorder):
             assert response.status_code == 400, target
             page = response.get_data(as_text=True)
             assert "private_address" in page and "private or local network" in page, target
-            assert time.monotonic() - started < 2, target  # refused, not timed out
+            assert time.monotonic() - started < 6, target  # refused, not timed out (the timeout is 10 s)
         time.sleep(0.2)
         assert recorder.connections == 0
         assert recorder6 is None or recorder6.connections == 0
