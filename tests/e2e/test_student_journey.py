@@ -214,7 +214,7 @@ def test_a_refused_autosave_shows_the_servers_reason_and_keeps_it_on_screen(page
     assert status.inner_text() == CLOSED[locale]
 
 
-STALE_TOKEN = {"en": "Please reload the page and try again.", "de": "Bitte laden Sie die Seite neu"}
+STALE_TOKEN = {"en": "Please reload the page and try again", "de": "Bitte laden Sie die Seite neu"}
 
 
 @pytest.mark.parametrize("locale", ["en", "de"])
