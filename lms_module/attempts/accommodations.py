@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
-from . import policy
+from . import deadlines
 from . import services
+from ..courses.models import ResourceLink
 from ..courses.time_zone import NonexistentLocalTime, moment_from_local
 from ..extensions import db
 from .marks import ChangeRefused
-from .models import IN_PROGRESS, Accommodation, Attempt
+from .models import Accommodation
 
 MAX_EXTRA_ATTEMPTS = 99
 MAX_EXTRA_MINUTES = 7 * 24 * 60
@@ -56,9 +55,11 @@ def _whole_number(text: str | None, maximum: int, reason: str) -> int:
 
 
 def set_accommodation(link_id: int, user_id: int, values: AccommodationInput, by_user_id: int,
-                      now: datetime) -> list[Attempt]:
+                      now: datetime) -> int:
     """Store (or clear, when everything is zero) the student's accommodation, and move the deadline
-    of an attempt that runs right now. Returns the attempts whose deadline changed."""
+    of an attempt that runs right now (deadlines.move_running_deadlines, with the activity's closing
+    date as it is now, not as it was when the attempt started). Returns how many attempts' deadline
+    changed."""
     row = services.accommodation_for(link_id, user_id)
     empty = not values.extra_attempts and not values.extra_minutes and values.close_at is None
     if empty:
@@ -73,17 +74,5 @@ def set_accommodation(link_id: int, user_id: int, values: AccommodationInput, by
         row.close_at = values.close_at
         row.updated_by = by_user_id
         row.updated_at = now
-    changed = []
-    running = db.session.scalars(
-        select(Attempt).where(Attempt.resource_link_id == link_id, Attempt.user_id == user_id,
-                              Attempt.status == IN_PROGRESS, Attempt.is_preview.is_(False))
-    ).all()
-    for attempt in running:
-        settings = services.settings_of(attempt)
-        deadline = policy.deadline_for(attempt.started_at, settings.time_limit_minutes, values.extra_minutes,
-                                       policy.close_at_for(values.close_at, settings.close_at))
-        if deadline.at != attempt.deadline_at:
-            attempt.deadline_at = deadline.at
-            changed.append(attempt)
-    db.session.flush()
-    return changed
+    link = db.session.get(ResourceLink, link_id)
+    return deadlines.move_running_deadlines(link_id, services.activity_close_at(link), now, user_id=user_id)

@@ -63,9 +63,16 @@ def effective_settings(file_settings: Settings, overrides: dict[str, Any] | None
         close_at=None,
     )
     changes = {k: v for k, v in (overrides or {}).items() if k in OVERRIDABLE}
-    if "close_at" in changes and isinstance(changes["close_at"], str):
-        changes["close_at"] = datetime.fromisoformat(changes["close_at"])
+    if "close_at" in changes:
+        changes["close_at"] = close_at_of(changes)
     return _with_mode_defaults(replace(base, **changes), changes)
+
+
+def close_at_of(overrides: dict[str, Any] | None) -> datetime | None:
+    """The closing date the overrides set (stored as ISO text); None without one. The activity's
+    closing date comes from the overrides alone: a quiz file has none."""
+    value = (overrides or {}).get("close_at")
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _with_mode_defaults(settings: EffectiveSettings, changes: dict[str, Any]) -> EffectiveSettings:
@@ -129,6 +136,19 @@ def deadline_for(started_at: datetime, time_limit_minutes: int | None, extra_min
     if close_at:
         return Deadline(close_at, "close_date")
     return Deadline(None, None)
+
+
+def moved_deadline(current: datetime | None, target: datetime | None, now: datetime) -> datetime | None:
+    """The deadline a running attempt gets when what fixes it changes (the activity's closing date,
+    the student's accommodation): `target` (deadline_for's) — but a target that has passed becomes
+    `now`, so the grace still runs from the change: the save the student's browser has in flight is
+    accepted and the deadline sweep submits the attempt with it after GRACE. An attempt whose
+    deadline has passed already keeps it (answers stopped counting then; the sweep submits it)."""
+    if target is None or target >= now:
+        return target
+    if current is not None and current <= now:
+        return current
+    return now
 
 
 def attempts_left(used: int, allowed: int, extra: int = 0) -> int | None:
@@ -239,6 +259,6 @@ def overrides_from_custom(custom: dict[str, str] | None) -> dict[str, Any]:
 def effective_settings_from(settings: EffectiveSettings, overrides: dict[str, Any]) -> EffectiveSettings:
     """Apply further overrides to settings that are already effective."""
     changes = {k: v for k, v in overrides.items() if k in OVERRIDABLE}
-    if isinstance(changes.get("close_at"), str):
-        changes["close_at"] = datetime.fromisoformat(changes["close_at"])
+    if "close_at" in changes:
+        changes["close_at"] = close_at_of(changes)
     return _with_mode_defaults(replace(settings, **changes), changes)

@@ -64,6 +64,12 @@ def _merged_overrides(link: ResourceLink, saved: dict | None) -> dict:
     return {**policy.overrides_from_custom(link.custom), **(dict(saved) if saved else {})}
 
 
+def activity_close_at(link: ResourceLink) -> datetime | None:
+    """The activity's closing date as quiz_for_link's settings have it, read also when its quiz is
+    gone: only the instructor's saved settings set one (a quiz file and custom parameters have none)."""
+    return policy.close_at_of(link_overrides(link))
+
+
 def accommodation_for(link_id: int, user_id: int) -> Accommodation | None:
     return db.session.scalars(
         select(Accommodation).where(Accommodation.resource_link_id == link_id, Accommodation.user_id == user_id)

@@ -198,3 +198,29 @@ def test_an_attempt_in_progress_at_close_is_missed_only_after_the_grace():
     assert not policy.missed(activity, activity, submitted=False, in_progress=True)
     assert not policy.missed(activity, activity + policy.GRACE, submitted=False, in_progress=True)
     assert policy.missed(activity, activity + policy.GRACE + timedelta(seconds=1), submitted=False, in_progress=True)
+
+
+# --- a running attempt's deadline moved (a new closing date, an accommodation) ------------------
+
+
+def test_a_moved_deadline_in_the_future_is_taken_as_it_is():
+    now = datetime(2031, 5, 4, 10, 0, tzinfo=timezone.utc)
+    later, earlier = now + timedelta(minutes=30), now + timedelta(minutes=5)
+    assert policy.moved_deadline(later, earlier, now) == earlier
+    assert policy.moved_deadline(earlier, later, now) == later
+    assert policy.moved_deadline(None, later, now) == later
+    assert policy.moved_deadline(later, None, now) is None  # no closing date and no time limit any more
+
+
+def test_a_deadline_moved_into_the_past_ends_now_so_the_grace_runs_from_the_change():
+    now = datetime(2031, 5, 4, 10, 0, tzinfo=timezone.utc)
+    an_hour_ago = now - timedelta(hours=1)
+    assert policy.moved_deadline(now + timedelta(minutes=20), an_hour_ago, now) == now
+    assert policy.moved_deadline(None, an_hour_ago, now) == now
+    assert policy.accepts_answers(policy.moved_deadline(None, an_hour_ago, now), now + policy.GRACE)
+
+
+def test_a_deadline_that_has_passed_already_is_not_moved_to_another_past_moment():
+    now = datetime(2031, 5, 4, 10, 0, tzinfo=timezone.utc)
+    passed = now - timedelta(minutes=2)
+    assert policy.moved_deadline(passed, now - timedelta(hours=1), now) == passed
