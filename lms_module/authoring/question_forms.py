@@ -8,10 +8,11 @@ real validation (question_editor.check) and its findings are put next to the fie
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
@@ -21,6 +22,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from ..engine import limits
 from ..engine.loader import NOT_PRINTABLE
 from ..engine.normalize import NormalizeRule
+from ..engine.questions.base import number_label
 from ..engine.schema import RULE_ERROR, TOPICS
 from ..web.template_helpers import topic_label
 from .question_editor import ROWS, Problem
@@ -204,7 +206,7 @@ def editor_form_class(qtype: str) -> type[QuestionEditorForm]:
         attrs[name] = FieldList(FormField(ROW_FORMS[name]), max_entries=limits.MAX_OPTIONS)
     form_class = type(f"{qtype.title().replace('_', '')}EditorForm", (QuestionEditorForm,), attrs)
     if qtype == "true_false":
-        form_class.answer = SelectField(_l("The statement is"), choices=_choices([("", _l("choose")), ("true", _l("true")),
+        form_class.answer = SelectField(_l("The statement is"), choices=_choices([("", _l("Choose…")), ("true", _l("true")),
                                                                                   ("false", _l("false"))]), default="")
     elif qtype == "numeric":
         form_class.answer = _text(_l("Correct number"), max_length=40)
@@ -248,6 +250,12 @@ _RULES: list[tuple[re.Pattern[str], Any]] = [
 ]
 
 
+def _bound(value) -> str:
+    """A limit of the engine's rules as the page writes numbers: points' limit is the float 1000.0,
+    shown '1000'; a decimal '0,5' in German."""
+    return number_label(value, str(get_locale() or "de")) if isinstance(value, (int, float, Decimal)) else str(value)
+
+
 def problem_message(problem: Problem) -> str:
     """The engine's finding as a sentence in the page's language (its English text if unknown)."""
     ctx = problem.ctx
@@ -264,11 +272,13 @@ def problem_message(problem: Problem) -> str:
     if problem.kind == "too_long":
         return _("At most %(n)s entries.", n=ctx.get("max_length"))
     if problem.kind == "greater_than_equal":
-        return _("Must be %(n)s or more.", n=ctx.get("ge"))
+        return _("Must be %(n)s or more.", n=_bound(ctx.get("ge")))
     if problem.kind == "greater_than":
-        return _("Must be more than %(n)s.", n=ctx.get("gt"))
-    if problem.kind in ("less_than", "less_than_equal"):
-        return _("Must be less than %(n)s.", n=ctx.get("lt", ctx.get("le")))
+        return _("Must be more than %(n)s.", n=_bound(ctx.get("gt")))
+    if problem.kind == "less_than":
+        return _("Must be less than %(n)s.", n=_bound(ctx.get("lt")))
+    if problem.kind == "less_than_equal":  # the limit itself is allowed (points up to 1000)
+        return _("Must be at most %(n)s.", n=_bound(ctx.get("le")))
     if problem.kind == "string_pattern_mismatch":
         return _("Use lower-case letters, digits and hyphens only, e.g. vat-rate-1.")
     if problem.kind == "string_too_long":

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _, ngettext
 from wtforms.fields.choices import SelectChoice
 
-from ..attempts import policy, services as attempt_services
+from ..attempts import deadlines, policy, services as attempt_services
 from ..engine import handler_for, plan_attempt, render, resolve
+from ..db_types import utcnow
 from ..extensions import db
 from ..library import services as library_services
 from ..library.services import content_of
@@ -149,21 +150,32 @@ def save_settings(launch_id: str):
     if not form.validate_on_submit():
         quiz = attempt_services.quiz_for_link(link)
         return _home_page(link, quiz, form, 400)
-    old_method = attempt_services.quiz_for_link(link).settings.grading
+    before = attempt_services.quiz_for_link(link).settings
     services.save_overrides(link, form.overrides(), g.launch.user_id)
     db.session.flush()
-    new_method = attempt_services.quiz_for_link(link).settings.grading
+    after = attempt_services.quiz_for_link(link).settings
+    old_method, new_method = before.grading, after.grading
     # A grading method applies to every attempt (the gradebook shows it so at once): the changed
     # grades are queued for the LMS in this transaction.
     changed = attempt_services.apply_grading_method(link, old_method, new_method)
+    # A closing date applies to attempts in progress too (to stop an exam now, or to give the class
+    # more time): their deadlines move, each student's with their accommodation.
+    new_close = before.close_at != after.close_at
+    moved = deadlines.move_running_deadlines(link.id, after.close_at, utcnow()) if new_close else 0
     if old_method == new_method:
-        flash(_("The settings were saved. They apply to attempts started from now on."))
+        flash(_("The settings were saved. Apart from the closing date, they apply to attempts started from now on.")
+              if new_close else _("The settings were saved. They apply to attempts started from now on."))
     else:
         queue_work("authoring")  # the changed grades queued above; the workers wake after the commit
         flash(ngettext("The settings were saved. The new grading method applies to every attempt: "
                        "%(num)s student's grade changed. Changed grades are sent to the LMS.",
                        "The settings were saved. The new grading method applies to every attempt: "
                        "%(num)s students' grades changed. Changed grades are sent to the LMS.", changed))
+    if new_close:
+        flash(ngettext("The new closing date applies to attempts in progress too: %(num)s running attempt got a "
+                       "new deadline.",
+                       "The new closing date applies to attempts in progress too: %(num)s running attempts got a "
+                       "new deadline.", moved))
     return redirect(url_for("authoring.instructor_home", launch_id=launch_id))
 
 

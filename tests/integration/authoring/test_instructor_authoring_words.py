@@ -148,3 +148,39 @@ def test_wrong_points_for_a_slot_are_refused_in_one_sentence_of_the_editor(app, 
                                data={"csrf_token": token, "points": points, "action": "save"})
         error = re.search(r'id="slot-error-0"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S).group(1).strip()
         assert error == said, points  # was "Keine gültige Dezimalzahl. Zahl muss zwischen 0.01 und 1000 liegen."
+
+
+@pytest.mark.parametrize("locale, prompt", [("de", "Auswählen …"), ("en", "Choose…")])
+def test_the_true_false_answer_asks_to_choose_as_every_other_select_does(client, make_launch, locale, prompt):
+    """The empty choice read 'auswählen' (a bare lower-case infinitive); Kontor's other selects say
+    'Choose…' (the student's matching and gap lists), and so does this one."""
+    teacher = make_launch("instructor", locale=locale)
+    page = client.get(f"/l/{teacher}/authoring/questions/new?type=true_false").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="answer"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option[^>]*value=""[^>]*>([^<]*)</option>', select) == [prompt]
+
+
+def test_the_data_entry_comparisons_say_what_is_not_compared_in_plain_german(client, make_launch):
+    teacher = make_launch("instructor", locale="de")
+    page = client.get(f"/l/{teacher}/authoring/questions/new?type=data_entry").get_data(as_text=True)
+    options = dict(re.findall(r'<option[^>]*value="(text|code)"[^>]*>([^<]*)</option>', page))
+    assert options == {"text": "Text (Groß-/Kleinschreibung und Leerzeichen werden nicht beachtet)",
+                       "code": "Code (Leerzeichen und Bindestriche werden nicht beachtet)"}
+    assert "egal" not in page
+
+
+@pytest.mark.parametrize("locale, said, not_said", [("de", "Darf höchstens 1000 sein.", "kleiner als"),
+                                                    ("en", "Must be at most 1000.", "less than")])
+def test_an_inclusive_limit_is_named_as_at_most(app, client, make_launch, locale, said, not_said):
+    """Points may be 1000 (the engine's limit is inclusive), and the editor said 'Must be less than
+    1000.' A limit the value must stay below (a number's size) still says 'less than'."""
+    teacher = make_launch("instructor", locale=locale)
+    page = _post_new(app, client, teacher, "true_false", answer="true", points="5000")
+    assert said in page and not_said not in page and "1000.0" not in page
+    from lms_module.authoring.question_editor import Problem
+    from lms_module.authoring.question_forms import problem_message
+    with app.test_request_context("/"):
+        from flask import g
+        g.locale = locale
+        below = problem_message(Problem(("answer",), "less_than", "", {"lt": 10}))
+    assert below == {"de": "Muss kleiner als 10 sein.", "en": "Must be less than 10."}[locale]
