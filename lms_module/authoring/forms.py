@@ -12,7 +12,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..courses.time_zone import LOCAL_INPUT_FORMAT, NonexistentLocalTime, local_input_value, moment_from_local
 from ..engine import GRADING_METHODS
-from ..web.time_zone import NONEXISTENT_LOCAL_TIME, page_zone_name
+from ..web.time_zone import NONEXISTENT_LOCAL_TIME, field_zone_name
 
 DEFAULT = ""
 # The form's words for engine.GRADING_METHODS (the list itself lives in the engine).
@@ -39,7 +39,7 @@ class ActivitySettingsForm(FlaskForm):
     layout = SelectField(_l("Layout"), default=DEFAULT, choices=_choices([("one_per_page", _l("One question per page")),
                                                         ("all_on_one_page", _l("All questions on one page"))]))
     # Typed and pre-filled in the page's zone (the launch's, else BABEL_DEFAULT_TIMEZONE), stored in
-    # UTC; the label names the zone as the page's times do (__init__ puts in the page's zone).
+    # UTC; the label names the page's zone by its name for all year (__init__ puts it in).
     close_at = DateTimeLocalField(_l("Closes at (%(zone)s)", zone="UTC"), format=LOCAL_INPUT_FORMAT,
                                   validators=[Optional()])
 
@@ -48,7 +48,7 @@ class ActivitySettingsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.stored_close_at = _moment((stored or {}).get("close_at"))
         self.close_at_moment: datetime | None = None
-        self.close_at.label.text = _l("Closes at (%(zone)s)", zone=page_zone_name(self.stored_close_at))
+        self.close_at.label.text = _l("Closes at (%(zone)s)", zone=field_zone_name())
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

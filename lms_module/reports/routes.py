@@ -24,7 +24,7 @@ from ..courses.models import ResourceLink
 from ..courses.time_zone import local_input_value
 from ..web import numbers
 from ..web.access import launch_required
-from ..web.time_zone import page_zone_name
+from ..web.time_zone import field_zone_name
 from ..roster import sync as roster
 from ..attempts import accommodations, marks as mark_changes
 from . import analysis, exports, formulas, gradebook_queries, item_queries, messages, pages, queue_queries, response_queries
@@ -282,7 +282,7 @@ def _student_page(user_id: int, error: str | None = None, saved: bool = False, s
     stored = _stored_close_at(view.accommodation)
     close_at_local = local_input_value(stored, get_timezone()) if stored else None
     return render_template("reports/student.html", view=view, quiz=quiz, error=error, saved=saved,
-                           close_at_local=close_at_local, timezone=page_zone_name(stored)), status
+                           close_at_local=close_at_local, timezone=field_zone_name()), status
 
 
 def _stored_close_at(accommodation):

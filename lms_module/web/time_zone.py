@@ -29,8 +29,14 @@ def zone_name(local: datetime, formats: str) -> str:
     return name
 
 
-def page_zone_name(moment: datetime | None = None) -> str:
-    """The name of the page's zone (web.locale.select_timezone) at `moment`, else now: what a date
-    field's label shows, so that it reads as the times beside it ('Closes at (MEZ)')."""
-    local = to_user_timezone(moment or datetime.now(timezone.utc))
-    return zone_name(local, babel_locale(str(get_locale())))
+def field_zone_name() -> str:
+    """The page's zone (web.locale.select_timezone) as a date field's label names it: by the name it
+    has all year ('Mitteleuropäische Zeit', 'Central European Time', 'Eastern Time'). A field takes a
+    date in either season, so the season's name misled: the label said MESZ, taken from the stored
+    summer date, while a winter date was typed (and converted, rightly, as MEZ). UTC and the Etc
+    zones, which have no such name, are named as zone_name names them."""
+    local = to_user_timezone(datetime.now(timezone.utc))
+    formats = babel_locale(str(get_locale()))
+    if format_datetime(local, "VV", locale=formats).startswith("Etc/"):
+        return zone_name(local, formats)
+    return format_datetime(local, "vvvv", locale=formats)

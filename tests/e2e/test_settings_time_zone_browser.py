@@ -14,7 +14,7 @@ from support.class_of_students import launched_all_types_activity
 from support.lms_frame import launched_frame
 
 FORM = "form[action$='/instructor/settings']"
-LABEL = {"en": r"Closes at \(CES?T\)", "de": r"Schließt am \(MES?Z\)"}
+LABEL = {"en": r"Closes at \(Central European Time\)", "de": r"Schließt am \(Mitteleuropäische Zeit\)"}
 SKIPPED = {"en": "This time does not exist in your time zone",
            "de": "Diese Uhrzeit gibt es in Ihrer Zeitzone nicht"}
 
