@@ -30,7 +30,9 @@ from sqlalchemy import select, update
 from ..extensions import db
 from .address_guard import BlockedAddress
 from .models import Platform, utcnow
-from .services_clients import REFUSED, CallLimits, ServiceFailure, call, platform_session, raise_for_status
+from .services_clients import (
+    REFUSED, CallLimits, PlatformEndpoint, ServiceFailure, call, platform_session, raise_for_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,16 +155,13 @@ def _claim(platform_id: int, condition, now: datetime, column: str = "key_set_fe
 
 def _refresh(platform_id: int, policy: KeyPolicy, *, keep: dict | None, now: datetime) -> dict | None:
     """Fetch the JWKS (no transaction open meanwhile) and store it; None if the fetch failed."""
-    platform = db.session.execute(
-        select(Platform.issuer, Platform.auth_token_url, Platform.key_set_url, Platform.hosts_trusted)
-        .where(Platform.id == platform_id)
-    ).one()
+    endpoint = PlatformEndpoint.read(platform_id)
     db.session.commit()
-    url = platform.key_set_url
+    url = endpoint.key_set_url
     try:
         # The platform's own session: its key set host may have been rebound to an internal
         # address since the platform registered (anyone can start a launch and so this fetch).
-        with platform_session(platform, policy.timeout) as session:
+        with platform_session(endpoint, policy.timeout) as session:
             key_set = fetch_key_set(url, policy, session)
     except (ServiceFailure, ValueError) as exc:
         log.warning("platform %s: fetching its key set from %s failed: %s", platform_id, url, exc)

@@ -277,11 +277,38 @@ def _first_line(exc: Exception) -> str:
 
 @dataclass(frozen=True)
 class PlatformEndpoint:
-    """What a service client needs to know about a platform (plain values, no ORM object)."""
+    """Everything a platform's HTTP session and service clients are built from (plain values, no
+    ORM object): its identity (issuer, client id), the URLs Kontor calls on its own (token, key
+    set) and whether their hosts are trusted (platform_session). Read from the platform's row
+    here only (`of`, `read`); ClientCache compares it with what a kept client was built from."""
 
     platform_id: int
+    issuer: str
     client_id: str
     token_url: str
+    key_set_url: str
+    hosts_trusted: bool
+
+    @classmethod
+    def of(cls, platform) -> PlatformEndpoint:
+        """From a Platform, or a row of the columns `read` selects."""
+        return cls(platform.id, platform.issuer, platform.client_id, platform.auth_token_url, platform.key_set_url,
+                   bool(platform.hosts_trusted))
+
+    @classmethod
+    def read(cls, platform_id: int) -> PlatformEndpoint | None:
+        """The platform's row as it is now, in the caller's session: one select of six columns by
+        primary key. None when the platform is gone."""
+        from sqlalchemy import select
+
+        from ..extensions import db
+        from .models import Platform
+
+        row = db.session.execute(
+            select(Platform.id, Platform.issuer, Platform.client_id, Platform.auth_token_url, Platform.key_set_url,
+                   Platform.hosts_trusted).where(Platform.id == platform_id)
+        ).first()
+        return None if row is None else cls.of(row)
 
 
 class ServiceClient:
@@ -329,7 +356,7 @@ class ServiceClient:
                     templates=self.templates)
 
 
-def platform_session(platform, timeout: float) -> requests.Session:
+def platform_session(endpoint: PlatformEndpoint, timeout: float) -> requests.Session:
     """The HTTP session for every call to one platform: its token endpoint, its services (line
     items, scores, members: URLs from its signed launches) and its key set. Unless
     KONTOR_ALLOW_PRIVATE_LMS, every connection must lead to a public address, checked when it is
@@ -340,14 +367,12 @@ def platform_session(platform, timeout: float) -> requests.Session:
     169.254.169.254 later, they would have led the worker's token requests and the launches' key
     set fetches there. Never the sign-in URL's host: only the browser goes there, so a registration
     does not check it, and trusting it let a registered platform name 169.254.169.254 as its
-    sign-in host and then as its members URL.
-
-    `platform`: anything with those attributes (a Platform, or a row of these columns)."""
+    sign-in host and then as its members URL."""
     from flask import current_app
 
     hosts = []
-    if platform.hosts_trusted:
-        for url in (platform.issuer, platform.auth_token_url, platform.key_set_url):
+    if endpoint.hosts_trusted:
+        for url in (endpoint.issuer, endpoint.token_url, endpoint.key_set_url):
             try:
                 hosts.append(urlsplit(url or "").hostname)
             except ValueError:
@@ -369,10 +394,9 @@ class ClientCache:
         key = (platform_id, tuple(sorted(set(scopes))))
         client = self.clients.get(key)
         if client is None:
-            platform = db.session.get(Platform, platform_id)
-            endpoint = PlatformEndpoint(platform.id, platform.client_id, platform.auth_token_url)
+            endpoint = PlatformEndpoint.of(db.session.get(Platform, platform_id))
             client = self.clients[key] = ServiceClient(endpoint, key[1], limits=limits,
-                                                       session=platform_session(platform, limits.timeout))
+                                                       session=platform_session(endpoint, limits.timeout))
         return client
 
     def close(self) -> None:

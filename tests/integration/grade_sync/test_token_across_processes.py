@@ -23,7 +23,7 @@ def test_processes_needing_a_token_at_once_fetch_it_once(rig, monkeypatch):
     monkeypatch.setattr(tokens, "_memo", dict)  # a fresh memo on every call
     with rig.app.app_context():
         platform = db.session.scalars(select(Platform)).one()
-        endpoint = PlatformEndpoint(platform.id, platform.client_id, platform.auth_token_url)
+        endpoint = PlatformEndpoint.of(platform)
         db.session.remove()
     rig.lms.delay("token", 0.5)  # the first fetch is still under way when the others look
     barrier = threading.Barrier(4)
