@@ -382,22 +382,32 @@ def platform_session(endpoint: PlatformEndpoint, timeout: float) -> requests.Ses
 
 
 class ClientCache:
-    """Service clients (and their HTTP connections) kept across calls by one worker thread."""
+    """Service clients (and their HTTP connections) kept across calls by one worker thread, each for
+    as long as its platform's row still says what it was built from. Every lookup reads the row
+    (PlatformEndpoint.read: one select by primary key, per link and batch of scores in grade
+    delivery, per course in a roster refresh; never per score): after an administrator's change
+    (`platform trust-hosts --off`, a new token or key set URL with `platform add`) the next call
+    builds a new client and session, and the old session is closed; no restart needed."""
 
     def __init__(self) -> None:
         self.clients: dict[tuple[int, tuple[str, ...]], ServiceClient] = {}
 
     def client(self, platform_id: int, scopes, limits: CallLimits) -> ServiceClient:
-        from ..extensions import db
-        from .models import Platform
-
         key = (platform_id, tuple(sorted(set(scopes))))
+        endpoint = PlatformEndpoint.read(platform_id)
         client = self.clients.get(key)
-        if client is None:
-            endpoint = PlatformEndpoint.of(db.session.get(Platform, platform_id))
+        if client is None or client.endpoint != endpoint:
+            self._forget_platform(platform_id, keep=endpoint)
+            if endpoint is None:
+                raise ServiceFailure(REFUSED, f"platform {platform_id} is no longer registered in Kontor")
             client = self.clients[key] = ServiceClient(endpoint, key[1], limits=limits,
                                                        session=platform_session(endpoint, limits.timeout))
         return client
+
+    def _forget_platform(self, platform_id: int, keep: PlatformEndpoint | None) -> None:
+        """Close the platform's clients that were built from anything but `keep`."""
+        for key in [k for k, c in self.clients.items() if k[0] == platform_id and c.endpoint != keep]:
+            self.clients.pop(key).session.close()
 
     def close(self) -> None:
         for client in self.clients.values():

@@ -123,16 +123,20 @@ def add_as_administrator(app, port: int) -> None:
     assert result.exit_code == 0, result.output
 
 
-def read_members(app, port: int):
-    """What the roster refresh does: a token from the token endpoint, then the members URL."""
+def read_members(app, port: int, cache: ClientCache | None = None):
+    """What the roster refresh does: a token from the token endpoint, then the members URL. With
+    `cache`, the client is kept in it, as a running worker keeps its clients across rounds."""
     with app.app_context():
         platform_id = db.session.scalars(select(Platform.id).where(Platform.client_id == CLIENT_ID)).one()
-        cache = ClientCache()
+        own = cache is None
+        cache = cache or ClientCache()
         try:
             client = cache.client(platform_id, [NRPS_SCOPE], CallLimits(timeout=2, deadline=4))
+            db.session.commit()  # as the worker: no transaction open while the LMS answers
             return client.request("GET", f"http://{NAME}:{port}/members", what="course members")
         finally:
-            cache.close()
+            if own:
+                cache.close()
             db.session.rollback()
 
 
@@ -200,6 +204,35 @@ def test_the_administrator_trusts_and_distrusts_a_platforms_hosts(guarded, dns, 
     assert result.exit_code != 0 and "--on or --off" in result.output
     result = runner.invoke(args=["platform", "trust-hosts", "--issuer", base, "--client-id", "nobody", "--on"])
     assert result.exit_code != 0 and "No platform" in result.output
+
+
+def test_a_running_worker_stops_reaching_the_internal_address_at_its_next_call_after_trust_hosts_off(
+        guarded, dns, network):
+    """The worker keeps its clients and their sessions across rounds. Withdrawing the trust reaches
+    it at its next call: before, its kept session still reached the rebound name as trusted until
+    the worker was restarted."""
+    port, calls = network
+    add_as_administrator(guarded, port)
+    dns.address = INTERNAL  # the name now leads to the internal network
+    cache = ClientCache()
+    try:
+        assert read_members(guarded, port, cache).status == 200  # trusted: reached
+        assert calls == ["POST /token", "GET /members"]
+        kept = next(iter(cache.clients.values()))
+        assert read_members(guarded, port, cache).status == 200
+        assert next(iter(cache.clients.values())) is kept  # unchanged platform: the same client
+
+        base = f"http://{NAME}:{port}"
+        result = guarded.test_cli_runner().invoke(
+            args=["platform", "trust-hosts", "--issuer", base, "--client-id", CLIENT_ID, "--off"])
+        assert result.exit_code == 0, result.output
+        with pytest.raises(ServiceFailure) as failure:
+            read_members(guarded, port, cache)  # the same worker, not restarted
+        assert calls == ["POST /token", "GET /members", "GET /members"]  # nothing after --off
+        assert failure.value.kind == "refused"
+        assert f"{NAME} resolves to {INTERNAL}, a loopback, private or reserved address" in failure.value.message
+    finally:
+        cache.close()
 
 
 def test_adding_a_deployment_to_a_registered_platform_does_not_trust_its_hosts(guarded, dns, network):
