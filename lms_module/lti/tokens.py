@@ -53,7 +53,7 @@ _locks_guard = threading.Lock()
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _memo() -> dict[tuple[int, str, str, str], tuple[str, datetime]]:
+def _memo() -> dict[tuple[int, str, str, str, str], tuple[str, datetime]]:
     return _memos.setdefault(current_app._get_current_object(), {})
 
 
@@ -81,7 +81,9 @@ def access_token(endpoint: PlatformEndpoint, scopes, *, session: requests.Sessio
     """A valid token for `scopes`, from the cache or fetched. `replace` is a token the LMS just
     refused (401): it is not returned again, unless another worker already replaced it."""
     key = scope_key(scopes)
-    memo_key = (endpoint.platform_id, endpoint.client_id, endpoint.token_url, key)
+    # The issuer too: SQLite gives a removed platform's id to the next one, and the memo outlives
+    # the stored rows that the removal deleted.
+    memo_key = (endpoint.platform_id, endpoint.issuer, endpoint.client_id, endpoint.token_url, key)
     memos = _memo()
     memo = memos.get(memo_key)
     if memo is not None and memo[1] > utcnow() and memo[0] != replace:

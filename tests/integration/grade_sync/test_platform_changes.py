@@ -171,3 +171,26 @@ def test_a_removed_platforms_clients_are_closed_and_its_lookup_is_refused(rig, w
         db.session.remove()
     assert failure.value.kind == "refused" and "no longer registered" in failure.value.message
     assert worker.cache.clients == {} and not pool.pools
+
+
+def test_a_token_kept_in_the_process_is_not_handed_to_a_platform_of_another_issuer(rig):
+    """SQLite gives a removed platform's id to the next one added. The removal deletes the stored
+    tokens (the rows go with the platform), but a process also keeps the last token per platform
+    in memory: it must not hand it to the new platform, whose issuer differs, even if its client
+    id and token URL happen to be the same."""
+    from dataclasses import replace
+
+    from lms_module.lti import ags, tokens
+    from lms_module.lti.http import LmsSession
+    from lms_module.lti.models import AccessToken
+    from lms_module.lti.services_clients import CallLimits, PlatformEndpoint
+
+    with rig.app.app_context(), LmsSession() as session:
+        endpoint = PlatformEndpoint.of(db.session.scalars(select(Platform)).one())
+        first = tokens.access_token(endpoint, [ags.SCOPE_SCORE], session=session, limits=CallLimits())
+        db.session.execute(db.delete(AccessToken))  # as removing the platform does
+        db.session.commit()
+        other = replace(endpoint, issuer="https://another-lms.example")
+        second = tokens.access_token(other, [ags.SCOPE_SCORE], session=session, limits=CallLimits())
+        db.session.remove()
+    assert second != first and rig.lms.token_requests == 2
