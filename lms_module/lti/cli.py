@@ -117,7 +117,7 @@ def platform_trust_hosts(issuer, client_id, trusted):
     platform.hosts_trusted = trusted
     db.session.commit()
     click.echo(f"Platform {issuer} (client {client_id}): {_TRUST_LABELS[trusted]}. "
-               f"A running worker keeps its connections' setting until it is restarted.")
+               f"A running worker uses this setting from its next call to the platform.")
 
 
 @platform_cli.command("activate-deployment")

@@ -196,6 +196,9 @@ def test_the_administrator_trusts_and_distrusts_a_platforms_hosts(guarded, dns, 
 
     result = runner.invoke(args=["platform", "trust-hosts", "--issuer", base, "--client-id", CLIENT_ID, "--off"])
     assert result.exit_code == 0, result.output
+    # No restart needed (test_a_running_worker_stops_reaching_the_internal_address_…).
+    assert "A running worker uses this setting from its next call to the platform." in result.output
+    assert "restart" not in result.output
     with pytest.raises(ServiceFailure):
         read_members(guarded, port)
     assert calls == ["POST /token", "GET /members"]
