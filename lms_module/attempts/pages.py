@@ -11,7 +11,7 @@ from markupsafe import Markup
 from ..engine import LayoutError, handler_for, resolve
 from ..engine.display import quiz_numbers
 from ..engine.questions.base import Score, number_label, outcome
-from . import policy, services
+from . import services
 from .models import Attempt
 
 
@@ -192,11 +192,7 @@ class ResultView:
 def build_result(attempt: Attempt, locale: str, now: datetime) -> ResultView:
     content = services.content_for(attempt)
     settings = services.settings_of(attempt)
-    opens_at = settings.close_at
-    if settings.feedback == "after_close" and settings.close_at is not None:
-        own = services.accommodation_for(attempt.resource_link_id, attempt.user_id)
-        opens_at = policy.review_opens_at(settings.close_at, own.close_at if own else None)
-    allowed = policy.review_allowed(settings.feedback, attempt.submitted_at is not None, opens_at, now)
+    allowed = services.review_allowed_now(attempt, now)
     reviews = []
     if allowed:
         answers = services.answers_by_question(attempt)

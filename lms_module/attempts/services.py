@@ -70,6 +70,21 @@ def activity_close_at(link: ResourceLink) -> datetime | None:
     return policy.close_at_of(link_overrides(link))
 
 
+def review_allowed_now(attempt: Attempt, now: datetime) -> bool:
+    """Whether the attempt's answer keys, and which of its questions earned less than full marks,
+    may be shown to the student now (its feedback setting, policy.review_allowed). "After the quiz
+    closes" opens by the activity's closing date as it stands now, not as it stood at the start: an
+    instructor who extends it after the fire alarm must not open the keys at the old date while the
+    class still answers; and not before the student's own later date (policy.review_opens_at)."""
+    settings = settings_of(attempt)
+    opens_at = None
+    if settings.feedback == "after_close":
+        activity_close = activity_close_at(db.session.get(ResourceLink, attempt.resource_link_id))
+        own = accommodation_for(attempt.resource_link_id, attempt.user_id) if activity_close else None
+        opens_at = policy.review_opens_at(activity_close, own.close_at if own else None)
+    return policy.review_allowed(settings.feedback, attempt.submitted_at is not None, opens_at, now)
+
+
 def accommodation_for(link_id: int, user_id: int) -> Accommodation | None:
     return db.session.scalars(
         select(Accommodation).where(Accommodation.resource_link_id == link_id, Accommodation.user_id == user_id)

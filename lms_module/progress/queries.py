@@ -29,6 +29,7 @@ FINISHED = (SUBMITTED, AWAITING_GRADING)
 DUE_SOON_DAYS = 7
 MAX_STUDENTS = 2000  # a course overview lists at most this many students (bounded page and export)
 MAX_WRONG = 10
+REVIEW_SCAN = 200  # a student's latest finished attempts whose wrong answers may be listed
 MISSED_SHOWN = 50  # names listed per closed activity; the count says how many there are in all
 
 
@@ -331,9 +332,25 @@ class WrongAnswer:
     max_marks: float
 
 
-def recent_wrong(course_id: int, user_id: int, locale: str, limit: int = MAX_WRONG) -> list[WrongAnswer]:
-    """The student's most recent answers that did not earn full marks (no answer keys)."""
+def recent_wrong(course_id: int, user_id: int, locale: str, now: datetime,
+                 limit: int = MAX_WRONG) -> list[WrongAnswer]:
+    """The student's most recent answers that did not earn full marks (no answer keys), from the
+    attempts whose review is open now (attempts.review_allowed_now). Which questions were wrong is
+    part of the review: listing an exam's with feedback "never", or "after the quiz closes" before
+    it closed, told a true/false key outright while the class was still answering. Only the latest
+    REVIEW_SCAN attempts are looked at (the list shows the latest `limit` answers)."""
     from ..engine import plain
+
+    recent = db.session.scalars(
+        select(Attempt)
+        .join(ResourceLink, ResourceLink.id == Attempt.resource_link_id)
+        .where(ResourceLink.course_id == course_id, Attempt.user_id == user_id, *_counted())
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(REVIEW_SCAN)
+    ).all()
+    reviewable = [attempt.id for attempt in recent if attempts.review_allowed_now(attempt, now)]
+    if not reviewable:
+        return []
 
     marks = case(
         (Answer.manual_marks.is_not(None), Answer.manual_marks),
@@ -346,7 +363,7 @@ def recent_wrong(course_id: int, user_id: int, locale: str, limit: int = MAX_WRO
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(ResourceLink, ResourceLink.id == Attempt.resource_link_id)
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-        .where(ResourceLink.course_id == course_id, Attempt.user_id == user_id, *_counted(), Answer.max_marks > 0,
+        .where(Attempt.id.in_(reviewable), Answer.max_marks > 0,
                or_(Answer.manual_marks < Answer.max_marks,
                    (Answer.manual_marks.is_(None) & Answer.needs_manual.is_(False)
                     & (func.coalesce(Answer.marks, 0.0) < Answer.max_marks))))

@@ -125,7 +125,7 @@ def _progress_page(error: str | None = None, status: int = 200):
     course_id = _course_id()
     answered = queries.answered_questions(course_id, g.launch.user_id).get(g.launch.user_id, [])
     mastery = topic_mastery(answered)
-    wrong = queries.recent_wrong(course_id, g.launch.user_id, g.launch.locale)
+    wrong = queries.recent_wrong(course_id, g.launch.user_id, g.launch.locale, utcnow())
     return render_template("progress/student.html", mastery=mastery, topics=TOPICS, wrong=wrong,
                            topic_label=topic_label, error=error), status
 

@@ -20,13 +20,13 @@ KEYS = "SECRET-EXPLANATION-EN"
 LATER = "The correct answers are shown after the quiz closes."
 
 
-def _submitted_attempt(app, client, student, start, class_close, own_offset):
-    """A submitted attempt on an activity with feedback after close and three attempts, the student
-    given an own closing date `own_offset` from the class's."""
+def _submitted_attempt(app, client, student, start, class_close, own_offset, feedback="after_close"):
+    """A submitted attempt on an activity with feedback after close (or `feedback`) and three
+    attempts, the student given an own closing date `own_offset` from the class's."""
     with app.app_context():
         link_id = db.session.scalars(select(ResourceLink.id).where(ResourceLink.link_id == "link-1")).one()
         db.session.add(LinkSettings(resource_link_id=link_id, overrides={
-            "feedback": "after_close", "attempts": 3, "close_at": class_close.isoformat()}))
+            "feedback": feedback, "attempts": 3, "close_at": class_close.isoformat()}))
         db.session.commit()
     attempt_id = started_attempt_id(start(student))
     summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
@@ -69,3 +69,55 @@ def test_a_student_with_an_earlier_own_date_waits_for_the_class(app, client, stu
     result = _result_at(client, student, attempt_id, class_close + own_offset / 3 - timedelta(minutes=1))
     assert KEYS not in result and LATER in result
     assert KEYS in _result_at(client, student, attempt_id, class_close + timedelta(minutes=1))
+
+
+def _set_overrides(app, **overrides):
+    with app.app_context():
+        link_id = db.session.scalars(select(ResourceLink.id).where(ResourceLink.link_id == "link-1")).one()
+        row = db.session.get(LinkSettings, link_id)
+        if row is None:
+            db.session.add(LinkSettings(resource_link_id=link_id, overrides=overrides))
+        else:
+            row.overrides = {**row.overrides, **overrides}
+        db.session.commit()
+
+
+def test_an_extended_closing_date_keeps_the_keys_closed_until_it_has_passed(app, client, student, start):
+    """The review opened by the closing date stored with the attempt at its start: an instructor who
+    extended the date (the class needs longer) opened every submitted attempt's keys at the old date,
+    while the class could still answer."""
+    class_close = (utcnow() + timedelta(minutes=10)).replace(microsecond=0)
+    attempt_id = _submitted_attempt(app, client, student, start, class_close, timedelta(0))
+    _set_overrides(app, close_at=(class_close + timedelta(minutes=20)).isoformat())
+
+    result = _result_at(client, student, attempt_id, class_close + timedelta(minutes=5))
+    assert KEYS not in result and LATER in result
+    assert KEYS in _result_at(client, student, attempt_id, class_close + timedelta(minutes=21))
+
+
+def _progress_at(client, student, moment) -> str:
+    with time_machine.travel(moment, tick=False):
+        return client.get(f"/l/{student}/progress", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+NO_WRONG = "No wrong answers so far."
+
+
+def test_the_progress_page_lists_wrong_answers_only_once_the_review_is_open(app, client, student, start):
+    """Which questions an attempt got wrong is part of its review: the progress page listed them
+    right after the submit, whatever the feedback setting, so a true/false key was out before the
+    quiz closed (or never to be shown)."""
+    class_close = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)
+    _submitted_attempt(app, client, student, start, class_close, timedelta(0))  # nothing answered: all wrong
+
+    assert NO_WRONG in _progress_at(client, student, class_close - timedelta(minutes=1))
+    assert NO_WRONG not in _progress_at(client, student, class_close + timedelta(minutes=1))
+
+
+@pytest.mark.parametrize("feedback, listed", [("never", False), ("after_submit", True)])
+def test_the_progress_page_lists_wrong_answers_as_the_feedback_setting_allows(app, client, student, start,
+                                                                             feedback, listed):
+    class_close = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)
+    _submitted_attempt(app, client, student, start, class_close, timedelta(0), feedback=feedback)
+    for moment in (class_close - timedelta(minutes=1), class_close + timedelta(minutes=1)):
+        assert (NO_WRONG not in _progress_at(client, student, moment)) is listed
