@@ -171,7 +171,12 @@ def save_settings(launch_id: str):
                        "%(num)s student's grade changed. Changed grades are sent to the LMS.",
                        "The settings were saved. The new grading method applies to every attempt: "
                        "%(num)s students' grades changed. Changed grades are sent to the LMS.", changed))
-    if new_close:
+    if new_close and after.close_at is None:
+        flash(ngettext("The closing date was removed for attempts in progress too: %(num)s running attempt got "
+                       "a new deadline.",
+                       "The closing date was removed for attempts in progress too: %(num)s running attempts got "
+                       "a new deadline.", moved))
+    elif new_close:
         flash(ngettext("The new closing date applies to attempts in progress too: %(num)s running attempt got a "
                        "new deadline.",
                        "The new closing date applies to attempts in progress too: %(num)s running attempts got a "

@@ -215,3 +215,20 @@ def test_the_instructor_is_told_how_many_running_attempts_moved(app, client, tea
 def test_the_settings_page_says_the_closing_date_applies_to_running_attempts(client, teacher, locale, sentence):
     page = client.get(f"/l/{teacher(locale)}/instructor").get_data(as_text=True)
     assert sentence in page
+
+
+@pytest.mark.parametrize("locale, removed", [
+    ("en", "The closing date was removed for attempts in progress too: 1 running attempt got a new deadline."),
+    ("de", "Das Schlussdatum wurde auch für laufende Versuche entfernt: 1 laufender Versuch hat eine neue Abgabefrist."),
+])
+def test_removing_the_closing_date_says_so(app, client, teacher, running, locale, removed):
+    """Emptying the field moved the running attempts back to their time limit, and the page said
+    'The new closing date applies…' of a date that no longer exists."""
+    launch = teacher(locale)
+    close = _minute(utcnow()) + timedelta(minutes=3)
+    _save(client, launch, close_at=close.strftime(FORM))
+    running("ann")
+    response = _save(client, launch, close_at="")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert removed in page
+    assert "new closing date applies" not in page and "neue Schlussdatum gilt" not in page
