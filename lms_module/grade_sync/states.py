@@ -1,12 +1,12 @@
 """Each student's grade delivery state on one activity, for the instructor's page."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select, union
 
-from ..attempts.models import Attempt
+from ..attempts.models import AWAITING_GRADING, SUBMITTED, Attempt
 from ..extensions import db
 from ..lti import ags
 from ..courses.models import User
@@ -30,6 +30,14 @@ class SyncState:
     score_given: float | None
     score_maximum: float | None
     grading_progress: str | None
+    # A finished attempt (submitted, or awaiting grading): a grade "send again" can queue, also
+    # when none was ever queued (the link had no grade service in the LMS when it was submitted).
+    finished: bool = False
+
+    @property
+    def sendable(self) -> bool:
+        """Whether "Send again" has something to queue (an attempt in progress alone has not)."""
+        return self.state != "not_sent" or self.finished
 
 
 def sync_states(link_id: int) -> list[SyncState]:
@@ -51,7 +59,11 @@ def sync_states(link_id: int) -> list[SyncState]:
         .outerjoin(latest, latest.c.user_id == User.id)
         .outerjoin(GradeOutbox, GradeOutbox.id == latest.c.row_id)
     ).all()
-    states = [_state(user, row) for user, row in rows]
+    finished = set(db.session.scalars(
+        select(Attempt.user_id).distinct().where(Attempt.resource_link_id == link_id, Attempt.is_preview.is_(False),
+                                                 Attempt.status.in_((SUBMITTED, AWAITING_GRADING)))
+    ))
+    states = [replace(_state(user, row), finished=user.id in finished) for user, row in rows]
     return sorted(states, key=lambda s: (s.name.casefold(), s.user_id))
 
 

@@ -145,3 +145,29 @@ def test_a_student_with_nothing_to_send_is_offered_no_send_again(app, client, ma
     row = html[html.index("Test Student sue"):html.index("</tr>", html.index("Test Student sue"))]
     assert "Nothing to send yet" in row
     assert "Send again" not in html and "Send all grades again" not in html
+
+
+def test_a_grade_never_queued_can_still_be_sent_again(app, client, make_launch):
+    """A student who submitted while the link had no grade service in the LMS (the line item came
+    with a later launch) has a grade but no row: "Send again" is how it reaches the LMS, and the
+    table kept offering it (hiding it with the attempts in progress left no way from the page)."""
+    with app.app_context():
+        assert import_path(FIXTURES, origin="import").ok
+        db.session.commit()
+    teacher = make_launch("instructor", quiz_slug="gs-four-checks", user_sub="tina")
+    sue = make_launch("student", user_sub="sue")
+    with app.app_context():
+        link = db.session.scalars(select(ResourceLink)).one()
+        user_id = db.session.get(LaunchSession, sue).user_id
+        attempt = services.start_attempt(link, user_id, utcnow())
+        services.save_answers(attempt, {"q-c1": ["true"], "q-c2": ["true"]}, ["c1", "c2"], utcnow())
+        services.submit_attempt(attempt, utcnow())
+        link.lineitem_url = "https://lms.example/lineitems/7/lineitem"  # the LMS's grade column, added later
+        link.ags_scopes = ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]
+        db.session.commit()
+    assert _rows(app) == []
+    html = client.get(f"/l/{teacher}/grades/sync").get_data(as_text=True)
+    assert html.count("Send again") == 1 and "Send all grades again" in html
+    response = client.post(f"/l/{teacher}/grades/sync/send/{user_id}", data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 302
+    assert [(r.status, r.score_given) for r in _rows(app)] == [(PENDING, 2.0)]
