@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..db_types import utcnow
 from ..engine import InvalidAnswer, handler_for
@@ -13,6 +14,7 @@ from ..extensions import db
 from ..transaction import begin_writing
 from ..courses.models import ResourceLink
 from ..web.access import launch_required
+from ..web.template_helpers import datetime_label
 from . import course_practice, policy, services
 from .messages import HEADINGS, refusal_message
 from .models import IN_PROGRESS
@@ -93,6 +95,27 @@ class TimerFacts:
 
 def _timer_facts() -> TimerFacts:
     return TimerFacts(now=_now(), grace_seconds=int(policy.GRACE.total_seconds()))
+
+
+@bp.app_template_global()
+def script_time(moment: datetime | None) -> str:
+    """A moment as attempt.js reads it (the timer's data-deadline and data-now, the deadline in the
+    autosave's answer): ISO 8601 with milliseconds and the offset, ECMAScript's one date-time format
+    that every browser's Date.parse must read (microseconds may read as an invalid date); '' for none."""
+    return moment.isoformat(timespec="milliseconds") if moment is not None else ""
+
+
+def _deadline_facts(attempt) -> dict:
+    """What the open page needs to follow a deadline moved while it is open (a new closing date or
+    accommodation, attempts.deadlines): the attempt's deadline as it is now, the server's time, and
+    the sentence that announces a change, in the launch's language and time zone (the script does
+    not format times)."""
+    deadline = attempt.deadline_at
+    if deadline is None:
+        changed = gettext("The time for this attempt has changed: it no longer has a time limit.")
+    else:
+        changed = gettext("The time for this attempt has changed: it now ends on %(time)s.", time=datetime_label(deadline))
+    return {"deadline": script_time(deadline), "now": script_time(_now()), "deadline_changed": changed}
 
 
 @bp.route("/l/<launch_id>/quiz")
@@ -233,13 +256,29 @@ def autosave(launch_id: str, attempt_id: str):
     try:
         result = services.save_answers(attempt, fields, [payload["question_id"]], _now(), given_at=given_at, flags=flags)
     except services.AttemptError as error:
+        # Read before _finish_refused's commit, which would have the attempt read again.
+        facts = _deadline_facts(attempt) if error.reason in ("already_submitted", "deadline_passed") else None
         _finish_refused(error)
-        status = 409 if error.reason in ("already_submitted", "deadline_passed", *HEADINGS) else 400
+        if facts is not None:
+            # The attempt is closed: its deadline tells a page still counting down (to a later
+            # deadline it was made with) that time is up, and the page goes to the result.
+            return jsonify(ok=False, error=error.reason, message=refusal_message(error.reason), **facts), 409
+        status = 409 if error.reason in HEADINGS else 400
         return jsonify(ok=False, error=error.reason, message=refusal_message(error.reason)), status
     except InvalidAnswer as error:
         db.session.rollback()
         return jsonify(ok=False, error=error.message_key, message=refusal_message(error.message_key)), 400
-    return jsonify(ok=True, saved=result.saved, kept_newer=result.kept_newer, saved_at=_now().isoformat())
+    return jsonify(ok=True, saved=result.saved, kept_newer=result.kept_newer, saved_at=_now().isoformat(),
+                   **_deadline_facts(attempt))
+
+
+@bp.route("/l/<launch_id>/attempt/<attempt_id>/deadline")
+@launch_required(also=_with_attempt_for_save, read_only=True)
+def deadline(launch_id: str, attempt_id: str):
+    """The open page's check of its deadline while the student saves nothing (attempt.js: at most
+    once a minute, only while the page is seen): the autosave's facts, for the student's own attempt."""
+    attempt = _attempt(attempt_id)
+    return jsonify(ok=True, in_progress=attempt.status == IN_PROGRESS, **_deadline_facts(attempt))
 
 
 def _parse_time(value) -> datetime | None:

@@ -325,11 +325,13 @@ def join_attempt(query, public_id: str):
 
 # What a question page and a save use of an attempt in progress (build_page and save_answers:
 # ensure_open, planned_content, the plan and settings, the start for clamping the browser's time, the
-# deadline, the id; submit_by_student's backoff when it is overdue). Their launch queries leave the
+# deadline, the id; submit_by_student's backoff when it is overdue; whether it is a preview, whose
+# deadline nothing moves, so its page does not ask for it). Their launch queries leave the
 # attempt's other columns out: fewer for the driver to describe and the ORM to set on every page and
 # autosave. A column read anyway is loaded on first use, and a submission's claim reads the whole row.
 _IN_PROGRESS_COLUMNS = (Attempt.id, Attempt.public_id, Attempt.quiz_version_id, Attempt.plan, Attempt.settings,
-                        Attempt.status, Attempt.started_at, Attempt.deadline_at, Attempt.sweep_retry_at)
+                        Attempt.status, Attempt.started_at, Attempt.deadline_at, Attempt.sweep_retry_at,
+                        Attempt.is_preview)
 
 
 def join_attempt_in_progress(query, public_id: str):
