@@ -41,6 +41,9 @@
 
   // Set by the autosave below: at time-up, flush what is queued, then post the page.
   var saveAndLeave = null;
+  // Set by the countdown below: the deadline as the server has it now (the autosave's answer, the
+  // countdown's own check), which an instructor may have moved while the page is open.
+  var followDeadline = null;
 
   // A browser that blocks site data in the LMS's iframe (third-party cookies blocked) throws on
   // window.localStorage: the queue then lives in memory, as long as the page.
@@ -124,6 +127,7 @@
         var parsed = response.json();
         if (response.status === 409) parsed = parsed.catch(function () { return {}; });
         return parsed.then(function (body) {
+          if (body && followDeadline) followDeadline(body);
           var message = body && !body.ok && typeof body.message === "string" ? body.message : "";
           // Refused for another reason than the answer (a stale security token after a launch in
           // another tab, an expired launch): the answer stays queued, the reason stays on screen.
@@ -245,19 +249,29 @@
   // Counted on the server's clock (the page says what time it was there): a browser clock that is
   // off would end the countdown before the deadline or after the grace. The page's transfer time
   // makes the count late by that much, never early.
+  // The deadline can move while the page is open (an instructor's new closing date, an
+  // accommodation): the autosave's answer says what it is now, and so does a check of
+  // data-deadline-url at most once a minute while the page is seen and nothing was saved (a student
+  // who reads and thinks sends nothing). Without it the page counted to the old deadline: an
+  // earlier one closed the attempt while the page still showed time left, a later one posted the
+  // page at the old zero. The timer is on every page of an attempt in progress, hidden without a
+  // deadline, shown when one comes.
   var timer = document.getElementById("attempt-timer");
   if (timer) {
-    var deadline = new Date(timer.dataset.deadline).getTime();
-    var served = new Date(timer.dataset.now).getTime();
+    var deadline = Date.parse(timer.dataset.deadline);  // NaN: no deadline (yet)
+    var served = Date.parse(timer.dataset.now);
     var offset = isNaN(served) ? 0 : served - Date.now();
     var graceMs = (parseInt(timer.dataset.graceSeconds, 10) || 0) * 1000;
     var value = timer.querySelector(".timer__value");
     var announce = document.getElementById("attempt-timer-announce");
     var announced = {};
     var moments = [10, 5, 1];
+    var handle = null;
+    var over = false;  // time is up: the page is leaving, a later answer changes nothing
     function serverNow() { return Date.now() + offset; }
     function pad(n) { return n < 10 ? "0" + n : String(n); }
     function timeUp() {
+      over = true;
       announce.textContent = timer.dataset.labelOver;
       announce.classList.remove("visually-hidden");  // seen as well as heard: the page is about to change
       if (form) {
@@ -286,11 +300,56 @@
       });
       if (left === 0) {
         clearInterval(handle);
+        handle = null;
         timeUp();
       }
     }
-    var handle = setInterval(tick, 1000);
-    tick();
+    function count() {
+      if (isNaN(deadline)) {
+        clearInterval(handle);
+        handle = null;
+        timer.hidden = true;
+        return;
+      }
+      timer.hidden = false;
+      if (!handle) handle = setInterval(tick, 1000);
+      tick();
+    }
+
+    var heardAt = Date.now();  // when the server last said what the deadline is (the page, a save)
+    followDeadline = function (facts) {
+      if (over || typeof facts.deadline !== "string") return;
+      heardAt = Date.now();
+      var now = Date.parse(facts.now);
+      // The answer's time, late by its way back, never early; it also follows a browser clock
+      // that was set while the page is open.
+      if (!isNaN(now)) offset = now - Date.now();
+      var moved = Date.parse(facts.deadline);
+      if (moved === deadline || (isNaN(moved) && isNaN(deadline))) return;
+      deadline = moved;
+      announced = {};
+      count();
+      // Once, politely, after the count (a minute's warning would otherwise replace it): the
+      // sentence comes from the server in the student's language, with the time in their zone.
+      if (!over && typeof facts.deadline_changed === "string") announce.textContent = facts.deadline_changed;
+    };
+
+    var checkUrl = timer.dataset.deadlineUrl;
+    if (checkUrl && window.fetch) {
+      var checking = false;
+      var check = function () {
+        if (over || checking || document.visibilityState === "hidden" || Date.now() - heardAt < 55000) return;
+        checking = true;
+        fetch(checkUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) { if (body && body.ok) followDeadline(body); })
+          .catch(function () { /* offline: the next check, or the next save, tells */ })
+          .then(function () { checking = false; });
+      };
+      setInterval(check, 60000);
+      document.addEventListener("visibilitychange", check);  // back to the tab after a while
+    }
+    count();
   }
 
   // Everything above is in place: answers typed from now on are saved and the countdown runs. The
