@@ -348,7 +348,17 @@ def recent_wrong(course_id: int, user_id: int, locale: str, now: datetime,
         .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
         .limit(REVIEW_SCAN)
     ).all()
-    reviewable = [attempt.id for attempt in recent if attempts.review_allowed_now(attempt, now)]
+    # review_allowed_now reads the attempt's activity (its closing date, the student's own date)
+    # and, of the attempt itself, its feedback setting and whether it is submitted: asked once per
+    # such kind, not per attempt (it read the accommodation again for each of them).
+    verdicts: dict[tuple[int, str, bool], bool] = {}
+    reviewable = []
+    for attempt in recent:
+        kind = (attempt.resource_link_id, attempts.settings_of(attempt).feedback, attempt.submitted_at is not None)
+        if kind not in verdicts:
+            verdicts[kind] = attempts.review_allowed_now(attempt, now)
+        if verdicts[kind]:
+            reviewable.append(attempt.id)
     if not reviewable:
         return []
 

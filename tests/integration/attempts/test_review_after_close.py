@@ -121,3 +121,27 @@ def test_the_progress_page_lists_wrong_answers_as_the_feedback_setting_allows(ap
     _submitted_attempt(app, client, student, start, class_close, timedelta(0), feedback=feedback)
     for moment in (class_close - timedelta(minutes=1), class_close + timedelta(minutes=1)):
         assert (NO_WRONG not in _progress_at(client, student, moment)) is listed
+
+
+def _submit_another(client, student, start):
+    attempt_id = started_attempt_id(start(student))
+    summary = client.get(f"/l/{student}/attempt/{attempt_id}/summary").get_data(as_text=True)
+    client.post(f"/l/{student}/attempt/{attempt_id}/submit", data={"csrf_token": csrf_from(summary)})
+
+
+def test_the_progress_page_asks_the_review_rule_once_per_activity_not_per_attempt(app, client, student, start):
+    """Which attempts' wrong answers may be listed is decided per activity (its closing date, the
+    student's own date): asked per attempt, the page read the accommodation again for each of the
+    latest 200 attempts."""
+    from support.sql_statements import statements
+
+    class_close = (utcnow() + timedelta(minutes=30)).replace(microsecond=0)
+    _submitted_attempt(app, client, student, start, class_close, timedelta(0))
+    with statements(app, without_pings=True) as one:
+        _progress_at(client, student, class_close + timedelta(minutes=1))
+    _submit_another(client, student, start)
+    _submit_another(client, student, start)
+    with statements(app, without_pings=True) as three:
+        page = _progress_at(client, student, class_close + timedelta(minutes=1))
+    assert NO_WRONG not in page
+    assert len(three) == len(one), "\n".join(three)
