@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from babel.core import get_global
 from babel.dates import format_datetime
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,12 @@ def field_zone_name() -> str:
     zones, which have no such name, are named as zone_name names them."""
     local = to_user_timezone(datetime.now(timezone.utc))
     formats = babel_locale(str(get_locale()))
-    if format_datetime(local, "VV", locale=formats).startswith("Etc/"):
+    canonical = format_datetime(local, "VV", locale=formats)
+    if canonical.startswith("Etc/"):
         return zone_name(local, formats)
+    if canonical not in get_global("meta_zones"):
+        # No name for all year in the languages' data (EST5EDT, CST6CDT, which pytz and so a launch
+        # know): the generic format made 'world (EST5EDT) Time', 'Welt (EST5EDT) (Ortszeit)'. Its
+        # id names it for all year.
+        return canonical
     return format_datetime(local, "vvvv", locale=formats)

@@ -51,3 +51,16 @@ def test_an_alias_of_an_etc_zone_is_named_by_its_offset_too(database_url, tmp_pa
         app = make_app(database_url, tmp_path / alias.replace("/", "-"), BABEL_DEFAULT_TIMEZONE=alias)
         assert label(app, "de") == "06.12.2026, 09:45 GMT+00:00", alias
         assert label(app, "en") == "6 Dec 2026, 09:45 GMT", alias
+
+
+def test_a_date_fields_label_names_a_zone_without_a_name_for_all_year_by_its_id(database_url, tmp_path):
+    """A date field's label names the zone by its name for all year; a zone the languages' data
+    gives none (EST5EDT, which a launch may name) read 'world (EST5EDT) Time', 'Welt (EST5EDT)
+    (Ortszeit)'. Its id names it for all year; a named zone and an Etc zone read as before."""
+    for zone, names in (("EST5EDT", {"de": "EST5EDT", "en": "EST5EDT"}),
+                        ("Europe/Berlin", {"de": "Mitteleuropäische Zeit", "en": "Central European Time"}),
+                        ("Etc/GMT+5", {"de": "GMT-05:00", "en": "GMT-05:00"})):
+        app = make_app(database_url, tmp_path / zone.replace("/", "-"), BABEL_DEFAULT_TIMEZONE=zone)
+        for locale, name in names.items():
+            with app.test_request_context("/"), force_locale(locale):
+                assert time_zone.field_zone_name() == name, (zone, locale)
