@@ -79,3 +79,18 @@ def live_server(app: WSGIApp | None = None, *, factory: Callable[[str], WSGIApp]
         yield server.base_url
     finally:
         server.stop()
+
+
+@contextmanager
+def serving_on(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
+    """Serve `app` on `host` (another loopback address stands for another machine: an internal
+    service, an attacker's LMS) and `port` (0: a free one) until the block ends; yields the port."""
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -13,20 +13,18 @@ internet, as in test_registration_security. A service listening on 127.0.0.2 rec
 from __future__ import annotations
 
 import socket
-import threading
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 from flask import Flask, jsonify, request
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lms_module.extensions import db
 from lms_module.lti.models import Platform
 from lms_module.lti.registration import NRPS_SCOPE
 from lms_module.lti.services_clients import CallLimits, ClientCache, ServiceFailure
 from support.apps import empty_all_tables, make_app
+from support.live_server import serving_on
 from support.registering_lms import registering_lms
 
 NAME = "lms.rebinding.test"
@@ -50,19 +48,6 @@ class Dns:
             return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (self.address, int(port)))]
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-@contextmanager
-def serving(app, host: str, port: int = 0):
-    server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def internal_service(calls: list[str]) -> Flask:
@@ -102,9 +87,9 @@ def network():
     """An internal service on 127.0.0.2:P and, on 127.0.0.1:P, an LMS that registers itself: the same
     port, so that the platform's URLs (http://NAME:P/...) lead to either, as NAME resolves."""
     calls: list[str] = []
-    with serving(internal_service(calls), INTERNAL) as port:
+    with serving_on(internal_service(calls), INTERNAL) as port:
         answer = {"client_id": CLIENT_ID, TOOL_CONFIGURATION: {"deployment_id": "1"}}
-        with serving(registering_lms(answer), PUBLIC, port):
+        with serving_on(registering_lms(answer), PUBLIC, port):
             yield port, calls
 
 

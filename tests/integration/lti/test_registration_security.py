@@ -7,18 +7,17 @@ import re
 import socket
 import threading
 import time
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
 import requests
 from flask import Flask, jsonify, request
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lms_module.extensions import db
 from lms_module.lti.models import Platform, RegistrationInvite
 from support.apps import make_app
+from support.live_server import serving_on
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -60,19 +59,6 @@ class AttackerLms:
         return app
 
 
-@contextmanager
-def serve(app, host="127.0.0.1"):
-    server = make_server(host, 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def add_real_platform(app, issuer=REAL_ISSUER, client_id=REAL_CLIENT):
     with app.app_context():
         db.session.add(Platform(issuer=issuer, client_id=client_id, name="School Moodle",
@@ -109,7 +95,7 @@ def test_userinfo_takeover_of_an_existing_platform_is_refused(app, client):
     add_real_platform(app)
     before = platform_urls(app)
     attacker = AttackerLms(REAL_ISSUER, REAL_CLIENT)
-    with serve(attacker.app()) as port:
+    with serving_on(attacker.app()) as port:
         response = register(client, f"{REAL_ISSUER}@127.0.0.1:{port}/.well-known/openid-configuration")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -126,7 +112,7 @@ def test_configuration_from_another_origin_cannot_take_over(app, client, claimed
     add_real_platform(app, issuer=claimed)
     before = platform_urls(app, issuer=claimed)
     attacker = AttackerLms(claimed, REAL_CLIENT)
-    with serve(attacker.app(), host=host) as port:
+    with serving_on(attacker.app(), host=host) as port:
         response = register(client, f"http://{host}:{port}/.well-known/openid-configuration")
     assert response.status_code == 400
     assert "issuer_mismatch" in response.get_data(as_text=True)
@@ -137,7 +123,7 @@ def test_a_registration_never_changes_an_existing_platform(app, client):
     """Even when the configuration comes from the issuer's own origin (a rogue admin of that LMS, or a
     taken-over LMS page), a registration that names a known issuer + client id changes nothing."""
     attacker = AttackerLms(lambda base: base, REAL_CLIENT)
-    with serve(attacker.app()) as port:
+    with serving_on(attacker.app()) as port:
         issuer = f"http://127.0.0.1:{port}"
         add_real_platform(app, issuer=issuer)
         with app.app_context():
@@ -155,7 +141,7 @@ def test_a_registration_never_changes_an_existing_platform(app, client):
 def test_refusal_is_in_german_for_german_readers(app, client):
     add_real_platform(app)
     attacker = AttackerLms(lambda base: base, REAL_CLIENT)
-    with serve(attacker.app()) as port:
+    with serving_on(attacker.app()) as port:
         add_real_platform(app, issuer=f"http://127.0.0.1:{port}")
         response = client.get("/lti/register?openid_configuration="
                               + quote(f"http://127.0.0.1:{port}/.well-known/openid-configuration", safe=""),
@@ -185,7 +171,7 @@ def invite_url(live, *args) -> str:
 
 def test_without_an_invite_registration_is_refused_and_nothing_is_fetched(closed_live):
     attacker = AttackerLms(lambda base: base, "new-client")
-    with serve(attacker.app()) as port:
+    with serving_on(attacker.app()) as port:
         response = register(closed_live.app.test_client(), f"http://127.0.0.1:{port}/.well-known/openid-configuration")
         wrong = register(closed_live.app.test_client(), f"http://127.0.0.1:{port}/.well-known/openid-configuration",
                          invite="not-an-invite")
@@ -368,7 +354,7 @@ def test_the_guarded_session_connects_to_the_checked_address(monkeypatch):
     redirecting = Flask("redirecting")
     redirecting.add_url_rule("/x", "x", lambda: ("", 302, {"Location": "http://169.254.169.254/"}))
     redirecting.add_url_rule("/ok", "ok", lambda: "fine")
-    with serve(redirecting) as port:
+    with serving_on(redirecting) as port:
         session = address_guard.outbound_session(timeout=2, allow_private=False)
         assert session.get(f"http://localhost:{port}/ok").text == "fine"
         with pytest.raises(requests.TooManyRedirects):  # LmsSession: max_redirects = 0
@@ -398,7 +384,7 @@ def test_a_registration_cannot_make_kontor_call_an_internal_address_later(databa
 
     lms.add_url_rule("/register", "register", methods=["POST"],
                      view_func=lambda: jsonify({"client_id": "c1", TOOL_CONFIGURATION: {"deployment_id": "1"}}))
-    with serve(lms) as port:
+    with serving_on(lms) as port:
         for language, words in (("en", "private or local network"), ("de", "privaten oder lokalen Netz")):
             response = app.test_client().get(
                 "/lti/register?openid_configuration=" + quote(f"http://127.0.0.1:{port}/.well-known/openid-configuration",
