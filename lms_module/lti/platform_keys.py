@@ -157,6 +157,9 @@ def _refresh(platform_id: int, policy: KeyPolicy, *, keep: dict | None, now: dat
     """Fetch the JWKS (no transaction open meanwhile) and store it; None if the fetch failed."""
     endpoint = PlatformEndpoint.read(platform_id)
     db.session.commit()
+    if endpoint is None:  # removed since the claim (`platform remove`): no key set, a refused launch
+        log.warning("platform %s: removed while its key set was to be fetched", platform_id)
+        return None
     url = endpoint.key_set_url
     try:
         # The platform's own session: its key set host may have been rebound to an internal

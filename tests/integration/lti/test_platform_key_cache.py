@@ -85,3 +85,24 @@ def test_a_failed_refresh_keeps_the_stored_key_set(live):
         launch_ok(live, browser)
         launch_ok(live, browser)
     assert jwks_requests(live) == 2
+
+
+def test_a_platform_removed_before_its_key_set_fetch_is_no_key_set_not_a_crash(live, monkeypatch):
+    """The fetch reads the platform's row after the claim has been committed: a `platform remove`
+    in between leaves nothing to read (PlatformEndpoint.read gives None), and the launch ended in an
+    AttributeError (a 500) instead of the refusal for a key set that cannot be had."""
+    import pytest
+
+    from lms_module.lti import platform_keys
+
+    class Removed:
+        @staticmethod
+        def read(platform_id):
+            return None
+
+    monkeypatch.setattr(platform_keys, "PlatformEndpoint", Removed)
+    with live.app.app_context():
+        platform_id = db.session.scalars(select(Platform.id)).first()
+        with pytest.raises(platform_keys.KeySetUnavailable):
+            platform_keys.key_set_for(platform_id, "any-kid", platform_keys.KeyPolicy(), stored=(None, None))
+    assert jwks_requests(live) == 0
