@@ -142,8 +142,16 @@ def moved_deadline(current: datetime | None, target: datetime | None, now: datet
     """The deadline a running attempt gets when what fixes it changes (the activity's closing date,
     the student's accommodation): `target` (deadline_for's) — but a target that has passed becomes
     `now`, so the grace still runs from the change: the save the student's browser has in flight is
-    accepted and the deadline sweep submits the attempt with it after GRACE. An attempt whose
-    deadline has passed already keeps it (answers stopped counting then; the sweep submits it)."""
+    accepted and the deadline sweep submits the attempt with it after GRACE.
+
+    An attempt past its deadline and the grace is over and keeps its deadline, whatever the target:
+    a later one reopened it only while the sweep had not come by yet, so two students in the same
+    place ended differently by the sweep's timing. Within the grace (answers still count) a later
+    target gives the time back, as Moodle does for an overdue attempt: the teacher who grants extra
+    minutes to a student whose connection failed at the end wants them to have them. An earlier
+    target does not give an attempt that has ended another grace."""
+    if current is not None and now > current + GRACE:
+        return current
     if target is None or target >= now:
         return target
     if current is not None and current <= now:

@@ -224,3 +224,16 @@ def test_a_deadline_that_has_passed_already_is_not_moved_to_another_past_moment(
     now = datetime(2031, 5, 4, 10, 0, tzinfo=timezone.utc)
     passed = now - timedelta(minutes=2)
     assert policy.moved_deadline(passed, now - timedelta(hours=1), now) == passed
+
+
+def test_an_attempt_past_its_deadline_and_the_grace_is_not_reopened_by_a_later_target():
+    """Extending the closing date gave an overdue attempt the later deadline back while the sweep had
+    not come by yet, and not once it had: the outcome depended on the sweep's timing. Past the grace
+    the attempt is over; within it (answers still count) the time is given back."""
+    now = datetime(2031, 5, 4, 10, 0, tzinfo=timezone.utc)
+    over = now - policy.GRACE - timedelta(seconds=1)
+    assert policy.moved_deadline(over, now + timedelta(minutes=30), now) == over
+    assert policy.moved_deadline(over, None, now) == over
+    in_grace = now - timedelta(seconds=10)
+    assert policy.moved_deadline(in_grace, now + timedelta(minutes=30), now) == now + timedelta(minutes=30)
+    assert policy.moved_deadline(in_grace, now - timedelta(hours=1), now) == in_grace  # no second grace
