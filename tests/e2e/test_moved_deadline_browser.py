@@ -10,7 +10,6 @@ page counts from the server's time that each answer carries."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,11 +18,9 @@ from lms_module.attempts.deadlines import move_running_deadlines
 from lms_module.attempts.models import Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.library.services import import_path
-from support.accessibility import assert_accessible
-from support.lms_frame import attempt_page_ready, fill_field, launched_frame
+from support.lms_frame import attempt_page_ready, fill_field
+from support.timed_exam import accessible, set_up_exam, started_attempt
 
-ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"  # an exam, 20 minutes
 CHANGED = {"en": "The time for this attempt has changed: it now ends on ",
            "de": "Die Zeit für diesen Versuch hat sich geändert: Er endet jetzt am "}
 SECONDS_LEFT = """() => {
@@ -35,29 +32,7 @@ ANNOUNCED = "() => document.getElementById('attempt-timer-announce').textContent
 
 @pytest.fixture
 def exam(live):
-    with live.app.app_context():
-        assert import_path(ALL_TYPES, origin="import").ok
-        db.session.commit()
-    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
-    return live
-
-
-def started_attempt(page, live, locale):
-    """The first page of a new attempt, with the page's clock under the test's hand (paused)."""
-    page.clock.install()
-    page.goto(f"{live.lms_url}/course/view/2?user={'4' if locale == 'en' else '6'}&locale={locale}")
-    frame = launched_frame(page, "form[action$='/quiz/start']")
-    frame.locator("form[action$='/quiz/start'] button[type=submit]").click()
-    attempt_page_ready(frame)
-    page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 1)  # seconds
-    return frame
-
-
-def accessible(page, frame, label):
-    """axe-core needs the page's timers: the clock runs while it checks, then stands still again."""
-    page.clock.resume()
-    assert_accessible(frame, label)
-    page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 0.1)
+    return set_up_exam(live)
 
 
 def close_activity(live, close_at):

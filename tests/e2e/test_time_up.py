@@ -12,7 +12,6 @@ over)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,41 +20,17 @@ from lms_module.attempts import policy, services
 from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from lms_module.library.services import import_path
-from support.accessibility import assert_accessible
 from support.answer_keys import running_attempt_key_form
 from support.lms_frame import attempt_page_ready, fill_field, launched_frame
+from support.timed_exam import accessible, set_up_exam, started_attempt
 
-ALL_TYPES = Path(__file__).resolve().parents[1] / "unit" / "engine" / "fixtures" / "all_types.yaml"  # an exam, 20 minutes
 TIME_LIMIT_MS = 20 * 60 * 1000
 TIME_UP = {"en": "Time is up. Your answers are being submitted.", "de": "Die Zeit ist abgelaufen"}
 
 
 @pytest.fixture
 def exam(live):
-    with live.app.app_context():
-        assert import_path(ALL_TYPES, origin="import").ok
-        db.session.commit()
-    live.lms.set_custom_parameters(2, {"quiz": "all-types"})
-    return live
-
-
-def started_attempt(page, live, locale):
-    """The first page of a new attempt, with the page's clock under the test's hand (paused)."""
-    page.clock.install()
-    page.goto(f"{live.lms_url}/course/view/2?user={'4' if locale == 'en' else '6'}&locale={locale}")
-    frame = launched_frame(page, "form[action$='/quiz/start']")
-    frame.locator("form[action$='/quiz/start'] button[type=submit]").click()
-    attempt_page_ready(frame)
-    page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 1)  # seconds
-    return frame
-
-
-def accessible(page, frame, label):
-    """axe-core needs the page's timers: the clock runs while it checks, then stands still again."""
-    page.clock.resume()
-    assert_accessible(frame, label)
-    page.clock.pause_at(frame.evaluate("() => Date.now()") / 1000 + 0.1)
+    return set_up_exam(live)
 
 
 def move_deadline(live, to):
