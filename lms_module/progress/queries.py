@@ -23,7 +23,7 @@ from ..grade_sync.models import GradeOutbox
 from ..grade_sync.states import SHOWN
 from ..library.models import Quiz, QuizVersion
 from ..reports.mastery import GENERATED_ORIGIN, AnsweredQuestion, topic_of_generated
-from ..reports.scope import display_name, name_sql
+from ..reports.scope import name_sql
 
 FINISHED = (SUBMITTED, AWAITING_GRADING)
 DUE_SOON_DAYS = 7
@@ -202,24 +202,33 @@ def own_close_dates(course_id: int) -> dict[tuple[int, int], datetime]:
     return {(row.resource_link_id, row.user_id): row.close_at for row in rows}
 
 
+def activity_closes(course_id: int) -> list[tuple[ResourceLink, datetime | None]]:
+    """The course's activities whose quiz can be shown, each with its closing date (the one its
+    start uses): read once for the overview's two lists, which both start from it."""
+    closes = []
+    for link in activities_of(course_id):
+        try:
+            closes.append((link, attempts.quiz_for_link(link).settings.close_at))
+        except attempts.AttemptError:
+            continue
+    return closes
+
+
 def not_started_due_soon(course_id: int, now: datetime, students: Iterable[Student],
                          days: int = DUE_SOON_DAYS,
-                         own: dict[tuple[int, int], datetime] | None = None) -> list[DueSoon]:
+                         own: dict[tuple[int, int], datetime] | None = None,
+                         closes: list[tuple[ResourceLink, datetime | None]] | None = None) -> list[DueSoon]:
     """Activities that close within `days` for some student, and the students who have not started
     them (no attempt at all, finished or not). Each student's closing date is the one the start
     uses (attempts.policy.close_at_for): their own when an accommodation sets one, else the
     activity's. So a student whose own date is later is not listed, and one whose own date is
-    earlier is listed even when the activity itself closes later. `own`: own_close_dates, when the
-    page has read them already."""
+    earlier is listed even when the activity itself closes later. `own` and `closes`:
+    own_close_dates and activity_closes, when the page has read them already."""
     students = list(students)
     window = timedelta(days=days)
     own = own_close_dates(course_id) if own is None else own
     due = []
-    for link in activities_of(course_id):
-        try:
-            activity_close = attempts.quiz_for_link(link).settings.close_at
-        except attempts.AttemptError:
-            continue
+    for link, activity_close in activity_closes(course_id) if closes is None else closes:
         activity_due = policy.closes_within(activity_close, now, window)
         if not activity_due and not any(key[0] == link.id for key in own):
             continue
@@ -266,23 +275,20 @@ class Missed:
 
 
 def missed_activities(course_id: int, now: datetime, students: Iterable[Student], shown: int | None = None,
-                      own: dict[tuple[int, int], datetime] | None = None) -> list[Missed]:
+                      own: dict[tuple[int, int], datetime] | None = None,
+                      closes: list[tuple[ResourceLink, datetime | None]] | None = None) -> list[Missed]:
     """Activities that have closed for some student, and the students who missed them
     (attempts.policy.missed: closed by their own closing date, close_at_for, and no submitted
     attempt; an attempt still in progress after the closing date and the grace counts as missed).
     A student whose later own date has not passed is counted in `later`, not missed. At most
     `shown` names per activity (MISSED_SHOWN), with the total. The attempts of all those activities
-    are read in one query, the own dates in another (or passed in as `own`, own_close_dates): the
-    queries do not grow with the students."""
+    are read in one query, the own dates in another (or passed in as `own`, own_close_dates; the
+    activities' dates as `closes`, activity_closes): the queries do not grow with the students."""
     students = list(students)
     shown = MISSED_SHOWN if shown is None else shown
     own = own_close_dates(course_id) if own is None else own
     closed = []
-    for link in activities_of(course_id):
-        try:
-            activity_close = attempts.quiz_for_link(link).settings.close_at
-        except attempts.AttemptError:
-            continue
+    for link, activity_close in activity_closes(course_id) if closes is None else closes:
         if policy.is_closed(activity_close, now) or any(
                 key[0] == link.id and policy.is_closed(close_at, now) for key, close_at in own.items()):
             closed.append((link, activity_close))

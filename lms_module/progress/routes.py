@@ -72,9 +72,10 @@ def overview(launch_id: str):
     people, rows = _matrix(course_id, sort, descending)
     activities = queries.activity_rows(course_id, g.launch.locale)
     now = utcnow()
-    own = queries.own_close_dates(course_id)  # one read for both lists
-    due = queries.not_started_due_soon(course_id, now, people, own=own)
-    missed = queries.missed_activities(course_id, now, people, own=own)
+    own = queries.own_close_dates(course_id)  # one read of each for both lists
+    closes = queries.activity_closes(course_id)
+    due = queries.not_started_due_soon(course_id, now, people, own=own, closes=closes)
+    missed = queries.missed_activities(course_id, now, people, own=own, closes=closes)
     any_close_date = any(a.close_at is not None for a in activities)
     heat = [
         {"name": student.name, "cells": [
