@@ -84,6 +84,20 @@ def set_attempt(app, public_id, **values):
         db.session.commit()
 
 
+def set_link_overrides(app, link_id: int, **overrides):
+    """The instructor's saved settings of an activity, merged into what is saved already (as the
+    settings page keeps what it does not change)."""
+    from lms_module.attempts.models import LinkSettings
+
+    with app.app_context():
+        row = db.session.get(LinkSettings, link_id)
+        if row is None:
+            db.session.add(LinkSettings(resource_link_id=link_id, overrides=overrides))
+        else:
+            row.overrides = {**row.overrides, **overrides}
+        db.session.commit()
+
+
 def started_attempt_id(response) -> str:
     """The attempt's public id from the start's redirect to its first page."""
     return re.search(r"/attempt/([^/]+)/page/", response.headers["Location"]).group(1)

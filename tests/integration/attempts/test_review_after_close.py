@@ -14,7 +14,7 @@ from lms_module.attempts.models import Accommodation, Attempt, LinkSettings
 from lms_module.courses.models import ResourceLink
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
-from support.apps import csrf_from, started_attempt_id
+from support.apps import csrf_from, set_link_overrides, started_attempt_id
 
 KEYS = "SECRET-EXPLANATION-EN"
 LATER = "The correct answers are shown after the quiz closes."
@@ -74,12 +74,7 @@ def test_a_student_with_an_earlier_own_date_waits_for_the_class(app, client, stu
 def _set_overrides(app, **overrides):
     with app.app_context():
         link_id = db.session.scalars(select(ResourceLink.id).where(ResourceLink.link_id == "link-1")).one()
-        row = db.session.get(LinkSettings, link_id)
-        if row is None:
-            db.session.add(LinkSettings(resource_link_id=link_id, overrides=overrides))
-        else:
-            row.overrides = {**row.overrides, **overrides}
-        db.session.commit()
+    set_link_overrides(app, link_id, **overrides)
 
 
 def test_an_extended_closing_date_keeps_the_keys_closed_until_it_has_passed(app, client, student, start):

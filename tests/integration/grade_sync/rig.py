@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms_module.attempts import services
-from lms_module.attempts.models import Answer, Attempt, LinkSettings
+from lms_module.attempts.models import Answer, Attempt
 from lms_module.db_types import utcnow
 from lms_module.extensions import db
 from lms_module.grade_sync.delivery import DeliveryReport, DeliverySettings, deliver_due
@@ -24,6 +24,7 @@ from lms_module.grade_sync.models import PENDING, GradeOutbox
 from lms_module.grade_sync.outbox import queue_score
 from lms_module.library.services import import_path
 from lms_module.courses.models import LaunchSession, ResourceLink, User
+from support.apps import set_link_overrides
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -87,13 +88,7 @@ class Rig:
         return queued
 
     def link_settings(self, link_id: int, **overrides) -> None:
-        with self.app.app_context():
-            row = db.session.get(LinkSettings, link_id)
-            if row is None:
-                db.session.add(LinkSettings(resource_link_id=link_id, overrides=overrides))
-            else:
-                row.overrides = {**row.overrides, **overrides}
-            db.session.commit()
+        set_link_overrides(self.app, link_id, **overrides)
 
     def attempt(self, student: Student, correct: int, *, essay: str | None = None, now: datetime | None = None,
                 submit: bool = True) -> int:

@@ -49,8 +49,8 @@ def _instructor_launch(live, memberships_url: str | None = None) -> int:
         return db.session.scalars(select(Course.id).where(Course.memberships_url == url)).one()
 
 
-def test_a_service_url_on_an_internal_address_is_never_called(guarded_live):
-    calls = []
+def _metadata_service(calls: list[str]) -> Flask:
+    """What a cloud's metadata address answers (an instance's secrets); `calls` records each call."""
     internal = Flask("internal-service")
 
     @internal.get("/latest/meta-data/")
@@ -58,7 +58,12 @@ def test_a_service_url_on_an_internal_address_is_never_called(guarded_live):
         calls.append("metadata")
         return "ami-id\ninstance-id\niam/security-credentials/kontor-role\n"
 
-    with live_server(internal) as base_url:
+    return internal
+
+
+def test_a_service_url_on_an_internal_address_is_never_called(guarded_live):
+    calls = []
+    with live_server(_metadata_service(calls)) as base_url:
         # Another name than the platform's own hosts (127.0.0.1), resolving to loopback.
         url = base_url.replace("127.0.0.1", "localhost") + "/latest/meta-data/"
         course_id = _instructor_launch(guarded_live, url)
@@ -89,14 +94,7 @@ def test_the_sign_in_host_a_registration_never_checked_does_not_open_the_guard(g
     from lms_module.lti.models import Platform
 
     calls = []
-    internal = Flask("internal-service")
-
-    @internal.get("/latest/meta-data/")
-    def metadata():
-        calls.append("metadata")
-        return "ami-id\ninstance-id\n"
-
-    with live_server(internal) as base_url:
+    with live_server(_metadata_service(calls)) as base_url:
         internal_base = base_url.replace("127.0.0.1", "localhost")
         course_id = _instructor_launch(guarded_live, internal_base + "/latest/meta-data/")
         with guarded_live.app.app_context():
